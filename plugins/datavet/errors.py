@@ -1,0 +1,97 @@
+"""One error family for everything a user can get wrong, so the CLI and the operators can tell
+bad input (exit 2, no retry) from a failed check (exit 1) and from a flaky environment (retry)."""
+
+from __future__ import annotations
+
+
+class DatavetError(Exception):
+    """Base class: a message a person can act on, plus a stable reason code for scripts."""
+
+    reason = "datavet_error"
+    retryable = False
+
+    def __init__(self, message: str, *, dataset: str | None = None, column: str | None = None,
+                 fix: str | None = None) -> None:
+        self.dataset = dataset
+        self.column = column
+        self.fix = fix
+        parts = []
+        if dataset:
+            parts.append(f"dataset {dataset!r}")
+        if column:
+            parts.append(f"column {column!r}")
+        prefix = (", ".join(parts) + ": ") if parts else ""
+        suffix = f" Fix: {fix}" if fix else ""
+        super().__init__(f"{prefix}{message}{suffix}")
+
+
+class SpecError(DatavetError):
+    """The dataset spec (or another YAML the user writes) is invalid."""
+
+    reason = "invalid_spec"
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        Exception.__init__(self, f"{path}: {len(problems)} problem(s) in the spec:\n{lines}")
+
+
+class DataError(DatavetError):
+    """The data cannot be read or does not match what the spec says about it."""
+
+    reason = "bad_data"
+
+
+class ColumnNotFoundError(DataError):
+    reason = "column_not_found"
+
+
+class BadReferenceError(DatavetError):
+    """A reference distribution is unusable (unknown name, empty, negative shares)."""
+
+    reason = "bad_reference"
+
+
+class SuiteError(DatavetError):
+    """The GX suite on disk does not match what datavet can run (e.g. an unknown expectation)."""
+
+    reason = "bad_suite"
+
+
+class ChecksFailed(DatavetError):
+    """At least one error-severity check failed: the version must not be certified."""
+
+    reason = "checks_failed"
+
+    def __init__(self, dataset: str, summary: str) -> None:
+        self.summary = summary
+        self.dataset = dataset
+        self.column = None
+        self.fix = None
+        Exception.__init__(self, f"dataset {dataset!r}: checks failed, not certified.\n{summary}")
+
+
+class DatasheetIncomplete(DatavetError):
+    """Required datasheet prompts are unanswered."""
+
+    reason = "datasheet_incomplete"
+
+
+class RegistryError(DatavetError):
+    """The git/DVC data registry or its remote is unusable; often transient, so retryable."""
+
+    reason = "registry_error"
+    retryable = True
+
+
+class NotCertifiedError(DatavetError):
+    """A consumer asked for data that is not certified, or whose bytes no longer match."""
+
+    reason = "not_certified"
+
+
+class VerificationError(DatavetError):
+    """A certificate, datasheet or data file no longer matches what was certified."""
+
+    reason = "verification_failed"

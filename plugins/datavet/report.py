@@ -1,0 +1,79 @@
+"""The check report: what `datavet check --json` writes and what datasheets and certificates read.
+
+Field names are a contract (see metrics.md): dashboards and other teams' scripts read them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CheckName = Literal["missingness", "missingness_parity", "representation", "intersectional",
+                    "geography", "label_balance"]
+
+
+class CheckResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    check: CheckName
+    column: str | None = None
+    columns: list[str] | None = None
+    by: str | None = None
+    severity: Literal["error", "warning"] = "error"
+    success: bool
+    observed: dict[str, Any] = Field(default_factory=dict, description="Figures under metrics.md names.")
+    thresholds: dict[str, Any] = Field(default_factory=dict, description="The limits the check applied.")
+    failures: list[str] = Field(default_factory=list, description="Each violated limit: observed vs allowed.")
+    notes: list[str] = Field(default_factory=list, description="Why a figure is null, and similar.")
+
+    @property
+    def subject(self) -> str:
+        if self.columns:
+            return " x ".join(self.columns)
+        subject = self.column or ""
+        return f"{subject} by {self.by}" if self.by else subject
+
+
+class CheckReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dataset: str
+    data_hash: str | None = Field(description="md5 of the exact bytes checked (the DVC version id).")
+    rows: int
+    success: bool = Field(description="True when every error-severity check passed.")
+    checks: list[CheckResult]
+    suite_name: str | None = None
+    suite_hash: str | None = None
+    validation_result_id: str | None = None
+    engine: str | None = None
+
+    def failed(self, severity: str | None = "error") -> list[CheckResult]:
+        return [c for c in self.checks if not c.success and (severity is None or c.severity == severity)]
+
+    def summary(self) -> str:
+        """A text a person can act on: every failed check with what was observed and allowed."""
+        lines = []
+        for c in self.failed(severity=None):
+            head = f"[{c.severity}] {c.check} on {c.subject}"
+            lines.append(head + (": " + "; ".join(c.failures) if c.failures else ""))
+        if not lines:
+            return f"all {len(self.checks)} checks passed"
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps(plain_json(self.model_dump(mode="json")), indent=2, sort_keys=False,
+                          allow_nan=False) + "\n"
+
+
+def plain_json(value: Any) -> Any:
+    """Recursively turn numpy scalars into Python ones and NaN/inf into None (JSON has neither)."""
+    if isinstance(value, dict):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_json(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
