@@ -32,10 +32,7 @@ def read_source(loaded: LoadedSpec, path: str | Path | None = None) -> pd.DataFr
                         fix="check source.path in the spec (relative paths start at the project root)")
     fmt = "parquet" if source.suffix.lower() in (".parquet", ".pq") else spec.source.resolved_format
     try:
-        if fmt == "parquet":
-            df = pd.read_parquet(source, **spec.source.options)
-        else:
-            df = _read_csv(source, loaded)
+        df = pd.read_parquet(source, **spec.source.options) if fmt == "parquet" else _read_csv(source, loaded)
     except DataError:
         raise
     except UnicodeDecodeError as exc:

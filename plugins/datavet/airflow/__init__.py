@@ -1,0 +1,1 @@
+"""The thin Airflow layer: operators over ``datavet.pipeline`` and a DAG factory per spec."""

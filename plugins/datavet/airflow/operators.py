@@ -1,0 +1,124 @@
+"""One operator per pipeline stage. ``__init__`` only stores arguments; work happens in ``execute``.
+
+Bad data and bad specs fail without retry (``AirflowFailException``); a flaky registry or remote
+raises a plain ``AirflowException`` so Airflow's retries apply. Every stage is idempotent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from airflow.sdk import Asset, BaseOperator
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+
+from datavet.errors import DatavetError
+from datavet.settings import Settings
+from datavet.spec import LoadedSpec, load_spec, project_root_for
+
+MD5_FROM_VERSION = "{{ ti.xcom_pull(task_ids='version') }}"
+
+
+def certified_asset(name: str) -> Asset:
+    """The Asset training DAGs schedule on; its events carry the md5 and tag in ``extra``."""
+    return Asset(name=f"datavet_certified_{name}", uri=f"datavet://certified/{name}", group="datavet")
+
+
+@contextlib.contextmanager
+def airflow_errors() -> Iterator[None]:
+    try:
+        yield
+    except DatavetError as exc:
+        if exc.retryable:
+            raise AirflowException(str(exc)) from exc
+        raise AirflowFailException(str(exc)) from exc
+
+
+class _SpecOperator(BaseOperator):
+    template_fields = ("spec_path",)
+    ui_color = "#e8f4ea"
+
+    def __init__(self, *, spec_path: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec_path = spec_path
+
+    def _load(self) -> tuple[LoadedSpec, Settings]:
+        loaded = load_spec(self.spec_path)
+        return loaded, Settings.from_env(project_root_for(loaded.path))
+
+
+class _VersionedOperator(_SpecOperator):
+    template_fields = ("spec_path", "md5")
+
+    def __init__(self, *, spec_path: str, md5: str = MD5_FROM_VERSION, **kwargs: Any) -> None:
+        super().__init__(spec_path=spec_path, **kwargs)
+        self.md5 = md5
+
+
+class DatavetVersionOperator(_SpecOperator):
+    """Ingest the source and version it with DVC; returns the md5 (skips if already certified)."""
+
+    def execute(self, context: Any) -> str:
+        from datavet.pipeline import version
+
+        with airflow_errors():
+            loaded, settings = self._load()
+            info = version(loaded, settings)
+        if info.certified_tag:
+            raise AirflowSkipException(f"{info.dataset}: version {info.md5} is already certified as "
+                                       f"{info.certified_tag}; nothing to do")
+        return info.md5
+
+
+class DatavetValidateOperator(_VersionedOperator):
+    """Run the dataset's GX suite on the version; fails with the list of failed checks."""
+
+    def execute(self, context: Any) -> dict:
+        from datavet.pipeline import validate
+
+        with airflow_errors():
+            loaded, settings = self._load()
+            report = validate(loaded, settings, self.md5)
+        return {"success": report.success, "checks": len(report.checks),
+                "warnings": len(report.failed(severity="warning"))}
+
+
+class DatavetDatasheetOperator(_VersionedOperator):
+    """Write the datasheet for the version; fails if required answers are missing."""
+
+    def execute(self, context: Any) -> dict[str, str]:
+        from datavet.pipeline import document
+
+        with airflow_errors():
+            loaded, settings = self._load()
+            paths = document(loaded, settings, self.md5)
+        return {kind: str(path) for kind, path in paths.items()}
+
+
+class DatavetCertifyOperator(_VersionedOperator):
+    """Commit + tag the certified version and emit the dataset's Asset event (md5, tag in extra)."""
+
+    def execute(self, context: Any) -> dict:
+        from datavet.pipeline import certify
+
+        with airflow_errors():
+            loaded, settings = self._load()
+            cert, created = certify(loaded, settings, self.md5)
+        if not created:
+            raise AirflowSkipException(f"{cert.dataset}: version {cert.md5} is already certified as {cert.tag}")
+        extra = {"dataset": cert.dataset, "md5": cert.md5, "tag": cert.tag, "rows": cert.rows,
+                 "registry": str(settings.registry)}
+        context["outlet_events"][certified_asset(cert.dataset)].extra = extra
+        return extra
+
+
+class InvalidSpecOperator(_SpecOperator):
+    """Stands in for a certify DAG whose spec does not validate: fails, listing every problem."""
+
+    def __init__(self, *, spec_path: str, message: str, **kwargs: Any) -> None:
+        super().__init__(spec_path=spec_path, retries=0, **kwargs)
+        self.message = message
+
+    def execute(self, context: Any) -> None:
+        raise AirflowFailException(self.message)

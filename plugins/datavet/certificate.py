@@ -1,0 +1,48 @@
+"""The certificate: the promise that these exact bytes passed these exact checks and are described
+by these exact documents. Every field an auditor needs to re-check that promise is in it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CheckOutcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    check: str
+    subject: str
+    severity: str
+    success: bool
+
+
+class Certificate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dataset: str
+    md5: str = Field(description="DVC md5 of the Parquet bytes: the version's identity.")
+    size: int
+    rows: int
+    tag: str
+    sequence: int
+    certified_at: str = Field(description="UTC time of certification, ISO 8601.")
+    datavet_version: str
+    spec_sha256: str
+    missing_tokens: list[str]
+    data_path: str = Field(description="Path of the data in the registry (tracked by its .dvc file).")
+    dvc_file: str
+    remote: str
+    suite_name: str | None
+    suite_sha256: str | None
+    validation_result_id: str | None
+    validation_success: bool
+    files: dict[str, str] = Field(
+        description="sha256 of every document certified with the data, by registry-relative path.")
+    checks: list[CheckOutcome]
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_path(cls, path: Path) -> Certificate:
+        return cls.model_validate_json(path.read_bytes())

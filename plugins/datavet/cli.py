@@ -1,0 +1,237 @@
+"""``datavet``: check, document, certify and verify datasets from a shell.
+
+Exit codes: 0 all error-severity checks pass (or the command succeeded), 1 a check failed or a
+verification found a mismatch, 2 bad input (message on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from datavet import __version__
+from datavet.errors import ChecksFailed, DatavetError, VerificationError
+from datavet.settings import Settings
+from datavet.spec import load_spec
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _settings_for(spec_path: Path) -> Settings:
+    from datavet.spec import project_root_for
+
+    return Settings.from_env(project_root_for(spec_path))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from datavet.checks import run_checks
+    from datavet.ingest import read_source, write_parquet
+
+    loaded = load_spec(args.spec)
+    df = read_source(loaded, args.data)
+    with tempfile.TemporaryDirectory(prefix="datavet-check-") as tmp:
+        parquet = Path(tmp) / f"{loaded.spec.name}.parquet"
+        md5 = write_parquet(df, parquet)
+        del df
+        data = parquet if args.engine != "pandas" else __import__("pandas").read_parquet(parquet)
+        report = run_checks(loaded, data, data_hash=md5, settings=_settings_for(Path(args.spec)))
+    if args.json:
+        Path(args.json).write_text(report.to_json(), encoding="utf-8")
+    print(f"{loaded.spec.name}: {len(report.checks)} checks on {report.rows} rows (md5 {md5}); "
+          f"{'PASSED' if report.success else 'FAILED'}")
+    print(report.summary())
+    return EXIT_OK if report.success else EXIT_FAILED
+
+
+def cmd_datasheet(args: argparse.Namespace) -> int:
+    words = list(args.words)
+    if words and words[0] == "init":
+        return _datasheet_init(Path(words[1]) if len(words) > 1 else None, args)
+    if len(words) != 1:
+        raise DatavetError("usage: datavet datasheet SPEC | datavet datasheet init SPEC")
+    from datavet.checks import run_checks
+    from datavet.datasheet import build_datasheet, completeness, render_all
+    from datavet.ingest import read_source, write_parquet
+
+    loaded = load_spec(words[0])
+    out = Path(args.out) if args.out else loaded.path.parent
+    with tempfile.TemporaryDirectory(prefix="datavet-sheet-") as tmp:
+        parquet = Path(tmp) / "data.parquet"
+        md5 = write_parquet(read_source(loaded, args.data), parquet)
+        report = run_checks(loaded, parquet, data_hash=md5, settings=_settings_for(loaded.path))
+        sheet = build_datasheet(loaded, report, parquet, data_md5=md5, answers_path=loaded.answers_path)
+        paths = render_all(sheet, out)
+    answered, required, missing = completeness(sheet)
+    for path in paths.values():
+        print(path)
+    print(f"answers: {answered}/{required} required prompts answered"
+          + (f"; missing: {', '.join(missing)}" if missing else ""))
+    return EXIT_OK
+
+
+def _datasheet_init(spec_path: Path | None, args: argparse.Namespace) -> int:
+    if spec_path is None:
+        raise DatavetError("usage: datavet datasheet init SPEC")
+    from datavet.datasheet import init_answers
+
+    loaded = load_spec(spec_path)
+    target = Path(args.out) if args.out else loaded.answers_path
+    if target.exists() and not args.force:
+        raise DatavetError(f"{target} exists", dataset=loaded.spec.name, fix="pass --force to overwrite it")
+    from datavet.fsutil import atomic_write_text
+
+    atomic_write_text(target, init_answers(loaded))
+    print(f"wrote {target}: fill in the prompts marked TODO, then run `datavet datasheet {spec_path}`")
+    return EXIT_OK
+
+
+def cmd_certify(args: argparse.Namespace) -> int:
+    from datavet.pipeline import certificate_summary, run_all
+
+    loaded = load_spec(args.spec)
+    settings = _settings_for(loaded.path)
+    info, cert, created = run_all(loaded, settings)
+    if not created:
+        print(f"{info.dataset}: version {info.md5} is already certified as {cert.tag}; nothing to do")
+    print(certificate_summary(cert, settings))
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from datavet.registry import Registry
+    from datavet.verify import document_problems, stated_md5, verify_version
+
+    target = Path(args.target)
+    if target.suffix in (".yaml", ".yml"):
+        loaded = load_spec(target)
+        settings = _settings_for(loaded.path)
+        registry = Registry(settings.registry, settings.remote)
+        result = verify_version(registry, loaded.spec.name, args.version)
+    else:
+        if not target.is_file():
+            raise DatavetError(f"{target} does not exist", fix="pass a spec, a certificate or a datasheet file")
+        md5 = stated_md5(target)
+        if md5 is None:
+            raise DatavetError(f"{target} states no md5", fix="pass a datavet certificate or datasheet")
+        settings = Settings.from_env()
+        registry = Registry(settings.registry, settings.remote)
+        name = _dataset_of(target)
+        result = verify_version(registry, name, md5)
+        result.problems += document_problems(registry, name, result.tag, target)
+    print(result.text())
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _dataset_of(document: Path) -> str:
+    """Which dataset a document describes: its own ``dataset`` field, else its registry folder."""
+    import json
+
+    try:
+        data = json.loads(document.read_text(encoding="utf-8")) if document.suffix == ".json" else {}
+    except (ValueError, UnicodeDecodeError):
+        data = {}
+    if isinstance(data, dict) and isinstance(data.get("dataset"), str):
+        return data["dataset"]
+    parts = document.resolve().parts
+    for marker in ("certificates", "datasheets", "validations"):
+        if marker in parts[:-2]:
+            return parts[parts.index(marker) + 1]
+    raise DatavetError(f"cannot tell which dataset {document} describes", fix="pass the dataset's spec instead")
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from datavet.history import history_table
+
+    loaded = load_spec(args.spec)
+    print(history_table(loaded, _settings_for(loaded.path), as_json=args.json))
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from datavet.pipeline import certificate_summary
+    from datavet.registry import Registry
+    from datavet.verify import committed_certificate, resolve_tag
+
+    loaded = load_spec(args.spec)
+    settings = _settings_for(loaded.path)
+    registry = Registry(settings.registry, settings.remote)
+    tag = resolve_tag(registry, loaded.spec.name, args.version)
+    print(certificate_summary(committed_certificate(registry, loaded.spec.name, tag), settings))
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from datavet.schemas import write_schemas
+
+    for path in write_schemas(Path(args.out)):
+        print(path)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="datavet", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"datavet {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="run the spec's checks; exit 1 if an error-severity check fails")
+    p.add_argument("spec")
+    p.add_argument("--data", help="check this file instead of the spec's source")
+    p.add_argument("--json", help="write the JSON report here")
+    p.add_argument("--engine", choices=["duckdb", "pandas"], default="duckdb")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("datasheet", help="write the datasheet (md/html/json); `datasheet init SPEC` "
+                                         "writes an answers file to fill in")
+    p.add_argument("words", nargs="+", metavar="[init] SPEC")
+    p.add_argument("--data", help="document this file instead of the spec's source")
+    p.add_argument("--out", help="output folder (or answers file for init)")
+    p.add_argument("--force", action="store_true", help="init: overwrite an existing answers file")
+    p.set_defaults(func=cmd_datasheet)
+
+    p = sub.add_parser("certify", help="version, check, document and certify (without Airflow)")
+    p.add_argument("spec")
+    p.set_defaults(func=cmd_certify)
+
+    p = sub.add_parser("verify", help="re-check a certified version, certificate or datasheet end to end")
+    p.add_argument("target", help="a spec, a certificate JSON or a datasheet file")
+    p.add_argument("--version", help="with a spec: tag number, tag or md5 (default: latest)")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("history", help="list the certified versions of a dataset")
+    p.add_argument("spec")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("show", help="where a certified version's data, certificate and documents are")
+    p.add_argument("spec")
+    p.add_argument("--version", help="tag number, tag or md5 (default: latest)")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("schema", help="export the JSON Schemas of the spec, answers and datasheet")
+    p.add_argument("--out", default="schemas")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        return args.func(args)
+    except ChecksFailed as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
+    except VerificationError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
+    except DatavetError as exc:
+        print(f"datavet: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

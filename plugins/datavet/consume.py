@@ -1,0 +1,39 @@
+"""What ML teams call: only certified bytes, checked against their certificate, ever come back."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from datavet.errors import NotCertifiedError
+from datavet.ingest import file_md5
+from datavet.registry import Registry
+from datavet.settings import Settings
+from datavet.verify import committed_certificate, resolve_tag
+
+
+def load_certified(name: str, version: str | int | None = None, *, settings: Settings | None = None,
+                   missing_as_null: bool = True, columns: list[str] | None = None) -> pd.DataFrame:
+    """Return the latest (or the named) certified version of ``name`` as a DataFrame.
+
+    ``version``: None for the latest, a tag number, a tag, or an md5. The bytes read are hashed
+    first and must equal the certificate's md5; uncertified or altered data is refused. With
+    ``missing_as_null`` the dataset's missing tokens (e.g. ``?``) come back as nulls.
+    """
+    settings = settings or Settings.from_env()
+    registry = Registry(settings.registry, settings.remote)
+    tag = resolve_tag(registry, name, version)
+    cert = committed_certificate(registry, name, tag)
+    path = registry.bytes_path(cert.md5)
+    actual = file_md5(path)
+    if actual != cert.md5:
+        raise NotCertifiedError(
+            f"the bytes of {tag} hash to {actual} but were certified as {cert.md5}; refusing altered data",
+            dataset=name, fix="restore the data with `dvc pull` in the registry, or certify the new version")
+    df = pd.read_parquet(path, columns=columns)
+    if missing_as_null and cert.missing_tokens:
+        tokens = set(cert.missing_tokens)
+        for col in df.columns:
+            if pd.api.types.is_string_dtype(df[col]) or df[col].dtype == object:
+                df[col] = df[col].mask(df[col].astype("string").str.strip().isin(tokens))
+    df.attrs["datavet"] = {"dataset": name, "md5": cert.md5, "tag": tag}
+    return df

@@ -1,0 +1,36 @@
+"""Every certified version of a dataset, oldest first, read from the registry's tags."""
+
+from __future__ import annotations
+
+import json
+
+from datavet.registry import Registry
+from datavet.settings import Settings
+from datavet.spec import LoadedSpec
+from datavet.verify import committed_certificate
+
+
+def certified_versions(loaded: LoadedSpec, settings: Settings) -> list[dict]:
+    registry = Registry(settings.registry, settings.remote)
+    rows = []
+    for tag in registry.certified_tags(loaded.spec.name):
+        cert = committed_certificate(registry, loaded.spec.name, tag)
+        failed = [f"{c.check} {c.subject}" for c in cert.checks if not c.success]
+        rows.append({"tag": tag, "md5": cert.md5, "rows": cert.rows, "certified_at": cert.certified_at,
+                     "checks": len(cert.checks), "passed": len(cert.checks) - len(failed),
+                     "warnings": failed})
+    return rows
+
+
+def history_table(loaded: LoadedSpec, settings: Settings, *, as_json: bool = False) -> str:
+    rows = certified_versions(loaded, settings)
+    if as_json:
+        return json.dumps(rows, indent=2)
+    if not rows:
+        return f"{loaded.spec.name}: no certified versions yet"
+    lines = [f"{'tag':<28} {'md5':<32} {'rows':>10}  {'certified at':<25} checks"]
+    for r in rows:
+        lines.append(f"{r['tag']:<28} {r['md5']:<32} {r['rows']:>10}  {r['certified_at']:<25} "
+                     f"{r['passed']}/{r['checks']} passed" + (f" (warned: {'; '.join(r['warnings'])})"
+                                                              if r["warnings"] else ""))
+    return "\n".join(lines)

@@ -1,0 +1,238 @@
+"""The certify pipeline as plain functions: version -> validate -> document -> certify.
+
+Each stage takes the spec and the version's md5 (small, JSON-able: what Airflow passes between
+tasks), reads what earlier stages left in the version's staging folder, and is safe to re-run.
+The Airflow operators, the CLI and ``dvc.yaml`` all call these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from datavet import __version__
+from datavet.certificate import Certificate, CheckOutcome
+from datavet.errors import ChecksFailed, DataError, RegistryError
+from datavet.fsutil import atomic_copy, atomic_write_text, sha256_file
+from datavet.ingest import file_md5, read_source, write_parquet
+from datavet.registry import Registry
+from datavet.report import CheckReport
+from datavet.settings import Settings
+from datavet.spec import LoadedSpec
+
+log = logging.getLogger(__name__)
+REPORT_FILE = "report.json"
+GX_RESULT_FILE = "gx_validation.json"
+DATASHEET_FILES = ("datasheet.md", "datasheet.html", "datasheet.json")
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    dataset: str
+    md5: str
+    rows: int
+    certified_tag: str | None  # set when this exact version is already certified: nothing to do
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def registry_for(settings: Settings) -> Registry:
+    return Registry(root=settings.registry, remote=settings.remote)
+
+
+def certified_tag_for(registry: Registry, name: str, md5: str) -> str | None:
+    """The tag that certified exactly these bytes, if any (certificates are committed with the tag)."""
+    for tag in reversed(registry.certified_tags(name)):
+        if registry.recorded_md5(name, rev=tag) == md5:
+            return tag
+    return None
+
+
+# ---- stage 1 ---------------------------------------------------------------------------------------
+def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
+    """Read the source, write it as Parquet and `dvc add` it: DVC's md5 is the version id."""
+    spec = loaded.spec
+    registry = registry_for(settings)
+    df = read_source(loaded)
+    rows = len(df)
+    with registry.locked():
+        registry.ensure()
+        scratch = registry.root / ".staging" / spec.name / "incoming.parquet"
+        md5 = write_parquet(df, scratch)
+        del df
+        tag = certified_tag_for(registry, spec.name, md5)
+        if tag:
+            scratch.unlink(missing_ok=True)
+            log.info("%s: version %s is already certified as %s; nothing to do", spec.name, md5, tag)
+            return VersionInfo(spec.name, md5, rows, tag)
+        registry.add_version(spec.name, scratch, md5)
+        scratch.unlink(missing_ok=True)
+    log.info("%s: version %s (%d rows) added to DVC", spec.name, md5, rows)
+    return VersionInfo(spec.name, md5, rows, None)
+
+
+def version_bytes(settings: Settings, md5: str) -> Path:
+    """The immutable, content-addressed copy of a version (DVC cache), checked against its md5."""
+    path = registry_for(settings).bytes_path(md5)
+    actual = file_md5(path)
+    if actual != md5:
+        raise DataError(f"the stored bytes of version {md5} now hash to {actual}",
+                        fix="the DVC cache was altered: run `dvc fetch` / `dvc checkout` in the registry")
+    return path
+
+
+# ---- stage 2 ---------------------------------------------------------------------------------------
+def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
+    """Run the GX suite on the version; raise ChecksFailed if an error-severity check fails."""
+    from datavet.checks import run_checks, validation_result_path
+
+    spec = loaded.spec
+    staging = registry_for(settings).staging_dir(spec.name, md5)
+    report = run_checks(loaded, version_bytes(settings, md5), data_hash=md5, settings=settings)
+    atomic_write_text(staging / REPORT_FILE, report.to_json())
+    gx_result = validation_result_path(report)
+    if gx_result is not None and gx_result.exists():
+        atomic_copy(gx_result, staging / GX_RESULT_FILE)
+    if not report.success:
+        raise ChecksFailed(spec.name, report.summary())
+    warned = report.failed(severity="warning")
+    log.info("%s: %d checks passed%s", spec.name, len(report.checks) - len(warned),
+             f"; {len(warned)} warning(s):\n{report.summary()}" if warned else "")
+    return report
+
+
+def staged_report(settings: Settings, name: str, md5: str) -> CheckReport:
+    path = registry_for(settings).staging_dir(name, md5) / REPORT_FILE
+    if not path.exists():
+        raise DataError(f"no validation result for version {md5}", dataset=name,
+                        fix="run the validate stage first (the certify DAG does)")
+    report = CheckReport.model_validate_json(path.read_bytes())
+    if report.data_hash != md5:
+        raise DataError(f"the staged validation result describes {report.data_hash}, not {md5}", dataset=name,
+                        fix="re-run the validate stage")
+    return report
+
+
+# ---- stage 3 ---------------------------------------------------------------------------------------
+def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
+    """Write the datasheet (md/html/json) for the version; refuse if required answers are missing."""
+    from datavet.datasheet import build_datasheet, render_all, require_complete
+
+    spec = loaded.spec
+    report = staged_report(settings, spec.name, md5)
+    sheet = build_datasheet(loaded, report, version_bytes(settings, md5), data_md5=md5,
+                            answers_path=loaded.answers_path)
+    require_complete(sheet, spec.name)
+    out = registry_for(settings).staging_dir(spec.name, md5) / "datasheet"
+    return render_all(sheet, out)
+
+
+# ---- stage 4 ---------------------------------------------------------------------------------------
+def certify(loaded: LoadedSpec, settings: Settings, md5: str) -> tuple[Certificate, bool]:
+    """Commit data pointer, validation result, datasheet and certificate, then tag the commit.
+
+    Returns (certificate, created). Re-running for a certified version changes nothing. Any failure
+    before the tag restores the registry's tracked files, so there is never a tag without a
+    certificate nor a certificate without pushed data.
+    """
+    spec = loaded.spec
+    registry = registry_for(settings)
+    staging = registry.staging_dir(spec.name, md5)
+    with registry.locked():
+        registry.ensure()
+        existing = certified_tag_for(registry, spec.name, md5)
+        if existing:
+            cert = Certificate.model_validate_json(registry.show(existing, registry.certificate_path(spec.name, md5)))
+            log.info("%s: version %s is already certified as %s; nothing to do", spec.name, md5, existing)
+            return cert, False
+        report = staged_report(settings, spec.name, md5)
+        if not report.success:
+            raise ChecksFailed(spec.name, report.summary())
+        sheet_files = [staging / "datasheet" / f for f in DATASHEET_FILES]
+        if not all(p.exists() for p in sheet_files):
+            raise DataError(f"no datasheet was written for version {md5}", dataset=spec.name,
+                            fix="run the datasheet stage first (the certify DAG does)")
+        data = version_bytes(settings, md5)
+        registry.add_version(spec.name, data, md5, push=True)  # .dvc points at md5; bytes pushed
+        if not registry.in_remote(md5):
+            raise RegistryError(f"version {md5} is not in the DVC remote {registry.remote} after push",
+                                dataset=spec.name, fix="check the remote is reachable and writable")
+        sequence = len(registry.certified_tags(spec.name)) + 1
+        tag = f"{spec.name}/certified/{sequence}"
+        placed: dict[Path, Path] = {staging / REPORT_FILE: registry.validation_path(spec.name, md5)}
+        if (staging / GX_RESULT_FILE).exists():
+            placed[staging / GX_RESULT_FILE] = registry.validation_path(spec.name, md5).with_suffix(".gx.json")
+        for src in sheet_files:
+            placed[src] = registry.datasheet_dir(spec.name) / src.name
+        written: list[Path] = []
+        try:
+            for src, dst in placed.items():
+                atomic_copy(src, dst)
+                written.append(dst)
+            cert = Certificate(
+                dataset=spec.name, md5=md5, size=data.stat().st_size, rows=report.rows, tag=tag,
+                sequence=sequence, certified_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                datavet_version=__version__, spec_sha256=sha256_file(loaded.path),
+                missing_tokens=list(spec.missing_tokens),
+                data_path=registry.data_path(spec.name).relative_to(registry.root).as_posix(),
+                dvc_file=registry.dvc_file(spec.name).relative_to(registry.root).as_posix(),
+                remote=registry.remote, suite_name=report.suite_name, suite_sha256=report.suite_hash,
+                validation_result_id=report.validation_result_id, validation_success=report.success,
+                files={dst.relative_to(registry.root).as_posix(): sha256_file(dst) for dst in written},
+                checks=[CheckOutcome(check=c.check, subject=c.subject, severity=c.severity, success=c.success)
+                        for c in report.checks],
+            )
+            cert_path = registry.certificate_path(spec.name, md5)
+            atomic_write_text(cert_path, cert.to_json())
+            written.append(cert_path)
+            paths = [str(p.relative_to(registry.root)) for p in [*written, registry.dvc_file(spec.name),
+                                                                  registry.dvc_file(spec.name).parent / ".gitignore"]]
+            registry.git("add", "--", *paths)
+            registry.git("commit", "-q", "-m", f"Certify {spec.name} version {md5} ({tag})")
+        except BaseException:
+            _restore(registry, written)
+            raise
+        registry.git("tag", "-a", tag, "-m", f"{spec.name} version {md5} certified by datavet {__version__}")
+    shutil.rmtree(staging, ignore_errors=True)
+    log.info("%s: certified version %s as %s", spec.name, md5, tag)
+    return cert, True
+
+
+def _restore(registry: Registry, written: list[Path]) -> None:
+    """Undo an unfinished certification: tracked files back to HEAD, new ones removed."""
+    registry.git("reset", "-q", check=False)
+    for path in written:
+        rel = str(path.relative_to(registry.root))
+        if registry.run("git", "cat-file", "-e", f"HEAD:{rel}", check=False).returncode == 0:
+            registry.git("checkout", "-q", "HEAD", "--", rel, check=False)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def run_all(loaded: LoadedSpec, settings: Settings) -> tuple[VersionInfo, Certificate | None, bool]:
+    """The whole pipeline in one process (the CLI's ``datavet certify``)."""
+    info = version(loaded, settings)
+    if info.certified_tag:
+        cert, _ = certify(loaded, settings, info.md5)
+        return info, cert, False
+    validate(loaded, settings, info.md5)
+    document(loaded, settings, info.md5)
+    cert, created = certify(loaded, settings, info.md5)
+    return info, cert, created
+
+
+def certificate_summary(cert: Certificate, settings: Settings) -> str:
+    registry = registry_for(settings)
+    lines = [f"dataset      {cert.dataset}", f"version md5  {cert.md5} ({cert.rows} rows)", f"tag          {cert.tag}",
+             f"certificate  {registry.certificate_path(cert.dataset, cert.md5)}"]
+    lines += [f"document     {registry.root / rel}" for rel in sorted(cert.files)]
+    return "\n".join(lines)
+
+
+def dump(obj: object) -> str:
+    return json.dumps(obj, indent=2, default=str)

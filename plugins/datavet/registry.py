@@ -1,0 +1,188 @@
+"""The data registry: a git repository whose commits hold the ``.dvc`` files, validation results,
+datasheets and certificates (DVC's data-registry pattern), with the bytes in a DVC remote.
+
+DVC holds a repository lock, so every operation that touches the workspace runs under one
+inter-process file lock: parallel DAG runs, retries and CLI calls queue instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from datavet.errors import RegistryError
+from datavet.ingest import file_md5
+
+LOCK_TIMEOUT_S = float(os.environ.get("DATAVET_LOCK_TIMEOUT", "600"))
+
+
+@dataclass(frozen=True)
+class Registry:
+    root: Path
+    remote: str
+
+    # ---- layout --------------------------------------------------------------------------------
+    def data_path(self, name: str) -> Path:
+        return self.root / "data" / name / f"{name}.parquet"
+
+    def dvc_file(self, name: str) -> Path:
+        return self.data_path(name).with_name(f"{name}.parquet.dvc")
+
+    def datasheet_dir(self, name: str) -> Path:
+        return self.root / "datasheets" / name
+
+    def certificate_path(self, name: str, md5: str) -> Path:
+        return self.root / "certificates" / name / f"{md5}.json"
+
+    def validation_path(self, name: str, md5: str) -> Path:
+        return self.root / "validations" / name / f"{md5}.json"
+
+    def staging_dir(self, name: str, md5: str) -> Path:
+        """Per-version scratch space between DAG tasks (gitignored, content-addressed by md5)."""
+        return self.root / ".staging" / name / md5
+
+    def cache_path(self, md5: str) -> Path:
+        return self.root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+
+    def remote_object(self, md5: str) -> Path | None:
+        """Where a local-directory remote keeps the bytes; None for cloud remotes."""
+        if "://" in self.remote:
+            return None
+        return Path(self.remote) / "files" / "md5" / md5[:2] / md5[2:]
+
+    # ---- processes ------------------------------------------------------------------------------
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run git or dvc in the registry; failures become RegistryError with the tool's message."""
+        cmd = [sys.executable, "-m", "dvc", *args[1:]] if args[0] == "dvc" else list(args)
+        env = {**os.environ, "DVC_NO_ANALYTICS": "1", "GIT_TERMINAL_PROMPT": "0"}
+        proc = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, env=env)
+        if check and proc.returncode != 0:
+            detail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+            raise RegistryError(f"`{' '.join(args)}` failed in {self.root}: " + " / ".join(detail),
+                                fix="check the registry and its DVC remote (datavet verify shows details)")
+        return proc
+
+    def git(self, *args: str, check: bool = True) -> str:
+        return self.run("git", *args, check=check).stdout.strip()
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Serialise DVC/git work on this workspace across processes (DVC's own lock would fail)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock_path = self.root.parent / f".{self.root.name}.lock"
+        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        with open(lock_path, "a+") as fh:
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise RegistryError(f"registry {self.root} stayed locked for {LOCK_TIMEOUT_S:.0f}s",
+                                            fix="another datavet run holds it; wait or raise "
+                                                "DATAVET_LOCK_TIMEOUT") from None
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # ---- set-up ---------------------------------------------------------------------------------
+    def ensure(self) -> None:
+        """Create the git + DVC repository and its default remote if they are not there yet."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not (self.root / ".git").exists():
+            self.git("init", "-q", "-b", "main")
+            self.git("config", "user.name", "datavet")
+            self.git("config", "user.email", "datavet@localhost")
+        if not (self.root / ".dvc").exists():
+            self.run("dvc", "init", "-q")
+            self.run("dvc", "config", "core.autostage", "false")
+            (self.root / ".gitignore").write_text("/.staging/\n")
+            self.git("add", ".dvc", ".dvcignore", ".gitignore")
+            self.git("commit", "-q", "-m", "Initialise datavet data registry")
+        current = self.run("dvc", "remote", "default", check=False).stdout.strip()
+        if current != "storage":
+            if "://" not in self.remote:
+                Path(self.remote).mkdir(parents=True, exist_ok=True)
+            self.run("dvc", "remote", "add", "-f", "-d", "storage", self.remote)
+            self.git("add", ".dvc/config")
+            self.git("commit", "-q", "-m", f"Use DVC remote {self.remote}")
+
+    # ---- versions -------------------------------------------------------------------------------
+    def add_version(self, name: str, parquet: Path, md5: str, *, push: bool = False) -> None:
+        """`dvc add` the version into the workspace path (and the cache); `dvc push` it if asked.
+
+        Versioning only adds to the local cache: the remote receives bytes at certification, so a
+        version that fails its checks leaves the remote exactly as it was."""
+        target = self.data_path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or file_md5(target) != md5:
+            tmp = target.with_name(f".{target.name}.tmp")
+            shutil.copyfile(parquet, tmp)
+            os.replace(tmp, target)
+        self.run("dvc", "add", "-q", str(target.relative_to(self.root)))
+        recorded = self.recorded_md5(name)
+        if recorded != md5:
+            raise RegistryError(f"DVC recorded md5 {recorded} for {target}, expected {md5}",
+                                fix="another process changed the file; re-run")
+        if push:
+            self.push(name)
+
+    def push(self, name: str) -> None:
+        self.run("dvc", "push", "-q", str(self.dvc_file(name).relative_to(self.root)))
+
+    def recorded_md5(self, name: str, rev: str | None = None) -> str | None:
+        """The md5 a ``.dvc`` file records (in the workspace, or at a git revision)."""
+        import yaml
+
+        rel = self.dvc_file(name).relative_to(self.root).as_posix()
+        if rev is None:
+            if not self.dvc_file(name).exists():
+                return None
+            text = self.dvc_file(name).read_text()
+        else:
+            proc = self.run("git", "show", f"{rev}:{rel}", check=False)
+            if proc.returncode != 0:
+                return None
+            text = proc.stdout
+        outs = (yaml.safe_load(text) or {}).get("outs") or [{}]
+        return outs[0].get("md5")
+
+    def in_remote(self, md5: str) -> bool:
+        """Whether the remote holds these bytes (checked by md5 for local remotes, by dvc otherwise)."""
+        obj = self.remote_object(md5)
+        if obj is not None:
+            return obj.is_file() and file_md5(obj) == md5
+        return "not in remote" not in self.run("dvc", "status", "-c", "-q", check=False).stdout
+
+    def bytes_path(self, md5: str) -> Path:
+        """A readable file with exactly these bytes: the DVC cache, else the local remote."""
+        for candidate in (self.cache_path(md5), self.remote_object(md5)):
+            if candidate is not None and candidate.is_file():
+                return candidate
+        raise RegistryError(f"no copy of version {md5} in the cache or the remote",
+                            fix="run `dvc pull` in the registry, or re-run the certify DAG")
+
+    # ---- tags -----------------------------------------------------------------------------------
+    def certified_tags(self, name: str) -> list[str]:
+        """Tags ``<name>/certified/<n>`` in numeric order."""
+        out = self.git("tag", "--list", f"{name}/certified/*", check=False) if (self.root / ".git").exists() else ""
+        tags = [t for t in out.splitlines() if t.rsplit("/", 1)[-1].isdigit()]
+        return sorted(tags, key=lambda t: int(t.rsplit("/", 1)[-1]))
+
+    def show(self, rev: str, path: Path) -> bytes:
+        rel = path.relative_to(self.root).as_posix()
+        proc = subprocess.run(["git", "show", f"{rev}:{rel}"], cwd=self.root, capture_output=True)
+        if proc.returncode != 0:
+            raise RegistryError(f"{rel} is not in registry revision {rev}",
+                                fix="check the tag with `datavet history`")
+        return proc.stdout

@@ -1,0 +1,141 @@
+"""Re-check a certified version end to end and name everything that no longer matches.
+
+Trust anchors: the git tag (its commit holds the certificate and the ``.dvc`` pointer) and the
+md5 of the bytes. Working-tree copies of the documents are compared against what was committed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from datavet.certificate import Certificate
+from datavet.errors import NotCertifiedError, RegistryError
+from datavet.fsutil import sha256_bytes, sha256_file
+from datavet.ingest import file_md5
+from datavet.registry import Registry
+
+
+@dataclass
+class Verification:
+    dataset: str
+    md5: str
+    tag: str
+    checked: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def text(self) -> str:
+        head = (f"OK: {self.dataset} {self.tag} (md5 {self.md5}): {len(self.checked)} checks passed"
+                if self.ok else f"FAILED: {self.dataset} {self.tag} (md5 {self.md5}):")
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+def resolve_tag(registry: Registry, name: str, version: str | int | None) -> str:
+    """None -> latest certified; int or "3" -> tag number; "<name>/certified/n" -> itself; md5 -> its tag."""
+    tags = registry.certified_tags(name)
+    if not tags:
+        raise NotCertifiedError("has no certified version", dataset=name,
+                                fix="run the certify DAG (or `datavet certify SPEC`) first")
+    if version is None:
+        return tags[-1]
+    text = str(version)
+    if text in tags:
+        return text
+    if text.isdigit() and f"{name}/certified/{text}" in tags:
+        return f"{name}/certified/{text}"
+    for tag in tags:
+        if registry.recorded_md5(name, rev=tag) == text:
+            return tag
+    raise NotCertifiedError(f"version {text!r} is not certified (certified: {', '.join(tags)})", dataset=name,
+                            fix="pick one of the certified versions (datavet history SPEC)")
+
+
+def committed_certificate(registry: Registry, name: str, tag: str) -> Certificate:
+    md5 = registry.recorded_md5(name, rev=tag)
+    if md5 is None:
+        raise NotCertifiedError(f"tag {tag} has no .dvc pointer", dataset=name, fix="the tag is not datavet's")
+    return Certificate.model_validate_json(registry.show(tag, registry.certificate_path(name, md5)))
+
+
+def verify_version(registry: Registry, name: str, version: str | int | None = None) -> Verification:
+    tag = resolve_tag(registry, name, version)
+    cert = committed_certificate(registry, name, tag)
+    result = Verification(dataset=name, md5=cert.md5, tag=tag)
+    check = _Checker(result)
+
+    check("tag names the certificate", cert.tag == tag, f"certificate says tag {cert.tag}, found at {tag}")
+    check(".dvc pointer", registry.recorded_md5(name, rev=tag) == cert.md5,
+          f"the .dvc file at {tag} does not record md5 {cert.md5}")
+    cert_path = registry.certificate_path(name, cert.md5)
+    if cert_path.exists():
+        check("certificate file", cert_path.read_bytes() == registry.show(tag, cert_path),
+              f"{cert_path} differs from the certificate committed at {tag}")
+    else:
+        check("certificate file", False, f"{cert_path} is missing (committed at {tag})")
+    for where, path in (("DVC cache", registry.cache_path(cert.md5)), ("DVC remote", registry.remote_object(cert.md5))):
+        if path is None:
+            continue
+        if path.is_file():
+            actual = file_md5(path)
+            check(f"data in {where}", actual == cert.md5, f"data in the {where} hashes to {actual}, "
+                                                           f"certificate says {cert.md5}")
+        elif where == "DVC remote":
+            check(f"data in {where}", False, f"version {cert.md5} is missing from the {where} {registry.remote}")
+    latest = registry.certified_tags(name)[-1] == tag
+    for rel, digest in sorted(cert.files.items()):
+        try:
+            committed = registry.show(tag, registry.root / rel)
+        except RegistryError:
+            check(f"{rel} committed", False, f"{rel} is not in the commit of {tag}")
+            continue
+        check(f"{rel} as committed", sha256_bytes(committed) == digest,
+              f"{rel} at {tag} hashes to {sha256_bytes(committed)}, certificate says {digest}")
+        working = registry.root / rel
+        if latest:
+            if not working.exists():
+                check(f"{rel} present", False, f"{rel} is missing from the registry")
+            else:
+                check(f"{rel} unchanged", sha256_file(working) == digest, f"{rel} was changed after certification")
+    return result
+
+
+def document_problems(registry: Registry, name: str, tag: str, document: Path) -> list[str]:
+    """A document passed on its own must be byte-identical to one certified at ``tag``."""
+    cert = committed_certificate(registry, name, tag)
+    data = document.read_bytes()
+    if data == registry.show(tag, registry.certificate_path(name, cert.md5)):
+        return []
+    if sha256_bytes(data) in cert.files.values():
+        return []
+    return [f"{document} is not byte-identical to any document certified at {tag} (changed after "
+            f"certification, or describes other bytes)"]
+
+
+def stated_md5(document: Path) -> str | None:
+    """The md5 a certificate, report or datasheet says it describes."""
+    if document.suffix == ".json":
+        try:
+            data = json.loads(document.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        for key in ("md5", "data_hash", "data_md5"):
+            if isinstance(data, dict) and isinstance(data.get(key), str):
+                return data[key]
+    from datavet.datasheet import datasheet_md5_of
+
+    return datasheet_md5_of(document)
+
+
+class _Checker:
+    def __init__(self, result: Verification) -> None:
+        self.result = result
+
+    def __call__(self, what: str, ok: bool, problem: str) -> None:
+        self.result.checked.append(what)
+        if not ok:
+            self.result.problems.append(problem)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The main job: certify UCI Adult through a real Airflow run on the embedded defaults
+# (SQLite metadata DB under .datavet/airflow, git + DVC registry under .datavet/registry,
+# local DVC remote under .datavet/remote). Running it again is a no-op that says so.
+source "$(dirname "$0")/env.sh"
+SPEC=datasheets/adult/dataset.yaml
+airflow db migrate >/dev/null
+tags_before=$(git -C "$DATAVET_HOME/registry" tag -l 'adult/certified/*' 2>/dev/null | wc -l)
+echo "datavet: running the certify DAG datavet_certify_adult (airflow dags test)"
+if ! airflow dags test datavet_certify_adult >"$DATAVET_HOME/last-run.log" 2>&1; then
+  echo "datavet: the certify run FAILED; log: $DATAVET_HOME/last-run.log" >&2
+  grep -E "AirflowFailException|ChecksFailed|Error:|datavet" "$DATAVET_HOME/last-run.log" | tail -20 >&2
+  exit 1
+fi
+tags_after=$(git -C "$DATAVET_HOME/registry" tag -l 'adult/certified/*' | wc -l)
+if [ "$tags_after" -gt "$tags_before" ]; then
+  echo "datavet: certified a new version of adult"
+else
+  echo "datavet: no-op: this version of adult is already certified, nothing changed"
+fi
+datavet show "$SPEC"
+datavet verify "$SPEC"

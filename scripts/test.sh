@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite, set up from scratch if needed (venv, packages, headless Chromium).
+source "$(dirname "$0")/env.sh"
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "datavet: installing Debian's chromium for the datasheet browser test" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "datavet: could not install chromium; the browser test will be skipped" >&2
+fi
+ruff check plugins tests dags benchmarks scripts
+python -m pytest -q -p no:cacheprovider "$@"
