@@ -1,0 +1,237 @@
+"""The computed sections, filled from the version's profile and its check report (the names in
+``observed`` are metrics.md's). Nothing here is typed by a person, and everything passes through the
+privacy rules before it lands in the model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from datavet.datasheet.models import (
+    CheckOutcome,
+    ColumnInfo,
+    Computed,
+    GeographyFigure,
+    GroupRate,
+    GroupShare,
+    IntersectionCell,
+    IntersectionFigure,
+    LabelBalance,
+    LabelFigure,
+    ParityFigure,
+    RepresentationFigure,
+    TimeRange,
+    Validation,
+)
+from datavet.datasheet.privacy import ValueMasker, is_small, publish_count, publish_share, scrub_text
+from datavet.datasheet.profile import DataProfile
+from datavet.report import CheckReport, CheckResult
+from datavet.spec import LoadedSpec
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _unique(results: Iterable[CheckResult], key) -> list[CheckResult]:
+    """Several checks (an error and a warning) may observe the same figures; publish them once,
+    preferring the one that compared against a reference."""
+    chosen: dict[Any, CheckResult] = {}
+    for r in results:
+        k = key(r)
+        has_ref = bool(r.observed.get("reference_shares"))
+        if k not in chosen or (has_ref and not chosen[k].observed.get("reference_shares")):
+            chosen[k] = r
+    return list(chosen.values())
+
+
+def _pairs(value: Any) -> list[tuple[str, int]]:
+    """{value: n} or [{value:, count:}] or [[value, n]] -> [(value, n)]."""
+    if isinstance(value, dict):
+        return [(str(k), int(v)) for k, v in value.items()]
+    out = []
+    for item in value or []:
+        if isinstance(item, dict):
+            name = item.get("value", item.get("cell", item.get("group")))
+            out.append((str(name), int(item.get("count", 0))))
+        elif isinstance(item, (list, tuple)) and len(item) == 2:
+            out.append((str(item[0]), int(item[1])))
+    return out
+
+
+class _Builder:
+    def __init__(self, loaded: LoadedSpec, report: CheckReport, profile: DataProfile) -> None:
+        self.spec = loaded.spec
+        self.report = report
+        self.profile = profile
+        self.t = loaded.spec.small_cell_threshold
+        self.mask = ValueMasker(loaded.spec.private_columns)
+        self.group_sizes: dict[str, dict[str, int]] = {}
+        for r in report.checks:  # learn group sizes and masks before anything is published
+            if r.check == "representation" and r.column:
+                counts = {str(k): int(v) for k, v in (r.observed.get("counts") or {}).items()}
+                self.group_sizes.setdefault(r.column, {}).update(counts)
+                self.mask.learn(r.column, counts)
+
+    def of(self, check: str) -> list[CheckResult]:
+        return [r for r in self.report.checks if r.check == check]
+
+    def rate(self, by: str, group: str, rate: Any) -> GroupRate:
+        small = is_small(self.group_sizes.get(by, {}).get(group), self.t)
+        return GroupRate(group=self.mask.label(by, group), rate=None if small else _num(rate), withheld=small)
+
+    def columns(self) -> tuple[list[ColumnInfo], int | None]:
+        """C4 and C6 per column; also the total of missing cells (None when nothing was checked)."""
+        missing = {r.column: r for r in self.of("missingness") if r.column}
+        out, total = [], 0
+        for name, typ in self.profile.column_types.items():
+            col = self.spec.columns.get(name)
+            info = ColumnInfo(name=name, type=typ, role=col.role if col else None,
+                              description=col.description if col else None)
+            r = missing.get(name)
+            if r is not None:
+                n = int(r.observed.get("missing_count", 0))
+                total += n
+                info.missing = publish_count(n, self.t)
+                info.missing_rate = publish_share(n, r.observed.get("missing_rate"), self.t)
+                info.missing_tokens = {tok: publish_count(k, self.t)
+                                       for tok, k in _pairs(r.observed.get("token_counts") or {})}
+            out.append(info)
+        return out, (total if missing else None)
+
+    def parity(self) -> list[ParityFigure]:
+        out = []
+        for r in _unique(self.of("missingness_parity"), lambda r: (r.column, r.by)):
+            o, by = r.observed, r.by or ""
+            out.append(ParityFigure(
+                column=r.column or "", by=by,
+                groups=[self.rate(by, str(g), v) for g, v in (o.get("group_missing_rate") or {}).items()],
+                max_rate=_num(o.get("max_rate")), min_rate=_num(o.get("min_rate")),
+                max_diff=_num(o.get("max_diff")), max_ratio=_num(o.get("max_ratio"))))
+        return out
+
+    def shares(self, column: str, counts: dict[str, int], shares: dict[str, Any],
+               reference: dict[str, Any] | None = None,
+               ratios: dict[str, Any] | None = None) -> list[GroupShare]:
+        """Groups largest first; reference groups absent from the data are listed with count 0."""
+        reference, ratios = reference or {}, ratios or {}
+        groups = list(counts) + [g for g in reference if g not in counts]
+        groups.sort(key=lambda g: (-counts.get(g, 0), str(g)))
+        return [GroupShare(group=self.mask.label(column, g), count=publish_count(counts.get(g, 0), self.t),
+                           share=publish_share(counts.get(g, 0),
+                                               shares.get(g, 0.0 if g in reference else None), self.t),
+                           reference_share=_num(reference.get(g)),
+                           ratio=None if is_small(counts.get(g, 0), self.t) else _num(ratios.get(g)))
+                for g in groups]
+
+    def representation(self) -> list[RepresentationFigure]:
+        out = []
+        key = lambda r: (r.column, json.dumps(r.observed.get("reference_shares") or {}, sort_keys=True))  # noqa: E731
+        for r in _unique(self.of("representation"), key):
+            o, col = r.observed, r.column or ""
+            counts = {str(k): int(v) for k, v in (o.get("counts") or {}).items()}
+            ref = {str(k): v for k, v in (o.get("reference_shares") or {}).items()}
+            out.append(RepresentationFigure(
+                column=col, non_missing=publish_count(o.get("non_missing"), self.t),
+                groups=self.shares(col, counts, {str(k): v for k, v in (o.get("shares") or {}).items()}, ref,
+                                   {str(k): v for k, v in (o.get("ratios") or {}).items()}),
+                tvd=_num(o.get("tvd")), chi2_pvalue=_num(o.get("chi2_pvalue")),
+                absent_groups=[self.mask.label(col, g) for g in o.get("absent_groups") or []],
+                unexpected_groups=[self.mask.label(col, g) for g in o.get("unexpected_groups") or []],
+                has_reference=bool(ref)))
+        # drop a reference-less figure when the same column also has one with a reference
+        with_ref = {f.column for f in out if f.has_reference}
+        return [f for f in out if f.has_reference or f.column not in with_ref]
+
+    def intersections(self) -> list[IntersectionFigure]:
+        out = []
+        for r in _unique(self.of("intersectional"), lambda r: tuple(r.columns or ())):
+            cols = list(r.columns or [])
+            cells = sorted(_pairs(r.observed.get("cell_counts") or {}), key=lambda kv: (-kv[1], kv[0]))
+            empty = ["|".join(map(str, e)) if isinstance(e, (list, tuple)) else str(e)
+                     for e in r.observed.get("empty_cells") or []]
+            out.append(IntersectionFigure(
+                columns=cols,
+                cells=[IntersectionCell(cell=self.mask.combo(cols, k), count=publish_count(n, self.t))
+                       for k, n in cells],
+                empty_cells=[self.mask.combo(cols, e) for e in empty]))
+        return out
+
+    def geography(self) -> list[GeographyFigure]:
+        out = []
+        for r in _unique(self.of("geography"), lambda r: r.column):
+            o, col = r.observed, r.column or ""
+            counts = {str(k): int(v) for k, v in (o.get("counts") or {}).items()}
+            ref = {str(k): v for k, v in (o.get("reference_shares") or {}).items()}
+            # reference-only countries are many (every country on earth): list only observed ones
+            countries = self.shares(col, counts, {str(k): v for k, v in (o.get("shares") or {}).items()},
+                                    {k: v for k, v in ref.items() if k in counts},
+                                    {str(k): v for k, v in (o.get("ratios") or {}).items()})
+            unresolved = dict(_pairs(o.get("unresolved_values") or {}))
+            non_missing = sum(unresolved.values()) + sum(counts.values())
+            out.append(GeographyFigure(
+                column=col, resolved_share=_num(o.get("resolved_share")),
+                unresolved=self.shares(col, unresolved, {k: v / non_missing for k, v in unresolved.items()}
+                                       if non_missing else {}),
+                countries=countries, distinct_countries=o.get("distinct_countries"),
+                top1_country=o.get("top1_country"), top1_share=_num(o.get("top1_share")),
+                top5_share=_num(o.get("top5_share")), hhi=_num(o.get("hhi")),
+                effective_countries=_num(o.get("effective_countries")),
+                regions=[GroupRate(group=str(g), rate=_num(v))
+                         for g, v in sorted((o.get("region_shares") or {}).items(), key=lambda kv: -kv[1])],
+                tvd=_num(o.get("tvd")),
+                underrepresented=[str(u.get("country", u)) if isinstance(u, dict) else str(u)
+                                  for u in o.get("underrepresented") or []],
+                has_reference=bool(ref)))
+        return out
+
+    def label(self) -> LabelFigure | None:
+        labels = self.spec.columns_with_role("label")
+        if not labels:
+            return None
+        col = labels[0]
+        tokens = set(self.spec.missing_tokens)
+        counts: dict[str, int] = {}
+        for value, n in self.profile.label_counts.get(col, {}).items():
+            key = "<missing>" if value.strip() in tokens else value
+            counts[key] = counts.get(key, 0) + n
+        known = sum(n for v, n in counts.items() if v != "<missing>")
+        shares = {v: (n / known if known and v != "<missing>" else None) for v, n in counts.items()}
+        balance = []
+        for r in _unique(self.of("label_balance"), lambda r: (r.column, r.by)):
+            if r.column not in (None, col):
+                continue
+            by = r.by or ""
+            balance.append(LabelBalance(
+                by=by, positive_rates=[self.rate(by, str(g), v)
+                                       for g, v in (r.observed.get("positive_rates") or {}).items()],
+                disparate_impact=_num(r.observed.get("disparate_impact")),
+                parity_difference=_num(r.observed.get("parity_difference"))))
+        return LabelFigure(column=col, positive=self.spec.columns[col].positive,
+                           classes=self.shares(col, counts, shares), balance=balance)
+
+
+    def validation(self) -> Validation:
+        r = self.report
+        return Validation(result_id=r.validation_result_id, suite_name=r.suite_name, suite_hash=r.suite_hash,
+                          engine=r.engine, success=r.success, checks=[self.outcome(c) for c in r.checks])
+
+    def outcome(self, r: CheckResult) -> CheckOutcome:
+        status = "passed" if r.success else ("failed" if r.severity == "error" else "warned")
+        return CheckOutcome(check=r.check, subject=r.subject, severity=r.severity, status=status,
+                            failures=[scrub_text(f, self.mask, self.t) for f in r.failures])
+
+
+def build_sections(loaded: LoadedSpec, report: CheckReport,
+                   profile: DataProfile) -> tuple[Computed, Validation]:
+    """Every computed section and the check outcomes, privacy rules applied."""
+    b = _Builder(loaded, report, profile)
+    columns, missing_cells = b.columns()
+    computed = Computed(
+        rows=profile.rows, columns=columns, label=b.label(), parity=b.parity(),
+        missing_cells=None if missing_cells is None else publish_count(missing_cells, b.t),
+        duplicate_rows=publish_count(profile.duplicate_rows, b.t), representation=b.representation(),
+        intersections=b.intersections(), geography=b.geography(),
+        time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()])
+    return computed, b.validation()

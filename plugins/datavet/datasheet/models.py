@@ -1,0 +1,216 @@
+"""The datasheet as data: one pydantic model that every document (Markdown, HTML, JSON) is rendered
+from, so the three can never disagree, and whose JSON Schema is what the JSON document validates
+against. Human answers and computed figures live side by side but apart: a figure is never typed by
+hand, and an answer is never computed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- published figures --------------------------------------------------------------------------
+class Count(_Model):
+    """A count as published: below the small-cell threshold only "<threshold" is shown."""
+
+    value: int | None = Field(description="The exact count; null when suppressed.")
+    display: str = Field(description='What documents show, e.g. "1,234" or "<10".')
+    suppressed: bool = Field(description="True when the count is below the small-cell threshold.")
+
+
+class GroupShare(_Model):
+    group: str = Field(description="Group label as published (values of private columns are masked).")
+    count: Count
+    share: float | None = Field(description="count / total; null when the count is suppressed.")
+    reference_share: float | None = Field(default=None, description="The group's share in the reference.")
+    ratio: float | None = Field(default=None, description="share / reference_share.")
+
+
+class GroupRate(_Model):
+    group: str
+    rate: float | None = Field(description="A rate within the group; null when withheld or undefined.")
+    withheld: bool = Field(default=False, description="True when the group is too small to publish a rate.")
+
+
+class ColumnInfo(_Model):
+    name: str
+    type: str = Field(description="Storage type in the Parquet version (DuckDB type name).")
+    role: str | None = Field(description="Role in the dataset spec (protected, label, ...).")
+    description: str | None
+    missing: Count | None = Field(default=None, description="Missing cells (null or a missing token).")
+    missing_rate: float | None = None
+    missing_tokens: dict[str, Count] = Field(default_factory=dict, description="Missing cells per token.")
+
+
+class ParityFigure(_Model):
+    column: str
+    by: str
+    groups: list[GroupRate]
+    max_rate: float | None
+    min_rate: float | None
+    max_diff: float | None
+    max_ratio: float | None
+
+
+class RepresentationFigure(_Model):
+    column: str
+    non_missing: Count
+    groups: list[GroupShare]
+    tvd: float | None = None
+    chi2_pvalue: float | None = None
+    absent_groups: list[str] = Field(default_factory=list)
+    unexpected_groups: list[str] = Field(default_factory=list)
+    has_reference: bool = False
+
+
+class IntersectionCell(_Model):
+    cell: str = Field(description='Combination of values, "v1 | v2".')
+    count: Count
+
+
+class IntersectionFigure(_Model):
+    columns: list[str]
+    cells: list[IntersectionCell]
+    empty_cells: list[str] = Field(default_factory=list)
+
+
+class GeographyFigure(_Model):
+    column: str
+    resolved_share: float | None
+    unresolved: list[GroupShare] = Field(default_factory=list, description="Values that did not resolve.")
+    countries: list[GroupShare] = Field(description="By ISO 3166-1 alpha-3 code, largest first.")
+    distinct_countries: int | None
+    top1_country: str | None
+    top1_share: float | None
+    top5_share: float | None
+    hhi: float | None
+    effective_countries: float | None
+    regions: list[GroupRate] = Field(default_factory=list, description="Share of rows by region.")
+    tvd: float | None = None
+    underrepresented: list[str] = Field(default_factory=list)
+    has_reference: bool = False
+
+
+class LabelBalance(_Model):
+    by: str
+    positive_rates: list[GroupRate]
+    disparate_impact: float | None
+    parity_difference: float | None
+
+
+class LabelFigure(_Model):
+    column: str
+    positive: str | None
+    classes: list[GroupShare] = Field(default_factory=list, description="Rows per label value.")
+    balance: list[LabelBalance] = Field(default_factory=list, description="Positive rate across groups.")
+
+
+class TimeRange(_Model):
+    column: str
+    min: str | None
+    max: str | None
+
+
+class CheckOutcome(_Model):
+    check: str
+    subject: str
+    severity: Literal["error", "warning"]
+    status: Literal["passed", "failed", "warned"]
+    failures: list[str] = Field(default_factory=list)
+
+
+class Computed(_Model):
+    """Everything filled from the version and its check report, never typed by hand."""
+
+    rows: int = Field(description="C2: number of instances.")
+    columns: list[ColumnInfo] = Field(description="C4: columns with types and descriptions.")
+    label: LabelFigure | None = Field(default=None, description="C5: label and its balance.")
+    missing_cells: Count | None = Field(default=None, description="C6: missing cells over all columns.")
+    parity: list[ParityFigure] = Field(default_factory=list, description="C6: missingness across groups.")
+    duplicate_rows: Count = Field(description="C9: rows that repeat an earlier row exactly.")
+    representation: list[RepresentationFigure] = Field(default_factory=list, description="C13.")
+    intersections: list[IntersectionFigure] = Field(default_factory=list, description="C13.")
+    geography: list[GeographyFigure] = Field(default_factory=list, description="C13 / C3.")
+    time_ranges: list[TimeRange] = Field(default_factory=list, description="K5: time-role columns.")
+
+
+class Validation(_Model):
+    result_id: str | None = Field(description="Id of the GX validation result the figures come from.")
+    suite_name: str | None = None
+    suite_hash: str | None = None
+    engine: str | None = None
+    success: bool = Field(description="True when every error-severity check passed.")
+    checks: list[CheckOutcome]
+
+
+# ---- prompts and answers ------------------------------------------------------------------------
+PromptStatus = Literal["answered", "not_applicable", "computed", "unanswered", "unattested", "optional"]
+
+
+class PromptEntry(_Model):
+    id: str = Field(pattern=r"^[MCKPUDX][0-9]{1,2}$")
+    question: str
+    required: bool
+    status: PromptStatus
+    answer: str | None = None
+    not_applicable_reason: str | None = None
+    attested_by: str | None = None
+    attested_on: date | None = None
+    figures: list[str] = Field(default_factory=list,
+                               description="Computed figures (keys of 'computed') that inform this prompt.")
+    contradictions: list[str] = Field(default_factory=list)
+
+
+class SectionEntry(_Model):
+    key: str
+    title: str
+    intro: str
+    prompts: list[PromptEntry]
+
+
+class Contradiction(_Model):
+    prompt: str
+    statement: str = Field(description="The part of the human answer that disagrees.")
+    figure: str = Field(description="The computed figure it disagrees with, e.g. duplicate_rows = 24.")
+    message: str
+
+
+class Completeness(_Model):
+    answered: int
+    required: int
+    missing: list[str] = Field(description="Required prompt ids without an attested answer.")
+
+
+class Datasheet(_Model):
+    """A full datasheet for one dataset version."""
+
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    dataset: str
+    title: str
+    owner: str
+    license: str
+    data_md5: str = Field(pattern=r"^[0-9a-f]{32}$", description="md5 of the exact bytes described.")
+    generated_at: datetime
+    citation: str
+    relates_to_people: bool
+    small_cell_threshold: int
+    validation: Validation
+    computed: Computed
+    sections: list[SectionEntry]
+    completeness: Completeness
+    contradictions: list[Contradiction] = Field(default_factory=list)
+
+    def prompt(self, pid: str) -> PromptEntry:
+        for section in self.sections:
+            for entry in section.prompts:
+                if entry.id == pid:
+                    return entry
+        raise KeyError(pid)

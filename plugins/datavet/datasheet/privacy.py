@@ -1,0 +1,89 @@
+"""What may be published: counts below the spec's small-cell threshold become "<threshold" (and
+their shares are withheld) so that rare groups cannot be singled out, and raw values of identifying
+or sensitive columns are replaced by neutral labels before they reach any document.
+
+The checks keep exact counts; only what is published is suppressed. A count of 0 is published as 0:
+an empty group singles nobody out, and the checks name empty groups anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from datavet.datasheet.models import Count
+
+WITHHELD = "withheld"
+
+
+def is_small(n: int | None, threshold: int) -> bool:
+    return n is not None and 0 < n < threshold
+
+
+def publish_count(n: int | None, threshold: int) -> Count:
+    """The published form of a count."""
+    if n is None:
+        return Count(value=None, display="n/a", suppressed=False)
+    n = int(n)
+    if is_small(n, threshold):
+        return Count(value=None, display=f"<{threshold}", suppressed=True)
+    return Count(value=n, display=f"{n:,}", suppressed=False)
+
+
+def publish_share(n: int | None, share: float | None, threshold: int) -> float | None:
+    """A share is withheld with its count: share x total would give the count back."""
+    if share is None or is_small(n, threshold):
+        return None
+    return float(share)
+
+
+class ValueMasker:
+    """Replaces the raw values of private columns with "<column> group k" labels.
+
+    Labels are numbered by descending count (ties by first appearance), so charts stay readable while
+    no value text is published. Values of other columns pass through unchanged.
+    """
+
+    def __init__(self, private_columns: Iterable[str]) -> None:
+        self.private = set(private_columns)
+        self._maps: dict[str, dict[str, str]] = {}
+
+    def is_private(self, *columns: str | None) -> bool:
+        return any(c in self.private for c in columns if c)
+
+    def learn(self, column: str, counts: Mapping[str, int | float]) -> None:
+        if column not in self.private:
+            return
+        mapping = self._maps.setdefault(column, {})
+        for value, _ in sorted(counts.items(), key=lambda kv: -float(kv[1] or 0)):
+            mapping.setdefault(str(value), f"{column} group {len(mapping) + 1}")
+
+    def label(self, column: str, value: object) -> str:
+        text = str(value)
+        if column not in self.private or text == "<missing>":
+            return text
+        mapping = self._maps.setdefault(column, {})
+        return mapping.setdefault(text, f"{column} group {len(mapping) + 1}")
+
+    def combo(self, columns: list[str], key: str) -> str:
+        """A "v1|v2" intersection key, each part masked by its own column."""
+        parts = key.split("|")
+        if len(parts) != len(columns):
+            return WITHHELD if self.is_private(*columns) else " | ".join(parts)
+        return " | ".join(self.label(c, v) for c, v in zip(columns, parts, strict=True))
+
+    def known_values(self) -> dict[str, str]:
+        """Every raw private value seen so far, mapped to its label."""
+        return {raw: label for mapping in self._maps.values() for raw, label in mapping.items()}
+
+
+_INT = re.compile(r"(?<![\w.,])(\d+)(?![\w.,]|\.\d)")
+
+
+def scrub_text(text: str, masker: ValueMasker, threshold: int) -> str:
+    """Free text written by a check (its failure message) may quote a raw private value or a small
+    count: replace known private values by their labels and small integers by "<threshold"."""
+    for raw, label in sorted(masker.known_values().items(), key=lambda kv: -len(kv[0])):
+        if raw:
+            text = text.replace(raw, label)
+    return _INT.sub(lambda m: f"<{threshold}" if is_small(int(m.group(1)), threshold) else m.group(1), text)
