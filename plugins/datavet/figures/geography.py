@@ -1,0 +1,117 @@
+"""Geographic skew: values resolved to ISO 3166-1 alpha-3, concentration, regions, and the gap to a
+reference population (metrics.md). Country resolution runs once per distinct value."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from datavet.figures.distribution import compare, normalise
+from datavet.figures.outcome import Outcome, cap_failures, check_max, check_min, fmt, ratio
+from datavet.figures.privacy import opaque_names, rename
+from datavet.figures.tables import labelled_counts
+from datavet.geo.countries import continent_of, resolve
+
+MAX_UNRESOLVED = 50
+
+
+def geography(table: dict[str, Any], tokens: list[str], *, reference: Mapping[str, float] | None = None,
+              max_top1_share: float | None = None, max_hhi: float | None = None,
+              min_effective_countries: float | None = None, min_regions: int | None = None,
+              max_tvd: float | None = None, min_resolved_share: float | None = None,
+              min_reference_share: float = 0.01, min_ratio: float | None = None,
+              private: bool = False) -> Outcome:
+    values = {k[0]: n for k, n in labelled_counts(table, tokens).items()}
+    codes = resolve(values)
+    counts: dict[str, int] = {}
+    unresolved: dict[str, int] = {}
+    for value, n in values.items():
+        code = codes[value]
+        if code is None:
+            unresolved[value] = unresolved.get(value, 0) + n
+        else:
+            counts[code] = counts.get(code, 0) + n
+    regions: dict[str, int] = {}
+    for code, n in counts.items():
+        region = continent_of(code) or "unknown"
+        regions[region] = regions.get(region, 0) + n
+    if private:
+        mapping = opaque_names(counts, reference or {})
+        counts = rename(counts, mapping)
+        reference = rename(dict(reference), mapping) if reference else reference
+        unresolved = rename(unresolved, opaque_names(unresolved))
+    out = _figures(values, counts, unresolved, regions)
+    if reference:
+        _against_reference(out, counts, reference, min_reference_share, min_ratio)
+    _limits(out, max_top1_share, max_hhi, min_effective_countries, min_regions, max_tvd,
+            min_resolved_share, min_ratio, reference)
+    return out
+
+
+def _figures(values: dict[str, int], counts: dict[str, int], unresolved: dict[str, int],
+             regions: dict[str, int]) -> Outcome:
+    non_missing = sum(values.values())
+    resolved = sum(counts.values())
+    ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    shares = {c: n / resolved for c, n in ordered.items()}
+    top = list(ordered)
+    hhi = math.fsum(s * s for s in shares.values()) if resolved else None
+    unresolved_sorted = sorted(unresolved.items(), key=lambda kv: (-kv[1], kv[0]))
+    out = Outcome({
+        "non_missing": non_missing,
+        "resolved_share": ratio(resolved, non_missing),
+        "unresolved_values": dict(unresolved_sorted[:MAX_UNRESOLVED]),
+        "counts": ordered,
+        "shares": shares,
+        "distinct_countries": len(ordered),
+        "top1_country": top[0] if top else None,
+        "top1_share": shares[top[0]] if top else None,
+        "top5_share": math.fsum(shares[c] for c in top[:5]) if top else None,
+        "hhi": hhi,
+        "effective_countries": (1.0 / hhi) if hhi else None,
+        "region_shares": {r: n / resolved for r, n in sorted(regions.items())},
+        "regions_present": sorted(r for r, n in regions.items() if n > 0),
+    })
+    if len(unresolved) > MAX_UNRESOLVED:
+        out.notes.append(f"unresolved_values lists the {MAX_UNRESOLVED} most frequent of "
+                         f"{len(unresolved)} unresolved values")
+    if not non_missing:
+        out.notes.append("resolved_share is null: the column has no non-missing values")
+    if not resolved:
+        out.notes.append("no value resolved to a country: concentration figures are null")
+    return out
+
+
+def _against_reference(out: Outcome, counts: dict[str, int], reference: Mapping[str, float],
+                       min_reference_share: float, min_ratio: float | None) -> None:
+    compare(out, counts, reference)
+    # metrics.md names only these four reference figures for geography
+    out.observed.pop("absent_groups", None)
+    out.observed.pop("unexpected_groups", None)
+    if min_ratio is None:
+        out.observed["underrepresented"] = None
+        out.notes.append("underrepresented is null: set min_ratio to list under-represented countries")
+        return
+    ref = normalise(reference)
+    out.observed["underrepresented"] = sorted(
+        c for c, r in out.observed["ratios"].items()
+        if ref[c] >= min_reference_share and r is not None and r < min_ratio)
+
+
+def _limits(out: Outcome, max_top1_share, max_hhi, min_effective_countries, min_regions, max_tvd,
+            min_resolved_share, min_ratio, reference) -> None:
+    o = out.observed
+    check_max(out, "top1_share", o["top1_share"], "max_top1_share", max_top1_share)
+    check_max(out, "hhi", o["hhi"], "max_hhi", max_hhi)
+    check_min(out, "effective_countries", o["effective_countries"], "min_effective_countries",
+              min_effective_countries)
+    check_min(out, "regions_present", len(o["regions_present"]), "min_regions", min_regions)
+    check_min(out, "resolved_share", o["resolved_share"], "min_resolved_share", min_resolved_share)
+    if reference:
+        check_max(out, "tvd", o.get("tvd"), "max_tvd", max_tvd)
+        if min_ratio is not None:
+            for c in o["underrepresented"]:
+                out.failures.append(f"ratios[{c}] = {fmt(o['ratios'][c])} < min_ratio {fmt(min_ratio)} "
+                                    f"(reference share {fmt(o['reference_shares'][c])})")
+    out.failures = cap_failures(out.failures)

@@ -1,0 +1,59 @@
+"""Intersectional representation: rows per combination of two or more attributes (metrics.md)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+from datavet.figures.outcome import Outcome, cap_failures
+from datavet.figures.privacy import opaque_names
+from datavet.figures.tables import labelled_counts
+
+SEPARATOR = "|"
+MAX_LISTED_EMPTY = 1000
+SMALLEST = 10
+
+
+def intersectional(table: dict[str, Any], tokens: list[str], *, min_count: int = 0,
+                   private: list[bool] | None = None) -> Outcome:
+    """Figures from the value counts of the attributes together (rows with any of them missing are left out)."""
+    cells = labelled_counts(table, tokens)
+    k = len(table["columns"])
+    private = private or [False] * k
+    for i in range(k):
+        if private[i]:
+            per_value: dict[str, int] = {}
+            for key, n in cells.items():
+                per_value[key[i]] = per_value.get(key[i], 0) + n
+            mapping = opaque_names(per_value)
+            cells = {key[:i] + (mapping[key[i]],) + key[i + 1:]: n for key, n in cells.items()}
+    values = [sorted({key[i] for key in cells}) for i in range(k)]
+    cell_counts = {SEPARATOR.join(key): n for key, n in sorted(cells.items())}
+    out = Outcome({"cell_counts": cell_counts})
+    combos = math.prod(len(v) for v in values) if cells else 0
+    n_empty = combos - len(cells)
+    empty: list[str] = []
+    if n_empty:
+        for combo in itertools.product(*values):
+            if combo not in cells:
+                empty.append(SEPARATOR.join(combo))
+                if len(empty) >= MAX_LISTED_EMPTY:
+                    break
+    if n_empty > len(empty):
+        out.notes.append(f"empty_cells lists {len(empty)} of {n_empty} empty combinations")
+    out.observed["empty_cells"] = empty
+    smallest = sorted(cells.items(), key=lambda kv: (kv[1], kv[0]))[:SMALLEST]
+    out.observed["smallest_cells"] = [{"cell": SEPARATOR.join(key), "count": n} for key, n in smallest]
+    if not cells:
+        out.notes.append("no row has all the attributes present: there are no cells")
+    if min_count > 0:
+        if n_empty:
+            example = ", ".join(empty[:5])
+            out.failures.append(f"{n_empty} empty cell(s) (0 rows < min_count {min_count}), e.g. {example}")
+        for key, n in sorted(cells.items(), key=lambda kv: (kv[1], kv[0])):
+            if n >= min_count:
+                break
+            out.failures.append(f"cell_counts[{SEPARATOR.join(key)}] = {n} < min_count {min_count}")
+    out.failures = cap_failures(out.failures)
+    return out

@@ -1,0 +1,54 @@
+"""Label (outcome) balance across the groups of an attribute (metrics.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datavet.figures.outcome import Outcome, cap_failures, check_max, check_min, ratio
+from datavet.figures.privacy import opaque_names, rename
+from datavet.figures.tables import value_counts
+from datavet.figures.values import is_missing, label, text
+
+
+def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
+                  min_disparate_impact: float | None = None, max_parity_difference: float | None = None,
+                  private_by: bool = False) -> Outcome:
+    """Positive rates per group from the value counts of (attribute, label).
+
+    Rows whose attribute is missing belong to no group; rows whose label is missing count in no
+    rate. A label is positive when its text (stripped) equals ``positive``.
+    """
+    rows: dict[str, int] = {}
+    positives: dict[str, int] = {}
+    for (group, y), n in value_counts(table).items():
+        if is_missing(group, tokens):
+            continue
+        g = label(group)
+        rows.setdefault(g, 0)
+        positives.setdefault(g, 0)
+        if is_missing(y, tokens):
+            continue
+        rows[g] += n
+        if text(y) == positive:
+            positives[g] += n
+    if private_by:
+        mapping = opaque_names(rows)
+        rows, positives = rename(rows, mapping), rename(positives, mapping)
+    rates = {g: ratio(positives[g], rows[g]) for g in sorted(rows)}
+    defined = [r for r in rates.values() if r is not None]
+    out = Outcome({"positive_rates": rates, "disparate_impact": None, "parity_difference": None})
+    if len(defined) < len(rates):
+        out.notes.append(f"{len(rates) - len(defined)} group(s) have no non-missing label: their rate is null")
+    if defined:
+        out.observed["disparate_impact"] = ratio(min(defined), max(defined))
+        out.observed["parity_difference"] = max(defined) - min(defined)
+        if out.observed["disparate_impact"] is None:
+            out.notes.append("disparate_impact is null: no group has a positive label (max rate is 0)")
+    else:
+        out.notes.append("no group has rows with a label: every balance figure is null")
+    check_min(out, "disparate_impact", out.observed["disparate_impact"], "min_disparate_impact",
+              min_disparate_impact)
+    check_max(out, "parity_difference", out.observed["parity_difference"], "max_parity_difference",
+              max_parity_difference)
+    out.failures = cap_failures(out.failures)
+    return out

@@ -1,0 +1,74 @@
+"""Representation of one attribute, optionally against a reference distribution (metrics.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from datavet.figures.distribution import chi2_pvalue, compare, normalise
+from datavet.figures.outcome import Outcome, cap_failures, fmt, ratio
+from datavet.figures.privacy import opaque_names, rename
+from datavet.figures.tables import labelled_counts
+
+
+def representation(table: dict[str, Any], tokens: list[str], *, reference: Mapping[str, float] | None = None,
+                   min_count: int | None = None, min_share: float | None = None,
+                   min_ratio: float | None = None, max_tvd: float | None = None,
+                   private: bool = False) -> Outcome:
+    """Figures from the value counts of the attribute alone."""
+    counts = {k[0]: n for k, n in labelled_counts(table, tokens).items()}
+    if private:
+        mapping = opaque_names(counts, reference or {})
+        counts = rename(counts, mapping)
+        reference = rename(dict(reference), mapping) if reference else reference
+    counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    non_missing = sum(counts.values())
+    out = Outcome({"non_missing": non_missing, "counts": counts,
+                   "shares": {g: ratio(n, non_missing) for g, n in counts.items()}})
+    if reference:
+        compare(out, counts, reference)
+        out.observed["chi2_pvalue"] = chi2_pvalue(out, counts, reference)
+    if counts:
+        smallest = min(counts, key=lambda g: (counts[g], g))
+        out.observed["min_share_observed"] = counts[smallest] / non_missing
+        out.observed["min_count_observed"] = counts[smallest]
+    else:
+        out.observed["min_share_observed"] = None
+        out.observed["min_count_observed"] = None
+        out.notes.append("no non-missing rows: shares and smallest-group figures are null")
+    _limits(out, counts, reference, min_count, min_share, min_ratio, max_tvd)
+    return out
+
+
+def _limits(out: Outcome, counts: dict[str, int], reference: Mapping[str, float] | None,
+            min_count: int | None, min_share: float | None, min_ratio: float | None,
+            max_tvd: float | None) -> None:
+    groups = list(counts) + sorted(g for g in (reference or {}) if g not in counts)
+    total = sum(counts.values())
+    for g in groups:
+        n = counts.get(g, 0)
+        if min_count is not None and n < min_count:
+            out.failures.append(f"counts[{g}] = {n} < min_count {min_count}")
+        if min_share is not None:
+            share = n / total if total else None
+            if share is None:
+                out.failures.append(f"shares[{g}] is undefined (no rows); min_share {fmt(min_share)} "
+                                    "cannot be verified")
+            elif share < min_share:
+                out.failures.append(f"shares[{g}] = {fmt(share)} < min_share {fmt(min_share)}")
+    if reference and min_ratio is not None:
+        ref = normalise(reference)
+        for g, r in sorted(out.observed["ratios"].items()):
+            if r is None:
+                if ref[g] > 0:
+                    out.failures.append(f"ratios[{g}] is undefined (no rows); min_ratio {fmt(min_ratio)} "
+                                        "cannot be verified")
+            elif r < min_ratio:
+                out.failures.append(f"ratios[{g}] = {fmt(r)} < min_ratio {fmt(min_ratio)}")
+    if reference and max_tvd is not None:
+        tvd = out.observed["tvd"]
+        if tvd is None:
+            out.failures.append(f"tvd is undefined (no rows); max_tvd {fmt(max_tvd)} cannot be verified")
+        elif tvd > max_tvd:
+            out.failures.append(f"tvd = {fmt(tvd)} > max_tvd {fmt(max_tvd)}")
+    out.failures = cap_failures(out.failures)

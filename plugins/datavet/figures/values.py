@@ -1,0 +1,106 @@
+"""How datavet reads a raw cell value: when it is missing, and what its group is called.
+
+Both engines hand the figures the same raw values (Python ``None``, ``int``, ``float``, ``str``...),
+so one definition here makes pandas and SQL agree exactly. The rule, from metrics.md: a value is
+missing when it is null/NaN, or when its text, after stripping whitespace, is a configured token.
+The text of a string is the string; the text of a number or a boolean is Python's ``str`` of it
+(the SQL side turns each token into the one literal with that text, see ``literal_tokens``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import decimal
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as _pd
+
+WHITESPACE = " \t\n\r\x0b\x0c"
+NULL_TOKEN = "null"
+MISSING_GROUP = "<missing>"
+
+
+def plain(value: Any) -> Any:
+    """A raw value as a plain Python scalar; every flavour of null/NaN becomes ``None``."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        with contextlib.suppress(ValueError, TypeError):
+            value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, decimal.Decimal) and value.is_nan():
+        return None
+    if value is _pd.NA or value is _pd.NaT:
+        return None
+    if isinstance(value, _pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def text(value: Any) -> str:
+    """The text a token is compared with (strings stripped; other values as Python prints them)."""
+    if isinstance(value, str):
+        return value.strip(WHITESPACE)
+    return str(value)
+
+
+def missing_token(value: Any, tokens: Iterable[str]) -> str | None:
+    """Which token makes ``value`` missing (``"null"`` for null/NaN), or None if it is a value."""
+    value = plain(value)
+    if value is None:
+        return NULL_TOKEN
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return None
+    t = text(value)
+    return t if t in set(tokens) else None
+
+
+def is_missing(value: Any, tokens: Iterable[str]) -> bool:
+    return missing_token(value, tokens) is not None
+
+
+def label(value: Any) -> str:
+    """A group's name in the report: the raw value as text (not stripped: it is what the data says)."""
+    value = plain(value)
+    return str(value)
+
+
+def literal_tokens(tokens: Iterable[str], kind: str) -> list[Any]:
+    """Tokens a column of ``kind`` ('int', 'float', 'bool') can hold: the literals whose text is the token.
+
+    ``"-1"`` matches the integer -1 but not the float -1.0 (whose text is ``"-1.0"``), exactly as
+    comparing ``str(value)`` would; this keeps the per-row comparison in SQL/pandas vectorised.
+    """
+    out: list[Any] = []
+    for token in tokens:
+        try:
+            if kind == "int":
+                v: Any = int(token)
+            elif kind == "float":
+                v = float(token)
+                if not math.isfinite(v):
+                    continue
+            elif kind == "bool":
+                v = {"True": True, "False": False}[token]
+            else:
+                continue
+        except (ValueError, KeyError):
+            continue
+        if str(v) == token:
+            out.append(v)
+    return out
+
+
+def unique_tokens(tokens: Iterable[str]) -> list[str]:
+    """Configured tokens, stripped, in order, without duplicates (a text token ``null`` is allowed:
+    its cells are counted under ``null`` together with real nulls)."""
+    seen: list[str] = []
+    for t in tokens:
+        t = t.strip(WHITESPACE)
+        if t and t not in seen:
+            seen.append(t)
+    return seen

@@ -1,0 +1,1 @@
+"""Country resolution and reference populations for the geography check."""

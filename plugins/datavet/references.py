@@ -1,0 +1,94 @@
+"""Reference distributions a check compares the data with: inline, from a CSV, or by name.
+
+A reference is resolved to ``{group: share}`` summing to 1. Named references ship with the package
+(``world_population``: World Bank SP.POP.TOTL shares by ISO 3166-1 alpha-3); nothing outside the
+package is read at run time except a CSV the spec names.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from datavet.errors import BadReferenceError
+from datavet.spec import CsvReference, LoadedSpec, Reference
+
+DATA = Path(__file__).resolve().parent / "data"
+NAMED = {"world_population": DATA / "world_population.json"}
+
+
+@functools.cache
+def named_reference(name: str) -> dict[str, float]:
+    """A shipped reference as shares; unknown names list the known ones."""
+    path = NAMED.get(name)
+    if path is None:
+        raise BadReferenceError(f"unknown named reference {name!r}",
+                                fix=f"use one of {sorted(NAMED)}, an inline {{group: share}} map, or "
+                                    "{csv: path, group: column, value: column}")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return normalised({k: float(v) for k, v in doc["population"].items()}, name)
+
+
+def reference_metadata(name: str) -> dict[str, Any]:
+    """Where a named reference comes from (source, indicator, year, licence) for datasheets."""
+    doc = json.loads(NAMED[name].read_text(encoding="utf-8"))
+    return {k: v for k, v in doc.items() if k != "population"}
+
+
+def normalised(values: dict[str, float], what: str) -> dict[str, float]:
+    bad = [g for g, v in values.items() if not math.isfinite(v) or v < 0]
+    if bad:
+        raise BadReferenceError(f"reference {what} has negative or non-finite values for {bad[:5]}",
+                                fix="give counts or shares >= 0")
+    total = math.fsum(values.values())
+    if not values or total <= 0:
+        raise BadReferenceError(f"reference {what} is empty or sums to 0", fix="give positive shares")
+    return {str(g): v / total for g, v in values.items()}
+
+
+def resolve_reference(loaded: LoadedSpec, ref: Reference | None) -> dict[str, float] | str | None:
+    """What goes into the suite: a named reference stays a name (resolved when the check runs);
+    inline maps and CSV files become a normalised inline map, so the suite is self-contained."""
+    if ref is None:
+        return None
+    if isinstance(ref, str):
+        named_reference(ref)  # fail now, at suite generation, on an unknown name
+        return ref
+    if isinstance(ref, CsvReference):
+        return _from_csv(loaded, ref)
+    return normalised({str(k): float(v) for k, v in ref.items()}, "(inline)")
+
+
+def reference_shares(ref: dict[str, float] | str | None) -> dict[str, float] | None:
+    """A suite's reference value as shares."""
+    if ref is None:
+        return None
+    if isinstance(ref, str):
+        return named_reference(ref)
+    return normalised({str(k): float(v) for k, v in ref.items()}, "(inline)")
+
+
+def _from_csv(loaded: LoadedSpec, ref: CsvReference) -> dict[str, float]:
+    import pandas as pd
+
+    path = loaded.resolve(ref.csv)
+    if not path.is_file():
+        raise BadReferenceError(f"reference CSV {path} does not exist", dataset=loaded.spec.name,
+                                fix="fix reference.csv (relative paths start at the project root)")
+    table = pd.read_csv(path, dtype={ref.group: str}, keep_default_na=False, na_values=[""])
+    for col in (ref.group, ref.value):
+        if col not in table.columns:
+            raise BadReferenceError(f"reference CSV {path} has no column {col!r} (columns: "
+                                    f"{list(table.columns)})", dataset=loaded.spec.name,
+                                    fix="set reference.group / reference.value to its column names")
+    values = pd.to_numeric(table[ref.value], errors="coerce")
+    if values.isna().any():
+        raise BadReferenceError(f"reference CSV {path}: column {ref.value!r} has non-numeric values",
+                                dataset=loaded.spec.name, fix="give numbers (counts or shares)")
+    if table[ref.group].duplicated().any():
+        raise BadReferenceError(f"reference CSV {path}: groups repeat in {ref.group!r}",
+                                dataset=loaded.spec.name, fix="give one row per group")
+    return normalised(dict(zip(table[ref.group], values.astype(float), strict=True)), str(path))
