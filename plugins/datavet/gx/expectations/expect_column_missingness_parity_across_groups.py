@@ -1,0 +1,45 @@
+"""ExpectColumnMissingnessParityAcrossGroups: the ``missingness_parity`` check."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from great_expectations.compatibility import pydantic
+
+from datavet.figures import Outcome, missingness_parity
+from datavet.gx.expectations.base import DatavetExpectation, missing_counts_by
+
+
+class ExpectColumnMissingnessParityAcrossGroups(DatavetExpectation):
+    """Expect a column to be missing about as often in every group of an attribute.
+
+    Args:
+        column: the column whose missingness is compared.
+        by: the attribute whose groups are compared (rows where it is missing: group ``<missing>``).
+        max_diff: largest allowed max_rate - min_rate.
+        max_ratio: largest allowed max_rate / min_rate.
+        by_is_private: the attribute's values must not be published (groups get opaque names).
+
+    Returns:
+        ``observed_value``: group_missing_rate, max_rate, min_rate, max_diff, max_ratio.
+
+    Example: Adult's occupation is missing for 6.8 % of women and 4.9 % of men: passes with
+    ``max_diff=0.05``, fails with ``max_diff=0.01``.
+    """
+
+    column: str
+    by: str
+    max_diff: float | None = pydantic.Field(default=None, ge=0, le=1)
+    max_ratio: float | None = pydantic.Field(default=None, ge=1)
+    by_is_private: bool = False
+
+    check: ClassVar[str] = "missingness_parity"
+    success_keys: ClassVar[tuple] = ("column", "by", "max_diff", "max_ratio", "missing_tokens", "by_is_private")
+    args_keys: ClassVar[tuple] = ("column", "by")
+
+    def _table(self) -> tuple[str, dict[str, Any]]:
+        return missing_counts_by([self.by], self._tokens())
+
+    def _outcome(self, table: dict[str, Any]) -> Outcome:
+        return missingness_parity(table, self.column, max_diff=self.max_diff, max_ratio=self.max_ratio,
+                                  private_by=self.by_is_private)

@@ -1,0 +1,112 @@
+"""From a GX suite validation result to datavet's CheckReport, and the privacy pass on what is stored.
+
+Generated expectations already report opaque group names for private columns. Two things in a GX
+result can still carry raw values of a private column, and both are withheld before the result is
+stored: a reference map in the expectation's kwargs (its keys are the column's values; the
+normalised, renamed shares are in the result's ``reference_shares``), and the value lists GX
+attaches to built-in expectations (``partial_unexpected_list`` and the like) added by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datavet.gx.expectations import BY_CHECK
+from datavet.gx.suite import is_generated
+from datavet.report import CheckResult, plain_json
+
+WITHHELD = "<withheld: private column>"
+_LIMIT_KEYS = ("max_rate", "max_diff", "max_ratio", "min_count", "min_share", "min_ratio", "max_tvd",
+               "max_top1_share", "max_hhi", "min_effective_countries", "min_regions", "min_resolved_share",
+               "min_reference_share", "min_disparate_impact", "max_parity_difference")
+_BY_TYPE = {cls.__name__: cls for cls in BY_CHECK.values()}
+
+
+def _type_of(config: Any) -> str:
+    return config.type
+
+
+def _check_class(config: Any):
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    try:
+        return get_expectation_impl(_type_of(config))
+    except Exception:  # pragma: no cover - the suite loader already refused unknown types
+        return None
+
+
+def _exception(info: Any) -> tuple[bool, str | None]:
+    """GX reports an exception either flat or keyed by the metric that raised it."""
+    if not isinstance(info, dict):
+        return False, None
+    candidates = [info, *(v for v in info.values() if isinstance(v, dict))]
+    for c in candidates:
+        if c.get("raised_exception"):
+            return True, str(c.get("exception_message"))
+    return False, None
+
+
+def severity_of(config: Any) -> str:
+    value = getattr(config, "severity", "critical")
+    value = getattr(value, "value", value)
+    return "error" if value == "critical" else "warning"
+
+
+def check_result(result: Any, private: set[str]) -> CheckResult:
+    config = result.expectation_config
+    kwargs = dict(config.kwargs)
+    severity = severity_of(config)
+    raised, message = _exception(result.exception_info)
+    if is_generated(config.meta):
+        cls = _check_class(config)
+        check = getattr(cls, "check", None) or config.meta["datavet"]["check"]
+        payload = result.result or {}
+        details = payload.get("details", {})
+        out = CheckResult(
+            check=check, column=kwargs.get("column") or kwargs.get("label"), columns=kwargs.get("columns"),
+            by=kwargs.get("by"), severity=severity, success=bool(result.success) and not raised,
+            observed=plain_json(payload.get("observed_value") or {}),
+            thresholds={k: kwargs[k] for k in _LIMIT_KEYS if kwargs.get(k) is not None},
+            failures=list(details.get("failures", [])), notes=list(details.get("notes", [])))
+        if check == "label_balance":
+            out.column, out.by = kwargs.get("label"), kwargs.get("by")
+        if raised:
+            out.failures.append(f"the check could not run: {message}")
+        return out
+    column = kwargs.get("column")
+    observed: dict[str, Any] = {"expectation_type": _type_of(config)}
+    value = (result.result or {}).get("observed_value")
+    if column not in private and isinstance(value, (int, float, str, bool)) or value is None:
+        observed["observed_value"] = value
+    failures = [] if result.success else [f"{_type_of(config)} failed (see the GX validation result)"]
+    if raised:
+        failures.append(f"the expectation could not run: {message}")
+    return CheckResult(check="gx_expectation", column=column if isinstance(column, str) else None,
+                       severity=severity, success=bool(result.success) and not raised,
+                       observed=plain_json(observed), failures=failures)
+
+
+def scrub(results: Any, private: set[str]) -> None:
+    """Withhold raw values of private columns from a suite validation result before it is stored."""
+    if not private:
+        return
+    for result in results.results:
+        config = result.expectation_config
+        kwargs = config.kwargs
+        columns = {kwargs.get(k) for k in ("column", "by", "label", "column_A", "column_B")}
+        columns |= set(kwargs.get("columns") or []) | set(kwargs.get("column_list") or [])
+        touched = {c for c in columns if isinstance(c, str)} & private
+        if not touched:
+            continue
+        if is_generated(config.meta):
+            if isinstance(kwargs.get("reference"), dict) and kwargs.get("column") in private:
+                observed = (result.result or {}).get("observed_value") or {}
+                kwargs["reference"] = observed.get("reference_shares", WITHHELD)
+            continue
+        for key in ("value_set", "value_pairs_set", "values", "regex", "regex_list", "like_pattern",
+                    "like_pattern_list", "value"):
+            if key in kwargs:
+                kwargs[key] = WITHHELD
+        if result.result:
+            result.result = {k: v for k, v in result.result.items()
+                             if isinstance(v, (int, float, bool)) or v is None}

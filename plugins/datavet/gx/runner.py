@@ -1,0 +1,136 @@
+"""Run a dataset's checks: suite from the spec, validation on pandas or DuckDB, stored result,
+Data Docs, and the CheckReport the rest of datavet reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import pandas as pd
+
+from datavet.errors import DataError
+from datavet.gx.context import file_context
+from datavet.gx.engines import duckdb_batch, fetch_inside_connection, pandas_batch
+from datavet.gx.results import check_result, scrub
+from datavet.gx.suite import suite_name, write_suite
+from datavet.ingest import check_columns_exist, read_source
+from datavet.report import CheckReport
+from datavet.settings import Settings
+from datavet.spec import LoadedSpec
+
+
+def source_columns(loaded: LoadedSpec) -> list[str]:
+    """The data's column names without reading the data (Parquet schema, CSV header or names)."""
+    path = loaded.source_path
+    try:
+        if path.suffix.lower() in (".parquet", ".pq") or loaded.spec.source.resolved_format == "parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        options = {"keep_default_na": False, "na_values": [""], **loaded.spec.source.options, "nrows": 0}
+        return [str(c) for c in pd.read_csv(path, **options).columns]
+    except (OSError, ValueError):
+        spec = loaded.spec
+        return list(dict.fromkeys([*spec.columns, *sorted(spec.referenced_columns())]))
+
+
+def build_suite(loaded: LoadedSpec, settings: Settings | None = None, columns: list[str] | None = None) -> Path:
+    settings = settings or Settings.from_env(loaded.root)
+    context = file_context(settings)
+    return write_suite(context, loaded, settings, list(columns) if columns is not None else source_columns(loaded))[0]
+
+
+def _batch(loaded: LoadedSpec, data: Path | pd.DataFrame, engine: str) -> tuple[Any, dict, list[str], str]:
+    name = loaded.spec.name
+    if engine not in ("auto", "duckdb", "pandas"):
+        raise DataError(f"unknown engine {engine!r}", dataset=name, fix="use 'auto', 'duckdb' or 'pandas'")
+    if isinstance(data, pd.DataFrame):
+        if engine == "duckdb":
+            raise DataError("engine='duckdb' validates a Parquet file, not a DataFrame", dataset=name,
+                            fix="pass the Parquet path, or use engine='pandas'/'auto'")
+        df = data.copy(deep=False)
+        df.columns = [str(c) for c in df.columns]
+        check_columns_exist(loaded, df.columns)
+        return *pandas_batch(df), list(df.columns), "pandas"
+    path = Path(data)
+    if not path.is_file():
+        raise DataError(f"data file {path} does not exist", dataset=name,
+                        fix="pass the Parquet version written by ingest (or a DataFrame)")
+    is_parquet = path.suffix.lower() in (".parquet", ".pq")
+    if not is_parquet or engine == "pandas":
+        df = pd.read_parquet(path) if is_parquet else read_source(loaded, path)
+        return _batch(loaded, df, "pandas")
+    import pyarrow.parquet as pq
+
+    try:
+        columns = list(pq.read_schema(path).names)
+    except Exception as exc:
+        raise DataError(f"{path} is not a readable Parquet file: {exc}", dataset=name,
+                        fix="pass the Parquet version written by ingest") from None
+    check_columns_exist(loaded, columns)
+    return *duckdb_batch(path), columns, "duckdb"
+
+
+def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame, *, data_hash: str | None = None,
+               engine: str = "auto", settings: Settings | None = None, store: bool = True) -> CheckReport:
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+    from great_expectations.validator.v1_validator import Validator
+
+    settings = settings or Settings.from_env(loaded.root)
+    batch_definition, parameters, columns, engine_name = _batch(loaded, data, engine)
+    context = file_context(settings)
+    path, suite = write_suite(context, loaded, settings, columns)
+    validator = Validator(batch_definition=batch_definition, batch_parameters=parameters, result_format="SUMMARY")
+    fetch_inside_connection(validator._wrapped_validator.execution_engine)  # see engines.py
+    results = validator.validate_expectation_suite(suite)
+    private = loaded.spec.private_columns
+    scrub(results, private)
+    checks = [check_result(r, private) for r in results.results]
+    report = CheckReport(
+        dataset=loaded.spec.name, data_hash=data_hash, rows=_rows(checks, results), checks=checks,
+        success=all(c.success for c in checks if c.severity == "error"), suite_name=suite_name(loaded),
+        suite_hash=hashlib.sha256(path.read_bytes()).hexdigest(), engine=engine_name)
+    if store:
+        run_time = dt.datetime.now(dt.UTC)
+        run_id = RunIdentifier(run_name=f"{loaded.spec.name}-{data_hash or 'unversioned'}", run_time=run_time)
+        results.meta["run_id"] = run_id
+        results.meta["validation_time"] = run_time
+        results.meta["batch_parameters"] = {"dataframe": "<in-memory DataFrame>"} if parameters else None
+        results.meta["datavet"] = {"data_hash": data_hash, "suite_hash": report.suite_hash, "engine": engine_name}
+        suite_id = ExpectationSuiteIdentifier(name=suite_name(loaded))
+        key = ValidationResultIdentifier(expectation_suite_identifier=suite_id, run_id=run_id,
+                                         batch_identifier=results.batch_id or "batch")
+        store_ = context.validation_results_store
+        store_.store_validation_results(results, key, suite_id)
+        report.validation_result_id = "/".join(str(p) for p in key.to_tuple())
+        context.build_data_docs(resource_identifiers=[key, suite_id])
+    return report
+
+
+def _rows(checks: list, results: Any) -> int:
+    for c in checks:
+        if c.check == "missingness" and isinstance(c.observed.get("rows"), int):
+            return c.observed["rows"]
+    return 0
+
+
+def validation_result_path(report: CheckReport, settings: Settings | None = None) -> Path | None:
+    """The stored GX validation result JSON of a report (None when it was run with store=False).
+
+    The path follows from ``report.validation_result_id`` and the project's GX store, so it can be
+    found in another process (the certify task runs after the check task).
+    """
+    if report.validation_result_id is None:
+        return None
+    settings = settings or Settings.from_env()
+    store = file_context(settings).validation_results_store
+    url = store.store_backend.get_url_for_key(tuple(report.validation_result_id.split("/")))
+    path = Path(unquote(urlparse(url).path))
+    return path if path.is_file() else None

@@ -1,0 +1,136 @@
+"""Generate a dataset's GX suite from its spec, keeping expectations a person added by hand.
+
+Generated expectations carry ``meta.datavet.generated = true`` and are the only ones regenerated;
+the rest of the suite file is left as written. GX silently drops an expectation whose class it does
+not know when it loads a suite, so every load is compared with the JSON on disk first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from datavet.errors import SuiteError
+from datavet.references import resolve_reference
+from datavet.settings import Settings
+from datavet.spec import LoadedSpec
+
+META_KEY = "datavet"
+SEVERITY = {"error": "critical", "warning": "warning"}
+
+
+def suite_name(loaded: LoadedSpec) -> str:
+    return loaded.spec.name
+
+
+def suite_path(loaded: LoadedSpec, settings: Settings) -> Path:
+    return settings.expectations_dir / f"{suite_name(loaded)}.json"
+
+
+def is_generated(meta: dict | None) -> bool:
+    return bool((meta or {}).get(META_KEY, {}).get("generated"))
+
+
+def generated_expectations(loaded: LoadedSpec, columns: list[str]) -> list[dict[str, Any]]:
+    """Plain-JSON expectation configurations for every check of the spec (figures for every column)."""
+    spec = loaded.spec
+    checks = spec.checks
+    private = spec.private_columns
+    tokens = list(spec.missing_tokens)
+    out: list[dict[str, Any]] = []
+
+    def add(check: str, type_: str, severity: str, **kwargs: Any) -> None:
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        out.append({"type": type_, "kwargs": {**kwargs, "missing_tokens": tokens},
+                    "meta": {META_KEY: {"generated": True, "check": check}}, "severity": SEVERITY[severity]})
+
+    m = checks.missingness
+    for col in columns:
+        limit = m.columns.get(col, m.max_rate) if m else None
+        add("missingness", "expect_column_missingness_to_be_below", m.severity if m else "warning",
+            column=col, max_rate=limit)
+    for p in m.parity if m else []:
+        add("missingness_parity", "expect_column_missingness_parity_across_groups", p.severity,
+            column=p.column, by=p.by, max_diff=p.max_diff, max_ratio=p.max_ratio, by_is_private=p.by in private)
+    for r in checks.representation:
+        add("representation", "expect_column_representation_to_match_reference", r.severity, column=r.column,
+            reference=resolve_reference(loaded, r.reference), min_count=r.min_count, min_share=r.min_share,
+            min_ratio=r.min_ratio, max_tvd=r.max_tvd, private=r.column in private)
+    for i in checks.intersectional:
+        add("intersectional", "expect_intersectional_cells_to_have_min_count", i.severity,
+            columns=list(i.columns), min_count=i.min_count, private_columns=[c for c in i.columns if c in private])
+    for g in checks.geography:
+        add("geography", "expect_column_geography_to_be_diverse", g.severity, column=g.column,
+            reference=resolve_reference(loaded, g.reference), max_top1_share=g.max_top1_share, max_hhi=g.max_hhi,
+            min_effective_countries=g.min_effective_countries, min_regions=g.min_regions, max_tvd=g.max_tvd,
+            min_resolved_share=g.min_resolved_share, min_reference_share=g.min_reference_share,
+            min_ratio=g.min_ratio, private=g.column in private)
+    for lb in checks.label_balance:
+        add("label_balance", "expect_label_balance_across_groups", lb.severity, label=lb.label, by=lb.by,
+            positive=spec.positive_value(lb.label, lb.positive), min_disparate_impact=lb.min_disparate_impact,
+            max_parity_difference=lb.max_parity_difference, by_is_private=lb.by in private)
+    return out
+
+
+def read_suite_json(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SuiteError(f"the suite {path} is not valid JSON: {exc}",
+                         fix="repair the file, or delete it to regenerate it from the spec") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("expectations", []), list):
+        raise SuiteError(f"the suite {path} is not a GX suite (no 'expectations' list)",
+                         fix="repair the file, or delete it to regenerate it from the spec")
+    return doc
+
+
+def load_checked(context: Any, name: str, path: Path) -> Any:
+    """Load a suite through GX and fail if GX dropped anything the file contains."""
+    import datavet.gx  # noqa: F401  (datavet expectations must be registered before GX loads the suite)
+
+    doc = read_suite_json(path)
+    try:
+        suite = context.suites.get(name)
+    except Exception as exc:  # GX raises several types for a malformed suite
+        raise SuiteError(f"GX cannot load the suite {path}: {exc}",
+                         fix="repair the file, or delete it to regenerate it from the spec") from None
+    on_disk = Counter(str(e.get("type") or e.get("expectation_type")) for e in (doc or {}).get("expectations", []))
+    loaded = Counter(e.expectation_type for e in suite.expectations)
+    dropped = sorted((on_disk - loaded).elements())
+    if dropped:
+        raise SuiteError(
+            f"the suite {path} names expectation type(s) {sorted(set(dropped))} that GX could not load "
+            "(no such expectation class is importable, or its arguments are invalid)",
+            dataset=name,
+            fix="install/import the package that defines them, fix their arguments, or remove them from the suite")
+    return suite
+
+
+def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: list[str]) -> tuple[Path, Any]:
+    """Regenerate the datavet part of the suite, keep the hand-added part, save it as GX writes it."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    import datavet.gx  # noqa: F401
+
+    name, path = suite_name(loaded), suite_path(loaded, settings)
+    kept: list[Any] = []
+    if path.is_file():
+        existing = load_checked(context, name, path)
+        kept = [e.configuration for e in existing.expectations if not is_generated(e.meta)]
+    configurations = [ExpectationConfiguration(**conf) for conf in generated_expectations(loaded, columns)]
+    for conf in [*configurations, *kept]:
+        try:
+            conf.to_domain_obj()  # GX's suite constructor would only log an invalid one and drop it
+        except Exception as exc:
+            raise SuiteError(f"cannot build the suite for {name}: {conf.type}: {exc}", dataset=name,
+                             fix="check the thresholds in the spec's checks (and any hand-added expectation)"
+                             ) from None
+    suite = gx.ExpectationSuite(name=name, expectations=[*configurations, *kept],
+                                meta={META_KEY: {"spec": loaded.path.name, "generated_by": "datavet"}})
+    context.suites.add_or_update(suite)
+    return path, load_checked(context, name, path)
