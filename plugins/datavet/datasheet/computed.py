@@ -60,7 +60,7 @@ def _pairs(value: Any) -> list[tuple[str, int]]:
     return out
 
 
-class _Builder:
+class SectionBuilder:
     def __init__(self, loaded: LoadedSpec, report: CheckReport, profile: DataProfile) -> None:
         self.spec = loaded.spec
         self.report = report
@@ -226,7 +226,7 @@ class _Builder:
 def build_sections(loaded: LoadedSpec, report: CheckReport,
                    profile: DataProfile) -> tuple[Computed, Validation]:
     """Every computed section and the check outcomes, privacy rules applied."""
-    b = _Builder(loaded, report, profile)
+    b = SectionBuilder(loaded, report, profile)
     columns, missing_cells = b.columns()
     computed = Computed(
         rows=profile.rows, columns=columns, label=b.label(), parity=b.parity(),

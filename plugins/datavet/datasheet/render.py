@@ -1,0 +1,140 @@
+"""Render one Datasheet model as Markdown (a Hugging Face dataset card), a self-contained HTML page
+for auditors, and JSON; write all three atomically; read back the md5 a document states.
+
+Every value reaches a document through an escaping step (HTML autoescape; the Markdown environment
+escapes every expression too), because category values and answers are untrusted text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from datavet.datasheet.models import Datasheet
+from datavet.datasheet.views import blocks, build_view, front_matter, num, pct, pvalue
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+FILES = {"md": "datasheet.md", "html": "datasheet.html", "json": "datasheet.json"}
+MD5_META = "datavet:data-md5"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def md_escape(value: object) -> str:
+    """Neutralise HTML in Markdown output (Markdown renderers pass raw HTML through)."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_MD_PUNCT = re.compile(r"([\\`*_\[\]|#])")
+
+
+def md_cell(value: object) -> str:
+    """A Markdown table cell holding untrusted text: one line, Markdown syntax escaped (no links,
+    emphasis or broken columns); HTML is escaped afterwards by the environment's finalize."""
+    return _MD_PUNCT.sub(r"\\\1", " ".join(str("" if value is None else value).split()))
+
+
+def _env(markdown: bool) -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      autoescape=not markdown, finalize=md_escape if markdown else None)
+    env.filters.update(pct=pct, num=num, pvalue=pvalue, cell=md_cell, blocks=blocks)
+    return env
+
+
+def render_json(sheet: Datasheet) -> str:
+    return json.dumps(sheet.model_dump(mode="json"), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def render_markdown(sheet: Datasheet) -> str:
+    meta = yaml.safe_dump(front_matter(sheet), sort_keys=False, allow_unicode=True, width=100)
+    body = _env(markdown=True).get_template("datasheet.md.j2").render(sheet=sheet, view=build_view(sheet))
+    return f"---\n{meta}---\n\n{body}"
+
+
+def render_html(sheet: Datasheet) -> str:
+    return _env(markdown=False).get_template("datasheet.html.j2").render(
+        sheet=sheet, view=build_view(sheet), md5_meta=MD5_META)
+
+
+def render_all(datasheet: Datasheet, out_dir: Path) -> dict[str, Path]:
+    """Write datasheet.md/.html/.json into ``out_dir``, all or nothing.
+
+    Everything is rendered first, then written to temp files beside the targets, then moved into
+    place; if anything fails, the temp files go and any target already replaced gets its old bytes
+    back (or is removed if it is new), so readers never see a mixed or partial set.
+    """
+    texts = {kind: fn(datasheet) for kind, fn in
+             (("md", render_markdown), ("html", render_html), ("json", render_json))}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = {kind: out_dir / FILES[kind] for kind in texts}
+    temps: dict[str, str] = {}
+    backups: dict[str, bytes | None] = {}
+    try:
+        for kind, text in texts.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{FILES[kind]}.", suffix=".tmp", dir=out_dir)
+            temps[kind] = tmp
+            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; documents are meant to be read
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(text.encode("utf-8"))
+                fh.flush()
+                os.fsync(fh.fileno())
+        for kind, tmp in temps.items():
+            target = targets[kind]
+            backups[kind] = target.read_bytes() if target.exists() else None
+            os.replace(tmp, target)
+    except BaseException:
+        for kind, old in backups.items():
+            if old is None:
+                targets[kind].unlink(missing_ok=True)
+            else:
+                targets[kind].write_bytes(old)
+        for tmp in temps.values():
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        raise
+    return targets
+
+
+_HTML_MD5 = re.compile(r'<meta\s+name="' + re.escape(MD5_META) + r'"\s+content="([0-9a-f]{32})"')
+_MD5 = re.compile(r"^[0-9a-f]{32}$")
+
+
+def datasheet_md5_of(path: Path | str) -> str | None:
+    """The md5 a rendered datasheet (md, html or json) says it describes; None if it states none."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found: object = None
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        found = data.get("data_md5") if isinstance(data, dict) else None
+    elif suffix in (".html", ".htm"):
+        m = _HTML_MD5.search(text)
+        found = m.group(1) if m else None
+    elif text.startswith("---\n"):
+        end = text.find("\n---", 4)
+        try:
+            meta = yaml.safe_load(text[4:end]) if end != -1 else None
+        except yaml.YAMLError:
+            return None
+        found = (meta.get("datavet") or {}).get("data_md5") if isinstance(meta, dict) else None
+    return found if isinstance(found, str) and _MD5.match(found) else None

@@ -1,0 +1,113 @@
+"""``datavet datasheet init SPEC``: an answers file to fill in, with every prompt's question as a
+comment and pre-filled drafts where the spec or the data already say something.
+
+Drafts are not attested: they count as unanswered until a person sets ``attested_by`` and
+``attested_on``, so nothing reaches a certified datasheet without someone vouching for it.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from datavet.datasheet.computed import SectionBuilder
+from datavet.datasheet.privacy import publish_count
+from datavet.datasheet.profile import DataProfile
+from datavet.datasheet.questions import CITATION, COMPUTED_ANSWERS, SECTIONS, is_required, prompts_in
+from datavet.report import CheckReport
+from datavet.spec import LoadedSpec
+
+
+def _scalar(text: str, indent: int) -> str:
+    """A YAML scalar: double-quoted on one line, or a literal block for several lines."""
+    if "\n" not in text:
+        return json.dumps(text, ensure_ascii=False)
+    pad = " " * indent
+    return "|-\n" + "\n".join(pad + line if line else "" for line in text.splitlines())
+
+
+def _comment(text: str, indent: int) -> list[str]:
+    pad = " " * indent
+    return [f"{pad}# {line}" for line in textwrap.wrap(text, 100 - indent)]
+
+
+def _drafts(loaded: LoadedSpec, report: CheckReport | None, profile: DataProfile | None) -> dict[str, str]:
+    spec = loaded.spec
+    t = spec.small_cell_threshold
+    drafts = {"X1": spec.owner, "X2": f"Write to {spec.owner}.", "D4": spec.license}
+    labels = spec.columns_with_role("label")
+    if labels:
+        col = spec.columns[labels[0]]
+        drafts["C5"] = f"Each instance carries the label `{labels[0]}`" + (
+            f"; the value `{col.positive}` counts as positive." if col.positive else ".")
+    protected = spec.columns_with_role("protected")
+    if protected:
+        drafts["C13"] = ("Subpopulations are identified by the protected attributes "
+                         f"{', '.join(protected)}; their distributions are computed below.")
+    private = sorted(spec.private_columns)
+    if protected or private:
+        drafts["C15"] = "The spec marks these columns as protected or sensitive: " + ", ".join(
+            sorted(set(protected) | set(spec.columns_with_role("sensitive")))) + "."
+    if spec.columns_with_role("identifying"):
+        drafts["C14"] = ("These columns identify individuals and are never published: "
+                         f"{', '.join(spec.columns_with_role('identifying'))}.")
+    if spec.schedule:
+        drafts["X4"] = f"The certify DAG re-checks and re-certifies the data on the schedule {spec.schedule!r}."
+    drafts["X6"] = ("Every certified version is tagged in the datavet data registry, with its bytes kept "
+                    "in the DVC remote, so older versions stay retrievable by their md5.")
+    if profile is not None:
+        drafts["C9"] = (f"{publish_count(profile.duplicate_rows, t).display} rows repeat an earlier row "
+                        "exactly.")
+        if profile.time_ranges:
+            drafts["K5"] = "; ".join(f"{c} runs from {lo} to {hi}" for c, (lo, hi) in profile.time_ranges.items())
+    if report is not None:
+        missing = [(r.column, int(r.observed.get("missing_count", 0)))
+                   for r in report.checks if r.check == "missingness" and r.column]
+        seen = dict(missing)
+        if any(seen.values()):
+            tokens = (f" (coded as {', '.join(repr(x) for x in spec.missing_tokens)} or empty)"
+                      if spec.missing_tokens else "")
+            drafts["C6"] = f"Missing cells per column{tokens}: " + ", ".join(
+                f"{c} {publish_count(n, t).display}" for c, n in seen.items() if n) + "."
+        builder = SectionBuilder(loaded, report, profile or DataProfile(rows=report.rows, duplicate_rows=0,
+                                                                        column_types={}))
+        flagged = [o for o in builder.validation().checks if o.status != "passed"]
+        if flagged:
+            drafts["U4"] = "The checks flagged:\n" + "\n".join(
+                f"- [{o.status}] {o.check} on {o.subject}" + (f": {'; '.join(o.failures)}" if o.failures else "")
+                for o in flagged)
+    return drafts
+
+
+def init_answers(loaded: LoadedSpec, report: CheckReport | None = None,
+                 profile: DataProfile | None = None) -> str:
+    """The YAML text of an answers file to fill in for ``loaded``'s dataset."""
+    spec = loaded.spec
+    people = spec.relates_to_people
+    drafts = _drafts(loaded, report, profile)
+    out = [f"# Datasheet answers for {spec.title} ({spec.name}).",
+           *_comment(f"Prompts after {CITATION} Questions are datavet's paraphrases.", 0),
+           "# Give every required prompt an `answer`, or `not_applicable: <reason>` when it honestly does not",
+           "# apply. Each answer is attested: set attested_by / attested_on once below, or per answer.",
+           "# Pre-filled drafts come from the spec or the data: check them before you attest.",
+           "# Shape: schemas/answers.schema.json",
+           f"dataset: {spec.name}",
+           "attested_by: null  # TODO: who vouches for these answers (a person or team address)",
+           "attested_on: null  # TODO: date of attestation, YYYY-MM-DD",
+           "answers:"]
+    for section in SECTIONS:
+        out += ["", f"  # ---- {section.title} " + "-" * max(4, 80 - len(section.title))]
+        for prompt in prompts_in(section.key):
+            need = "required" if is_required(prompt, people) else "optional"
+            if prompt.id in COMPUTED_ANSWERS:
+                need = "computed from the data; add context if useful"
+            out += _comment(f"{prompt.id} ({need}). {prompt.question}", 2)
+            out.append(f"  {prompt.id}:")
+            draft = drafts.get(prompt.id)
+            if draft is not None:
+                out.append(f"    answer: {_scalar(draft, 6)}")
+                if "\n" not in draft:
+                    out[-1] += "  # draft: check it"
+            else:
+                out.append("    answer: null" + ("  # TODO" if need == "required" else ""))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,283 @@
+"""View-models for the documents: chart geometry, summary tiles and front matter are computed here,
+in Python, so the templates only place what they are given (no figure is computed in a template).
+
+Charts are horizontal bar charts drawn as inline SVG; a suppressed count draws no bar and says
+"<10" instead, and labels are plain strings that the template escapes like any other text.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from datavet.datasheet.models import Datasheet, GroupRate, GroupShare
+
+LABEL_W, PLOT_W, VALUE_W, ROW_H, TOP, BOTTOM = 150, 240, 130, 26, 6, 28
+STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25)
+MAX_LABEL = 20
+TOP_COUNTRIES = 12
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def num(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def pvalue(value: float | None) -> str:
+    return "n/a" if value is None else ("< 0.0001" if value < 0.0001 else f"{value:.4f}")
+
+
+def blocks(text: str | None) -> list[tuple[str, list[str]]]:
+    """Prose as written in YAML -> ("p", [text]) paragraphs and ("list", items) bullet lists; hard-wrapped
+    lines are re-joined, so the page reflows instead of keeping the YAML's line breaks."""
+    out: list[tuple[str, list[str]]] = []
+    for chunk in (text or "").strip().split("\n\n"):
+        current: tuple[str, list[str]] | None = None
+        for line in (ln.strip() for ln in chunk.splitlines()):
+            if not line:
+                continue
+            if line.startswith(("- ", "* ")):
+                if current is None or current[0] != "list":
+                    current = ("list", [])
+                    out.append(current)
+                current[1].append(line[2:])
+            elif current is None:
+                current = ("p", [line])
+                out.append(current)
+            else:  # a wrapped line continues the paragraph or the last list item
+                current[1][-1] += " " + line
+    return out
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+@dataclass
+class Bar:
+    label: str
+    full_label: str
+    y: float
+    width: float
+    value_text: str
+    css: str = "bar"
+    ref_x: float | None = None
+    ref_text: str | None = None
+
+    # layout positions, so the template places rather than computes
+    @property
+    def rect_y(self) -> float:
+        return self.y + 4
+
+    @property
+    def text_y(self) -> float:
+        return self.y + 17.5
+
+    @property
+    def ref_y2(self) -> float:
+        return self.y + ROW_H - 1
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    caption: str
+    bars: list[Bar]
+    ticks: list[tuple[float, str]]
+    has_reference: bool
+    footnote: str = ""
+    label_w: int = LABEL_W
+    plot_w: int = PLOT_W
+    width: int = LABEL_W + PLOT_W + VALUE_W
+    height: float = 0.0
+    row_h: int = ROW_H
+
+    @property
+    def grid_bottom(self) -> float:
+        return self.height - BOTTOM + 2
+
+    @property
+    def tick_y(self) -> float:
+        return self.height - BOTTOM + 18
+
+    @property
+    def value_x(self) -> int:
+        return self.label_w + self.plot_w + 8
+
+    @property
+    def label_x(self) -> int:
+        return self.label_w - 8
+
+
+def _scale(values: list[float]) -> tuple[float, int]:
+    """Axis maximum and number of intervals, so that ticks fall on round percentages."""
+    top = max([v for v in values if v is not None] or [0.0])
+    for step in STEPS:
+        n = max(1, math.ceil(round(top / step, 9)))
+        if n <= 5:
+            return min(1.0, n * step), max(n, 2) if n * step <= 1.0 else 4
+    return 1.0, 4
+
+
+def bar_chart(cid: str, title: str, caption: str, rows: list[tuple[str, float | None, str, float | None]],
+              css: str = "bar", footnote: str = "") -> Chart:
+    """rows: (label, value in [0, 1] or None when withheld, value text, reference share or None)."""
+    vmax, parts = _scale([v for _, v, _, _ in rows if v is not None] + [r for *_, r in rows if r is not None])
+    bars = []
+    for i, (label, value, text, ref) in enumerate(rows):
+        bars.append(Bar(label=_short(label), full_label=label, y=TOP + i * ROW_H,
+                        width=0.0 if value is None else round(PLOT_W * value / vmax, 1), value_text=text,
+                        css=css if value is not None else "bar withheld",
+                        ref_x=None if ref is None else round(LABEL_W + PLOT_W * ref / vmax, 1),
+                        ref_text=None if ref is None else pct(ref)))
+    digits = 0 if all(round(100 * vmax * k / parts, 6).is_integer() for k in range(parts + 1)) else 1
+    ticks = [(round(LABEL_W + PLOT_W * k / parts, 1), pct(vmax * k / parts, digits)) for k in range(parts + 1)]
+    return Chart(id=cid, title=title, caption=caption, bars=bars, ticks=ticks, footnote=footnote,
+                 has_reference=any(r is not None for *_, r in rows),
+                 height=TOP + len(rows) * ROW_H + BOTTOM)
+
+
+def _share_rows(groups: list[GroupShare]) -> list[tuple[str, float | None, str, float | None]]:
+    return [(g.group, g.share, f"{pct(g.share)} · {g.count.display}" if g.share is not None
+             else g.count.display, g.reference_share) for g in groups]
+
+
+def _rate_rows(groups: list[GroupRate]) -> list[tuple[str, float | None, str, float | None]]:
+    return [(g.group, g.rate, "withheld" if g.withheld else pct(g.rate), None) for g in groups]
+
+
+@dataclass
+class Tile:
+    label: str
+    value: str
+    note: str = ""
+    tone: str = "plain"
+
+
+@dataclass
+class View:
+    sheet: Datasheet
+    tiles: list[Tile]
+    charts: dict[str, list[Chart]] = field(default_factory=dict)
+    check_counts: dict[str, int] = field(default_factory=dict)
+    anchors: dict[str, str] = field(default_factory=dict)
+    nav: list[tuple[str, str]] = field(default_factory=list)
+    figure_names: dict[str, str] = field(default_factory=dict)
+
+
+def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
+    c = sheet.computed
+    out: dict[str, list[Chart]] = {"representation": [], "geography": [], "missingness": [], "label": []}
+    for i, r in enumerate(c.representation):
+        ref = " against its reference (black tick)" if r.has_reference else ""
+        notes = [f"total variation distance {num(r.tvd)}", f"chi-square p {pvalue(r.chi2_pvalue)}"] \
+            if r.has_reference else []
+        notes += [f"absent: {', '.join(r.absent_groups)}"] if r.absent_groups else []
+        notes += [f"not in the reference: {', '.join(r.unexpected_groups)}"] if r.unexpected_groups else []
+        out["representation"].append(bar_chart(
+            f"rep-{i}", f"{r.column}: share of rows", f"Share of the {r.non_missing.display} rows with a known "
+            f"{r.column}{ref}.", _share_rows(r.groups), footnote="; ".join(notes)))
+    for i, g in enumerate(c.geography):
+        top = g.countries[:TOP_COUNTRIES]
+        rest = g.countries[TOP_COUNTRIES:]
+        rows = _share_rows(top)
+        if rest:
+            share = sum(x.share or 0.0 for x in rest)
+            rows.append((f"{len(rest)} other countries", share, pct(share), None))
+        out["geography"].append(bar_chart(
+            f"geo-{i}", f"{g.column}: rows by country", "Share of resolved rows per country (ISO 3166-1 "
+            "alpha-3)" + (", black tick: reference population share." if g.has_reference else "."), rows))
+        if g.regions:
+            out["geography"].append(bar_chart(f"geo-reg-{i}", f"{g.column}: rows by region",
+                                              "Share of resolved rows per region.", _rate_rows(g.regions)))
+    cols = [col for col in c.columns if col.missing is not None]
+    if cols:
+        out["missingness"].append(bar_chart(
+            "miss-cols", "Missing cells per column", "Missing rate per column (null or a missing token).",
+            [(col.name, col.missing_rate, f"{pct(col.missing_rate, 2)} · {col.missing.display}"
+              if col.missing_rate is not None and col.missing else (col.missing.display if col.missing else ""),
+              None) for col in cols], css="bar miss"))
+    for i, p in enumerate(c.parity):
+        out["missingness"].append(bar_chart(
+            f"miss-par-{i}", f"{p.column} missing, by {p.by}", f"Missing rate of {p.column} within each group "
+            f"of {p.by}; largest difference {pct(p.max_diff, 2)}.", _rate_rows(p.groups), css="bar miss"))
+    if c.label is not None:
+        out["label"].append(bar_chart("label", f"{c.label.column}: label values",
+                                      "Share of rows with a known label.", _share_rows(c.label.classes)))
+        for i, b in enumerate(c.label.balance):
+            out["label"].append(bar_chart(
+                f"label-{i}", f"Positive rate by {b.by}", f"Share of rows labelled {c.label.positive!s} in "
+                f"each group of {b.by}.", _rate_rows(b.positive_rates), css="bar label",
+                footnote=f"disparate impact {num(b.disparate_impact)}; parity difference "
+                         f"{num(b.parity_difference)}"))
+    return out
+
+
+def build_view(sheet: Datasheet) -> View:
+    c = sheet.computed
+    counts = {s: sum(1 for o in sheet.validation.checks if o.status == s) for s in ("passed", "warned", "failed")}
+    done = sheet.completeness
+    tiles = [
+        Tile("Instances", f"{c.rows:,}", "rows in this version"),
+        Tile("Columns", str(len(c.columns))),
+        Tile("Duplicate rows", c.duplicate_rows.display, "exact repeats",
+             "warn" if c.duplicate_rows.value or c.duplicate_rows.suppressed else "plain"),
+        Tile("Missing cells", c.missing_cells.display if c.missing_cells else "n/a", "null or token"),
+        Tile("Checks passed", f"{counts['passed']}/{len(sheet.validation.checks)}",
+             f"{counts['warned']} warned, {counts['failed']} failed",
+             "bad" if counts["failed"] else ("warn" if counts["warned"] else "good")),
+        Tile("Answers", f"{done.answered}/{done.required}", "required prompts answered",
+             "good" if not done.missing else "bad"),
+    ]
+    return View(sheet=sheet, tiles=tiles, charts=charts_for(sheet), check_counts=counts,
+                anchors=anchors_for(sheet), figure_names=FIGURE_NAMES,
+                nav=[(s.key, s.title.split(",")[0]) for s in sheet.sections])
+
+
+FIGURE_NAMES = {"rows": "instances", "columns": "columns", "label": "label", "missing_cells": "missing values",
+                "parity": "missingness by group", "duplicate_rows": "duplicate rows", "validation": "check outcomes",
+                "representation": "subpopulations", "intersections": "intersections",
+                "geography": "geography", "time_ranges": "time span"}
+_ANCHORS = {"rows": "summary", "columns": "fig-columns", "label": "fig-label", "missing_cells": "fig-missingness",
+            "parity": "fig-missingness", "duplicate_rows": "fig-missingness", "validation": "checks",
+            "representation": "fig-representation", "intersections": "fig-intersections",
+            "geography": "fig-geography", "time_ranges": "fig-time"}
+
+
+def anchors_for(sheet: Datasheet) -> dict[str, str]:
+    """Where each figure lives in the page; a figure this version lacks points at the figures block."""
+    c = sheet.computed
+    present = {"label": c.label is not None, "representation": bool(c.representation),
+               "intersections": bool(c.intersections), "geography": bool(c.geography),
+               "time_ranges": bool(c.time_ranges)}
+    return {k: (v if present.get(k, True) else "figures") for k, v in _ANCHORS.items()}
+
+
+SIZE_BUCKETS = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"))
+
+
+def size_category(rows: int) -> str:
+    return next((name for limit, name in SIZE_BUCKETS if rows < limit), "n>1B")
+
+
+def front_matter(sheet: Datasheet) -> dict:
+    """Hugging Face dataset-card metadata, plus what binds the card to the bytes."""
+    c = sheet.computed
+    tags = ["datavet", "datasheet", "tabular"]
+    if sheet.relates_to_people:
+        tags.append("people")
+    meta: dict = {"pretty_name": sheet.title, "license": sheet.license.lower(),
+                  "size_categories": [size_category(c.rows)], "tags": tags}
+    if c.label is not None:
+        meta["task_categories"] = ["tabular-classification"]
+    meta["datavet"] = {"dataset": sheet.dataset, "data_md5": sheet.data_md5,
+                       "validation_result_id": sheet.validation.result_id,
+                       "checks_passed": sheet.validation.success,
+                       "answers_complete": not sheet.completeness.missing,
+                       "generated_at": sheet.generated_at.isoformat()}
+    return meta
