@@ -16,6 +16,7 @@ from pathlib import Path
 
 from datavet import __version__
 from datavet.certificate import Certificate, CheckOutcome
+from datavet.changes import metrics_of
 from datavet.errors import ChecksFailed, DataError, RegistryError
 from datavet.fsutil import atomic_copy, atomic_write_text, sha256_file
 from datavet.ingest import file_md5, read_source, write_parquet
@@ -174,6 +175,9 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str) -> tuple[Certifica
             for src, dst in placed.items():
                 atomic_copy(src, dst)
                 written.append(dst)
+            metrics_path = registry.metrics_path(spec.name)
+            atomic_write_text(metrics_path, dump(metrics_of(report, spec.small_cell_threshold)) + "\n")
+            written += [metrics_path, registry.declare_metrics(spec.name)]
             cert = Certificate(
                 dataset=spec.name, md5=md5, size=data.stat().st_size, rows=report.rows, tag=tag,
                 sequence=sequence, certified_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -45,6 +45,23 @@ class Registry:
     def validation_path(self, name: str, md5: str) -> Path:
         return self.root / "validations" / name / f"{md5}.json"
 
+    def metrics_path(self, name: str) -> Path:
+        return self.root / "metrics" / f"{name}.json"
+
+    def declare_metrics(self, name: str) -> Path:
+        """List the dataset's metrics file in the registry's dvc.yaml (for `dvc metrics diff`)."""
+        import yaml
+
+        from datavet.fsutil import atomic_write_text
+
+        path = self.root / "dvc.yaml"
+        doc = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
+        rel = self.metrics_path(name).relative_to(self.root).as_posix()
+        if rel not in doc.setdefault("metrics", []):
+            doc["metrics"].append(rel)
+            atomic_write_text(path, yaml.safe_dump(doc, sort_keys=False))
+        return path
+
     def staging_dir(self, name: str, md5: str) -> Path:
         """Per-version scratch space between DAG tasks (gitignored, content-addressed by md5)."""
         return self.root / ".staging" / name / md5
