@@ -75,8 +75,10 @@ def _fix_for(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     loc = [str(p) for p in err.get("loc", ())]
     if kind == "extra_forbidden":
-        if len(loc) >= 2 and loc[0] == "answers":
+        if len(loc) == 2 and loc[0] == "answers":
             return f"use a prompt id M1..X8 (see schemas/answers.schema.json); {loc[1]!r} is not one"
+        if len(loc) == 3 and loc[0] == "answers":
+            return "remove it: an answer has answer or not_applicable, plus attested_by and attested_on"
         return "remove it, or check its spelling against schemas/answers.schema.json"
     if kind == "missing":
         return "add it"

@@ -83,7 +83,9 @@ _INT = re.compile(r"(?<![\w.,])(\d+)(?![\w.,]|\.\d)")
 def scrub_text(text: str, masker: ValueMasker, threshold: int) -> str:
     """Free text written by a check (its failure message) may quote a raw private value or a small
     count: replace known private values by their labels and small integers by "<threshold"."""
+    # numbers first, so the digits of the labels put in below are left alone
+    text = _INT.sub(lambda m: f"<{threshold}" if is_small(int(m.group(1)), threshold) else m.group(1), text)
     for raw, label in sorted(masker.known_values().items(), key=lambda kv: -len(kv[0])):
-        if raw:
-            text = text.replace(raw, label)
-    return _INT.sub(lambda m: f"<{threshold}" if is_small(int(m.group(1)), threshold) else m.group(1), text)
+        if raw:  # whole values only: a one-letter code must not rewrite every word containing it
+            text = re.sub(rf"(?<!\w){re.escape(raw)}(?!\w)", label, text)
+    return text

@@ -1,0 +1,155 @@
+"""Every figure in the rendered datasheets matches the check report (and pandas, for the profile)."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pytest
+from markupsafe import escape
+
+from datavet.datasheet import build_datasheet, datasheet_md5_of, render_all
+from datavet.datasheet.views import pct
+from datavet.report import CheckReport
+
+
+def _obs(report: CheckReport, check: str, **match) -> list:
+    return [c for c in report.checks if c.check == check and all(getattr(c, k) == v for k, v in match.items())]
+
+
+def _shown(n: int, threshold: int) -> str:
+    return f"<{threshold}" if 0 < n < threshold else f"{n:,}"
+
+
+@pytest.fixture(params=["adult", "titanic"])
+def rendered(request, tmp_path: Path):
+    v = request.getfixturevalue(request.param)
+    sheet = build_datasheet(v.loaded, v.report, v.parquet, data_md5=v.md5)
+    paths = render_all(sheet, tmp_path / "out")
+    docs = {k: p.read_text(encoding="utf-8") for k, p in paths.items()}
+    return v, sheet, paths, docs, json.loads(docs["json"])
+
+
+def test_binding_md5_in_every_document(rendered) -> None:
+    v, _, paths, docs, doc = rendered
+    assert set(paths) == {"md", "html", "json"}
+    for path in paths.values():
+        assert datasheet_md5_of(path) == v.md5
+    assert doc["data_md5"] == v.md5 and v.md5 in docs["html"] and v.md5 in docs["md"]
+
+
+def test_profile_figures_match_pandas(rendered) -> None:
+    v, sheet, _, docs, doc = rendered
+    t = v.loaded.spec.small_cell_threshold
+    assert doc["computed"]["rows"] == len(v.df) == v.report.rows
+    dupes = int(v.df.duplicated().sum())
+    assert doc["computed"]["duplicate_rows"]["display"] == _shown(dupes, t)
+    assert [c["name"] for c in doc["computed"]["columns"]] == list(v.df.columns)
+    assert f"<div class=\"v\">{len(v.df):,}</div>" in docs["html"]
+    assert f"**Instances (C2):** {len(v.df):,} rows" in docs["md"]
+
+
+def test_missingness_matches_report(rendered) -> None:
+    v, _, _, docs, doc = rendered
+    t = v.loaded.spec.small_cell_threshold
+    columns = {c["name"]: c for c in doc["computed"]["columns"]}
+    total = 0
+    for r in _obs(v.report, "missingness"):
+        n = r.observed["missing_count"]
+        total += n
+        col = columns[r.column]
+        assert col["missing"]["display"] == _shown(n, t)
+        if 0 < n < t:
+            assert col["missing_rate"] is None and col["missing"]["value"] is None
+        else:
+            assert col["missing_rate"] == pytest.approx(r.observed["missing_rate"])
+            assert f"{pct(r.observed['missing_rate'], 2)} · {n:,}" in docs["html"]
+    assert doc["computed"]["missing_cells"]["display"] == _shown(total, t)
+    for r in _obs(v.report, "missingness_parity"):
+        fig = next(p for p in doc["computed"]["parity"] if p["column"] == r.column and p["by"] == r.by)
+        assert {g["group"]: g["rate"] for g in fig["groups"]} == pytest.approx(r.observed["group_missing_rate"])
+        assert fig["max_diff"] == pytest.approx(r.observed["max_diff"])
+
+
+def test_representation_and_intersections_match_report(rendered) -> None:
+    v, _, _, docs, doc = rendered
+    spec = v.loaded.spec
+    t = spec.small_cell_threshold
+    text = html.unescape(docs["md"])
+    for r in _obs(v.report, "representation"):
+        if r.column in spec.private_columns:
+            continue  # covered by the privacy tests: labels are masked
+        fig = next(f for f in doc["computed"]["representation"] if f["column"] == r.column
+                   and f["has_reference"] == bool(r.observed.get("reference_shares")))
+        groups = {g["group"]: g for g in fig["groups"]}
+        assert set(r.observed["counts"]) <= set(groups)
+        for g, n in r.observed["counts"].items():
+            assert groups[g]["count"]["display"] == _shown(n, t)
+            if n >= t:
+                assert groups[g]["share"] == pytest.approx(r.observed["shares"][g])
+                assert f"| {g} | {n:,} | {pct(r.observed['shares'][g])} |" in text
+        for g, ref in (r.observed.get("reference_shares") or {}).items():
+            assert groups[g]["reference_share"] == pytest.approx(ref)
+        if r.observed.get("tvd") is not None:
+            assert fig["tvd"] == pytest.approx(r.observed["tvd"])
+    for r in _obs(v.report, "intersectional"):
+        fig = next(f for f in doc["computed"]["intersections"] if f["columns"] == r.columns)
+        cells = {c["cell"]: c["count"]["display"] for c in fig["cells"]}
+        assert cells == {k.replace("|", " | "): _shown(n, t) for k, n in r.observed["cell_counts"].items()}
+
+
+def test_label_and_geography_match_report(rendered) -> None:
+    v, _, _, docs, doc = rendered
+    label = doc["computed"]["label"]
+    counts = v.df[label["column"]].astype(str).value_counts()
+    assert {c["group"]: c["count"]["value"] for c in label["classes"]} == counts.to_dict()
+    for r in _obs(v.report, "label_balance"):
+        fig = next(b for b in label["balance"] if b["by"] == r.by)
+        assert {g["group"]: g["rate"] for g in fig["positive_rates"]} == pytest.approx(r.observed["positive_rates"])
+        assert fig["disparate_impact"] == pytest.approx(r.observed["disparate_impact"])
+        assert f"disparate impact {r.observed['disparate_impact']:.3f}" in docs["html"]
+    for r in _obs(v.report, "geography"):
+        fig = next(g for g in doc["computed"]["geography"] if g["column"] == r.column)
+        for key in ("top1_share", "top5_share", "hhi", "effective_countries", "resolved_share"):
+            assert fig[key] == pytest.approx(r.observed[key])
+        assert fig["top1_country"] == r.observed["top1_country"]
+        assert {c["group"]: c["count"]["value"] for c in fig["countries"]} == {
+            k: (n if n >= v.loaded.spec.small_cell_threshold else None) for k, n in r.observed["counts"].items()}
+        assert f"top country <b>{r.observed['top1_country']}</b> ({pct(r.observed['top1_share'])})" in docs["html"]
+
+
+def test_check_outcomes_match_report(rendered) -> None:
+    v, _, _, docs, doc = rendered
+    outcomes = doc["validation"]["checks"]
+    assert len(outcomes) == len(v.report.checks)
+    for o, r in zip(outcomes, v.report.checks, strict=True):
+        expected = "passed" if r.success else ("failed" if r.severity == "error" else "warned")
+        assert (o["check"], o["status"], o["severity"]) == (r.check, expected, r.severity)
+    assert doc["validation"]["result_id"] == v.report.validation_result_id
+    assert v.report.validation_result_id in docs["html"] and v.report.validation_result_id in docs["md"]
+    for r in v.report.checks:  # failure texts quoting no small count or private value appear verbatim
+        for failure in r.failures:
+            assert str(escape(failure)) in docs["html"], failure
+
+
+def test_all_57_prompts_in_every_document(rendered) -> None:
+    from datavet.datasheet import PROMPT_IDS
+
+    _, _, _, docs, doc = rendered
+    ids = [p["id"] for s in doc["sections"] for p in s["prompts"]]
+    assert ids == list(PROMPT_IDS)
+    for pid in PROMPT_IDS:
+        assert f'id="p-{pid}"' in docs["html"]
+        assert f"### {pid}. " in docs["md"]
+
+
+def test_front_matter_is_a_dataset_card(rendered) -> None:
+    import yaml
+
+    v, _, _, docs, _ = rendered
+    meta = yaml.safe_load(docs["md"].split("---\n")[1])
+    assert meta["pretty_name"] == v.loaded.spec.title
+    assert meta["license"] == v.loaded.spec.license.lower()
+    assert meta["size_categories"] == ["10K<n<100K" if len(v.df) >= 10_000 else "n<1K"]
+    assert meta["datavet"]["data_md5"] == v.md5 and "datavet" in meta["tags"]
