@@ -30,9 +30,13 @@ def read_source(loaded: LoadedSpec, path: str | Path | None = None) -> pd.DataFr
     if not source.exists():
         raise DataError(f"source file {source} does not exist", dataset=spec.name,
                         fix="check source.path in the spec (relative paths start at the project root)")
-    fmt = "parquet" if source.suffix.lower() in (".parquet", ".pq") else spec.source.resolved_format
+    fmt = "parquet" if is_parquet(source) else spec.source.resolved_format
     try:
-        df = pd.read_parquet(source, **spec.source.options) if fmt == "parquet" else _read_csv(source, loaded)
+        if fmt == "parquet":
+            options = spec.source.options if spec.source.resolved_format == "parquet" else {}
+            df = pd.read_parquet(source, **options)
+        else:
+            df = _read_csv(source, loaded)
     except DataError:
         raise
     except UnicodeDecodeError as exc:
@@ -53,6 +57,12 @@ def read_source(loaded: LoadedSpec, path: str | Path | None = None) -> pd.DataFr
     df.columns = [str(c) for c in df.columns]
     check_columns_exist(loaded, df.columns)
     return df
+
+
+def is_parquet(path: Path) -> bool:
+    """By content, not name: versions in the DVC cache have no suffix."""
+    with open(path, "rb") as fh:
+        return fh.read(4) == b"PAR1"
 
 
 def _read_csv(source: Path, loaded: LoadedSpec) -> pd.DataFrame:

@@ -177,7 +177,8 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str) -> tuple[Certifica
                 written.append(dst)
             metrics_path = registry.metrics_path(spec.name)
             atomic_write_text(metrics_path, dump(metrics_of(report, spec.small_cell_threshold)) + "\n")
-            written += [metrics_path, registry.declare_metrics(spec.name)]
+            written.append(metrics_path)
+            shared = [registry.declare_metrics(spec.name)]  # one dvc.yaml for all datasets: committed, not hashed
             cert = Certificate(
                 dataset=spec.name, md5=md5, size=data.stat().st_size, rows=report.rows, tag=tag,
                 sequence=sequence, certified_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -187,13 +188,15 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str) -> tuple[Certifica
                 dvc_file=registry.dvc_file(spec.name).relative_to(registry.root).as_posix(),
                 remote=registry.remote, suite_name=report.suite_name, suite_sha256=report.suite_hash,
                 validation_result_id=report.validation_result_id, validation_success=report.success,
-                files={dst.relative_to(registry.root).as_posix(): sha256_file(dst) for dst in written},
+                files={dst.relative_to(registry.root).as_posix(): sha256_file(dst) for dst in written
+                       if dst not in shared},
                 checks=[CheckOutcome(check=c.check, subject=c.subject, severity=c.severity, success=c.success)
                         for c in report.checks],
             )
             cert_path = registry.certificate_path(spec.name, md5)
             atomic_write_text(cert_path, cert.to_json())
             written.append(cert_path)
+            written += shared
             paths = [str(p.relative_to(registry.root)) for p in [*written, registry.dvc_file(spec.name),
                                                                   registry.dvc_file(spec.name).parent / ".gitignore"]]
             registry.git("add", "--", *paths)

@@ -16,7 +16,7 @@ from datavet.gx.context import file_context
 from datavet.gx.engines import duckdb_batch, fetch_inside_connection, pandas_batch
 from datavet.gx.results import check_result, scrub
 from datavet.gx.suite import suite_name, write_suite
-from datavet.ingest import check_columns_exist, read_source
+from datavet.ingest import check_columns_exist, is_parquet, read_source
 from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
@@ -59,9 +59,9 @@ def _batch(loaded: LoadedSpec, data: Path | pd.DataFrame, engine: str) -> tuple[
     if not path.is_file():
         raise DataError(f"data file {path} does not exist", dataset=name,
                         fix="pass the Parquet version written by ingest (or a DataFrame)")
-    is_parquet = path.suffix.lower() in (".parquet", ".pq")
-    if not is_parquet or engine == "pandas":
-        df = pd.read_parquet(path) if is_parquet else read_source(loaded, path)
+    parquet = is_parquet(path)  # by content: versions in the DVC cache have no suffix
+    if not parquet or engine == "pandas":
+        df = pd.read_parquet(path) if parquet else read_source(loaded, path)
         return _batch(loaded, df, "pandas")
     import pyarrow.parquet as pq
 
