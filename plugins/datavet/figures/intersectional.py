@@ -29,7 +29,7 @@ def intersectional(table: dict[str, Any], tokens: list[str], *, min_count: int =
             mapping = opaque_names(per_value)
             cells = {key[:i] + (mapping[key[i]],) + key[i + 1:]: n for key, n in cells.items()}
     values = [sorted({key[i] for key in cells}) for i in range(k)]
-    cell_counts = {SEPARATOR.join(key): n for key, n in sorted(cells.items())}
+    cell_counts = dict(sorted((SEPARATOR.join(key), n) for key, n in cells.items()))
     out = Outcome({"cell_counts": cell_counts})
     combos = math.prod(len(v) for v in values) if cells else 0
     n_empty = combos - len(cells)
@@ -43,7 +43,8 @@ def intersectional(table: dict[str, Any], tokens: list[str], *, min_count: int =
     if n_empty > len(empty):
         out.notes.append(f"empty_cells lists {len(empty)} of {n_empty} empty combinations")
     out.observed["empty_cells"] = empty
-    smallest = sorted(cells.items(), key=lambda kv: (kv[1], kv[0]))[:SMALLEST]
+    by_count = sorted(cells.items(), key=lambda kv: (kv[1], kv[0]))
+    smallest = by_count[:SMALLEST]
     out.observed["smallest_cells"] = [{"cell": SEPARATOR.join(key), "count": n} for key, n in smallest]
     if not cells:
         out.notes.append("no row has all the attributes present: there are no cells")
@@ -51,7 +52,7 @@ def intersectional(table: dict[str, Any], tokens: list[str], *, min_count: int =
         if n_empty:
             example = ", ".join(empty[:5])
             out.failures.append(f"{n_empty} empty cell(s) (0 rows < min_count {min_count}), e.g. {example}")
-        for key, n in sorted(cells.items(), key=lambda kv: (kv[1], kv[0])):
+        for key, n in by_count:
             if n >= min_count:
                 break
             out.failures.append(f"cell_counts[{SEPARATOR.join(key)}] = {n} < min_count {min_count}")

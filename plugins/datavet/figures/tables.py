@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from datavet.figures.values import MISSING_GROUP, NULL_TOKEN, is_missing, label, plain
+from datavet.figures.values import MISSING_GROUP, NULL_TOKEN, GroupNamer, is_missing, label, plain
 
 Key = tuple[Any, ...]
 
@@ -34,12 +34,12 @@ def value_counts(table: dict[str, Any]) -> dict[Key, int]:
 
 def labelled_counts(table: dict[str, Any], tokens: Iterable[str]) -> dict[tuple[str, ...], int]:
     """Counts by group names, over the rows where no key column is missing."""
-    tokens = list(tokens)
+    namers = [GroupNamer(tokens) for _ in table["columns"]]
     out: dict[tuple[str, ...], int] = {}
     for key, count in value_counts(table).items():
-        if any(is_missing(v, tokens) for v in key):
+        names = tuple(namer(v) for namer, v in zip(namers, key, strict=True))
+        if None in names:
             continue
-        names = tuple(label(v) for v in key)
         out[names] = out.get(names, 0) + count
     return out
 

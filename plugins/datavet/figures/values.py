@@ -25,8 +25,9 @@ MISSING_GROUP = "<missing>"
 
 def plain(value: Any) -> Any:
     """A raw value as a plain Python scalar; every flavour of null/NaN becomes ``None``."""
-    if value is None:
-        return None
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         with contextlib.suppress(ValueError, TypeError):
             value = value.item()
@@ -56,11 +57,30 @@ def missing_token(value: Any, tokens: Iterable[str]) -> str | None:
     if isinstance(value, (_dt.date, _dt.datetime)):
         return None
     t = text(value)
-    return t if t in set(tokens) else None
+    return t if t in (tokens if isinstance(tokens, (set, frozenset)) else set(tokens)) else None
 
 
 def is_missing(value: Any, tokens: Iterable[str]) -> bool:
     return missing_token(value, tokens) is not None
+
+
+class GroupNamer:
+    """Group names of raw key values, decided once per distinct value (keys repeat across cells)."""
+
+    def __init__(self, tokens: Iterable[str]) -> None:
+        self.tokens = frozenset(tokens)
+        self._names: dict[Any, str | None] = {}
+
+    def __call__(self, value: Any) -> str | None:
+        """The group name of ``value``, or None when it is missing."""
+        try:
+            return self._names[value]
+        except KeyError:
+            name = None if is_missing(value, self.tokens) else label(value)
+            self._names[value] = name
+            return name
+        except TypeError:  # unhashable raw value: decide it directly
+            return None if is_missing(value, self.tokens) else label(value)
 
 
 def label(value: Any) -> str:
