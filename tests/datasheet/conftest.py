@@ -106,3 +106,17 @@ def titanic_injected(tmp_path_factory: pytest.TempPathFactory) -> Version:
     df = read_source(loaded)
     df.loc[df.index[:12], "Embarked"] = INJECTED  # 12 rows: above the threshold, so the label is published
     return make_version(loaded, root / "version", df)
+
+
+@pytest.fixture(scope="session")
+def adult_gx(tmp_path_factory: pytest.TempPathFactory) -> Version:
+    """Adult checked by the real GX suite (datavet.checks), for the end-to-end figure tests."""
+    from datavet.checks import run_checks
+    from datavet.settings import Settings
+
+    root = tmp_path_factory.mktemp("adult_gx")
+    loaded = load_spec(ADULT_SPEC)
+    parquet, md5, frame = version(loaded, root)
+    settings = Settings(project=root, registry=root / "registry", remote=str(root / "remote"), gx_root=root / "gx")
+    report = run_checks(loaded, parquet, data_hash=md5, settings=settings, store=True)
+    return Version(loaded, parquet, md5, frame, report)

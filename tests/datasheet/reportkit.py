@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pycountry
+from scipy.stats import chisquare
+
 from datavet.ingest import read_source, write_parquet
 from datavet.report import CheckReport, CheckResult, plain_json
 from datavet.spec import LoadedSpec
-from scipy.stats import chisquare
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = (REPO.parent / "shared" / "data").resolve()

@@ -54,7 +54,7 @@ def test_answers_schema_lists_every_prompt_and_forbids_others() -> None:
     assert set(props) == set(PROMPT_IDS)
 
 
-@pytest.mark.parametrize("which", ["adult", "titanic"])
+@pytest.mark.parametrize("which", ["adult", "titanic", "adult_gx"])
 def test_datasheet_json_validates_against_exported_schema(which: str, request) -> None:
     v = request.getfixturevalue(which)
     sheet = build_datasheet(v.loaded, v.report, v.parquet, data_md5=v.md5)
@@ -63,3 +63,15 @@ def test_datasheet_json_validates_against_exported_schema(which: str, request) -
     broken = dict(document, data_md5="not-an-md5")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(json.loads(datasheet_json_schema())).validate(broken)
+
+
+def test_end_to_end_with_gx_report(adult_gx) -> None:
+    """datavet.checks.run_checks -> build_datasheet: complete, bound to the GX validation result."""
+    from datavet.datasheet import completeness, require_complete
+
+    sheet = build_datasheet(adult_gx.loaded, adult_gx.report, adult_gx.parquet, data_md5=adult_gx.md5)
+    assert adult_gx.report.validation_result_id and sheet.validation.result_id == adult_gx.report.validation_result_id
+    assert completeness(sheet) == (50, 50, []) and sheet.contradictions == []
+    require_complete(sheet, "adult")
+    warned = {(o.check, o.subject) for o in sheet.validation.checks if o.status == "warned"}
+    assert warned == {(c.check, c.subject) for c in adult_gx.report.checks if not c.success}

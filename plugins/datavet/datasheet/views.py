@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from datavet.datasheet.models import Datasheet, GroupRate, GroupShare
 
-LABEL_W, PLOT_W, VALUE_W, ROW_H, TOP, BOTTOM = 150, 240, 130, 26, 6, 28
+LABEL_W, PLOT_W, VALUE_W, ROW_H, TOP, BOTTOM = 160, 240, 130, 26, 6, 28
+MAX_BARS = 14  # longer lists are cut: the tables and the JSON hold every group
 STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25)
-MAX_LABEL = 20
+MAX_LABEL = 18
 TOP_COUNTRIES = 12
 
 
@@ -116,6 +117,8 @@ class Chart:
 def _scale(values: list[float]) -> tuple[float, int]:
     """Axis maximum and number of intervals, so that ticks fall on round percentages."""
     top = max([v for v in values if v is not None] or [0.0])
+    if top <= 0:  # nothing to draw (all zero or withheld): a plain 0-100% axis
+        return 1.0, 4
     for step in STEPS:
         n = max(1, math.ceil(round(top / step, 9)))
         if n <= 5:
@@ -124,8 +127,11 @@ def _scale(values: list[float]) -> tuple[float, int]:
 
 
 def bar_chart(cid: str, title: str, caption: str, rows: list[tuple[str, float | None, str, float | None]],
-              css: str = "bar", footnote: str = "") -> Chart:
+              css: str = "bar", footnote: str = "", more: str = "groups") -> Chart:
     """rows: (label, value in [0, 1] or None when withheld, value text, reference share or None)."""
+    if len(rows) > MAX_BARS:
+        rest = len(rows) - (MAX_BARS - 1)
+        rows = [*rows[: MAX_BARS - 1], (f"{rest} more {more}", None, "see table", None)]
     vmax, parts = _scale([v for _, v, _, _ in rows if v is not None] + [r for *_, r in rows if r is not None])
     bars = []
     for i, (label, value, text, ref) in enumerate(rows):
@@ -194,13 +200,15 @@ def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
         if g.regions:
             out["geography"].append(bar_chart(f"geo-reg-{i}", f"{g.column}: rows by region",
                                               "Share of resolved rows per region.", _rate_rows(g.regions)))
-    cols = [col for col in c.columns if col.missing is not None]
+    # most-missing first, so a cut list keeps the columns that matter; equal rates keep column order
+    cols = sorted((col for col in c.columns if col.missing is not None),
+                  key=lambda col: -(col.missing.value if col.missing.value is not None else 1))
     if cols:
         out["missingness"].append(bar_chart(
             "miss-cols", "Missing cells per column", "Missing rate per column (null or a missing token).",
             [(col.name, col.missing_rate, f"{pct(col.missing_rate, 2)} · {col.missing.display}"
               if col.missing_rate is not None and col.missing else (col.missing.display if col.missing else ""),
-              None) for col in cols], css="bar miss"))
+              None) for col in cols], css="bar miss", more="columns"))
     for i, p in enumerate(c.parity):
         out["missingness"].append(bar_chart(
             f"miss-par-{i}", f"{p.column} missing, by {p.by}", f"Missing rate of {p.column} within each group "
