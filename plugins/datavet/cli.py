@@ -38,8 +38,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         del df
         data = parquet if args.engine != "pandas" else __import__("pandas").read_parquet(parquet)
         report = run_checks(loaded, data, data_hash=md5, settings=_settings_for(Path(args.spec)))
+    from datavet.fsutil import atomic_write_text
+
     if args.json:
-        Path(args.json).write_text(report.to_json(), encoding="utf-8")
+        atomic_write_text(Path(args.json), report.to_json())
+    if args.metrics:
+        import json
+
+        from datavet.changes import metrics_of
+
+        atomic_write_text(Path(args.metrics), json.dumps(metrics_of(report, loaded.spec.small_cell_threshold),
+                                                         indent=2) + "\n")
     print(f"{loaded.spec.name}: {len(report.checks)} checks on {report.rows} rows (md5 {md5}); "
           f"{'PASSED' if report.success else 'FAILED'}")
     print(report.summary())
@@ -181,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec")
     p.add_argument("--data", help="check this file instead of the spec's source")
     p.add_argument("--json", help="write the JSON report here")
+    p.add_argument("--metrics", help="write the flat figures (a DVC metrics file) here")
     p.add_argument("--engine", choices=["duckdb", "pandas"], default="duckdb")
     p.set_defaults(func=cmd_check)
 

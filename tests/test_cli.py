@@ -1,0 +1,79 @@
+"""The `datavet` command as users run it: exit 0 pass, 1 failed check, 2 bad input without traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ADULT_SPEC, adult_spec_dict, example_spec_dict, make_project
+
+DATAVET = str(Path(sys.executable).parent / "datavet")
+
+
+def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATAVET_PROJECT": str(project), "DATAVET_HOME": str(project / ".datavet")}
+    return subprocess.run([DATAVET, *args], cwd=project, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_check_passes_and_writes_the_json_report_and_metrics(tmp_path):
+    spec = make_project(tmp_path, adult_spec_dict(), answers_from=ADULT_SPEC.parent / "answers.yaml")
+    proc = run(tmp_path, "check", str(spec), "--json", "out/report.json", "--metrics", "out/metrics.json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "out/report.json").read_text())
+    assert {"dataset", "data_hash", "rows", "success", "checks"} <= set(report)
+    assert report["dataset"] == "adult" and report["rows"] == 32561 and report["success"] is True
+    kinds = {c["check"] for c in report["checks"]}
+    assert kinds == {"missingness", "missingness_parity", "representation", "intersectional", "geography",
+                     "label_balance"}
+    metrics = json.loads((tmp_path / "out/metrics.json").read_text())
+    assert metrics["rows"] == 32561 and metrics["missing_rate"]["occupation"] == pytest.approx(1843 / 32561)
+    assert "warning" in proc.stdout  # warned checks are listed even when the run passes
+
+
+def test_check_exits_1_when_an_error_check_fails(tmp_path):
+    spec = make_project(tmp_path, example_spec_dict())
+    proc = run(tmp_path, "check", str(spec), "--json", "report.json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "[error] representation on sex" in proc.stdout and "min_ratio 0.8" in proc.stdout
+    assert json.loads((tmp_path / "report.json").read_text())["success"] is False
+
+
+def test_bad_spec_exits_2_without_traceback(tmp_path):
+    data = adult_spec_dict()
+    data["checks"]["representation"][0]["min_ratio"] = "high"
+    spec = make_project(tmp_path, data)
+    proc = run(tmp_path, "check", str(spec))
+    assert proc.returncode == 2
+    assert "checks.representation.0.min_ratio" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_missing_column_exits_2_naming_dataset_column_and_fix(tmp_path):
+    data = adult_spec_dict()
+    data["checks"]["label_balance"][0]["by"] = "gender"
+    spec = make_project(tmp_path, data)
+    proc = run(tmp_path, "check", str(spec))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "dataset 'adult'" in proc.stderr and "'gender'" in proc.stderr and "Fix:" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_datasheet_init_writes_a_prefilled_answers_file_once(tmp_path):
+    spec = make_project(tmp_path, adult_spec_dict())
+    proc = run(tmp_path, "datasheet", "init", str(spec))
+    assert proc.returncode == 0, proc.stderr
+    answers = yaml.safe_load((spec.parent / "answers.yaml").read_text())
+    assert "data-platform@example.org" in json.dumps(answers)  # X1/X2 pre-filled from the spec's owner
+    again = run(tmp_path, "datasheet", "init", str(spec))
+    assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_verify_without_certification_exits_2(tmp_path):
+    spec = make_project(tmp_path, adult_spec_dict())
+    proc = run(tmp_path, "verify", str(spec))
+    assert proc.returncode == 2 and "has no certified version" in proc.stderr
