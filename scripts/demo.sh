@@ -5,14 +5,18 @@
 source "$(dirname "$0")/env.sh"
 SPEC=datasheets/adult/dataset.yaml
 airflow db migrate >/dev/null
-tags_before=$(git -C "$DATAVET_HOME/registry" tag -l 'adult/certified/*' 2>/dev/null | wc -l)
+certified_count() {  # tags adult/certified/N in the registry (0 before the first run)
+  if [ -d "$DATAVET_HOME/registry/.git" ]; then git -C "$DATAVET_HOME/registry" tag -l 'adult/certified/*' | wc -l
+  else echo 0; fi
+}
+tags_before=$(certified_count)
 echo "datavet: running the certify DAG datavet_certify_adult (airflow dags test)"
 if ! airflow dags test datavet_certify_adult >"$DATAVET_HOME/last-run.log" 2>&1; then
   echo "datavet: the certify run FAILED; log: $DATAVET_HOME/last-run.log" >&2
   grep -E "AirflowFailException|ChecksFailed|Error:|datavet" "$DATAVET_HOME/last-run.log" | tail -20 >&2
   exit 1
 fi
-tags_after=$(git -C "$DATAVET_HOME/registry" tag -l 'adult/certified/*' | wc -l)
+tags_after=$(certified_count)
 if [ "$tags_after" -gt "$tags_before" ]; then
   echo "datavet: certified a new version of adult"
 else
