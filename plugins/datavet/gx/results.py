@@ -76,7 +76,7 @@ def check_result(result: Any, private: set[str]) -> CheckResult:
     column = kwargs.get("column")
     observed: dict[str, Any] = {"expectation_type": _type_of(config)}
     value = (result.result or {}).get("observed_value")
-    if column not in private and isinstance(value, (int, float, str, bool)) or value is None:
+    if column not in private and (value is None or isinstance(value, (int, float, str, bool))):
         observed["observed_value"] = value
     failures = [] if result.success else [f"{_type_of(config)} failed (see the GX validation result)"]
     if raised:
@@ -105,8 +105,8 @@ def scrub(results: Any, private: set[str]) -> None:
             continue
         for key in ("value_set", "value_pairs_set", "values", "regex", "regex_list", "like_pattern",
                     "like_pattern_list", "value"):
-            if key in kwargs:
-                kwargs[key] = WITHHELD
+            if key in kwargs:  # keep the type, so GX can still render the expectation
+                kwargs[key] = [WITHHELD] if isinstance(kwargs[key], list) else WITHHELD
         if result.result:
             result.result = {k: v for k, v in result.result.items()
                              if isinstance(v, (int, float, bool)) or v is None}

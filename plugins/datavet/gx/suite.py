@@ -8,6 +8,7 @@ not know when it loads a suite, so every load is compared with the JSON on disk 
 from __future__ import annotations
 
 import json
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from datavet.spec import LoadedSpec
 
 META_KEY = "datavet"
 SEVERITY = {"error": "critical", "warning": "warning"}
+_NAMESPACE = uuid.UUID("6f1c3a52-5b8e-4f0e-9d55-2a8d1d9a7c01")
 
 
 def suite_name(loaded: LoadedSpec) -> str:
@@ -74,6 +76,11 @@ def generated_expectations(loaded: LoadedSpec, columns: list[str]) -> list[dict[
     return out
 
 
+def _stable_id(suite: str, position: int, conf: dict[str, Any]) -> str:
+    """Same spec, same ids: the suite file (and its hash) only changes when the checks change."""
+    return str(uuid.uuid5(_NAMESPACE, json.dumps([suite, position, conf], sort_keys=True)))
+
+
 def read_suite_json(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
@@ -122,7 +129,8 @@ def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: l
     if path.is_file():
         existing = load_checked(context, name, path)
         kept = [e.configuration for e in existing.expectations if not is_generated(e.meta)]
-    configurations = [ExpectationConfiguration(**conf) for conf in generated_expectations(loaded, columns)]
+    configurations = [ExpectationConfiguration(**conf, id=_stable_id(name, i, conf))
+                      for i, conf in enumerate(generated_expectations(loaded, columns))]
     for conf in [*configurations, *kept]:
         try:
             conf.to_domain_obj()  # GX's suite constructor would only log an invalid one and drop it
@@ -132,5 +140,9 @@ def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: l
                              ) from None
     suite = gx.ExpectationSuite(name=name, expectations=[*configurations, *kept],
                                 meta={META_KEY: {"spec": loaded.path.name, "generated_by": "datavet"}})
+    if not path.is_file():
+        # GX gives random ids on creation and keeps given ones on update: create empty, then update,
+        # so the same spec always writes the same bytes (and the same suite_hash).
+        context.suites.add(gx.ExpectationSuite(name=name))
     context.suites.add_or_update(suite)
     return path, load_checked(context, name, path)
