@@ -133,3 +133,23 @@ def test_bad_data_argument(tmp_path):
         run_checks(loaded, tmp_path / "nope.parquet", settings=settings)
     with pytest.raises(DataError, match="unknown engine"):
         run_checks(loaded, pd.DataFrame({"a": [1]}), engine="spark", settings=settings)
+
+
+def test_reference_from_csv_and_unknown_named_reference(tmp_path):
+    from datavet.checks import build_suite
+    from datavet.errors import BadReferenceError
+
+    (tmp_path / "ref.csv").write_text("who,people\nF,300\nM,100\n")
+    df = pd.DataFrame({"sex": ["F", "M", "M", "M"]})
+    report = both(tmp_path, {"representation": [{"column": "sex", "max_tvd": 0.2,
+                                                  "reference": {"csv": "../ref.csv", "group": "who",
+                                                                "value": "people"}}]}, df)
+    (rep,) = by_check(report, "representation")
+    assert rep.observed["reference_shares"] == {"F": 0.75, "M": 0.25}
+    assert rep.observed["tvd"] == pytest.approx(0.5, abs=1e-12)
+    assert rep.failures == ["tvd = 0.5 > max_tvd 0.2"]
+    loaded, settings = make_loaded(tmp_path / "bad", {
+        "name": "trap", "title": "t", "owner": "o", "license": "CC0", "source": {"path": "x.parquet"},
+        "checks": {"geography": [{"column": "sex", "reference": "mars_population"}]}})
+    with pytest.raises(BadReferenceError, match="world_population"):
+        build_suite(loaded, settings, columns=["sex"])
