@@ -153,3 +153,14 @@ def test_reference_from_csv_and_unknown_named_reference(tmp_path):
         "checks": {"geography": [{"column": "sex", "reference": "mars_population"}]}})
     with pytest.raises(BadReferenceError, match="world_population"):
         build_suite(loaded, settings, columns=["sex"])
+
+
+def test_parquet_without_suffix_runs_on_duckdb(tmp_path):
+    from datavet.checks import run_checks
+
+    df = pd.DataFrame({"sex": ["F", "M", "M"]})
+    write_parquet(df, tmp_path / "blob")  # like a file in the DVC cache
+    loaded, settings = make_loaded(tmp_path, {"name": "trap", "title": "t", "owner": "o", "license": "CC0",
+                                              "source": {"path": "blob"}})
+    report = run_checks(loaded, tmp_path / "blob", settings=settings, store=False)
+    assert report.engine == "duckdb" and report.rows == 3
