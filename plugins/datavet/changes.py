@@ -52,8 +52,25 @@ def _shares_by(report: CheckReport, check: str) -> dict[str, dict[str, float]]:
     return out
 
 
-def _shift(new: dict[str, float], old: dict[str, float]) -> dict[str, float]:
-    return {g: new.get(g, 0.0) - old.get(g, 0.0) for g in sorted(set(new) | set(old))}
+def _small_groups(report: CheckReport, check: str, threshold: int) -> dict[str, set[str]]:
+    """Groups with 1..threshold-1 rows: their shares (and so their shifts) are not published."""
+    out: dict[str, set[str]] = {}
+    for result in report.checks:
+        counts = result.observed.get("counts")
+        if result.check == check and result.column and isinstance(counts, dict):
+            out.setdefault(result.column, set()).update(g for g, n in counts.items() if 0 < n < threshold)
+    return out
+
+
+def _shifts(check: str, new: CheckReport, old: CheckReport, threshold: int) -> dict[str, dict[str, float]]:
+    shares_new, shares_old = _shares_by(new, check), _shares_by(old, check)
+    small_new, small_old = _small_groups(new, check, threshold), _small_groups(old, check, threshold)
+    out = {}
+    for column in sorted(set(shares_new) | set(shares_old)):
+        a, b = shares_new.get(column, {}), shares_old.get(column, {})
+        hidden = small_new.get(column, set()) | small_old.get(column, set())
+        out[column] = {g: a.get(g, 0.0) - b.get(g, 0.0) for g in sorted((set(a) | set(b)) - hidden)}
+    return out
 
 
 def missing_rates(report: CheckReport) -> dict[str, float]:
@@ -62,20 +79,19 @@ def missing_rates(report: CheckReport) -> dict[str, float]:
 
 
 def compute_changes(*, new_report: CheckReport, old_report: CheckReport, previous_tag: str, new_data: Path,
-                    old_data: Path, new_answers: dict[str, Any], old_answers: dict[str, Any]) -> Changes:
+                    old_data: Path, new_answers: dict[str, Any], old_answers: dict[str, Any],
+                    small_cell_threshold: int) -> Changes:
     added, removed = row_differences(new_data, old_data)
-    rep_new, rep_old = _shares_by(new_report, "representation"), _shares_by(old_report, "representation")
-    geo_new, geo_old = _shares_by(new_report, "geography"), _shares_by(old_report, "geography")
+    geography = _shifts("geography", new_report, old_report, small_cell_threshold)
     miss_new, miss_old = missing_rates(new_report), missing_rates(old_report)
     missing = sorted(set(miss_new) | set(miss_old))
     prompts = sorted(set(new_answers) | set(old_answers))
     return Changes(
         previous_tag=previous_tag, previous_md5=old_report.data_hash or "", rows_before=old_report.rows,
         rows_after=new_report.rows, rows_added=added, rows_removed=removed,
-        share_shift={a: _shift(rep_new.get(a, {}), rep_old.get(a, {})) for a in sorted(set(rep_new) | set(rep_old))},
+        share_shift=_shifts("representation", new_report, old_report, small_cell_threshold),
         missing_rate_shift={c: miss_new.get(c, 0.0) - miss_old.get(c, 0.0) for c in missing},
-        geography_shift={c: {k: v for k, v in _shift(geo_new.get(c, {}), geo_old.get(c, {})).items() if abs(v) > 0}
-                         for c in sorted(set(geo_new) | set(geo_old))},
+        geography_shift={c: {k: v for k, v in shifts.items() if v} for c, shifts in geography.items()},
         answers_changed=[k for k in prompts if new_answers.get(k) != old_answers.get(k)],
     )
 
@@ -101,3 +117,9 @@ def metrics_of(report: CheckReport, small_cell_threshold: int) -> dict[str, Any]
             metrics.setdefault("positive_rate", {})[key] = result.observed.get("positive_rates")
             metrics.setdefault("disparate_impact", {})[key] = result.observed.get("disparate_impact")
     return metrics
+
+
+def answers_of(sheet_json: dict[str, Any]) -> dict[str, Any]:
+    """{prompt id: (answer, not-applicable reason)} from a datasheet's JSON, to spot changed answers."""
+    return {p["id"]: (p.get("answer"), p.get("not_applicable_reason"))
+            for section in sheet_json.get("sections", []) for p in section.get("prompts", [])}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from datavet import __version__
 from datavet.certificate import Certificate, CheckOutcome
-from datavet.changes import metrics_of
+from datavet.changes import Changes, answers_of, compute_changes, metrics_of
 from datavet.errors import ChecksFailed, DataError, RegistryError
 from datavet.fsutil import atomic_copy, atomic_write_text, sha256_file
 from datavet.ingest import file_md5, read_source, write_parquet
@@ -129,8 +129,29 @@ def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path
     sheet = build_datasheet(loaded, report, version_bytes(settings, md5), data_md5=md5,
                             answers_path=loaded.answers_path)
     require_complete(sheet, spec.name)
+    changes = changes_since_previous(loaded, settings, md5, report, json.loads(sheet.model_dump_json()))
+    if changes is not None:
+        sheet = sheet.model_copy(update={"changes": changes})
     out = registry_for(settings).staging_dir(spec.name, md5) / "datasheet"
     return render_all(sheet, out)
+
+
+def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, report: CheckReport,
+                           sheet_json: dict) -> Changes | None:
+    """Diff against the newest certified version with other bytes (None for a first version)."""
+    name = loaded.spec.name
+    registry = registry_for(settings)
+    for tag in reversed(registry.certified_tags(name)):
+        old_md5 = registry.recorded_md5(name, rev=tag)
+        if old_md5 is None or old_md5 == md5:
+            continue
+        old_report = CheckReport.model_validate_json(registry.show(tag, registry.validation_path(name, old_md5)))
+        old_sheet = json.loads(registry.show(tag, registry.datasheet_dir(name) / "datasheet.json"))
+        return compute_changes(new_report=report, old_report=old_report, previous_tag=tag,
+                               new_data=version_bytes(settings, md5), old_data=version_bytes(settings, old_md5),
+                               new_answers=answers_of(sheet_json), old_answers=answers_of(old_sheet),
+                               small_cell_threshold=loaded.spec.small_cell_threshold)
+    return None
 
 
 # ---- stage 4 ---------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datavet.changes import Changes
+
 SCHEMA_VERSION = "1.0"
 
 
@@ -207,6 +209,7 @@ class Datasheet(_Model):
     sections: list[SectionEntry]
     completeness: Completeness
     contradictions: list[Contradiction] = Field(default_factory=list)
+    changes: Changes | None = Field(default=None, description="What changed since the previous certified version.")
 
     def prompt(self, pid: str) -> PromptEntry:
         for section in self.sections:

@@ -45,11 +45,16 @@ def md_cell(value: object) -> str:
     return _MD_PUNCT.sub(r"\\\1", " ".join(str("" if value is None else value).split()))
 
 
+def shift(value: float) -> str:
+    """A change of a share or rate, in percentage points with its sign."""
+    return f"{value * 100:+.2f} pp"
+
+
 def _env(markdown: bool) -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       autoescape=not markdown, finalize=md_escape if markdown else None)
-    env.filters.update(pct=pct, num=num, pvalue=pvalue, cell=md_cell, blocks=blocks)
+    env.filters.update(pct=pct, num=num, pvalue=pvalue, cell=md_cell, blocks=blocks, shift=shift)
     return env
 
 
