@@ -7,10 +7,12 @@ The Airflow operators, the CLI and ``dvc.yaml`` all call these.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import shutil
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -54,14 +56,43 @@ def certified_tag_for(registry: Registry, name: str, md5: str) -> str | None:
     return None
 
 
+@contextlib.contextmanager
+def storage_errors(dataset: str, stage: str) -> Iterator[None]:
+    """A full disk or a read-only file system is the environment's fault, not the data's: say which
+    file and what to do, as a retryable RegistryError rather than a bare OSError traceback."""
+    try:
+        yield
+    except OSError as exc:
+        where = f" on {exc.filename}" if exc.filename else ""
+        raise RegistryError(f"the {stage} stage failed{where}: {exc.strerror or exc}", dataset=dataset,
+                            fix="free disk space or make that location writable, then re-run (the stage is "
+                                "safe to retry; nothing was certified)") from exc
+
+
+@contextlib.contextmanager
+def version_stage(settings: Settings, name: str, md5: str, stage: str) -> Iterator[str | None]:
+    """Run a stage under the dataset's lock; yields the tag if the version is already certified.
+
+    The lock keeps two runs of one DAG from writing into, or deleting, the same staging folder; a
+    version certified meanwhile (by a concurrent run or an earlier attempt) needs no more work."""
+    registry = registry_for(settings)
+    with registry.locked(name), storage_errors(name, stage):
+        tag = certified_tag_for(registry, name, md5)
+        if tag:
+            log.info("%s: version %s is already certified as %s; %s has nothing to do", name, md5, tag, stage)
+        yield tag
+
+
 # ---- stage 1 ---------------------------------------------------------------------------------------
 def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
-    """Read the source, write it as Parquet and `dvc add` it: DVC's md5 is the version id."""
+    """Read the source, write it as Parquet and put it in the DVC cache: DVC's md5 is the version id.
+
+    Tracked files stay as they are: only a certification moves the ``.dvc`` pointer."""
     spec = loaded.spec
     registry = registry_for(settings)
     df = read_source(loaded)
     rows = len(df)
-    with registry.locked():
+    with registry.locked(), storage_errors(spec.name, "version"):
         registry.ensure()
         scratch = registry.root / ".staging" / spec.name / "incoming.parquet"
         md5 = write_parquet(df, scratch)
@@ -71,9 +102,9 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
             scratch.unlink(missing_ok=True)
             log.info("%s: version %s is already certified as %s; nothing to do", spec.name, md5, tag)
             return VersionInfo(spec.name, md5, rows, tag)
-        registry.add_version(spec.name, scratch, md5)
+        registry.cache_version(scratch, md5)
         scratch.unlink(missing_ok=True)
-    log.info("%s: version %s (%d rows) added to DVC", spec.name, md5, rows)
+    log.info("%s: version %s (%d rows) added to the DVC cache", spec.name, md5, rows)
     return VersionInfo(spec.name, md5, rows, None)
 
 
@@ -93,12 +124,16 @@ def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
     from datavet.checks import run_checks, validation_result_path
 
     spec = loaded.spec
-    staging = registry_for(settings).staging_dir(spec.name, md5)
-    report = run_checks(loaded, version_bytes(settings, md5), data_hash=md5, settings=settings)
-    atomic_write_text(staging / REPORT_FILE, report.to_json())
-    gx_result = validation_result_path(report)
-    if gx_result is not None and gx_result.exists():
-        atomic_copy(gx_result, staging / GX_RESULT_FILE)
+    registry = registry_for(settings)
+    with version_stage(settings, spec.name, md5, "validate") as tag:
+        if tag:
+            return CheckReport.model_validate_json(registry.show(tag, registry.validation_path(spec.name, md5)))
+        staging = registry.staging_dir(spec.name, md5)
+        report = run_checks(loaded, version_bytes(settings, md5), data_hash=md5, settings=settings)
+        atomic_write_text(staging / REPORT_FILE, report.to_json())
+        gx_result = validation_result_path(report)
+        if gx_result is not None and gx_result.exists():
+            atomic_copy(gx_result, staging / GX_RESULT_FILE)
     if not report.success:
         raise ChecksFailed(spec.name, report.summary())
     warned = report.failed(severity="warning")
@@ -122,6 +157,15 @@ def staged_report(settings: Settings, name: str, md5: str) -> CheckReport:
 # ---- stage 3 ---------------------------------------------------------------------------------------
 def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
     """Write the datasheet (md/html/json) for the version; refuse if required answers are missing."""
+    spec = loaded.spec
+    registry = registry_for(settings)
+    with version_stage(settings, spec.name, md5, "document") as tag:
+        if tag:
+            return {name.rsplit(".", 1)[1]: registry.datasheet_dir(spec.name) / name for name in DATASHEET_FILES}
+        return _document(loaded, settings, md5)
+
+
+def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
     from datavet.datasheet import build_datasheet, render_all, require_complete
 
     spec = loaded.spec
@@ -159,14 +203,19 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str) -> tuple[Certifica
     """Commit data pointer, validation result, datasheet and certificate, then tag the commit.
 
     Returns (certificate, created). Re-running for a certified version changes nothing. Any failure
-    before the tag restores the registry's tracked files, so there is never a tag without a
-    certificate nor a certificate without pushed data.
+    before the tag restores the registry to HEAD, and what a killed run left is discarded by the
+    next one (under the lock), so there is never a tag without a certificate nor a certificate
+    without pushed data, and nothing needs cleaning up by hand.
     """
     spec = loaded.spec
     registry = registry_for(settings)
     staging = registry.staging_dir(spec.name, md5)
-    with registry.locked():
+    with registry.locked(spec.name), registry.locked(), storage_errors(spec.name, "certify"):
         registry.ensure()
+        discarded = registry.discard_uncommitted()
+        if discarded:
+            log.warning("%s: discarded what an interrupted run left in the registry: %s", spec.name,
+                        "; ".join(discarded))
         existing = certified_tag_for(registry, spec.name, md5)
         if existing:
             cert = Certificate.model_validate_json(registry.show(existing, registry.certificate_path(spec.name, md5)))
@@ -180,66 +229,69 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str) -> tuple[Certifica
             raise DataError(f"no datasheet was written for version {md5}", dataset=spec.name,
                             fix="run the datasheet stage first (the certify DAG does)")
         data = version_bytes(settings, md5)
-        registry.add_version(spec.name, data, md5, push=True)  # .dvc points at md5; bytes pushed
-        if not registry.in_remote(md5):
-            raise RegistryError(f"version {md5} is not in the DVC remote {registry.remote} after push",
-                                dataset=spec.name, fix="check the remote is reachable and writable")
-        sequence = len(registry.certified_tags(spec.name)) + 1
-        tag = f"{spec.name}/certified/{sequence}"
-        placed: dict[Path, Path] = {staging / REPORT_FILE: registry.validation_path(spec.name, md5)}
-        if (staging / GX_RESULT_FILE).exists():
-            placed[staging / GX_RESULT_FILE] = registry.validation_path(spec.name, md5).with_suffix(".gx.json")
-        for src in sheet_files:
-            placed[src] = registry.datasheet_dir(spec.name) / src.name
-        written: list[Path] = []
         try:
-            for src, dst in placed.items():
-                atomic_copy(src, dst)
-                written.append(dst)
-            metrics_path = registry.metrics_path(spec.name)
-            atomic_write_text(metrics_path, dump(metrics_of(report, spec.small_cell_threshold)) + "\n")
-            written.append(metrics_path)
-            shared = [registry.declare_metrics(spec.name)]  # one dvc.yaml for all datasets: committed, not hashed
-            cert = Certificate(
-                dataset=spec.name, md5=md5, size=data.stat().st_size, rows=report.rows, tag=tag,
-                sequence=sequence, certified_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                datavet_version=__version__, spec_sha256=sha256_file(loaded.path),
-                missing_tokens=list(spec.missing_tokens),
-                data_path=registry.data_path(spec.name).relative_to(registry.root).as_posix(),
-                dvc_file=registry.dvc_file(spec.name).relative_to(registry.root).as_posix(),
-                remote=registry.remote, suite_name=report.suite_name, suite_sha256=report.suite_hash,
-                validation_result_id=report.validation_result_id, validation_success=report.success,
-                files={dst.relative_to(registry.root).as_posix(): sha256_file(dst) for dst in written
-                       if dst not in shared},
-                checks=[CheckOutcome(check=c.check, subject=c.subject, severity=c.severity, success=c.success)
-                        for c in report.checks],
-            )
-            cert_path = registry.certificate_path(spec.name, md5)
-            atomic_write_text(cert_path, cert.to_json())
-            written.append(cert_path)
-            written += shared
-            paths = [str(p.relative_to(registry.root)) for p in [*written, registry.dvc_file(spec.name),
-                                                                  registry.dvc_file(spec.name).parent / ".gitignore"]]
-            registry.git("add", "--", *paths)
-            registry.git("commit", "-q", "-m", f"Certify {spec.name} version {md5} ({tag})")
+            cert = _commit_and_tag(loaded, registry, report, data, md5)
         except BaseException:
-            _restore(registry, written)
+            _restore(registry, spec.name)
             raise
-        registry.git("tag", "-a", tag, "-m", f"{spec.name} version {md5} certified by datavet {__version__}")
-    shutil.rmtree(staging, ignore_errors=True)
-    log.info("%s: certified version %s as %s", spec.name, md5, tag)
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("%s: certified version %s as %s", spec.name, md5, cert.tag)
     return cert, True
 
 
-def _restore(registry: Registry, written: list[Path]) -> None:
-    """Undo an unfinished certification: tracked files back to HEAD, new ones removed."""
-    registry.git("reset", "-q", check=False)
-    for path in written:
-        rel = str(path.relative_to(registry.root))
-        if registry.run("git", "cat-file", "-e", f"HEAD:{rel}", check=False).returncode == 0:
-            registry.git("checkout", "-q", "HEAD", "--", rel, check=False)
-        else:
-            path.unlink(missing_ok=True)
+def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport, data: Path, md5: str) -> Certificate:
+    """Push the bytes, place the documents, write the certificate, commit, tag: the tag comes last."""
+    spec = loaded.spec
+    staging = registry.staging_dir(spec.name, md5)
+    registry.add_version(spec.name, data, md5, push=True)  # .dvc points at md5; bytes pushed
+    if not registry.in_remote(md5):
+        raise RegistryError(f"version {md5} is not in the DVC remote {registry.remote} after push",
+                            dataset=spec.name, fix="check the remote is reachable and writable")
+    sequence = len(registry.certified_tags(spec.name)) + 1
+    tag = f"{spec.name}/certified/{sequence}"
+    placed: dict[Path, Path] = {staging / REPORT_FILE: registry.validation_path(spec.name, md5)}
+    if (staging / GX_RESULT_FILE).exists():
+        placed[staging / GX_RESULT_FILE] = registry.validation_path(spec.name, md5).with_suffix(".gx.json")
+    for name in DATASHEET_FILES:
+        placed[staging / "datasheet" / name] = registry.datasheet_dir(spec.name) / name
+    written: list[Path] = []
+    for src, dst in placed.items():
+        atomic_copy(src, dst)
+        written.append(dst)
+    metrics_path = registry.metrics_path(spec.name)
+    atomic_write_text(metrics_path, dump(metrics_of(report, spec.small_cell_threshold)) + "\n")
+    written.append(metrics_path)
+    shared = registry.declare_metrics(spec.name)  # one dvc.yaml for all datasets: committed, not hashed
+    cert = Certificate(
+        dataset=spec.name, md5=md5, size=data.stat().st_size, rows=report.rows, tag=tag,
+        sequence=sequence, certified_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        datavet_version=__version__, spec_sha256=sha256_file(loaded.path),
+        missing_tokens=list(spec.missing_tokens),
+        data_path=registry.data_path(spec.name).relative_to(registry.root).as_posix(),
+        dvc_file=registry.dvc_file(spec.name).relative_to(registry.root).as_posix(),
+        remote=registry.remote, suite_name=report.suite_name, suite_sha256=report.suite_hash,
+        validation_result_id=report.validation_result_id, validation_success=report.success,
+        files={dst.relative_to(registry.root).as_posix(): sha256_file(dst) for dst in written},
+        checks=[CheckOutcome(check=c.check, subject=c.subject, severity=c.severity, success=c.success)
+                for c in report.checks],
+    )
+    cert_path = registry.certificate_path(spec.name, md5)
+    atomic_write_text(cert_path, cert.to_json())
+    paths = [str(p.relative_to(registry.root)) for p in [*written, cert_path, shared, registry.dvc_file(spec.name),
+                                                          registry.dvc_file(spec.name).parent / ".gitignore"]]
+    registry.git("add", "--", *paths)
+    registry.git("commit", "-q", "-m", f"Certify {spec.name} version {md5} ({tag})")
+    registry.git("tag", "-a", tag, "-m", f"{spec.name} version {md5} certified by datavet {__version__}")
+    return cert
+
+
+def _restore(registry: Registry, name: str) -> None:
+    """Undo an unfinished certification (tracked files, new files, untagged commit, data file); a
+    failure to clean up is logged, never raised over the error that caused it."""
+    try:
+        registry.discard_uncommitted()
+    except Exception:  # the original error is the one to report
+        log.exception("%s: could not restore the registry after a failed certification", name)
 
 
 def run_all(loaded: LoadedSpec, settings: Settings) -> tuple[VersionInfo, Certificate | None, bool]:
@@ -255,10 +307,20 @@ def run_all(loaded: LoadedSpec, settings: Settings) -> tuple[VersionInfo, Certif
 
 
 def certificate_summary(cert: Certificate, settings: Settings) -> str:
+    """Where a certified version's pieces are, labelled for the person who asked."""
     registry = registry_for(settings)
+
+    def kind(rel: str) -> str:
+        if rel.startswith("datasheets/"):
+            return "datasheet"
+        if rel.endswith(".gx.json"):
+            return "GX result"
+        return "validation" if rel.startswith("validations/") else "metrics"
+
     lines = [f"dataset      {cert.dataset}", f"version md5  {cert.md5} ({cert.rows} rows)", f"tag          {cert.tag}",
+             f"data         {registry.root / cert.data_path} (remote: {cert.remote})",
              f"certificate  {registry.certificate_path(cert.dataset, cert.md5)}"]
-    lines += [f"document     {registry.root / rel}" for rel in sorted(cert.files)]
+    lines += [f"{kind(rel):<12} {registry.root / rel}" for rel in sorted(cert.files)]
     return "\n".join(lines)
 
 
