@@ -62,7 +62,7 @@ def test_every_problem_is_listed_at_once():
 
 
 def test_spec_file_errors(tmp_path):
-    with pytest.raises(SpecError, match="no such spec file"):
+    with pytest.raises(SpecError, match="no such file"):
         load_spec(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: [unclosed\n")

@@ -231,7 +231,12 @@ class LoadedSpec(BaseModel):
 
     def resolve(self, relative: str) -> Path:
         p = Path(relative).expanduser()
-        return p if p.is_absolute() else (self.root / p).resolve()
+        if p.is_absolute():
+            return p
+        try:
+            return (self.root / p).resolve()
+        except (OSError, RuntimeError):  # a symlink loop: left for the reader to report with a fix
+            return self.root / p
 
     @property
     def source_path(self) -> Path:
@@ -279,17 +284,22 @@ def parse_spec(data: Any, path: Path) -> DatasetSpec:
         raise SpecError(str(path), [_format_error(path, e) for e in exc.errors()]) from None
 
 
-def load_spec(path: str | Path) -> LoadedSpec:
-    """Read and validate a spec file; every problem is listed with its key path and a fix."""
-    path = Path(path)
+def read_user_yaml(path: Path, *, missing_fix: str) -> Any:
+    """Parse a YAML file a person wrote (spec, answers); every failure is a SpecError naming the file."""
     if not path.is_file():
-        raise SpecError(str(path), [f"{path}: no such spec file (create datasheets/<name>/dataset.yaml)"])
+        raise SpecError(str(path), [f"{path}: no such file (fix: {missing_fix})"])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SpecError(str(path), [f"{path}: not valid YAML: {exc}"]) from None
     except UnicodeDecodeError:
-        raise SpecError(str(path), [f"{path}: not UTF-8 text; save the spec as UTF-8"]) from None
+        raise SpecError(str(path), [f"{path}: not UTF-8 text (fix: save it as UTF-8)"]) from None
+
+
+def load_spec(path: str | Path) -> LoadedSpec:
+    """Read and validate a spec file; every problem is listed with its key path and a fix."""
+    path = Path(path)
+    data = read_user_yaml(path, missing_fix="create datasheets/<name>/dataset.yaml")
     spec = parse_spec(data, path)
     root = project_root_for(path)
     loaded = LoadedSpec(spec=spec, path=path.resolve(), root=root)

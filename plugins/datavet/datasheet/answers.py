@@ -11,12 +11,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from datavet.datasheet.questions import PROMPTS
 from datavet.errors import SpecError
-from datavet.spec import LoadedSpec
+from datavet.spec import LoadedSpec, read_user_yaml
 
 
 class AnswerInput(BaseModel):
@@ -120,13 +119,5 @@ def parse_answers(data: Any, path: Path, loaded: LoadedSpec | None = None) -> An
 def load_answers(path: str | Path, loaded: LoadedSpec | None = None) -> Answers:
     """Read ``answers.yaml``; a missing file is an error here (build_datasheet treats it as empty)."""
     path = Path(path)
-    if not path.is_file():
-        raise SpecError(str(path), [f"{path}: no answers file (fix: run `datavet datasheet init SPEC` and "
-                                    "fill it in)"])
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SpecError(str(path), [f"{path}: not valid YAML: {exc}"]) from None
-    except UnicodeDecodeError:
-        raise SpecError(str(path), [f"{path}: not UTF-8 text (fix: save it as UTF-8)"]) from None
+    data = read_user_yaml(path, missing_fix="run `datavet datasheet init SPEC` and fill it in")
     return parse_answers(data, path, loaded)
