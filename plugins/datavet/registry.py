@@ -91,10 +91,14 @@ class Registry:
         return self.run("git", *args, check=check).stdout.strip()
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """Serialise DVC/git work on this workspace across processes (DVC's own lock would fail)."""
+    def locked(self, dataset: str | None = None) -> Iterator[None]:
+        """Serialise DVC/git work on this workspace across processes (DVC's own lock would fail).
+
+        With ``dataset``, a separate per-dataset lock instead: it guards a version's staging folder,
+        so two runs of one DAG never validate into, or delete, each other's staged files."""
         self.root.mkdir(parents=True, exist_ok=True)
-        lock_path = self.root.parent / f".{self.root.name}.lock"
+        lock_path = self.root.parent / (f".{self.root.name}.lock" if dataset is None
+                                        else f".{self.root.name}.{dataset}.lock")
         deadline = time.monotonic() + LOCK_TIMEOUT_S
         with open(lock_path, "a+") as fh:
             while True:
@@ -126,15 +130,39 @@ class Registry:
             (self.root / ".gitignore").write_text("/.staging/\n")
             self.git("add", ".dvc", ".dvcignore", ".gitignore")
             self.git("commit", "-q", "-m", "Initialise datavet data registry")
-        current = self.run("dvc", "remote", "default", check=False).stdout.strip()
-        if current != "storage":
+        config = dict(line.partition("=")[::2] for line in
+                      self.run("dvc", "config", "--project", "-l", check=False).stdout.splitlines())
+        # Compare the URL too: a copied or moved registry, or a changed DATAVET_REMOTE, would otherwise
+        # push to the old remote while in_remote() looks in the new one.
+        if config.get("core.remote") != "storage" or config.get("remote.storage.url") != self.remote:
             if "://" not in self.remote:
-                Path(self.remote).mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(self.remote).mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise RegistryError(f"cannot create the DVC remote {self.remote}: {exc.strerror}",
+                                        fix="point DATAVET_REMOTE at a writable directory or URL") from None
             self.run("dvc", "remote", "add", "-f", "-d", "storage", self.remote)
             self.git("add", ".dvc/config")
             self.git("commit", "-q", "-m", f"Use DVC remote {self.remote}")
 
     # ---- versions -------------------------------------------------------------------------------
+    def cache_version(self, parquet: Path, md5: str) -> Path:
+        """Put a version's bytes into the DVC cache only, where `dvc add` would (``files/md5/xx/...``,
+        read-only), without touching any tracked file: the ``.dvc`` pointer changes only inside a
+        certification, so a version that is never certified leaves the registry as it was."""
+        target = self.cache_path(md5)
+        if target.is_file() and file_md5(target) == md5:
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        try:
+            shutil.copyfile(parquet, tmp)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return target
+
     def add_version(self, name: str, parquet: Path, md5: str, *, push: bool = False) -> None:
         """`dvc add` the version into the workspace path (and the cache); `dvc push` it if asked.
 
@@ -188,6 +216,40 @@ class Registry:
                 return candidate
         raise RegistryError(f"no copy of version {md5} in the cache or the remote",
                             fix="run `dvc pull` in the registry, or re-run the certify DAG")
+
+    # ---- recovery -------------------------------------------------------------------------------
+    CERTIFIED_DIRS = ("data", "certificates", "validations", "datasheets", "metrics")
+
+    def discard_uncommitted(self) -> list[str]:
+        """Bring the workspace back to HEAD after an interrupted or failed certification.
+
+        Call under :meth:`locked`: then no other datavet process is writing, so anything uncommitted
+        is what a killed or failed run left (a stale ``index.lock``, an untagged certify commit,
+        changed or new files, a data file that no longer matches its ``.dvc`` pointer). Returns what
+        was discarded (empty if the workspace was clean)."""
+        discarded: list[str] = []
+        lock = self.root / ".git" / "index.lock"
+        if lock.exists():
+            lock.unlink()
+            discarded.append(".git/index.lock")
+        if self.git("log", "-1", "--format=%s").startswith("Certify ") and not self.git("tag", "--points-at", "HEAD"):
+            discarded.append(f"untagged commit {self.git('rev-parse', '--short', 'HEAD')}")
+            self.git("reset", "-q", "--soft", "HEAD~1")
+        status = self.git("status", "--porcelain", "--untracked-files=all")
+        if status:
+            discarded += status.splitlines()
+            self.git("reset", "-q", "--hard", "HEAD")
+            self.git("clean", "-fdq", "--", *self.CERTIFIED_DIRS)
+        for data in sorted((self.root / "data").glob("*/*.parquet")):
+            name = data.parent.name
+            head = self.recorded_md5(name, rev="HEAD")
+            if head is None:
+                data.unlink()
+                discarded.append(f"uncommitted {data.relative_to(self.root)}")
+            elif file_md5(data) != head:
+                self.run("dvc", "checkout", "-f", "-q", str(self.dvc_file(name).relative_to(self.root)), check=False)
+                discarded.append(f"{data.relative_to(self.root)} checked out at {head}")
+        return discarded
 
     # ---- tags -----------------------------------------------------------------------------------
     def certified_tags(self, name: str) -> list[str]:
