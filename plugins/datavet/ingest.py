@@ -5,8 +5,10 @@ deterministic schema: the same source bytes always give the same Parquet bytes, 
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -27,9 +29,7 @@ def read_source(loaded: LoadedSpec, path: str | Path | None = None) -> pd.DataFr
     """
     spec = loaded.spec
     source = Path(path) if path is not None else loaded.source_path
-    if not source.exists():
-        raise DataError(f"source file {source} does not exist", dataset=spec.name,
-                        fix="check source.path in the spec (relative paths start at the project root)")
+    _require_data_file(source, spec.name)
     fmt = "parquet" if is_parquet(source) else spec.source.resolved_format
     try:
         if fmt == "parquet":
@@ -43,6 +43,9 @@ def read_source(loaded: LoadedSpec, path: str | Path | None = None) -> pd.DataFr
         raise DataError(f"{source} is not {spec.source.options.get('encoding', 'utf-8')} text ({exc.reason} at "
                         f"byte {exc.start})", dataset=spec.name,
                         fix="set source.options.encoding (e.g. latin-1) to the file's encoding") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{source} is empty: no header and no rows", dataset=spec.name,
+                        fix="check source.path points at the published file (was it truncated?)") from None
     except pd.errors.ParserError as exc:
         raise DataError(f"{source} is not a well-formed CSV: {exc}", dataset=spec.name,
                         fix="repair the ragged rows or set source.options (sep, quotechar) to match the file"
@@ -57,6 +60,27 @@ def read_source(loaded: LoadedSpec, path: str | Path | None = None) -> pd.DataFr
     df.columns = [str(c) for c in df.columns]
     check_columns_exist(loaded, df.columns)
     return df
+
+
+def _require_data_file(source: Path, dataset: str) -> None:
+    """A source must be a non-empty regular file: say so plainly for a missing file, a directory, a
+    symlink loop or 0 bytes, instead of a reader's traceback."""
+    fix = "check source.path in the spec (relative paths start at the project root)"
+    try:
+        info = source.stat()
+    except FileNotFoundError:
+        raise DataError(f"source file {source} does not exist", dataset=dataset, fix=fix) from None
+    except OSError as exc:
+        what = "is a loop of symbolic links" if exc.errno == errno.ELOOP else f"cannot be opened ({exc.strerror})"
+        raise DataError(f"source {source} {what}", dataset=dataset, fix=fix) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DataError(f"source {source} is a directory, not a data file", dataset=dataset,
+                        fix=fix + "; name one file (Parquet datasets of many files are not supported)")
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(f"source {source} is not a regular file", dataset=dataset, fix=fix)
+    if info.st_size == 0:
+        raise DataError(f"source file {source} is empty (0 bytes)", dataset=dataset,
+                        fix=fix + " and that the file was written completely")
 
 
 def is_parquet(path: Path) -> bool:
@@ -96,6 +120,31 @@ def check_columns_exist(loaded: LoadedSpec, columns) -> None:
             f"the spec names column(s) {missing} that are not in the data (columns: {sorted(present)})",
             dataset=loaded.spec.name, column=missing[0],
             fix="fix the column name in the spec, or source.options.names")
+
+
+def check_role_columns(loaded: LoadedSpec, df: pd.DataFrame) -> None:
+    """The bias checks need values: refuse a protected, geography or label column with no value at
+    all (only nulls and missing tokens), and a label whose positive value never occurs (its positive
+    rate would be 0 for every group, which no check can tell from a real disparity)."""
+    spec = loaded.spec
+    tokens = set(spec.missing_tokens)
+    for column in sorted({*spec.columns_with_role("protected"), *spec.columns_with_role("geography"),
+                          *spec.columns_with_role("label")}):
+        values = df[column].dropna().astype(str).str.strip()
+        if values.empty or values.isin(tokens | {""}).all():
+            role = spec.columns[column].role
+            raise DataError(f"every value is missing in this {role} column, so no check can use it",
+                            dataset=spec.name, column=column,
+                            fix=f"fill in the column in the source, or drop its role: {role} from the spec")
+    labels = {c: spec.columns[c].positive for c in spec.columns_with_role("label") if spec.columns[c].positive}
+    labels |= {lb.label: lb.positive for lb in spec.checks.label_balance if lb.positive is not None}
+    for column, positive in sorted(labels.items()):
+        values = df[column].dropna().astype(str).str.strip()
+        if not (values == positive.strip()).any():
+            seen = sorted(values.unique())[:10]
+            raise DataError(f"no row has the positive value {positive!r} (values: {seen})", dataset=spec.name,
+                            column=column, fix=f"set columns.{column}.positive (or the label_balance check's "
+                                               "'positive') to the value that means positive")
 
 
 def arrow_schema(df: pd.DataFrame) -> pa.Schema:

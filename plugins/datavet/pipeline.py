@@ -21,7 +21,7 @@ from datavet.certificate import Certificate, CheckOutcome
 from datavet.changes import Changes, answers_of, compute_changes, metrics_of
 from datavet.errors import ChecksFailed, DataError, RegistryError
 from datavet.fsutil import atomic_copy, atomic_write_text, sha256_file
-from datavet.ingest import file_md5, read_source, write_parquet
+from datavet.ingest import check_role_columns, file_md5, read_source, write_parquet
 from datavet.registry import Registry
 from datavet.report import CheckReport
 from datavet.settings import Settings
@@ -92,6 +92,10 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
     registry = registry_for(settings)
     df = read_source(loaded)
     rows = len(df)
+    if rows == 0:
+        raise DataError(f"{loaded.source_path} has no rows (only a header); an empty version is never certified",
+                        dataset=spec.name, fix="check source.path points at the full file (was it truncated?)")
+    check_role_columns(loaded, df)
     with registry.locked(), storage_errors(spec.name, "version"):
         registry.ensure()
         scratch = registry.root / ".staging" / spec.name / "incoming.parquet"
@@ -122,8 +126,10 @@ def version_bytes(settings: Settings, md5: str) -> Path:
 def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
     """Run the GX suite on the version; raise ChecksFailed if an error-severity check fails."""
     from datavet.checks import run_checks, validation_result_path
+    from datavet.references import check_references
 
     spec = loaded.spec
+    check_references(loaded)
     registry = registry_for(settings)
     with version_stage(settings, spec.name, md5, "validate") as tag:
         if tag:

@@ -49,17 +49,34 @@ def normalised(values: dict[str, float], what: str) -> dict[str, float]:
     return {str(g): v / total for g, v in values.items()}
 
 
-def resolve_reference(loaded: LoadedSpec, ref: Reference | None) -> dict[str, float] | str | None:
+def resolve_reference(loaded: LoadedSpec, ref: Reference | None, column: str | None = None
+                      ) -> dict[str, float] | str | None:
     """What goes into the suite: a named reference stays a name (resolved when the check runs);
-    inline maps and CSV files become a normalised inline map, so the suite is self-contained."""
+    inline maps and CSV files become a normalised inline map, so the suite is self-contained.
+    Errors name the dataset (and ``column``, the check's column, when given)."""
     if ref is None:
         return None
-    if isinstance(ref, str):
-        named_reference(ref)  # fail now, at suite generation, on an unknown name
-        return ref
-    if isinstance(ref, CsvReference):
-        return _from_csv(loaded, ref)
-    return normalised({str(k): float(v) for k, v in ref.items()}, "(inline)")
+    try:
+        if isinstance(ref, str):
+            named_reference(ref)  # fail now, at suite generation, on an unknown name
+            return ref
+        if isinstance(ref, CsvReference):
+            return _from_csv(loaded, ref)
+        return normalised({str(k): float(v) for k, v in ref.items()}, "(inline)")
+    except BadReferenceError as exc:
+        if exc.dataset and (exc.column or not column):
+            raise
+        message = str(exc).split(": ", 1)[1] if exc.dataset else str(exc)
+        message = message.rsplit(" Fix: ", 1)[0]
+        raise BadReferenceError(message, dataset=loaded.spec.name, column=column, fix=exc.fix) from None
+
+
+def check_references(loaded: LoadedSpec) -> None:
+    """Resolve every reference the spec names, before any check runs: an unknown name, a missing or
+    malformed CSV or shares summing to 0 fail here, naming the dataset and the check's column."""
+    checks = loaded.spec.checks
+    for check in [*checks.representation, *checks.geography]:
+        resolve_reference(loaded, check.reference, column=check.column)
 
 
 def reference_shares(ref: dict[str, float] | str | None) -> dict[str, float] | None:
@@ -91,4 +108,4 @@ def _from_csv(loaded: LoadedSpec, ref: CsvReference) -> dict[str, float]:
     if table[ref.group].duplicated().any():
         raise BadReferenceError(f"reference CSV {path}: groups repeat in {ref.group!r}",
                                 dataset=loaded.spec.name, fix="give one row per group")
-    return normalised(dict(zip(table[ref.group], values.astype(float), strict=True)), str(path))
+    return normalised(dict(zip(table[ref.group], values.astype(float), strict=True)), f"CSV {path}")

@@ -291,7 +291,8 @@ def read_user_yaml(path: Path, *, missing_fix: str) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise SpecError(str(path), [f"{path}: not valid YAML: {exc}"]) from None
+        raise SpecError(str(path), [f"{path}: not valid YAML (fix: correct the syntax at the line and column "
+                                    f"shown): {exc}"]) from None
     except UnicodeDecodeError:
         raise SpecError(str(path), [f"{path}: not UTF-8 text (fix: save it as UTF-8)"]) from None
 
