@@ -82,7 +82,7 @@ def verify_version(registry: Registry, name: str, version: str | int | None = No
             continue
         if path.is_file():
             actual = file_md5(path)
-            check(f"data in {where}", actual == cert.md5, f"data in the {where} hashes to {actual}, "
+            check(f"data in {where}", actual == cert.md5, f"data in the {where} ({path}) hashes to {actual}, "
                                                            f"certificate says {cert.md5}")
         elif where == "DVC remote":
             check(f"data in {where}", False, f"version {cert.md5} is missing from the {where} {registry.remote}")

@@ -1,0 +1,106 @@
+"""Tamper evidence: one changed byte anywhere in a certified version is found by ``verify_version`` and by
+``datavet verify`` (exit 1, naming the file), whether in the data (DVC cache or remote), the
+certificate, a datasheet or the stored validation result."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from datavet.certificate import Certificate
+from datavet.registry import Registry
+from datavet.verify import verify_version
+from tests.faults.conftest import FaultProject
+
+Locate = Callable[[Registry, str], Path]
+
+
+def _certificate(project: FaultProject) -> Certificate:
+    registry = project.registry
+    md5 = registry.recorded_md5(project.name, rev="titanic/certified/1")
+    assert md5 is not None
+    return Certificate.from_path(registry.certificate_path(project.name, md5))
+
+
+@pytest.fixture
+def copy(certified_base: FaultProject, tmp_path: Path) -> FaultProject:
+    """A private copy to tamper with (no registry writes happen here, so no remote re-pointing)."""
+    project = FaultProject(tmp_path / "project")
+    shutil.copytree(certified_base.root, project.root, symlinks=True)
+    return project
+
+
+def flip_one_byte(path: Path) -> None:
+    """Change exactly one byte: in text, the case of one letter (the file stays valid UTF-8/JSON, so
+    only hashing can notice); in binary data, one byte in the middle."""
+    data = bytearray(path.read_bytes())
+    at = data.find(b"representation")
+    if at < 0:
+        at = len(data) // 2
+        data[at] ^= 0xFF
+    else:
+        data[at] ^= 0x20
+    path.chmod(0o644)
+    path.write_bytes(bytes(data))
+
+
+DOCUMENTS: dict[str, Locate] = {
+    "certificate": lambda r, md5: r.certificate_path("titanic", md5),
+    "datasheet-md": lambda r, md5: r.datasheet_dir("titanic") / "datasheet.md",
+    "datasheet-html": lambda r, md5: r.datasheet_dir("titanic") / "datasheet.html",
+    "datasheet-json": lambda r, md5: r.datasheet_dir("titanic") / "datasheet.json",
+    "validation-result": lambda r, md5: r.validation_path("titanic", md5),
+    "metrics": lambda r, md5: r.metrics_path("titanic"),
+}
+DATA: dict[str, Locate] = {
+    "data-in-cache": lambda r, md5: r.cache_path(md5),
+    "data-in-remote": lambda r, md5: r.remote_object(md5),  # type: ignore[return-value]
+}
+
+
+def test_the_untouched_copy_verifies(copy: FaultProject) -> None:
+    """The control: without tampering everything verifies, through the API and the CLI."""
+    cert = _certificate(copy)
+    result = verify_version(copy.registry, copy.name)
+    assert result.ok, result.text()
+    assert {"data in DVC cache", "data in DVC remote", "certificate file"} <= set(result.checked)
+    assert len(cert.files) == len(DOCUMENTS) - 1  # every document but the certificate itself is hashed in it
+    proc = copy.cli("verify", str(copy.spec_path))
+    assert proc.returncode == 0 and proc.stdout.startswith("OK: titanic titanic/certified/1"), proc.stdout
+    datasheet = copy.registry.datasheet_dir(copy.name) / "datasheet.html"
+    assert copy.cli("verify", str(datasheet)).returncode == 0
+
+
+@pytest.mark.parametrize("target", [*DATA, *DOCUMENTS])
+def test_one_changed_byte_is_named(copy: FaultProject, target: str) -> None:
+    registry = copy.registry
+    cert = _certificate(copy)
+    path = {**DATA, **DOCUMENTS}[target](registry, cert.md5)
+    flip_one_byte(path)
+    named = str(path) if target in DATA or target == "certificate" else path.relative_to(registry.root).as_posix()
+
+    result = verify_version(registry, copy.name)
+    assert not result.ok
+    assert any(named in problem for problem in result.problems), result.text()
+
+    proc = copy.cli("verify", str(copy.spec_path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("FAILED: titanic titanic/certified/1") and named in proc.stdout, proc.stdout
+    if target in DOCUMENTS and target != "metrics":  # a document stating its md5 is refused on its own too
+        alone = copy.cli("verify", str(path))
+        assert alone.returncode == 1, alone.stdout + alone.stderr
+        assert f"{path} is not byte-identical" in alone.stdout
+
+
+@pytest.mark.parametrize("target", ["data-in-remote", "datasheet-md"])
+def test_a_deleted_copy_is_named(copy: FaultProject, target: str) -> None:
+    registry = copy.registry
+    path = {**DATA, **DOCUMENTS}[target](registry, _certificate(copy).md5)
+    path.unlink()
+    result = verify_version(registry, copy.name)
+    assert not result.ok
+    expected = "is missing from the DVC remote" if target in DATA else "datasheet.md is missing from the registry"
+    assert any(expected in problem for problem in result.problems), result.text()
