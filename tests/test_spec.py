@@ -97,3 +97,35 @@ def test_committed_json_schema_is_current():
     schema = json.loads(committed)
     assert schema["additionalProperties"] is False
     assert set(DatasetSpec.model_fields) == set(schema["properties"])
+
+
+def test_schedule_must_be_one_airflow_accepts():
+    data = example_spec_dict()
+    data["schedule"] = "every tuesday"
+    with pytest.raises(SpecError, match="schedule: .*not an Airflow schedule"):
+        parse_spec(data, Path("x.yaml"))
+    for ok in ("@daily", "0 3 * * 1", None):
+        data["schedule"] = ok
+        assert parse_spec(data, Path("x.yaml")).schedule == ok
+
+
+def test_positive_label_value_is_compared_stripped():
+    data = example_spec_dict()
+    data["columns"]["income"]["positive"] = " >50K"
+    data["checks"]["label_balance"][0]["positive"] = ">50K "
+    spec = parse_spec(data, Path("x.yaml"))
+    assert spec.columns["income"].positive == ">50K" and spec.checks.label_balance[0].positive == ">50K"
+
+
+def test_relative_state_paths_become_absolute(tmp_path, monkeypatch):
+    from datavet.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATAVET_HOME", ".dv")
+    monkeypatch.delenv("DATAVET_REGISTRY", raising=False)
+    monkeypatch.delenv("DATAVET_REMOTE", raising=False)
+    settings = Settings.from_env(tmp_path)
+    assert settings.registry == tmp_path / ".dv" / "registry"
+    assert settings.remote == str(tmp_path / ".dv" / "remote")
+    monkeypatch.setenv("DATAVET_REMOTE", "s3://bucket/datavet")
+    assert Settings.from_env(tmp_path).remote == "s3://bucket/datavet"

@@ -30,12 +30,15 @@ class Settings:
     @classmethod
     def from_env(cls, project: Path | None = None) -> Settings:
         project = (project or find_project_root()).resolve()
-        home = Path(os.environ.get("DATAVET_HOME", project / ".datavet"))
+        # Absolute paths only: Airflow workers, the CLI and DVC (which stores a relative remote URL
+        # relative to .dvc/config) run from different working directories.
+        home = Path(os.environ.get("DATAVET_HOME", project / ".datavet")).resolve()
+        remote = os.environ.get("DATAVET_REMOTE", str(home / "remote"))
         return cls(
             project=project,
-            registry=Path(os.environ.get("DATAVET_REGISTRY", home / "registry")),
-            remote=os.environ.get("DATAVET_REMOTE", str(home / "remote")),
-            gx_root=Path(os.environ.get("DATAVET_GX_ROOT", project / "gx")),
+            registry=Path(os.environ.get("DATAVET_REGISTRY", home / "registry")).resolve(),
+            remote=remote if "://" in remote else str(Path(remote).resolve()),
+            gx_root=Path(os.environ.get("DATAVET_GX_ROOT", project / "gx")).resolve(),
         )
 
     @property

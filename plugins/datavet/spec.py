@@ -19,6 +19,8 @@ from datavet.errors import SpecError
 Severity = Literal["error", "warning"]
 Role = Literal["protected", "geography", "label", "time", "identifying", "sensitive"]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+SCHEDULE_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly",
+                    "@annually"}
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,62}$"
 
 
@@ -44,6 +46,8 @@ class ColumnSpec(_Strict):
     role: Role | None = Field(default=None, description="What the column is; drives checks and datasheet sections.")
     description: str | None = Field(default=None, description="Human description, shown in datasheet C4.")
     positive: str | None = Field(default=None, description="For a label column: the value that counts as positive.")
+
+    _positive = field_validator("positive")(lambda v: v.strip() if isinstance(v, str) else v)
 
     @model_validator(mode="after")
     def _positive_only_for_labels(self) -> ColumnSpec:
@@ -138,6 +142,7 @@ class LabelBalanceSpec(_Strict):
     label: str
     by: str
     positive: str | None = Field(default=None, description="Positive label value; defaults to the column's.")
+    _positive = field_validator("positive")(lambda v: v.strip() if isinstance(v, str) else v)
     min_disparate_impact: Share | None = None
     max_parity_difference: Share | None = None
     severity: Severity = "error"
@@ -166,6 +171,24 @@ class DatasetSpec(_Strict):
     checks: ChecksSpec = Field(default_factory=ChecksSpec)
     datasheet: str | None = Field(default=None, description="Path of the human answers (answers.yaml).")
     schedule: str | None = Field(default=None, description="Airflow schedule of the certify DAG (None: manual).")
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_is_airflows(cls, schedule: str | None) -> str | None:
+        """Reject what Airflow would reject later, at parse time, where it would hide the DAG."""
+        if schedule is None or schedule in SCHEDULE_PRESETS:
+            return schedule
+        try:
+            from croniter import croniter
+        except ImportError:  # pragma: no cover - croniter comes with Airflow
+            valid = len(schedule.split()) == 5
+        else:
+            valid = croniter.is_valid(schedule)
+        if not valid:
+            presets = ", ".join(sorted(SCHEDULE_PRESETS))
+            raise ValueError(f"{schedule!r} is not an Airflow schedule; use a preset ({presets}) "
+                             "or a cron expression such as '0 3 * * 1'")
+        return schedule
 
     @field_validator("missing_tokens")
     @classmethod
