@@ -112,12 +112,17 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
     return VersionInfo(spec.name, md5, rows, None)
 
 
-def version_bytes(settings: Settings, md5: str) -> Path:
+def version_bytes(settings: Settings, md5: str, dataset: str | None = None) -> Path:
     """The immutable, content-addressed copy of a version (DVC cache), checked against its md5."""
-    path = registry_for(settings).bytes_path(md5)
+    try:
+        path = registry_for(settings).bytes_path(md5)
+    except RegistryError as exc:  # e.g. `dvc gc` between two stages: re-versioning puts the bytes back
+        raise RegistryError(f"no copy of version {md5} in the DVC cache or the remote", dataset=dataset,
+                            fix="re-run the whole certify DAG (its version stage stores the bytes again)"
+                            ) from exc
     actual = file_md5(path)
     if actual != md5:
-        raise DataError(f"the stored bytes of version {md5} now hash to {actual}",
+        raise DataError(f"the stored bytes of version {md5} now hash to {actual}", dataset=dataset,
                         fix="the DVC cache was altered: run `dvc fetch` / `dvc checkout` in the registry")
     return path
 
@@ -135,7 +140,7 @@ def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
         if tag:
             return CheckReport.model_validate_json(registry.show(tag, registry.validation_path(spec.name, md5)))
         staging = registry.staging_dir(spec.name, md5)
-        report = run_checks(loaded, version_bytes(settings, md5), data_hash=md5, settings=settings)
+        report = run_checks(loaded, version_bytes(settings, md5, spec.name), data_hash=md5, settings=settings)
         atomic_write_text(staging / REPORT_FILE, report.to_json())
         gx_result = validation_result_path(report)
         if gx_result is not None and gx_result.exists():
@@ -176,7 +181,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
 
     spec = loaded.spec
     report = staged_report(settings, spec.name, md5)
-    sheet = build_datasheet(loaded, report, version_bytes(settings, md5), data_md5=md5,
+    sheet = build_datasheet(loaded, report, version_bytes(settings, md5, spec.name), data_md5=md5,
                             answers_path=loaded.answers_path)
     require_complete(sheet, spec.name)
     changes = changes_since_previous(loaded, settings, md5, report, json.loads(sheet.model_dump_json()))
@@ -205,7 +210,8 @@ def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, rep
 
 
 # ---- stage 4 ---------------------------------------------------------------------------------------
-def certify(loaded: LoadedSpec, settings: Settings, md5: str) -> tuple[Certificate, bool]:
+def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: str = "cli"
+            ) -> tuple[Certificate, bool]:
     """Commit data pointer, validation result, datasheet and certificate, then tag the commit.
 
     Returns (certificate, created). Re-running for a certified version changes nothing. Any failure
@@ -234,9 +240,9 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str) -> tuple[Certifica
         if not all(p.exists() for p in sheet_files):
             raise DataError(f"no datasheet was written for version {md5}", dataset=spec.name,
                             fix="run the datasheet stage first (the certify DAG does)")
-        data = version_bytes(settings, md5)
+        data = version_bytes(settings, md5, spec.name)
         try:
-            cert = _commit_and_tag(loaded, registry, report, data, md5)
+            cert = _commit_and_tag(loaded, registry, report, data, md5, certified_by)
         except BaseException:
             _restore(registry, spec.name)
             raise
@@ -245,7 +251,8 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str) -> tuple[Certifica
     return cert, True
 
 
-def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport, data: Path, md5: str) -> Certificate:
+def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport, data: Path, md5: str,
+                    certified_by: str) -> Certificate:
     """Push the bytes, place the documents, write the certificate, commit, tag: the tag comes last."""
     spec = loaded.spec
     staging = registry.staging_dir(spec.name, md5)
@@ -280,6 +287,7 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
         files={dst.relative_to(registry.root).as_posix(): sha256_file(dst) for dst in written},
         checks=[CheckOutcome(check=c.check, subject=c.subject, severity=c.severity, success=c.success)
                 for c in report.checks],
+        certified_by=certified_by,
     )
     cert_path = registry.certificate_path(spec.name, md5)
     atomic_write_text(cert_path, cert.to_json())

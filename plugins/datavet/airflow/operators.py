@@ -102,11 +102,13 @@ class DatavetCertifyOperator(_VersionedOperator):
     def execute(self, context: Any) -> dict:
         from datavet.pipeline import certify
 
+        run = f"airflow:{context['dag'].dag_id}/{context['run_id']}"
         with airflow_errors():
             loaded, settings = self._load()
-            cert, created = certify(loaded, settings, self.md5)
-        if not created:
+            cert, created = certify(loaded, settings, self.md5, certified_by=run)
+        if not created and cert.certified_by != run:
             raise AirflowSkipException(f"{cert.dataset}: version {cert.md5} is already certified as {cert.tag}")
+        # created now, or by an earlier try of this same run that died before Airflow saw it succeed
         extra = {"dataset": cert.dataset, "md5": cert.md5, "tag": cert.tag, "rows": cert.rows,
                  "registry": str(settings.registry)}
         context["outlet_events"][certified_asset(cert.dataset)].extra = extra
