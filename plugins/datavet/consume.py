@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from datavet.errors import NotCertifiedError
@@ -31,9 +32,11 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
             dataset=name, fix="restore the data with `dvc pull` in the registry, or certify the new version")
     df = pd.read_parquet(path, columns=columns)
     if missing_as_null and cert.missing_tokens:
-        tokens = set(cert.missing_tokens)
-        for col in df.columns:
-            if pd.api.types.is_string_dtype(df[col]) or df[col].dtype == object:
-                df[col] = df[col].mask(df[col].astype("string").str.strip().isin(tokens))
+        from datavet.figures.values import missing_masks
+
+        for col in df.columns:  # the checks' own definition of "missing", column by column
+            token_masks = missing_masks(df[col], list(cert.missing_tokens))[1:]
+            if any(m.any() for m in token_masks):
+                df[col] = df[col].mask(np.logical_or.reduce(token_masks))
     df.attrs["datavet"] = {"dataset": name, "md5": cert.md5, "tag": tag}
     return df

@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as _pd
 
 WHITESPACE = " \t\n\r\x0b\x0c"
@@ -124,3 +125,32 @@ def unique_tokens(tokens: Iterable[str]) -> list[str]:
         if t and t not in seen:
             seen.append(t)
     return seen
+
+
+def missing_masks(series: _pd.Series, tokens: list[str]) -> list[np.ndarray]:
+    """[null mask, one mask per token] of a column, vectorised (never a Python loop over rows)."""
+    null = series.isna().to_numpy(dtype=bool)
+    masks = [null]
+    if not tokens:
+        return masks
+    dtype = series.dtype
+    if _pd.api.types.is_bool_dtype(dtype):
+        kind = "bool"
+    elif _pd.api.types.is_integer_dtype(dtype):
+        kind = "int"
+    elif _pd.api.types.is_float_dtype(dtype):
+        kind = "float"
+    elif (_pd.api.types.is_string_dtype(dtype) or _pd.api.types.is_object_dtype(dtype)
+          or isinstance(dtype, _pd.CategoricalDtype)):
+        kind = "str"
+    else:
+        kind = "other"
+    if kind == "str":
+        text = series.astype(object).where(~null, "").astype(str).str.strip(WHITESPACE).to_numpy(dtype=object)
+        masks.extend((text == t) & ~null for t in tokens)
+        return masks
+    for t in tokens:
+        literals = literal_tokens([t], kind)
+        masks.append(series.isin(literals).to_numpy(dtype=bool) & ~null if literals
+                     else np.zeros(len(series), dtype=bool))
+    return masks

@@ -18,7 +18,7 @@ from great_expectations.execution_engine import PandasExecutionEngine, SqlAlchem
 from great_expectations.expectations.metrics.metric_provider import metric_value
 from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 
-from datavet.figures.values import WHITESPACE, literal_tokens, plain
+from datavet.figures.values import missing_masks, plain
 from datavet.gx.metrics.sql import column_kinds, count_if, fetch, is_nan, token_condition
 
 
@@ -36,7 +36,7 @@ class MissingCounts(TableMetricProvider):
         tokens = list(metric_value_kwargs["missing_tokens"])
         columns = [str(c) for c in df.columns]
         flags = pd.DataFrame({f"{i}:{j}": mask for i, c in enumerate(df.columns)
-                              for j, mask in enumerate(_pandas_masks(df[c], tokens))}, index=df.index)
+                              for j, mask in enumerate(missing_masks(df[c], tokens))}, index=df.index)
         if by:
             flags["__rows"] = np.ones(len(df), dtype=np.int64)
             sums = flags.groupby([df[b] for b in by], dropna=False, sort=False, observed=True).sum()
@@ -86,30 +86,3 @@ class MissingCounts(TableMetricProvider):
         return {"by": by, "tokens": tokens, "columns": columns, "groups": groups}
 
 
-def _pandas_masks(series: pd.Series, tokens: list[str]) -> list[np.ndarray]:
-    """[null mask, one mask per token] of a column, vectorised (never a Python loop over rows)."""
-    null = series.isna().to_numpy(dtype=bool)
-    masks = [null]
-    if not tokens:
-        return masks
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        kind = "bool"
-    elif pd.api.types.is_integer_dtype(dtype):
-        kind = "int"
-    elif pd.api.types.is_float_dtype(dtype):
-        kind = "float"
-    elif (pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)
-          or isinstance(dtype, pd.CategoricalDtype)):
-        kind = "str"
-    else:
-        kind = "other"
-    if kind == "str":
-        text = series.astype(object).where(~null, "").astype(str).str.strip(WHITESPACE).to_numpy(dtype=object)
-        masks.extend((text == t) & ~null for t in tokens)
-        return masks
-    for t in tokens:
-        literals = literal_tokens([t], kind)
-        masks.append(series.isin(literals).to_numpy(dtype=bool) & ~null if literals
-                     else np.zeros(len(series), dtype=bool))
-    return masks
