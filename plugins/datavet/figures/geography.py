@@ -9,7 +9,7 @@ from typing import Any
 
 from datavet.figures.distribution import compare, normalise
 from datavet.figures.outcome import Outcome, cap_failures, check_max, check_min, fmt, ratio
-from datavet.figures.privacy import opaque_names, rename
+from datavet.figures.privacy import extend, opaque_names, rename
 from datavet.figures.tables import labelled_counts
 from datavet.geo.countries import continent_of, resolve
 
@@ -21,7 +21,9 @@ def geography(table: dict[str, Any], tokens: list[str], *, reference: Mapping[st
               min_effective_countries: float | None = None, min_regions: int | None = None,
               max_tvd: float | None = None, min_resolved_share: float | None = None,
               min_reference_share: float = 0.01, min_ratio: float | None = None,
-              private: bool = False) -> Outcome:
+              private: bool = False, names: Mapping[str, str] | None = None) -> Outcome:
+    """``names``: the validation's numbering of a private column's raw values (datavet.figures.privacy);
+    a country is named after its most frequent raw value, so group-k means the same in every check."""
     values = {k[0]: n for k, n in labelled_counts(table, tokens).items()}
     codes = resolve(values)
     counts: dict[str, int] = {}
@@ -37,10 +39,16 @@ def geography(table: dict[str, Any], tokens: list[str], *, reference: Mapping[st
         region = continent_of(code) or "unknown"
         regions[region] = regions.get(region, 0) + n
     if private:
-        mapping = opaque_names(counts, reference or {})
+        raw = extend(names if names is not None else opaque_names(values), values)
+        number = {v: int(raw[v].rsplit("-", 1)[1]) for v in values}
+        representative: dict[str, str] = {}
+        for value in sorted(values, key=lambda v: number[v]):
+            if codes[value] is not None:
+                representative.setdefault(codes[value], raw[value])
+        mapping = extend(representative, reference or {})
         counts = rename(counts, mapping)
         reference = rename(dict(reference), mapping) if reference else reference
-        unresolved = rename(unresolved, opaque_names(unresolved))
+        unresolved = rename(unresolved, raw)
     out = _figures(values, counts, unresolved, regions)
     if reference:
         _against_reference(out, counts, reference, min_reference_share, min_ratio)
@@ -70,6 +78,7 @@ def _figures(values: dict[str, int], counts: dict[str, int], unresolved: dict[st
         "top5_share": math.fsum(shares[c] for c in top[:5]) if top else None,
         "hhi": hhi,
         "effective_countries": (1.0 / hhi) if hhi else None,
+        "region_counts": dict(sorted(regions.items())),
         "region_shares": {r: n / resolved for r, n in sorted(regions.items())},
         "regions_present": sorted(r for r, n in regions.items() if n > 0),
     })

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from datavet.figures.outcome import Outcome, cap_failures
-from datavet.figures.privacy import opaque_names
+from datavet.figures.privacy import extend
 from datavet.figures.tables import labelled_counts
 
 SEPARATOR = "|"
@@ -16,17 +17,22 @@ SMALLEST = 10
 
 
 def intersectional(table: dict[str, Any], tokens: list[str], *, min_count: int = 0,
-                   private: list[bool] | None = None) -> Outcome:
-    """Figures from the value counts of the attributes together (rows with any of them missing are left out)."""
+                   private: list[bool] | None = None,
+                   names: list[Mapping[str, str] | None] | None = None) -> Outcome:
+    """Figures from the value counts of the attributes together (rows with any of them missing are left out).
+
+    ``names[i]``: the validation's numbering of private attribute i (datavet.figures.privacy); without
+    it the attribute's groups are numbered by their rows in the cells."""
     cells = labelled_counts(table, tokens)
     k = len(table["columns"])
     private = private or [False] * k
+    names = names or [None] * k
     for i in range(k):
         if private[i]:
             per_value: dict[str, int] = {}
             for key, n in cells.items():
                 per_value[key[i]] = per_value.get(key[i], 0) + n
-            mapping = opaque_names(per_value)
+            mapping = extend(names[i], per_value, per_value)
             cells = {key[:i] + (mapping[key[i]],) + key[i + 1:]: n for key, n in cells.items()}
     values = [sorted({key[i] for key in cells}) for i in range(k)]
     cell_counts = dict(sorted((SEPARATOR.join(key), n) for key, n in cells.items()))

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from datavet.figures.outcome import Outcome, cap_failures, check_max, check_min, ratio
-from datavet.figures.privacy import opaque_names, rename
+from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label, text
 
 
 def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
                   min_disparate_impact: float | None = None, max_parity_difference: float | None = None,
-                  private_by: bool = False) -> Outcome:
+                  private_by: bool = False, by_names: Mapping[str, str] | None = None) -> Outcome:
     """Positive rates per group from the value counts of (attribute, label).
 
     Rows whose attribute is missing belong to no group; rows whose label is missing count in no
-    rate. A label is positive when its text (stripped) equals ``positive``.
+    rate. A label is positive when its text (stripped) equals ``positive``. ``rows`` gives each
+    group's rows with a label (the denominator of its rate). ``by_names``: the validation's numbering of
+    a private attribute (datavet.figures.privacy).
     """
     rows: dict[str, int] = {}
     positives: dict[str, int] = {}
@@ -32,11 +35,12 @@ def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
         if text(y) == positive:
             positives[g] += n
     if private_by:
-        mapping = opaque_names(rows)
+        mapping = extend(by_names, rows, rows)
         rows, positives = rename(rows, mapping), rename(positives, mapping)
     rates = {g: ratio(positives[g], rows[g]) for g in sorted(rows)}
     defined = [r for r in rates.values() if r is not None]
-    out = Outcome({"positive_rates": rates, "disparate_impact": None, "parity_difference": None})
+    out = Outcome({"positive_rates": rates, "rows": {g: rows[g] for g in sorted(rows)},
+                   "disparate_impact": None, "parity_difference": None})
     if len(defined) < len(rates):
         out.notes.append(f"{len(rates) - len(defined)} group(s) have no non-missing label: their rate is null")
     if defined:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from datavet.figures.outcome import Outcome, cap_failures, check_max, fmt, ratio
-from datavet.figures.privacy import opaque_names, rename
+from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import missing_by_group, token_counts, total_rows
 
 
@@ -25,14 +26,19 @@ def missingness(table: dict[str, Any], column: str, *, max_rate: float | None = 
 
 
 def missingness_parity(table: dict[str, Any], column: str, *, max_diff: float | None = None,
-                       max_ratio: float | None = None, private_by: bool = False) -> Outcome:
-    """Missing rate of ``column`` per group of the grouped missing counts' attribute."""
+                       max_ratio: float | None = None, private_by: bool = False,
+                       by_names: Mapping[str, str] | None = None) -> Outcome:
+    """Missing rate of ``column`` per group of the grouped missing counts' attribute; ``group_rows``
+    gives each group's rows (the denominator of its rate). ``by_names``: the validation's numbering of
+    a private attribute (datavet.figures.privacy)."""
     per_group = missing_by_group(table, column)
     if private_by:
-        per_group = rename(per_group, opaque_names({g: r for g, (r, _) in per_group.items()}))
+        sizes = {g: r for g, (r, _) in per_group.items()}
+        per_group = rename(per_group, extend(by_names, sizes, sizes))
     rates = {g: ratio(m, r) for g, (r, m) in sorted(per_group.items())}
     defined = [v for v in rates.values() if v is not None]
     out = Outcome({"group_missing_rate": rates,
+                   "group_rows": {g: r for g, (r, _) in sorted(per_group.items())},
                    "max_rate": max(defined) if defined else None,
                    "min_rate": min(defined) if defined else None,
                    "max_diff": None, "max_ratio": None})

@@ -7,18 +7,19 @@ from typing import Any
 
 from datavet.figures.distribution import chi2_pvalue, compare, normalise
 from datavet.figures.outcome import Outcome, cap_failures, fmt, ratio
-from datavet.figures.privacy import opaque_names, rename
+from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import labelled_counts
 
 
 def representation(table: dict[str, Any], tokens: list[str], *, reference: Mapping[str, float] | None = None,
                    min_count: int | None = None, min_share: float | None = None,
                    min_ratio: float | None = None, max_tvd: float | None = None,
-                   private: bool = False) -> Outcome:
-    """Figures from the value counts of the attribute alone."""
+                   private: bool = False, names: Mapping[str, str] | None = None) -> Outcome:
+    """Figures from the value counts of the attribute alone (``names``: the validation's numbering of
+    a private attribute, see datavet.figures.privacy)."""
     counts = {k[0]: n for k, n in labelled_counts(table, tokens).items()}
     if private:
-        mapping = opaque_names(counts, reference or {})
+        mapping = extend(names, [*counts, *(reference or {})], counts)
         counts = rename(counts, mapping)
         reference = rename(dict(reference), mapping) if reference else reference
     counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

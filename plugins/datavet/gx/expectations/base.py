@@ -5,7 +5,10 @@ A datavet expectation declares no per-check metric: it asks for one of the two s
 with kwargs that depend only on the columns involved, so GX computes each table once per batch and
 hands it to every expectation that needs it. Figures never contain raw values of columns the spec
 marks identifying or sensitive (the ``private`` kwargs): datavet.figures gives their groups opaque
-names before anything reaches the result.
+names before anything reaches the result. The numbering is one per private column per validation:
+every expectation involving a private column also asks for that column's own value counts (the
+same metric a representation check of the column computes, so GX computes it once) and numbers the
+groups from them (datavet.figures.privacy.column_names).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from great_expectations.expectations.registry import get_metric_kwargs
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
 from datavet.figures import Outcome
+from datavet.figures.privacy import column_names
 from datavet.figures.values import unique_tokens
 
 VALUE_COUNTS = "datavet.value_counts"
 MISSING_COUNTS = "datavet.missing_counts"
+NAMES = "datavet.names:"  # + column: the dependency that numbers a private column's groups
 
 
 class DatavetExpectation(BatchExpectation):
@@ -38,8 +43,13 @@ class DatavetExpectation(BatchExpectation):
     def _table(self) -> tuple[str, dict[str, Any]]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _outcome(self, table: dict[str, Any]) -> Outcome:  # pragma: no cover - abstract
+    def _outcome(self, table: dict[str, Any], names: dict[str, dict[str, str]]) -> Outcome:  # pragma: no cover
+        """``names``: {private column: {raw group: opaque name}}, one numbering per validation."""
         raise NotImplementedError
+
+    def _private(self) -> list[str]:
+        """The columns of this check whose values must not be published."""
+        return []
 
     def _tokens(self) -> list[str]:
         return unique_tokens(self.missing_tokens or [])
@@ -53,11 +63,18 @@ class DatavetExpectation(BatchExpectation):
             metric_name=name,
             metric_configuration=MetricConfiguration(metric_name=name, metric_domain_kwargs=domain,
                                                      metric_value_kwargs=value_kwargs))
+        for column in self._private():
+            vc_name, vc_kwargs = value_counts_of([column])
+            deps.set_metric_configuration(
+                metric_name=NAMES + column,
+                metric_configuration=MetricConfiguration(metric_name=vc_name, metric_domain_kwargs=domain,
+                                                         metric_value_kwargs=vc_kwargs))
         return deps
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None):
         name, _ = self._table()
-        outcome = self._outcome(metrics[name])
+        names = {c: column_names(metrics[NAMES + c], self._tokens()) for c in self._private()}
+        outcome = self._outcome(metrics[name], names)
         return {"success": outcome.success, "result": outcome.as_result()}
 
 

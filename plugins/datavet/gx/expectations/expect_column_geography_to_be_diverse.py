@@ -27,7 +27,8 @@ class ExpectColumnGeographyToBeDiverse(DatavetExpectation):
 
     Returns:
         ``observed_value``: resolved_share, unresolved_values, counts, shares, distinct_countries,
-        top1_country, top1_share, top5_share, hhi, effective_countries, region_shares, regions_present
+        top1_country, top1_share, top5_share, hhi, effective_countries, region_counts, region_shares,
+        regions_present
         and, with a reference, reference_shares, tvd, ratios, underrepresented.
 
     Example: Adult's native-country (USA 91.2 % of resolved rows): passes with ``max_top1_share=0.95``,
@@ -55,10 +56,13 @@ class ExpectColumnGeographyToBeDiverse(DatavetExpectation):
     def _table(self) -> tuple[str, dict[str, Any]]:
         return value_counts_of([self.column])
 
-    def _outcome(self, table: dict[str, Any]) -> Outcome:
+    def _private(self) -> list[str]:
+        return [self.column] if self.private else []
+
+    def _outcome(self, table: dict[str, Any], names: dict[str, dict[str, str]]) -> Outcome:
         return geography(table, self._tokens(), reference=reference_shares(self.reference),
                          max_top1_share=self.max_top1_share, max_hhi=self.max_hhi,
                          min_effective_countries=self.min_effective_countries, min_regions=self.min_regions,
                          max_tvd=self.max_tvd, min_resolved_share=self.min_resolved_share,
                          min_reference_share=self.min_reference_share, min_ratio=self.min_ratio,
-                         private=self.private)
+                         private=self.private, names=names.get(self.column))

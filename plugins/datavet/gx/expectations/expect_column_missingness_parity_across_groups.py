@@ -21,7 +21,7 @@ class ExpectColumnMissingnessParityAcrossGroups(DatavetExpectation):
         by_is_private: the attribute's values must not be published (groups get opaque names).
 
     Returns:
-        ``observed_value``: group_missing_rate, max_rate, min_rate, max_diff, max_ratio.
+        ``observed_value``: group_missing_rate, group_rows, max_rate, min_rate, max_diff, max_ratio.
 
     Example: Adult's occupation is missing for 6.8 % of women and 4.9 % of men: passes with
     ``max_diff=0.05``, fails with ``max_diff=0.01``.
@@ -40,6 +40,9 @@ class ExpectColumnMissingnessParityAcrossGroups(DatavetExpectation):
     def _table(self) -> tuple[str, dict[str, Any]]:
         return missing_counts_by([self.by], self._tokens())
 
-    def _outcome(self, table: dict[str, Any]) -> Outcome:
+    def _private(self) -> list[str]:
+        return [self.by] if self.by_is_private else []
+
+    def _outcome(self, table: dict[str, Any], names: dict[str, dict[str, str]]) -> Outcome:
         return missingness_parity(table, self.column, max_diff=self.max_diff, max_ratio=self.max_ratio,
-                                  private_by=self.by_is_private)
+                                  private_by=self.by_is_private, by_names=names.get(self.by))

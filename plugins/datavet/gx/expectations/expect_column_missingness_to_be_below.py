@@ -36,5 +36,5 @@ class ExpectColumnMissingnessToBeBelow(DatavetExpectation):
         # every missingness check shares the ungrouped table: one scan for all columns
         return missing_counts_by([], self._tokens())
 
-    def _outcome(self, table: dict[str, Any]) -> Outcome:
+    def _outcome(self, table: dict[str, Any], names: dict[str, dict[str, str]]) -> Outcome:
         return missingness(table, self.column, max_rate=self.max_rate)

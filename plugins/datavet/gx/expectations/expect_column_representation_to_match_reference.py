@@ -47,7 +47,10 @@ class ExpectColumnRepresentationToMatchReference(DatavetExpectation):
     def _table(self) -> tuple[str, dict[str, Any]]:
         return value_counts_of([self.column])
 
-    def _outcome(self, table: dict[str, Any]) -> Outcome:
+    def _private(self) -> list[str]:
+        return [self.column] if self.private else []
+
+    def _outcome(self, table: dict[str, Any], names: dict[str, dict[str, str]]) -> Outcome:
         return representation(table, self._tokens(), reference=reference_shares(self.reference),
                               min_count=self.min_count, min_share=self.min_share, min_ratio=self.min_ratio,
-                              max_tvd=self.max_tvd, private=self.private)
+                              max_tvd=self.max_tvd, private=self.private, names=names.get(self.column))

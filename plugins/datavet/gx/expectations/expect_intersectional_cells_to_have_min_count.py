@@ -36,6 +36,10 @@ class ExpectIntersectionalCellsToHaveMinCount(DatavetExpectation):
     def _table(self) -> tuple[str, dict[str, Any]]:
         return value_counts_of(list(self.columns))
 
-    def _outcome(self, table: dict[str, Any]) -> Outcome:
+    def _private(self) -> list[str]:
+        return [c for c in dict.fromkeys(self.columns) if c in set(self.private_columns)]
+
+    def _outcome(self, table: dict[str, Any], names: dict[str, dict[str, str]]) -> Outcome:
         private = [c in set(self.private_columns) for c in self.columns]
-        return intersectional(table, self._tokens(), min_count=self.min_count, private=private)
+        return intersectional(table, self._tokens(), min_count=self.min_count, private=private,
+                              names=[names.get(c) for c in self.columns])

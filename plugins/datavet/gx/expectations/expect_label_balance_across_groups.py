@@ -21,7 +21,8 @@ class ExpectLabelBalanceAcrossGroups(DatavetExpectation):
         by_is_private: the attribute's values must not be published (groups get opaque names).
 
     Returns:
-        ``observed_value``: positive_rates, disparate_impact, parity_difference.
+        ``observed_value``: positive_rates, rows (per group: rows with a label), disparate_impact,
+        parity_difference.
 
     Example: Adult's income >50K: 30.6 % of men, 10.9 % of women (disparate impact 0.36): passes with
     ``min_disparate_impact=0.3``, fails with ``min_disparate_impact=0.8``.
@@ -42,7 +43,11 @@ class ExpectLabelBalanceAcrossGroups(DatavetExpectation):
     def _table(self) -> tuple[str, dict[str, Any]]:
         return value_counts_of([self.by, self.label])
 
-    def _outcome(self, table: dict[str, Any]) -> Outcome:
+    def _private(self) -> list[str]:
+        return [self.by] if self.by_is_private else []
+
+    def _outcome(self, table: dict[str, Any], names: dict[str, dict[str, str]]) -> Outcome:
         return label_balance(table, self._tokens(), self.positive,
                              min_disparate_impact=self.min_disparate_impact,
-                             max_parity_difference=self.max_parity_difference, private_by=self.by_is_private)
+                             max_parity_difference=self.max_parity_difference, private_by=self.by_is_private,
+                             by_names=names.get(self.by))
