@@ -12,6 +12,7 @@ class DatavetError(Exception):
 
     def __init__(self, message: str, *, dataset: str | None = None, column: str | None = None,
                  fix: str | None = None) -> None:
+        self.message = message
         self.dataset = dataset
         self.column = column
         self.fix = fix

@@ -67,6 +67,10 @@ def storage_errors(dataset: str, stage: str) -> Iterator[None]:
         raise RegistryError(f"the {stage} stage failed{where}: {exc.strerror or exc}", dataset=dataset,
                             fix="free disk space or make that location writable, then re-run (the stage is "
                                 "safe to retry; nothing was certified)") from exc
+    except RegistryError as exc:  # git/DVC failures know the registry, not the dataset
+        if exc.dataset:
+            raise
+        raise RegistryError(exc.message, dataset=dataset, fix=exc.fix) from exc
 
 
 @contextlib.contextmanager
@@ -253,13 +257,14 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: s
 
 def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport, data: Path, md5: str,
                     certified_by: str) -> Certificate:
-    """Push the bytes, place the documents, write the certificate, commit, tag: the tag comes last."""
+    """Point the .dvc file at the bytes, place the documents, write the certificate, push, commit, tag.
+
+    The push comes after every local write (a full disk fails before the remote is touched) and
+    the tag comes last. A pushed object whose commit then fails stays in the remote: it is
+    content-addressed and unreferenced, and remotes can be shared, so it is never deleted."""
     spec = loaded.spec
     staging = registry.staging_dir(spec.name, md5)
-    registry.add_version(spec.name, data, md5, push=True)  # .dvc points at md5; bytes pushed
-    if not registry.in_remote(md5):
-        raise RegistryError(f"version {md5} is not in the DVC remote {registry.remote} after push",
-                            dataset=spec.name, fix="check the remote is reachable and writable")
+    registry.add_version(spec.name, data, md5)  # .dvc points at md5 (workspace only until the commit)
     sequence = len(registry.certified_tags(spec.name)) + 1
     tag = f"{spec.name}/certified/{sequence}"
     placed: dict[Path, Path] = {staging / REPORT_FILE: registry.validation_path(spec.name, md5)}
@@ -291,6 +296,10 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     )
     cert_path = registry.certificate_path(spec.name, md5)
     atomic_write_text(cert_path, cert.to_json())
+    registry.push(spec.name)
+    if not registry.in_remote(md5):
+        raise RegistryError(f"version {md5} is not in the DVC remote {registry.remote} after push",
+                            dataset=spec.name, fix="check the remote is reachable and writable")
     paths = [str(p.relative_to(registry.root)) for p in [*written, cert_path, shared, registry.dvc_file(spec.name),
                                                           registry.dvc_file(spec.name).parent / ".gitignore"]]
     registry.git("add", "--", *paths)

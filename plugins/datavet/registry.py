@@ -82,7 +82,8 @@ class Registry:
         env = {**os.environ, "DVC_NO_ANALYTICS": "1", "GIT_TERMINAL_PROMPT": "0"}
         proc = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, env=env)
         if check and proc.returncode != 0:
-            detail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+            lines = (proc.stderr or proc.stdout).strip().splitlines()
+            detail = [line for line in lines if line.strip() and "Having any troubles?" not in line][-5:]
             raise RegistryError(f"`{' '.join(args)}` failed in {self.root}: " + " / ".join(detail),
                                 fix="check the registry and its DVC remote (datavet verify shows details)")
         return proc
@@ -134,16 +135,24 @@ class Registry:
                       self.run("dvc", "config", "--project", "-l", check=False).stdout.splitlines())
         # Compare the URL too: a copied or moved registry, or a changed DATAVET_REMOTE, would otherwise
         # push to the old remote while in_remote() looks in the new one.
-        if config.get("core.remote") != "storage" or config.get("remote.storage.url") != self.remote:
+        if config.get("core.remote") != "storage" or not self._is_remote_url(config.get("remote.storage.url")):
+            url = self.remote
             if "://" not in self.remote:
                 try:
                     Path(self.remote).mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
                     raise RegistryError(f"cannot create the DVC remote {self.remote}: {exc.strerror}",
                                         fix="point DATAVET_REMOTE at a writable directory or URL") from None
-            self.run("dvc", "remote", "add", "-f", "-d", "storage", self.remote)
+                url = os.path.relpath(self.remote, self.root)  # DVC stores it relative to .dvc/: relocatable
+            self.run("dvc", "remote", "add", "-f", "-d", "storage", url)
             self.git("add", ".dvc/config")
             self.git("commit", "-q", "-m", f"Use DVC remote {self.remote}")
+
+    def _is_remote_url(self, url: str | None) -> bool:
+        """Whether DVC's configured URL (local paths are kept relative to ``.dvc/``) is our remote."""
+        if url is None or "://" in self.remote or "://" in url:
+            return url == self.remote
+        return os.path.normpath(self.root / ".dvc" / url) == os.path.normpath(os.path.abspath(self.remote))
 
     # ---- versions -------------------------------------------------------------------------------
     def cache_version(self, parquet: Path, md5: str) -> Path:

@@ -109,11 +109,10 @@ def certified_base(tmp_path_factory: pytest.TempPathFactory) -> FaultProject:
 
 @pytest.fixture
 def project(certified_base: FaultProject, tmp_path: Path) -> FaultProject:
-    """A private copy of the certified project (registry, cache, remote, GX store) to break; its
-    registry is pointed at its own remote first (a commit), so snapshots taken in a test are stable."""
+    """A private copy of the certified project (registry, cache, remote, GX store) to break; the
+    registry keeps its DVC remote relative, so the copy pushes to its own remote."""
     copy = FaultProject(tmp_path / "project")
     shutil.copytree(certified_base.root, copy.root, symlinks=True)
-    copy.registry.ensure()
     return copy
 
 

@@ -183,7 +183,6 @@ def shared(certified_base: FaultProject, tmp_path_factory: pytest.TempPathFactor
     """One copy of the certified project for all cases: a case that certified nothing leaves it as it was."""
     project = FaultProject(tmp_path_factory.mktemp("bad") / "project")
     shutil.copytree(certified_base.root, project.root, symlinks=True)
-    project.registry.ensure()
     return project
 
 
@@ -201,7 +200,6 @@ def bad(shared: FaultProject, certified_base: FaultProject) -> Iterator[FaultPro
     if shared.registry.certified_tags("titanic") != ["titanic/certified/1"]:  # a case wrongly certified:
         shutil.rmtree(shared.root)  # start the next case from a clean copy, so one failure stays one
         shutil.copytree(certified_base.root, shared.root, symlinks=True)
-        shared.registry.ensure()
 
 
 def _assert_clear(message: str, case: Case) -> None:

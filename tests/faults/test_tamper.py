@@ -4,7 +4,6 @@ certificate, a datasheet or the stored validation result."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,14 +22,6 @@ def _certificate(project: FaultProject) -> Certificate:
     md5 = registry.recorded_md5(project.name, rev="titanic/certified/1")
     assert md5 is not None
     return Certificate.from_path(registry.certificate_path(project.name, md5))
-
-
-@pytest.fixture
-def copy(certified_base: FaultProject, tmp_path: Path) -> FaultProject:
-    """A private copy to tamper with (no registry writes happen here, so no remote re-pointing)."""
-    project = FaultProject(tmp_path / "project")
-    shutil.copytree(certified_base.root, project.root, symlinks=True)
-    return project
 
 
 def flip_one_byte(path: Path) -> None:
@@ -61,46 +52,46 @@ DATA: dict[str, Locate] = {
 }
 
 
-def test_the_untouched_copy_verifies(copy: FaultProject) -> None:
+def test_the_untouched_copy_verifies(project: FaultProject) -> None:
     """The control: without tampering everything verifies, through the API and the CLI."""
-    cert = _certificate(copy)
-    result = verify_version(copy.registry, copy.name)
+    cert = _certificate(project)
+    result = verify_version(project.registry, project.name)
     assert result.ok, result.text()
     assert {"data in DVC cache", "data in DVC remote", "certificate file"} <= set(result.checked)
     assert len(cert.files) == len(DOCUMENTS) - 1  # every document but the certificate itself is hashed in it
-    proc = copy.cli("verify", str(copy.spec_path))
+    proc = project.cli("verify", str(project.spec_path))
     assert proc.returncode == 0 and proc.stdout.startswith("OK: titanic titanic/certified/1"), proc.stdout
-    datasheet = copy.registry.datasheet_dir(copy.name) / "datasheet.html"
-    assert copy.cli("verify", str(datasheet)).returncode == 0
+    datasheet = project.registry.datasheet_dir(project.name) / "datasheet.html"
+    assert project.cli("verify", str(datasheet)).returncode == 0
 
 
 @pytest.mark.parametrize("target", [*DATA, *DOCUMENTS])
-def test_one_changed_byte_is_named(copy: FaultProject, target: str) -> None:
-    registry = copy.registry
-    cert = _certificate(copy)
+def test_one_changed_byte_is_named(project: FaultProject, target: str) -> None:
+    registry = project.registry
+    cert = _certificate(project)
     path = {**DATA, **DOCUMENTS}[target](registry, cert.md5)
     flip_one_byte(path)
     named = str(path) if target in DATA or target == "certificate" else path.relative_to(registry.root).as_posix()
 
-    result = verify_version(registry, copy.name)
+    result = verify_version(registry, project.name)
     assert not result.ok
     assert any(named in problem for problem in result.problems), result.text()
 
-    proc = copy.cli("verify", str(copy.spec_path))
+    proc = project.cli("verify", str(project.spec_path))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stdout.startswith("FAILED: titanic titanic/certified/1") and named in proc.stdout, proc.stdout
     if target in DOCUMENTS and target != "metrics":  # a document stating its md5 is refused on its own too
-        alone = copy.cli("verify", str(path))
+        alone = project.cli("verify", str(path))
         assert alone.returncode == 1, alone.stdout + alone.stderr
         assert f"{path} is not byte-identical" in alone.stdout
 
 
 @pytest.mark.parametrize("target", ["data-in-remote", "datasheet-md"])
-def test_a_deleted_copy_is_named(copy: FaultProject, target: str) -> None:
-    registry = copy.registry
-    path = {**DATA, **DOCUMENTS}[target](registry, _certificate(copy).md5)
+def test_a_deleted_copy_is_named(project: FaultProject, target: str) -> None:
+    registry = project.registry
+    path = {**DATA, **DOCUMENTS}[target](registry, _certificate(project).md5)
     path.unlink()
-    result = verify_version(registry, copy.name)
+    result = verify_version(registry, project.name)
     assert not result.ok
     expected = "is missing from the DVC remote" if target in DATA else "datasheet.md is missing from the registry"
     assert any(expected in problem for problem in result.problems), result.text()
