@@ -36,6 +36,33 @@ def test_check_passes_and_writes_the_json_report_and_metrics(tmp_path):
     assert "warning" in proc.stdout  # warned checks are listed even when the run passes
 
 
+def test_check_publishes_small_cells_as_below_threshold(tmp_path):
+    """Adult's Holand-Netherlands has 1 row: the JSON report, the printed summary and the metrics show
+    it as "<10" with its share and rate withheld; other counts stay plain numbers."""
+    spec_dict = adult_spec_dict()
+    spec_dict["checks"]["representation"].append({"column": "native-country", "min_count": 10,
+                                                  "severity": "warning"})
+    spec_dict["checks"]["label_balance"].append({"label": "income", "by": "native-country"})
+    spec = make_project(tmp_path, spec_dict, answers_from=ADULT_SPEC.parent / "answers.yaml")
+    proc = run(tmp_path, "check", str(spec), "--json", "report.json", "--metrics", "metrics.json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "counts[Holand-Netherlands] = <10 < min_count 10" in proc.stdout
+    assert "counts[Holand-Netherlands] = 1 " not in proc.stdout
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["small_cell_threshold"] == 10
+    rep = next(c for c in report["checks"] if c["check"] == "representation" and c["column"] == "native-country")
+    assert rep["observed"]["counts"]["Holand-Netherlands"] == "<10"
+    assert rep["observed"]["shares"]["Holand-Netherlands"] is None
+    assert rep["observed"]["counts"]["United-States"] == 29170
+    geo = next(c for c in report["checks"] if c["check"] == "geography")
+    assert geo["observed"]["counts"]["NLD"] == "<10"
+    balance = next(c for c in report["checks"] if c["check"] == "label_balance" and c["by"] == "native-country")
+    assert balance["observed"]["positive_rates"]["Holand-Netherlands"] is None
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert "Holand-Netherlands" not in metrics["positive_rate"]["income_by_native-country"]
+    assert "NLD" not in metrics["geography_shares"]["native-country"]
+
+
 def test_check_exits_1_when_an_error_check_fails(tmp_path):
     spec = make_project(tmp_path, example_spec_dict())
     proc = run(tmp_path, "check", str(spec), "--json", "report.json")

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datavet.publish import is_small
 from datavet.report import CheckReport
 
 
@@ -58,7 +59,7 @@ def _small_groups(report: CheckReport, check: str, threshold: int) -> dict[str, 
     for result in report.checks:
         counts = result.observed.get("counts")
         if result.check == check and result.column and isinstance(counts, dict):
-            out.setdefault(result.column, set()).update(g for g, n in counts.items() if 0 < n < threshold)
+            out.setdefault(result.column, set()).update(g for g, n in counts.items() if is_small(n, threshold))
     return out
 
 
@@ -78,13 +79,23 @@ def missing_rates(report: CheckReport) -> dict[str, float]:
             if r.check == "missingness" and r.column and r.observed.get("missing_rate") is not None}
 
 
+def _withheld_rate(report: CheckReport, column: str) -> bool:
+    return any(r.check == "missingness" and r.column == column and r.observed.get("missing_rate") is None
+               and r.observed.get("rows") for r in report.checks)
+
+
 def compute_changes(*, new_report: CheckReport, old_report: CheckReport, previous_tag: str, new_data: Path,
                     old_data: Path, new_answers: dict[str, Any], old_answers: dict[str, Any],
                     small_cell_threshold: int) -> Changes:
+    # both reports in their published form: a shift must not give back a withheld share or rate
+    new_report = new_report.published(small_cell_threshold)
+    old_report = old_report.published(small_cell_threshold)
     added, removed = row_differences(new_data, old_data)
     geography = _shifts("geography", new_report, old_report, small_cell_threshold)
     miss_new, miss_old = missing_rates(new_report), missing_rates(old_report)
-    missing = sorted(set(miss_new) | set(miss_old))
+    # a rate withheld on either side (a small missing count) has no published shift
+    missing = sorted(c for c in set(miss_new) | set(miss_old)
+                     if not (_withheld_rate(new_report, c) or _withheld_rate(old_report, c)))
     prompts = sorted(set(new_answers) | set(old_answers))
     return Changes(
         previous_tag=previous_tag, previous_md5=old_report.data_hash or "", rows_before=old_report.rows,
@@ -98,8 +109,11 @@ def compute_changes(*, new_report: CheckReport, old_report: CheckReport, previou
 
 def metrics_of(report: CheckReport, small_cell_threshold: int) -> dict[str, Any]:
     """The flat figures written as the registry's DVC metrics file, so `dvc metrics diff` between two
-    certified revisions shows them. Shares of groups with fewer rows than the small-cell threshold
-    are withheld, as in every published document."""
+    certified revisions shows them. They come from the report's published form (datavet.publish), as
+    in every published document: shares of groups with fewer rows than the small-cell threshold, the
+    positive rates of such groups (or of groups of unknown size) and missing rates of a small number
+    of missing cells are left out."""
+    report = report.published(small_cell_threshold)
     metrics: dict[str, Any] = {"rows": report.rows, "checks_passed": sum(c.success for c in report.checks),
                                "checks_failed": sum(not c.success for c in report.checks),
                                "missing_rate": missing_rates(report)}
@@ -109,12 +123,14 @@ def metrics_of(report: CheckReport, small_cell_threshold: int) -> dict[str, Any]
             shares = result.observed.get("shares") or {}
             if result.check != check or not result.column:
                 continue
-            kept = {g: s for g, s in shares.items() if s is not None and counts.get(g, 0) >= small_cell_threshold}
+            kept = {g: s for g, s in shares.items()
+                    if s is not None and not is_small(counts.get(g), small_cell_threshold)}
             metrics.setdefault(f"{check}_shares", {}).setdefault(result.column, kept)
     for result in report.checks:
         if result.check == "label_balance":
             key = f"{result.column}_by_{result.by}"
-            metrics.setdefault("positive_rate", {})[key] = result.observed.get("positive_rates")
+            rates = result.observed.get("positive_rates") or {}
+            metrics.setdefault("positive_rate", {})[key] = {g: r for g, r in rates.items() if r is not None}
             metrics.setdefault("disparate_impact", {})[key] = result.observed.get("disparate_impact")
     return metrics
 

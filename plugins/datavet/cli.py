@@ -47,8 +47,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             report = run_checks(loaded, data, data_hash=md5, settings=settings)
     from datavet.fsutil import atomic_write_text
 
+    published = report.published(loaded.spec.small_cell_threshold)  # small cells suppressed
     if args.json:
-        atomic_write_text(Path(args.json), report.to_json())
+        atomic_write_text(Path(args.json), published.to_json())
     if args.metrics:
         import json
 
@@ -58,7 +59,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                                                          indent=2) + "\n")
     print(f"{loaded.spec.name}: {len(report.checks)} checks on {report.rows} rows (md5 {md5}); "
           f"{'PASSED' if report.success else 'FAILED'}")
-    print(report.summary())
+    print(published.summary())
     return EXIT_OK if report.success else EXIT_FAILED
 
 

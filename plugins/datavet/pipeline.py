@@ -28,8 +28,8 @@ from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 
 log = logging.getLogger(__name__)
-REPORT_FILE = "report.json"
-GX_RESULT_FILE = "gx_validation.json"
+REPORT_FILE = "report.json"  # the published form (small cells suppressed): what the registry stores
+EXACT_REPORT_FILE = "report.exact.json"  # exact counts, for the datasheet stage only: never committed
 DATASHEET_FILES = ("datasheet.md", "datasheet.html", "datasheet.json")
 
 
@@ -134,7 +134,7 @@ def version_bytes(settings: Settings, md5: str, dataset: str | None = None) -> P
 # ---- stage 2 ---------------------------------------------------------------------------------------
 def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
     """Run the GX suite on the version; raise ChecksFailed if an error-severity check fails."""
-    from datavet.checks import run_checks, validation_result_path
+    from datavet.checks import run_checks
     from datavet.references import check_references
 
     spec = loaded.spec
@@ -145,20 +145,22 @@ def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
             return CheckReport.model_validate_json(registry.show(tag, registry.validation_path(spec.name, md5)))
         staging = registry.staging_dir(spec.name, md5)
         report = run_checks(loaded, version_bytes(settings, md5, spec.name), data_hash=md5, settings=settings)
-        atomic_write_text(staging / REPORT_FILE, report.to_json())
-        gx_result = validation_result_path(report)
-        if gx_result is not None and gx_result.exists():
-            atomic_copy(gx_result, staging / GX_RESULT_FILE)
+        # the exact report decides and feeds the datasheet; only the published form leaves the process
+        # (the GX result stays in the project's local GX store: it holds exact counts)
+        published = report.published(spec.small_cell_threshold)
+        atomic_write_text(staging / EXACT_REPORT_FILE, report.to_json())
+        atomic_write_text(staging / REPORT_FILE, published.to_json())
     if not report.success:
-        raise ChecksFailed(spec.name, report.summary())
+        raise ChecksFailed(spec.name, published.summary())
     warned = report.failed(severity="warning")
     log.info("%s: %d checks passed%s", spec.name, len(report.checks) - len(warned),
-             f"; {len(warned)} warning(s):\n{report.summary()}" if warned else "")
-    return report
+             f"; {len(warned)} warning(s):\n{published.summary()}" if warned else "")
+    return published
 
 
-def staged_report(settings: Settings, name: str, md5: str) -> CheckReport:
-    path = registry_for(settings).staging_dir(name, md5) / REPORT_FILE
+def staged_report(settings: Settings, name: str, md5: str, *, exact: bool = False) -> CheckReport:
+    """The staged report: its published form, or (``exact``) the exact one the datasheet is built from."""
+    path = registry_for(settings).staging_dir(name, md5) / (EXACT_REPORT_FILE if exact else REPORT_FILE)
     if not path.exists():
         raise DataError(f"no validation result for version {md5}", dataset=name,
                         fix="run the validate stage first (the certify DAG does)")
@@ -184,7 +186,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
     from datavet.datasheet import build_datasheet, render_all, require_complete
 
     spec = loaded.spec
-    report = staged_report(settings, spec.name, md5)
+    report = staged_report(settings, spec.name, md5, exact=True)
     sheet = build_datasheet(loaded, report, version_bytes(settings, md5, spec.name), data_md5=md5,
                             answers_path=loaded.answers_path)
     require_complete(sheet, spec.name)
@@ -268,8 +270,6 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     sequence = len(registry.certified_tags(spec.name)) + 1
     tag = f"{spec.name}/certified/{sequence}"
     placed: dict[Path, Path] = {staging / REPORT_FILE: registry.validation_path(spec.name, md5)}
-    if (staging / GX_RESULT_FILE).exists():
-        placed[staging / GX_RESULT_FILE] = registry.validation_path(spec.name, md5).with_suffix(".gx.json")
     for name in DATASHEET_FILES:
         placed[staging / "datasheet" / name] = registry.datasheet_dir(spec.name) / name
     written: list[Path] = []

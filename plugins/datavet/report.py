@@ -48,12 +48,18 @@ class CheckReport(BaseModel):
     suite_hash: str | None = None
     validation_result_id: str | None = None
     engine: str | None = None
+    small_cell_threshold: int | None = Field(
+        default=None, description='Set in the published form: counts 1..threshold-1 are shown as "<threshold" '
+                                  "and their shares, ratios and rates are null (datavet.publish).")
 
     def failed(self, severity: str | None = "error") -> list[CheckResult]:
         return [c for c in self.checks if not c.success and (severity is None or c.severity == severity)]
 
     def summary(self) -> str:
-        """A text a person can act on: every failed check with what was observed and allowed."""
+        """A text a person can act on: every failed check with what was observed and allowed.
+
+        Printed or sent anywhere, it must be the summary of the published form
+        (``report.published(threshold).summary()``): failure texts quote counts."""
         lines = []
         for c in self.failed(severity=None):
             head = f"[{c.severity}] {c.check} on {c.subject}"
@@ -61,6 +67,12 @@ class CheckReport(BaseModel):
         if not lines:
             return f"all {len(self.checks)} checks passed"
         return "\n".join(lines)
+
+    def published(self, small_cell_threshold: int) -> CheckReport:
+        """This report as it may be published: small cells suppressed (datavet.publish)."""
+        from datavet.publish import publish_report
+
+        return publish_report(self, small_cell_threshold)
 
     def to_json(self) -> str:
         return json.dumps(plain_json(self.model_dump(mode="json")), indent=2, sort_keys=False,

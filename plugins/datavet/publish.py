@@ -1,0 +1,204 @@
+"""The published form of a check report: small cells suppressed (metrics.md, "Small cells in
+published documents").
+
+The checks decide with exact counts; whatever leaves the process (the JSON of ``datavet check
+--json``, the report the registry stores, the failure summary printed by the CLI and carried by
+the Airflow failure, the DVC metrics) is this form: every count from 1 to threshold-1 becomes the
+string ``"<threshold"`` (e.g. ``"<10"``), and the shares, ratios and rates that would give it back
+become ``null``, with a note saying so. A count of 0 stays 0: an empty group singles nobody out.
+Everything else stays a plain JSON number. Publishing is idempotent: a published report published
+again is unchanged, so code that reads stored reports can publish whatever it reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from datavet.report import CheckReport, CheckResult
+
+WITHHELD = "withheld (small cell)"
+
+
+def small_note(threshold: int) -> str:
+    return (f'counts below {threshold} are shown as "<{threshold}" and their shares, ratios and rates are '
+            "withheld (null) as small cells")
+
+
+def is_small(n: Any, threshold: int) -> bool:
+    """A count of 1..threshold-1, or one already published as "<threshold"."""
+    if isinstance(n, str):
+        return n.startswith("<")
+    return isinstance(n, int) and not isinstance(n, bool) and 0 < n < threshold
+
+
+def shown(n: Any, threshold: int) -> Any:
+    """The published form of a count."""
+    return f"<{threshold}" if is_small(n, threshold) else n
+
+
+def _known_size(n: Any, threshold: int) -> bool:
+    """A group size that may be published (unknown sizes are treated as small)."""
+    return isinstance(n, int) and not isinstance(n, bool) and not is_small(n, threshold)
+
+
+class _Publisher:
+    def __init__(self, result: CheckResult, threshold: int) -> None:
+        self.t = threshold
+        self.o: dict[str, Any] = dict(result.observed)
+        self.small: set[str] = set()  # groups whose figures are withheld
+        self.withheld: set[str] = set()  # scalar figures withheld ("missing_rate", "top1_share", ...)
+        self.touched = False
+
+    def counts(self, key: str) -> set[str]:
+        """Suppress the small counts of ``{group: count}``; returns the small groups."""
+        value = self.o.get(key)
+        if not isinstance(value, dict):
+            return set()
+        small = {str(g) for g, n in value.items() if is_small(n, self.t)}
+        if small:
+            self.o[key] = {g: shown(n, self.t) for g, n in value.items()}
+            self.touched = True
+        return small
+
+    def null(self, key: str, groups: set[str]) -> None:
+        value = self.o.get(key)
+        if isinstance(value, dict) and groups & set(value):
+            self.o[key] = {g: (None if g in groups else v) for g, v in value.items()}
+
+    def count(self, key: str, *shares: str) -> bool:
+        """Suppress a scalar count (and withhold the scalar shares computed from it)."""
+        if key in self.o and is_small(self.o[key], self.t):
+            self.o[key] = shown(self.o[key], self.t)
+            self.touched = True
+            for share in shares:
+                self.withhold(share)
+            return True
+        return False
+
+    def withhold(self, key: str) -> None:
+        if key in self.o and self.o[key] is not None:
+            self.o[key] = None
+            self.touched = True
+        self.withheld.add(key)
+
+    def rates_by_size(self, rates: str, sizes: str) -> None:
+        """Per-group rates are withheld for groups whose size is small or unknown."""
+        value = self.o.get(rates)
+        if not isinstance(value, dict):
+            return
+        size = self.o.get(sizes) if isinstance(self.o.get(sizes), dict) else {}
+        hidden = {g for g in value if not _known_size(size.get(g), self.t)}
+        if hidden & {g for g, v in value.items() if v is not None}:
+            self.touched = True
+        self.small |= hidden
+        self.counts(sizes)
+        self.null(rates, hidden)
+
+
+def _missingness(p: _Publisher) -> None:
+    p.count("missing_count", "missing_rate")
+    p.counts("token_counts")
+
+
+def _parity(p: _Publisher) -> None:
+    p.rates_by_size("group_missing_rate", "group_rows")
+
+
+def _representation(p: _Publisher) -> None:
+    p.small = p.counts("counts")
+    for key in ("shares", "ratios"):
+        p.null(key, p.small)
+    p.count("non_missing")
+    p.count("min_count_observed", "min_share_observed")
+
+
+def _intersectional(p: _Publisher) -> None:
+    p.small = p.counts("cell_counts")
+    cells = p.o.get("smallest_cells")
+    if isinstance(cells, list):
+        out = []
+        for cell in cells:
+            if isinstance(cell, dict) and is_small(cell.get("count"), p.t):
+                cell = {**cell, "count": shown(cell["count"], p.t)}
+                p.touched = True
+            out.append(cell)
+        p.o["smallest_cells"] = out
+
+
+def _geography(p: _Publisher) -> None:
+    counts = p.o.get("counts") if isinstance(p.o.get("counts"), dict) else {}
+    unresolved = p.o.get("unresolved_values") if isinstance(p.o.get("unresolved_values"), dict) else {}
+    exact = [n for n in counts.values() if isinstance(n, int)]
+    top = sorted(exact, reverse=True)
+    if top and is_small(top[0], p.t):
+        p.withhold("top1_share")
+    if top and is_small(sum(top[:5]), p.t):
+        p.withhold("top5_share")
+    loose = [n for n in unresolved.values() if isinstance(n, int)]
+    if (exact and is_small(sum(exact), p.t)) or (loose and is_small(sum(loose), p.t)):
+        p.withhold("resolved_share")  # it gives back the (small) resolved or unresolved total
+    p.small = p.counts("counts")
+    for key in ("shares", "ratios"):
+        p.null(key, p.small)
+    p.counts("unresolved_values")
+    regions = p.counts("region_counts")
+    if "region_counts" not in p.o and isinstance(p.o.get("region_shares"), dict):
+        regions = set(p.o["region_shares"])  # an older report: region sizes unknown
+    p.null("region_shares", regions)
+    p.count("non_missing")
+
+
+def _label_balance(p: _Publisher) -> None:
+    p.rates_by_size("positive_rates", "rows")
+
+
+_BY_CHECK: dict[str, Callable[[_Publisher], None]] = {
+    "missingness": _missingness, "missingness_parity": _parity, "representation": _representation,
+    "intersectional": _intersectional, "geography": _geography, "label_balance": _label_balance}
+
+_COUNT = re.compile(r"\] = (\d+)(?= < min_count )")
+_GROUP_FIGURE = re.compile(r"^(?P<head>(?:shares|ratios)\[(?P<group>.*)\] = )(?P<value>\S+)(?P<tail> [<>] .*)$",
+                           re.S)
+_SCALAR = re.compile(r"^(?P<head>(?P<name>\w+) = )(?P<value>\S+)(?P<tail> [<>] .*)$", re.S)
+
+
+def scrub_failure(text: str, threshold: int, small_groups: set[str] = frozenset(),
+                  withheld: set[str] = frozenset()) -> str:
+    """A failure message as published: a small exact count becomes "<threshold", and the share,
+    ratio or rate of a small cell becomes "withheld (small cell)"."""
+    text = _COUNT.sub(lambda m: f"] = {shown(int(m.group(1)), threshold)}", text)
+    m = _GROUP_FIGURE.match(text)
+    if m and m.group("group") in small_groups:
+        return f"{m.group('head')}{WITHHELD}{m.group('tail')}"
+    m = _SCALAR.match(text)
+    if m and m.group("name") in withheld:
+        return f"{m.group('head')}{WITHHELD}{m.group('tail')}"
+    return text
+
+
+def publish_result(result: CheckResult, threshold: int) -> CheckResult:
+    """One check's published form (results of hand-added GX expectations pass unchanged)."""
+    step = _BY_CHECK.get(result.check)
+    if step is None:
+        return result.model_copy(deep=True)
+    p = _Publisher(result, threshold)
+    step(p)
+    failures = [scrub_failure(f, threshold, p.small, p.withheld) for f in result.failures]
+    notes = list(result.notes)
+    note = small_note(threshold)
+    if (p.touched or failures != result.failures) and note not in notes:
+        notes.append(note)
+    return result.model_copy(update={"observed": p.o, "failures": failures, "notes": notes}, deep=True)
+
+
+def publish_report(report: CheckReport, threshold: int) -> CheckReport:
+    """The report as it may be published (see the module docstring); ``report`` is left as it was."""
+    return report.model_copy(update={"checks": [publish_result(c, threshold) for c in report.checks],
+                                     "small_cell_threshold": threshold}, deep=True)
+
+
+def published_counts(value: Mapping[str, Any]) -> dict[str, int]:
+    """The exact counts of a published {group: count} map (suppressed ones left out)."""
+    return {str(g): n for g, n in value.items() if isinstance(n, int) and not isinstance(n, bool)}
