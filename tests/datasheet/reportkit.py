@@ -55,7 +55,8 @@ def parity(df, column, by, tokens, max_diff, severity) -> CheckResult:
     hi, lo = max(rates.values()), min(rates.values())
     ok = max_diff is None or hi - lo <= max_diff
     return _result(check="missingness_parity", column=column, by=by, severity=severity, success=ok,
-                   observed={"group_missing_rate": rates, "max_rate": hi, "min_rate": lo, "max_diff": hi - lo,
+                   observed={"group_missing_rate": rates, "group_rows": groups.value_counts().to_dict(),
+                             "max_rate": hi, "min_rate": lo, "max_diff": hi - lo,
                              "max_ratio": hi / lo if lo else None},
                    failures=[] if ok else [f"max_diff {hi - lo:.4f} > {max_diff}"])
 
@@ -133,13 +134,15 @@ def geography(df, column, tokens, reference=True, max_top1_share=None, severity=
     top = sorted(shares.values(), reverse=True)
     hhi = sum(v * v for v in shares.values())
     regions: dict[str, float] = {}
+    region_counts: dict[str, int] = {}
     for k, v in shares.items():
         region = _regions().get(k) or "unknown"
         regions[region] = regions.get(region, 0.0) + v
+        region_counts[region] = region_counts.get(region, 0) + counts[k]
     obs = {"resolved_share": n / len(s), "counts": counts, "shares": shares, "distinct_countries": len(counts),
            "unresolved_values": s[iso.isna()].value_counts().head(50).to_dict(),
            "top1_country": max(shares, key=shares.get), "top1_share": top[0], "top5_share": sum(top[:5]),
-           "hhi": hhi, "effective_countries": 1 / hhi, "region_shares": regions,
+           "hhi": hhi, "effective_countries": 1 / hhi, "region_shares": regions, "region_counts": region_counts,
            "regions_present": sorted(regions)}
     if reference:
         ref = world_population()
@@ -159,7 +162,8 @@ def label_balance(df, label, by, positive, tokens, min_di, severity) -> CheckRes
     di = lo / hi if hi else None
     ok = min_di is None or (di is not None and di >= min_di)
     return _result(check="label_balance", column=label, by=by, severity=severity, success=ok,
-                   observed={"positive_rates": rates, "disparate_impact": di, "parity_difference": hi - lo},
+                   observed={"positive_rates": rates, "rows": df.loc[keep, by].value_counts().to_dict(),
+                             "disparate_impact": di, "parity_difference": hi - lo},
                    failures=[] if ok else [f"disparate_impact {di:.3f} < {min_di}"])
 
 

@@ -5,6 +5,7 @@ privacy rules before it lands in the model."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,8 +25,16 @@ from datavet.datasheet.models import (
     TimeRange,
     Validation,
 )
-from datavet.datasheet.privacy import ValueMasker, is_small, publish_count, publish_share, scrub_text
+from datavet.datasheet.privacy import (
+    ValueMasker,
+    is_small,
+    mask_values,
+    publish_count,
+    publish_share,
+    scrub_numbers,
+)
 from datavet.datasheet.profile import DataProfile
+from datavet.publish import publish_result
 from datavet.report import CheckReport, CheckResult
 from datavet.spec import LoadedSpec
 
@@ -44,6 +53,11 @@ def _unique(results: Iterable[CheckResult], key) -> list[CheckResult]:
         if k not in chosen or (has_ref and not chosen[k].observed.get("reference_shares")):
             chosen[k] = r
     return list(chosen.values())
+
+
+def _sizes(value: Any) -> dict[str, Any]:
+    """A figure's {group: rows} with string keys ({} when the figure gives none)."""
+    return {str(k): n for k, n in value.items()} if isinstance(value, dict) else {}
 
 
 def _pairs(value: Any) -> list[tuple[str, int]]:
@@ -67,18 +81,19 @@ class SectionBuilder:
         self.profile = profile
         self.t = loaded.spec.small_cell_threshold
         self.mask = ValueMasker(loaded.spec.private_columns)
-        self.group_sizes: dict[str, dict[str, int]] = {}
-        for r in report.checks:  # learn group sizes and masks before anything is published
+        for r in report.checks:  # learn masks before anything is published
             if r.check == "representation" and r.column:
-                counts = {str(k): int(v) for k, v in (r.observed.get("counts") or {}).items()}
-                self.group_sizes.setdefault(r.column, {}).update(counts)
-                self.mask.learn(r.column, counts)
+                self.mask.learn(r.column, {str(k): v for k, v in (r.observed.get("counts") or {}).items()})
 
     def of(self, check: str) -> list[CheckResult]:
         return [r for r in self.report.checks if r.check == check]
 
-    def rate(self, by: str, group: str, rate: Any) -> GroupRate:
-        small = is_small(self.group_sizes.get(by, {}).get(group), self.t)
+    def rate(self, by: str, group: str, rate: Any, sizes: dict[str, Any]) -> GroupRate:
+        """A group's rate, published only when the figure says the group has at least threshold rows
+        (``sizes``: the figure's own {group: rows}; a size it does not give counts as small)."""
+        size = sizes.get(group)
+        known = isinstance(size, int) and not isinstance(size, bool)
+        small = not known or is_small(size, self.t)
         return GroupRate(group=self.mask.label(by, group), rate=None if small else _num(rate), withheld=small)
 
     def columns(self) -> tuple[list[ColumnInfo], int | None]:
@@ -104,9 +119,10 @@ class SectionBuilder:
         out = []
         for r in _unique(self.of("missingness_parity"), lambda r: (r.column, r.by)):
             o, by = r.observed, r.by or ""
+            sizes = _sizes(o.get("group_rows"))
             out.append(ParityFigure(
                 column=r.column or "", by=by,
-                groups=[self.rate(by, str(g), v) for g, v in (o.get("group_missing_rate") or {}).items()],
+                groups=[self.rate(by, str(g), v, sizes) for g, v in (o.get("group_missing_rate") or {}).items()],
                 max_rate=_num(o.get("max_rate")), min_rate=_num(o.get("min_rate")),
                 max_diff=_num(o.get("max_diff")), max_ratio=_num(o.get("max_ratio"))))
         return out
@@ -178,12 +194,23 @@ class SectionBuilder:
                 top1_country=o.get("top1_country"), top1_share=_num(o.get("top1_share")),
                 top5_share=_num(o.get("top5_share")), hhi=_num(o.get("hhi")),
                 effective_countries=_num(o.get("effective_countries")),
-                regions=[GroupRate(group=str(g), rate=_num(v))
-                         for g, v in sorted((o.get("region_shares") or {}).items(), key=lambda kv: -kv[1])],
+                regions=self.regions(o),
                 tvd=_num(o.get("tvd")),
                 underrepresented=[str(u.get("country", u)) if isinstance(u, dict) else str(u)
                                   for u in o.get("underrepresented") or []],
                 has_reference=bool(ref)))
+        return out
+
+    def regions(self, o: dict[str, Any]) -> list[GroupRate]:
+        """Shares by region, withheld for a region with fewer rows than the threshold (or of unknown size)."""
+        counts = o.get("region_counts") if isinstance(o.get("region_counts"), dict) else {}
+        out = []
+        for g, v in sorted((o.get("region_shares") or {}).items(), key=lambda kv: -(kv[1] or 0)):
+            n = counts.get(g)
+            count = publish_count(n if isinstance(n, int) else None, self.t)
+            withheld = count.value is None
+            out.append(GroupRate(group=str(g), rate=None if withheld else publish_share(n, v, self.t),
+                                 withheld=withheld))
         return out
 
     def label(self) -> LabelFigure | None:
@@ -202,9 +229,9 @@ class SectionBuilder:
         for r in _unique(self.of("label_balance"), lambda r: (r.column, r.by)):
             if r.column not in (None, col):
                 continue
-            by = r.by or ""
+            by, sizes = r.by or "", _sizes(r.observed.get("rows"))
             balance.append(LabelBalance(
-                by=by, positive_rates=[self.rate(by, str(g), v)
+                by=by, positive_rates=[self.rate(by, str(g), v, sizes)
                                        for g, v in (r.observed.get("positive_rates") or {}).items()],
                 disparate_impact=_num(r.observed.get("disparate_impact")),
                 parity_difference=_num(r.observed.get("parity_difference"))))
@@ -219,8 +246,25 @@ class SectionBuilder:
 
     def outcome(self, r: CheckResult) -> CheckOutcome:
         status = "passed" if r.success else ("failed" if r.severity == "error" else "warned")
+        # small counts and the shares of small cells as in the published report, then any other small
+        # number, then the labels (whose digits must stay as they are)
+        failures = [mask_values(self._unmask_free(r, scrub_numbers(f, self.t)), self.mask)
+                    for f in publish_result(r, self.t).failures]
         return CheckOutcome(check=r.check, subject=r.subject, severity=r.severity, status=status,
-                            failures=[scrub_text(f, self.mask, self.t) for f in r.failures])
+                            failures=failures)
+
+    def _unmask_free(self, r: CheckResult, text: str) -> str:
+        """Opaque group names in a failure text, labelled as the sections label them (group-k of a
+        private column is "<column> group k"; intersection keys part by part)."""
+        columns = list(r.columns or []) or [c for c in (r.by if r.check in ("missingness_parity", "label_balance")
+                                                        else r.column,) if c]
+        if not self.mask.is_private(*columns):
+            return text
+        if len(columns) > 1:
+            key = "[^\\s\\[\\],|]+"
+            pattern = re.compile(rf"{key}(?:\|{key}){{{len(columns) - 1}}}(?![\w|])")
+            return pattern.sub(lambda m: self.mask.combo(columns, m.group(0)), text)
+        return re.sub(r"(?<![\w-])group-\d+(?![\w-])", lambda m: self.mask.label(columns[0], m.group(0)), text)
 
 
 def build_sections(loaded: LoadedSpec, report: CheckReport,

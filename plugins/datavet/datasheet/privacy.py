@@ -41,7 +41,10 @@ class ValueMasker:
     """Replaces the raw values of private columns with "<column> group k" labels.
 
     Labels are numbered by descending count (ties by first appearance), so charts stay readable while
-    no value text is published. Values of other columns pass through unchanged.
+    no value text is published. The report already names a private column's groups ``group-k``, one
+    numbering per validation for every check (datavet.figures.privacy): ``group-k`` is always labelled
+    "<column> group k", so a label means the same group in every section. Values of other columns
+    pass through unchanged.
     """
 
     def __init__(self, private_columns: Iterable[str]) -> None:
@@ -54,16 +57,22 @@ class ValueMasker:
     def learn(self, column: str, counts: Mapping[str, int | float]) -> None:
         if column not in self.private:
             return
-        mapping = self._maps.setdefault(column, {})
-        for value, _ in sorted(counts.items(), key=lambda kv: -float(kv[1] or 0)):
-            mapping.setdefault(str(value), f"{column} group {len(mapping) + 1}")
+        for value, _ in sorted(counts.items(), key=lambda kv: -_number(kv[1])):
+            self.label(column, value)
 
     def label(self, column: str, value: object) -> str:
         text = str(value)
         if column not in self.private or text == "<missing>":
             return text
         mapping = self._maps.setdefault(column, {})
-        return mapping.setdefault(text, f"{column} group {len(mapping) + 1}")
+        if text not in mapping:
+            opaque = _OPAQUE.match(text)
+            if opaque:
+                mapping[text] = f"{column} group {int(opaque.group(1))}"
+            else:  # a raw value (from the data profile): numbered after every label given so far
+                used = [int(label.rsplit(" ", 1)[1]) for label in mapping.values()]
+                mapping[text] = f"{column} group {max(used, default=0) + 1}"
+        return mapping[text]
 
     def combo(self, columns: list[str], key: str) -> str:
         """A "v1|v2" intersection key, each part masked by its own column."""
@@ -77,14 +86,29 @@ class ValueMasker:
         return {raw: label for mapping in self._maps.values() for raw, label in mapping.items()}
 
 
-_INT = re.compile(r"(?<![\w.,])(\d+)(?![\w.,]|\.\d)")
+_INT = re.compile(r"(?<![\w.,-])(\d+)(?![\w.,]|\.\d)")  # not the k of an opaque "group-k"
+_OPAQUE = re.compile(r"^group-(\d+)$")
+
+
+def _number(value: object) -> float:
+    """A count as a sort key (a published "<10" sorts as small)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
 def scrub_text(text: str, masker: ValueMasker, threshold: int) -> str:
     """Free text written by a check (its failure message) may quote a raw private value or a small
     count: replace known private values by their labels and small integers by "<threshold"."""
     # numbers first, so the digits of the labels put in below are left alone
-    text = _INT.sub(lambda m: f"<{threshold}" if is_small(int(m.group(1)), threshold) else m.group(1), text)
+    return mask_values(scrub_numbers(text, threshold), masker)
+
+
+def scrub_numbers(text: str, threshold: int) -> str:
+    """Small integers (not parts of words, decimals or "group-k" names) become "<threshold"."""
+    return _INT.sub(lambda m: f"<{threshold}" if is_small(int(m.group(1)), threshold) else m.group(1), text)
+
+
+def mask_values(text: str, masker: ValueMasker) -> str:
+    """Known raw private values, as whole words, become their labels."""
     for raw, label in sorted(masker.known_values().items(), key=lambda kv: -len(kv[0])):
         if raw:  # whole values only: a one-letter code must not rewrite every word containing it
             text = re.sub(rf"(?<!\w){re.escape(raw)}(?!\w)", label, text)
