@@ -98,3 +98,26 @@ def test_corrupt_parquet(tmp_path):
     loaded = _loaded(tmp_path, source={"path": str(bad), "format": "parquet", "options": {}}, columns={}, checks={})
     with pytest.raises(DataError, match="cannot read"):
         read_source(loaded)
+
+
+def test_label_without_positive_lists_no_value_of_a_private_column(tmp_path):
+    """The refusal names the values it saw, except for an identifying or sensitive column."""
+    from datavet.ingest import check_role_columns
+
+    data = adult_spec_dict()
+    data["columns"]["race"] = {"role": "sensitive"}
+    data["checks"]["label_balance"] = [{"label": "race", "by": "sex", "positive": "Martian"}]
+    path = tmp_path / "datasheets" / data["name"] / "dataset.yaml"
+    loaded = LoadedSpec(spec=parse_spec(data, path), path=path, root=load_spec(ADULT_SPEC).root)
+    df = read_source(loaded)
+    with pytest.raises(DataError) as err:
+        check_role_columns(loaded, df)
+    text = str(err.value)
+    assert "'Martian'" in text and "5 distinct values, not listed" in text
+    for value in df["race"].unique():
+        assert value not in text, value
+    # a column that is not private still shows what it holds, so the fix is obvious
+    data["columns"]["race"] = {"role": "protected"}
+    loaded = LoadedSpec(spec=parse_spec(data, path), path=path, root=load_spec(ADULT_SPEC).root)
+    with pytest.raises(DataError, match="Amer-Indian-Eskimo"):
+        check_role_columns(loaded, df)

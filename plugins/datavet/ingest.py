@@ -141,7 +141,9 @@ def check_role_columns(loaded: LoadedSpec, df: pd.DataFrame) -> None:
     for column, positive in sorted(labels.items()):
         values = df[column].dropna().astype(str).str.strip()
         if not (values == positive.strip()).any():
-            seen = sorted(values.unique())[:10]
+            # raw values of an identifying or sensitive column never appear in any output
+            seen = (f"{values.nunique()} distinct values, not listed: the column is {spec.columns[column].role}"
+                    if column in spec.private_columns else sorted(values.unique())[:10])
             raise DataError(f"no row has the positive value {positive!r} (values: {seen})", dataset=spec.name,
                             column=column, fix=f"set columns.{column}.positive (or the label_balance check's "
                                                "'positive') to the value that means positive")
