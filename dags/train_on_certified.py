@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from airflow.sdk import dag, task
+
 from datavet.airflow.operators import certified_asset
 
 ADULT = certified_asset("adult")
