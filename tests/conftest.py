@@ -17,6 +17,13 @@ SHARED_REFERENCE = (REPO.parent / "shared" / "reference").resolve()
 ADULT_SPEC = REPO / "datasheets" / "adult" / "dataset.yaml"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests make their own projects, registries and Airflow homes: none may inherit the state
+    locations that scripts/env.sh exports for the demo (the repository's own .datavet)."""
+    for key in [k for k in os.environ if k.startswith(("DATAVET_", "AIRFLOW_HOME", "AIRFLOW__"))]:
+        del os.environ[key]
+
+
 def make_project(root: Path, spec: dict, *, answers_from: Path | None = None) -> Path:
     """A throw-away datavet project holding one spec; returns the spec path.
 
