@@ -129,3 +129,18 @@ def test_relative_state_paths_become_absolute(tmp_path, monkeypatch):
     assert settings.remote == str(tmp_path / ".dv" / "remote")
     monkeypatch.setenv("DATAVET_REMOTE", "s3://bucket/datavet")
     assert Settings.from_env(tmp_path).remote == "s3://bucket/datavet"
+
+
+def test_committed_suite_is_what_the_spec_generates(tmp_path):
+    """expectations/ holds the suites as GX writes them from the specs: regenerate and commit on change."""
+    from datavet.checks import build_suite
+    from datavet.settings import Settings
+
+    settings = Settings(project=tmp_path, registry=tmp_path / "registry", remote=str(tmp_path / "remote"),
+                        gx_root=tmp_path / "gx")
+    (tmp_path / "expectations").mkdir()
+    committed = REPO / "expectations" / "adult.json"
+    (tmp_path / "expectations" / "adult.json").write_bytes(committed.read_bytes())  # GX keeps the suite's id
+    generated = build_suite(load_spec(ADULT_SPEC), settings)
+    assert generated.read_bytes() == committed.read_bytes(), \
+        "run `datavet check datasheets/adult/dataset.yaml` and commit expectations/adult.json"
