@@ -26,6 +26,15 @@ _COUNT = re.compile(r"(\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+|\d+)\s+(?:\w+\s+)?"
                     r"(instances|rows|records|examples|people|persons|individuals|entries)\b", re.IGNORECASE)
 
 
+# (prompt, phrase claiming there are none, the figure that counts them, the flag's message)
+_CLAIMS_OF_NONE = (
+    ("C6", _NO_MISSING, "missing_cells",
+     "the answer says nothing is missing but the checks count {shown} missing cells"),
+    ("C9", _NO_DUPLICATES, "duplicate_rows",
+     "the answer says there are no duplicates but {shown} rows repeat an earlier row"),
+)
+
+
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence around a match, so the flag quotes the claim in context."""
     left = max(text.rfind(".", 0, start), text.rfind("\n", 0, start)) + 1
@@ -50,20 +59,12 @@ def find_contradictions(answers: dict[str, str], *, rows: int, missing_cells: in
             found.append(Contradiction(
                 prompt="C2", statement=_sentence(c2, m.start(), m.end()), figure=f"rows = {rows:,}",
                 message=f"the answer states {stated[0][1]:,} instances but this version has {rows:,} rows"))
-    c6 = answers.get("C6")
-    if c6 and missing_cells:
-        m = _NO_MISSING.search(c6)
-        if m:
-            shown = publish_count(missing_cells, threshold).display
-            found.append(Contradiction(
-                prompt="C6", statement=_sentence(c6, m.start(), m.end()), figure=f"missing_cells = {shown}",
-                message=f"the answer says nothing is missing but the checks count {shown} missing cells"))
-    c9 = answers.get("C9")
-    if c9 and duplicate_rows:
-        m = _NO_DUPLICATES.search(c9)
-        if m:
-            shown = publish_count(duplicate_rows, threshold).display
-            found.append(Contradiction(
-                prompt="C9", statement=_sentence(c9, m.start(), m.end()), figure=f"duplicate_rows = {shown}",
-                message=f"the answer says there are no duplicates but {shown} rows repeat an earlier row"))
+    figures = {"missing_cells": missing_cells, "duplicate_rows": duplicate_rows}
+    for prompt, phrase, figure, message in _CLAIMS_OF_NONE:
+        text, value = answers.get(prompt), figures[figure]
+        match = phrase.search(text) if text and value else None
+        if match:
+            shown = publish_count(value, threshold).display
+            found.append(Contradiction(prompt=prompt, statement=_sentence(text, match.start(), match.end()),
+                                       figure=f"{figure} = {shown}", message=message.format(shown=shown)))
     return found
