@@ -13,7 +13,7 @@ import json
 import logging
 import shutil
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from datavet import __version__
@@ -39,9 +39,6 @@ class VersionInfo:
     md5: str
     rows: int
     certified_tag: str | None  # set when this exact version is already certified: nothing to do
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def registry_for(settings: Settings) -> Registry:
@@ -336,8 +333,6 @@ def certificate_summary(cert: Certificate, settings: Settings) -> str:
     def kind(rel: str) -> str:
         if rel.startswith("datasheets/"):
             return "datasheet"
-        if rel.endswith(".gx.json"):
-            return "GX result"
         return "validation" if rel.startswith("validations/") else "metrics"
 
     lines = [f"dataset      {cert.dataset}", f"version md5  {cert.md5} ({cert.rows} rows)", f"tag          {cert.tag}",

@@ -13,7 +13,7 @@ again is unchanged, so code that reads stored reports can publish whatever it re
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from datavet.report import CheckReport, CheckResult
@@ -197,8 +197,3 @@ def publish_report(report: CheckReport, threshold: int) -> CheckReport:
     """The report as it may be published (see the module docstring); ``report`` is left as it was."""
     return report.model_copy(update={"checks": [publish_result(c, threshold) for c in report.checks],
                                      "small_cell_threshold": threshold}, deep=True)
-
-
-def published_counts(value: Mapping[str, Any]) -> dict[str, int]:
-    """The exact counts of a published {group: count} map (suppressed ones left out)."""
-    return {str(g): n for g, n in value.items() if isinstance(n, int) and not isinstance(n, bool)}
