@@ -1,11 +1,17 @@
-"""Where datavet keeps its state. Embedded defaults live under ``<project>/.datavet``; every path can
-be overridden by an environment variable so that tests and deployments point elsewhere."""
+"""Every knob of datavet in one typed object, read from ``DATAVET_*`` environment variables.
+
+Embedded defaults live under ``<project>/.datavet``. Settings are read when a command or task starts
+(``Settings.from_env()``), never at import time, so tests and deployments can point elsewhere.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -20,26 +26,43 @@ def find_project_root(start: Path | None = None) -> Path:
     return here
 
 
-@dataclass(frozen=True)
-class Settings:
-    project: Path
-    registry: Path
-    remote: str
-    gx_root: Path
+class Settings(BaseSettings):
+    """State locations and engine limits. Paths are made absolute: Airflow workers, the CLI and DVC
+    (which stores a relative remote URL relative to ``.dvc/config``) run from different directories."""
+
+    model_config = SettingsConfigDict(env_prefix="DATAVET_", frozen=True, extra="ignore")
+
+    project: Path = Field(default_factory=find_project_root, description="The project root (datasheets/, dags/).")
+    home: Path | None = Field(default=None, description="State folder; default <project>/.datavet.")
+    registry: Path | None = Field(default=None, description="The git + DVC registry; default <home>/registry.")
+    remote: str | None = Field(default=None, description="DVC remote path or URL; default <home>/remote.")
+    gx_root: Path | None = Field(default=None, description="The GX project folder; default <project>/gx.")
+    lock_timeout: float = Field(default=600.0, gt=0, description="Seconds to wait for the registry lock.")
+    engine: Literal["duckdb", "pandas", "spark", "sql"] | None = Field(
+        default=None, description="Engine when neither --engine nor the spec's engine: names one.")
+    duckdb_memory_limit: str = Field(default="1GB", description="DuckDB memory_limit (it spills past it).")
+    duckdb_threads: int = Field(default=2, ge=1, description="DuckDB threads.")
+    spark_master: str = Field(default="local[*]", description="Spark master URL (local[*], spark://..., yarn).")
+    spark_remote: str | None = Field(default=None, description="A Spark Connect URL (sc://host:15002) instead.")
+    spark_driver_memory: str = Field(default="2g", description="spark.driver.memory of a session datavet starts.")
+    data_docs: bool = Field(default=True, description="Rebuild GX Data Docs after each validation.")
+
+    @model_validator(mode="after")
+    def _absolute(self) -> Settings:
+        project = self.project.resolve()
+        home = (self.home or project / ".datavet").resolve()
+        remote = self.remote or str(home / "remote")
+        object.__setattr__(self, "project", project)
+        object.__setattr__(self, "home", home)
+        object.__setattr__(self, "registry", (self.registry or home / "registry").resolve())
+        object.__setattr__(self, "remote", remote if "://" in remote else str(Path(remote).resolve()))
+        object.__setattr__(self, "gx_root", (self.gx_root or project / "gx").resolve())
+        return self
 
     @classmethod
     def from_env(cls, project: Path | None = None) -> Settings:
-        project = (project or find_project_root()).resolve()
-        # Absolute paths only: Airflow workers, the CLI and DVC (which stores a relative remote URL
-        # relative to .dvc/config) run from different working directories.
-        home = Path(os.environ.get("DATAVET_HOME", project / ".datavet")).resolve()
-        remote = os.environ.get("DATAVET_REMOTE", str(home / "remote"))
-        return cls(
-            project=project,
-            registry=Path(os.environ.get("DATAVET_REGISTRY", home / "registry")).resolve(),
-            remote=remote if "://" in remote else str(Path(remote).resolve()),
-            gx_root=Path(os.environ.get("DATAVET_GX_ROOT", project / "gx")).resolve(),
-        )
+        """Settings from the environment; ``project`` overrides DATAVET_PROJECT and the search from cwd."""
+        return cls(project=project) if project is not None else cls()
 
     @property
     def expectations_dir(self) -> Path:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from datavet.errors import SpecError
 
 Severity = Literal["error", "warning"]
+EngineName = Literal["duckdb", "pandas", "spark", "sql"]
 Role = Literal["protected", "geography", "label", "time", "identifying", "sensitive"]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 SCHEDULE_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly",
@@ -28,18 +29,86 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
-class SourceSpec(_Strict):
-    path: str = Field(description="Local path (relative to the project root) or fsspec URI of the data.")
+class TableSourceOptions(_Strict):
+    """How a table file (CSV or Parquet) is read: a file source's own keys, and a manifest's."""
+
+    path: str = Field(description="Local path (relative to the project root) of the file, or of a directory of "
+                                  "Parquet files read as one dataset (Hive-style partitions become columns).")
     format: Literal["csv", "parquet"] | None = Field(
-        default=None, description="File format; inferred from the file name when omitted.")
+        default=None, description="File format; inferred from the name (or a directory's files) when omitted.")
     options: dict[str, Any] = Field(
-        default_factory=dict, description="Reader options passed through to pandas.read_csv / read_parquet.")
+        default_factory=dict, description="Reader options (pandas.read_csv names: sep, header, names, encoding, "
+                                          "skipinitialspace, ...).")
 
     @property
     def resolved_format(self) -> str:
         if self.format:
             return self.format
-        return "parquet" if self.path.lower().endswith((".parquet", ".pq")) else "csv"
+        path = (self.path or "").lower().rstrip("/")
+        return "parquet" if path.endswith((".parquet", ".pq")) else "csv"
+
+
+class FilesSpec(_Strict):
+    """A tree of files (images, audio, text): one row per file in the table the checks see."""
+
+    root: str = Field(description="Folder the file paths are relative to (relative to the project root).")
+    include: list[str] = Field(min_length=1, description="Glob patterns, relative to root, of the dataset's files.")
+    exclude: list[str] = Field(default_factory=list, description="Glob patterns of files left out.")
+
+
+class ManifestSpec(TableSourceOptions):
+    """A table with one row per file (its labels)."""
+
+    file_column: str = Field(description="The column holding each file's path, relative to files.root.")
+
+
+class SqlSourceSpec(_Strict):
+    """A database table or query; the URL never appears in the spec (it holds a password)."""
+
+    url_env: str | None = Field(default=None, description="Environment variable holding a SQLAlchemy URL.")
+    conn_id: str | None = Field(default=None, description="Airflow connection id holding the URL instead.")
+    table: str | None = Field(default=None, description="Table name, optionally schema-qualified (public.adult).")
+    query: str | None = Field(default=None, description="A SELECT statement instead of a table.")
+    order_by: list[str] = Field(default_factory=list, description="Columns giving the rows a deterministic "
+                                                                  "order (default: every column).")
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> SqlSourceSpec:
+        if (self.url_env is None) == (self.conn_id is None):
+            raise ValueError("give exactly one of url_env (an environment variable holding the URL) or conn_id")
+        if (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of table or query")
+        return self
+
+
+class SourceSpec(TableSourceOptions):
+    """Where the data comes from: a table file (``path``), a tree of files (``files``) or SQL (``sql``)."""
+
+    path: str | None = Field(default=None, description="Local path (relative to the project root) of a CSV or "
+                                                        "Parquet file, or of a directory of Parquet files.")
+    files: FilesSpec | None = None
+    manifest: ManifestSpec | None = Field(default=None, description="With files: one row of labels per file.")
+    labels_from_path: str | None = Field(
+        default=None, description="With files: a regex with named groups matched against each file's path "
+                                  "relative to root; the groups become columns.")
+    sql: SqlSourceSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SourceSpec:
+        given = [k for k in ("path", "files", "sql") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of source.path (a CSV/Parquet file or Parquet directory), "
+                             f"source.files (a tree of files) or source.sql (a table or query); got {given or 'none'}")
+        if self.files is None and (self.manifest is not None or self.labels_from_path is not None):
+            raise ValueError("manifest and labels_from_path describe source.files; add files: {root, include}")
+        if self.files is None and self.format is None and self.path is None and self.options:
+            raise ValueError("options are reader options of source.path")
+        return self
+
+    @property
+    def kind(self) -> Literal["table", "files", "sql"]:
+        """The one place a source's kind is decided (datavet.sources.source_for dispatches on it)."""
+        return "files" if self.files is not None else "sql" if self.sql is not None else "table"
 
 
 class ColumnSpec(_Strict):
@@ -164,6 +233,9 @@ class DatasetSpec(_Strict):
     owner: str = Field(min_length=1, description="Who maintains the dataset (datasheet X1/X2).")
     license: str = Field(min_length=1, description="Licence or terms of use (datasheet D4).")
     source: SourceSpec
+    engine: EngineName | None = Field(
+        default=None, description="What computes the count tables: duckdb (default), pandas, spark or sql; "
+                                  "`--engine` and DATAVET_ENGINE override it.")
     missing_tokens: list[str] = Field(
         default_factory=list, description="Values that mean 'missing' besides null/NaN, e.g. '?'.")
     small_cell_threshold: Annotated[int, Field(ge=1)] = 10
@@ -263,6 +335,9 @@ class LoadedSpec(BaseModel):
 
     @property
     def source_path(self) -> Path:
+        """The file or directory of a table source (``source.path``)."""
+        if self.spec.source.path is None:
+            raise SpecError(str(self.path), [f"{self.path}: source: a {self.spec.source.kind} source has no path"])
         return self.resolve(self.spec.source.path)
 
     @property
