@@ -25,6 +25,7 @@ from datavet.ingest import check_role_columns, file_md5, read_source, write_parq
 from datavet.registry import Registry
 from datavet.report import CheckReport
 from datavet.settings import Settings
+from datavet.sources.base import TABLE_FILE
 from datavet.spec import LoadedSpec
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,10 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
 
     Tracked files stay as they are: only a certification moves the ``.dvc`` pointer."""
     spec = loaded.spec
+    if spec.source.kind == "files":
+        from datavet.tree_version import version_tree
+
+        return VersionInfo(*version_tree(loaded, settings))
     registry = registry_for(settings)
     df = read_source(loaded)
     rows = len(df)
@@ -122,10 +127,19 @@ def version_bytes(settings: Settings, md5: str, dataset: str | None = None) -> P
                             fix="re-run the whole certify DAG (its version stage stores the bytes again)"
                             ) from exc
     actual = file_md5(path)
-    if actual != md5:
+    if actual != (md5.removesuffix(".dir") if md5.endswith(".dir") else md5):
         raise DataError(f"the stored bytes of version {md5} now hash to {actual}", dataset=dataset,
                         fix="the DVC cache was altered: run `dvc fetch` / `dvc checkout` in the registry")
     return path
+
+
+def version_table(settings: Settings, md5: str, dataset: str | None = None) -> Path:
+    """The Parquet table the checks read: the version itself, or a tree version's ``table.parquet``."""
+    if not md5.endswith(".dir"):
+        return version_bytes(settings, md5, dataset)
+    from datavet.tree_version import tree_member
+
+    return tree_member(settings, md5, TABLE_FILE, dataset)
 
 
 # ---- stage 2 ---------------------------------------------------------------------------------------
@@ -141,7 +155,7 @@ def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
         if tag:
             return CheckReport.model_validate_json(registry.show(tag, registry.validation_path(spec.name, md5)))
         staging = registry.staging_dir(spec.name, md5)
-        report = run_checks(loaded, version_bytes(settings, md5, spec.name), data_hash=md5, settings=settings)
+        report = run_checks(loaded, version_table(settings, md5, spec.name), data_hash=md5, settings=settings)
         # the exact report decides and feeds the datasheet; only the published form leaves the process
         # (the GX result stays in the project's local GX store: it holds exact counts)
         published = report.published(spec.small_cell_threshold)
@@ -184,7 +198,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
 
     spec = loaded.spec
     report = staged_report(settings, spec.name, md5, exact=True)
-    sheet = build_datasheet(loaded, report, version_bytes(settings, md5, spec.name), data_md5=md5,
+    sheet = build_datasheet(loaded, report, version_table(settings, md5, spec.name), data_md5=md5,
                             answers_path=loaded.answers_path)
     require_complete(sheet, spec.name)
     changes = changes_since_previous(loaded, settings, md5, report, json.loads(sheet.model_dump_json()))
@@ -206,7 +220,7 @@ def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, rep
         old_report = CheckReport.model_validate_json(registry.show(tag, registry.validation_path(name, old_md5)))
         old_sheet = json.loads(registry.show(tag, registry.datasheet_dir(name) / "datasheet.json"))
         return compute_changes(new_report=report, old_report=old_report, previous_tag=tag,
-                               new_data=version_bytes(settings, md5), old_data=version_bytes(settings, old_md5),
+                               new_data=version_table(settings, md5), old_data=version_table(settings, old_md5),
                                new_answers=answers_of(sheet_json), old_answers=answers_of(old_sheet),
                                small_cell_threshold=loaded.spec.small_cell_threshold)
     return None
@@ -263,7 +277,10 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     content-addressed and unreferenced, and remotes can be shared, so it is never deleted."""
     spec = loaded.spec
     staging = registry.staging_dir(spec.name, md5)
-    registry.add_version(spec.name, data, md5)  # .dvc points at md5 (workspace only until the commit)
+    if md5.endswith(".dir"):
+        registry.add_tree(spec.name, md5)  # .dvc points at the cached tree (committed below)
+    else:
+        registry.add_version(spec.name, data, md5)  # .dvc points at md5 (workspace only until the commit)
     sequence = len(registry.certified_tags(spec.name)) + 1
     tag = f"{spec.name}/certified/{sequence}"
     placed: dict[Path, Path] = {staging / REPORT_FILE: registry.validation_path(spec.name, md5)}
@@ -278,12 +295,12 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     written.append(metrics_path)
     shared = registry.declare_metrics(spec.name)  # one dvc.yaml for all datasets: committed, not hashed
     cert = Certificate(
-        dataset=spec.name, md5=md5, size=data.stat().st_size, rows=report.rows, tag=tag,
+        dataset=spec.name, md5=md5, size=registry.version_size(md5), rows=report.rows, tag=tag,
         sequence=sequence, certified_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         datavet_version=__version__, spec_sha256=sha256_file(loaded.path),
         missing_tokens=list(spec.missing_tokens),
-        data_path=registry.data_path(spec.name).relative_to(registry.root).as_posix(),
-        dvc_file=registry.dvc_file(spec.name).relative_to(registry.root).as_posix(),
+        data_path=registry.data_path(spec.name, md5).relative_to(registry.root).as_posix(),
+        dvc_file=registry.dvc_file(spec.name, md5).relative_to(registry.root).as_posix(),
         remote=registry.remote, suite_name=report.suite_name, suite_sha256=report.suite_hash,
         validation_result_id=report.validation_result_id, validation_success=report.success,
         files={dst.relative_to(registry.root).as_posix(): sha256_file(dst) for dst in written},
@@ -297,8 +314,9 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     if not registry.in_remote(md5):
         raise RegistryError(f"version {md5} is not in the DVC remote {registry.remote} after push",
                             dataset=spec.name, fix="check the remote is reachable and writable")
-    paths = [str(p.relative_to(registry.root)) for p in [*written, cert_path, shared, registry.dvc_file(spec.name),
-                                                          registry.dvc_file(spec.name).parent / ".gitignore"]]
+    pointer = registry.dvc_file(spec.name, md5)
+    paths = [str(p.relative_to(registry.root)) for p in [*written, cert_path, shared, pointer,
+                                                          pointer.parent / ".gitignore"]]
     registry.git("add", "--", *paths)
     registry.git("commit", "-q", "-m", f"Certify {spec.name} version {md5} ({tag})")
     registry.git("tag", "-a", tag, "-m", f"{spec.name} version {md5} certified by datavet {__version__}")

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from datavet import dvctree
 from datavet.errors import RegistryError
 from datavet.ingest import file_md5
 
@@ -30,11 +31,22 @@ class Registry:
     remote: str
 
     # ---- layout --------------------------------------------------------------------------------
-    def data_path(self, name: str) -> Path:
-        return self.root / "data" / name / f"{name}.parquet"
+    def data_path(self, name: str, md5: str | None = None) -> Path:
+        """A table version's Parquet file, or (a tree's ``md5``, or a tree pointer in the workspace)
+        the folder of a tree version (``data/<name>/<name>``, a DVC directory output)."""
+        return self._out(name, self._is_tree(name, md5))
 
-    def dvc_file(self, name: str) -> Path:
-        return self.data_path(name).with_name(f"{name}.parquet.dvc")
+    def dvc_file(self, name: str, md5: str | None = None) -> Path:
+        out = self._out(name, self._is_tree(name, md5))
+        return out.with_name(f"{out.name}.dvc")
+
+    def _out(self, name: str, tree: bool) -> Path:
+        return self.root / "data" / name / (name if tree else f"{name}.parquet")
+
+    def _is_tree(self, name: str, md5: str | None) -> bool:
+        if md5 is not None:
+            return dvctree.is_tree(md5)
+        return (self.root / "data" / name / f"{name}.dvc").is_file()
 
     def datasheet_dir(self, name: str) -> Path:
         return self.root / "datasheets" / name
@@ -66,14 +78,21 @@ class Registry:
         """Per-version scratch space between DAG tasks (gitignored, content-addressed by md5)."""
         return self.root / ".staging" / name / md5
 
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".dvc" / "cache"
+
+    @property
+    def remote_dir(self) -> Path | None:
+        """A local-directory remote's folder; None for cloud remotes."""
+        return None if "://" in self.remote else Path(self.remote)
+
     def cache_path(self, md5: str) -> Path:
-        return self.root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+        return dvctree.object_path(self.cache_dir, md5)
 
     def remote_object(self, md5: str) -> Path | None:
         """Where a local-directory remote keeps the bytes; None for cloud remotes."""
-        if "://" in self.remote:
-            return None
-        return Path(self.remote) / "files" / "md5" / md5[:2] / md5[2:]
+        return None if self.remote_dir is None else dvctree.object_path(self.remote_dir, md5)
 
     # ---- processes ------------------------------------------------------------------------------
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -191,6 +210,45 @@ class Registry:
         if push:
             self.push(name)
 
+    def cache_tree(self, folder: Path, entries: list[dvctree.Entry]) -> str:
+        """A tree version into the DVC cache only (one object per file, shared between versions,
+        and its ``.dir`` listing), touching no tracked file; returns its ``<md5>.dir``."""
+        return dvctree.cache_tree(self.cache_dir, folder, entries)
+
+    def tree_entries(self, md5: str) -> list[dvctree.Entry]:
+        """The files of tree version ``md5``, from the cache's ``.dir`` listing (else the local remote's)."""
+        for store in (self.cache_dir, self.remote_dir):
+            entries = None if store is None else dvctree.read_tree(store, md5)
+            if entries is not None:
+                return entries
+        raise RegistryError(f"no intact listing of tree version {md5} in the cache or the remote",
+                            fix="run `dvc pull` in the registry, or re-run the certify DAG")
+
+    def add_tree(self, name: str, md5: str) -> None:
+        """Point ``data/<name>/<name>.dvc`` at a cached tree, as `dvc add` would write it.
+
+        The files are not checked out into the workspace (consumers check a version out with
+        ``datavet.open_certified``): a registry holds many versions, and DVC needs only the cache."""
+        import yaml
+
+        from datavet.fsutil import atomic_write_text
+
+        entries = self.tree_entries(md5)
+        size = sum(self.bytes_path(e.md5).stat().st_size for e in entries)
+        rel = self.data_path(name, md5).name
+        pointer = {"outs": [{"md5": md5, "size": size, "nfiles": len(entries), "hash": "md5", "path": rel}]}
+        atomic_write_text(self.dvc_file(name, md5), yaml.safe_dump(pointer, sort_keys=False))
+        ignore = self.dvc_file(name, md5).parent / ".gitignore"
+        lines = ignore.read_text().splitlines() if ignore.exists() else []
+        if f"/{rel}" not in lines:
+            atomic_write_text(ignore, "\n".join([*lines, f"/{rel}"]) + "\n")
+
+    def version_size(self, md5: str) -> int:
+        """Bytes of a version: the Parquet file, or the sum of a tree's files."""
+        if not dvctree.is_tree(md5):
+            return self.bytes_path(md5).stat().st_size
+        return sum(self.bytes_path(e.md5).stat().st_size for e in self.tree_entries(md5))
+
     def push(self, name: str) -> None:
         self.run("dvc", "push", "-q", str(self.dvc_file(name).relative_to(self.root)))
 
@@ -198,14 +256,17 @@ class Registry:
         """The md5 a ``.dvc`` file records (in the workspace, or at a git revision)."""
         import yaml
 
-        rel = self.dvc_file(name).relative_to(self.root).as_posix()
         if rev is None:
             if not self.dvc_file(name).exists():
                 return None
             text = self.dvc_file(name).read_text()
         else:
-            proc = self.run("git", "show", f"{rev}:{rel}", check=False)
-            if proc.returncode != 0:
+            for out in (self._out(name, tree=False), self._out(name, tree=True)):
+                rel = out.with_name(f"{out.name}.dvc").relative_to(self.root).as_posix()
+                proc = self.run("git", "show", f"{rev}:{rel}", check=False)
+                if proc.returncode == 0:
+                    break
+            else:
                 return None
             text = proc.stdout
         outs = (yaml.safe_load(text) or {}).get("outs") or [{}]
@@ -214,6 +275,8 @@ class Registry:
     def in_remote(self, md5: str) -> bool:
         """Whether the remote holds these bytes (checked by md5 for local remotes, by dvc otherwise)."""
         obj = self.remote_object(md5)
+        if obj is not None and dvctree.is_tree(md5):
+            return obj.is_file() and not dvctree.tree_problems(self.remote_dir, md5, "remote")  # type: ignore[arg-type]
         if obj is not None:
             return obj.is_file() and file_md5(obj) == md5
         return "not in remote" not in self.run("dvc", "status", "-c", "-q", check=False).stdout

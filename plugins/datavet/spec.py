@@ -217,7 +217,22 @@ class LabelBalanceSpec(_Strict):
     severity: Severity = "error"
 
 
+class FilesCheckSpec(_Strict):
+    """Integrity of a tree of files against its manifest (source.files)."""
+
+    max_missing_files: Annotated[int, Field(ge=0)] | None = Field(
+        default=0, description="Manifest rows whose file is not in the tree (null: no limit).")
+    max_unlisted_files: Annotated[int, Field(ge=0)] | None = Field(
+        default=0, description="Files in the tree without a manifest row (null: no limit).")
+    max_unreadable_files: Annotated[int, Field(ge=0)] | None = Field(
+        default=0, description="Files that do not decode as the format their name claims (null: no limit).")
+    max_duplicate_files: Annotated[int, Field(ge=0)] | None = Field(
+        default=0, description="Files whose bytes equal an earlier file's, by md5 (null: no limit).")
+    severity: Severity = "error"
+
+
 class ChecksSpec(_Strict):
+    files: FilesCheckSpec | None = None
     missingness: MissingnessSpec | None = None
     representation: list[RepresentationSpec] = Field(default_factory=list)
     intersectional: list[IntersectionalSpec] = Field(default_factory=list)
@@ -270,6 +285,8 @@ class DatasetSpec(_Strict):
     @model_validator(mode="after")
     def _cross_references(self) -> DatasetSpec:
         problems: list[str] = []
+        if self.checks.files is not None and self.source.files is None:
+            problems.append("checks.files checks a tree of files: it needs source.files")
         for check in self.checks.label_balance:
             col = self.columns.get(check.label)
             if check.positive is None and (col is None or col.positive is None):

@@ -199,7 +199,8 @@ class Datasheet(_Model):
     title: str
     owner: str
     license: str
-    data_md5: str = Field(pattern=r"^[0-9a-f]{32}$", description="md5 of the exact bytes described.")
+    data_md5: str = Field(pattern=r"^[0-9a-f]{32}(\.dir)?$",
+                          description="md5 of the exact bytes described (a tree's <md5>.dir).")
     generated_at: datetime
     citation: str
     relates_to_people: bool

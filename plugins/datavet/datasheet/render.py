@@ -113,8 +113,8 @@ def render_all(datasheet: Datasheet, out_dir: Path) -> dict[str, Path]:
     return targets
 
 
-_HTML_MD5 = re.compile(r'<meta\s+name="' + re.escape(MD5_META) + r'"\s+content="([0-9a-f]{32})"')
-_MD5 = re.compile(r"^[0-9a-f]{32}$")
+_HTML_MD5 = re.compile(r'<meta\s+name="' + re.escape(MD5_META) + r'"\s+content="([0-9a-f]{32}(?:\.dir)?)"')
+_MD5 = re.compile(r"^[0-9a-f]{32}(\.dir)?$")  # a file's md5, or a tree's <md5>.dir
 
 
 def datasheet_md5_of(path: Path | str) -> str | None:

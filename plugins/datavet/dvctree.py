@@ -1,0 +1,138 @@
+"""A tree version as DVC 3 keeps a directory output: one object per file, plus a ``.dir`` object.
+
+The ``.dir`` object is the JSON list ``[{"md5": ..., "relpath": ...}, ...]`` sorted by relpath and
+dumped with sorted keys (``dvc_data.hashfile.tree.Tree.as_bytes``); its md5 with ``.dir`` appended
+is the directory's identity, the one ``dvc add`` records. Writing it here lets a version enter the
+DVC cache without ``dvc add`` (which would touch tracked files), and lets every file be verified on
+its own: two versions that share a file share its cache object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from datavet.ingest import file_md5
+
+DIR_SUFFIX = ".dir"
+
+
+@dataclass(frozen=True)
+class Entry:
+    relpath: str  # posix path inside the tree
+    md5: str
+
+
+def is_tree(md5: str) -> bool:
+    return md5.endswith(DIR_SUFFIX)
+
+
+def dir_bytes(entries: Iterable[Entry]) -> bytes:
+    """The ``.dir`` object's bytes, exactly as DVC 3 writes them."""
+    listing = sorted(({"md5": e.md5, "relpath": e.relpath} for e in entries), key=lambda d: d["relpath"])
+    return json.dumps(listing, sort_keys=True).encode("utf-8")
+
+
+def tree_md5(entries: Iterable[Entry]) -> str:
+    return hashlib.md5(dir_bytes(entries)).hexdigest() + DIR_SUFFIX
+
+
+def parse_dir(data: bytes) -> list[Entry]:
+    """Entries of a ``.dir`` object (raises ValueError on anything that is not one)."""
+    listing = json.loads(data)
+    if not isinstance(listing, list):
+        raise ValueError("a .dir object is a JSON list")
+    return [Entry(relpath=str(d["relpath"]), md5=str(d["md5"])) for d in listing]
+
+
+def object_path(store: Path, md5: str) -> Path:
+    """Where a DVC 3 cache or local remote (``store``) keeps an object."""
+    return store / "files" / "md5" / md5[:2] / md5[2:]
+
+
+def entries_of(folder: Path) -> list[Entry]:
+    """Hash every file under ``folder`` (used for what datavet wrote itself, and by tests)."""
+    return [Entry(p.relative_to(folder).as_posix(), file_md5(p))
+            for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
+def store_object(store: Path, md5: str, src: Path | None = None, data: bytes | None = None) -> Path:
+    """Put one object into ``store`` (read-only, as DVC does) unless an object of that size is there.
+
+    A file from a staging folder on the same file system is hard-linked, not copied: the staging
+    copy is datavet's own and is deleted after caching."""
+    target = object_path(store, md5)
+    size = len(data) if data is not None else src.stat().st_size  # type: ignore[union-attr]
+    if target.is_file() and target.stat().st_size == size:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        if data is not None:
+            tmp.write_bytes(data)
+        else:
+            try:
+                os.link(src, tmp)  # type: ignore[arg-type]
+            except OSError:
+                shutil.copyfile(src, tmp)  # type: ignore[arg-type]
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def cache_tree(store: Path, folder: Path, entries: list[Entry]) -> str:
+    """Put every file of ``folder`` and the ``.dir`` object into ``store``; returns the tree's md5.
+
+    The ``.dir`` object is written last: its presence means the whole tree is there."""
+    for entry in entries:
+        store_object(store, entry.md5, src=folder / entry.relpath)
+    md5 = tree_md5(entries)
+    store_object(store, md5, data=dir_bytes(entries))
+    return md5
+
+
+def read_tree(store: Path, md5: str) -> list[Entry] | None:
+    """The entries of tree ``md5`` in ``store``; None if the ``.dir`` object is absent or not that tree."""
+    path = object_path(store, md5)
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    if hashlib.md5(data).hexdigest() + DIR_SUFFIX != md5:
+        return None
+    try:
+        return parse_dir(data)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def tree_problems(store: Path, md5: str, where: str, *, missing_ok: bool = False) -> list[str]:
+    """Every object of the tree re-hashed: names each file that is missing or whose bytes changed."""
+    path = object_path(store, md5)
+    if not path.is_file():
+        return [] if missing_ok else [f"version {md5} (its .dir listing) is missing from the {where}"]
+    entries = read_tree(store, md5)
+    if entries is None:
+        return [f"the .dir listing of version {md5} in the {where} ({path}) was altered"]
+    problems = []
+    for entry in entries:
+        obj = object_path(store, entry.md5)
+        if not obj.is_file():
+            if not missing_ok:
+                problems.append(f"{entry.relpath} (md5 {entry.md5}) is missing from the {where}")
+            continue
+        actual = file_md5(obj)
+        if actual != entry.md5:
+            problems.append(f"{entry.relpath} in the {where} ({obj}) hashes to {actual}, certified as {entry.md5}")
+    return problems
+
+
+def entries_of_files(folder: Path, relpaths: list[str]) -> list[Entry]:
+    """Hash the named files of ``folder`` (the ones datavet wrote itself)."""
+    return [Entry(rel, file_md5(folder / rel)) for rel in relpaths]

@@ -1,0 +1,127 @@
+"""Facts about one file of a tree (format, readability, image size), computed once per content.
+
+A file's format is what its bytes say (their signature), not its name; a file is *unreadable* when it
+is empty, when its bytes are not the format its name claims (text named ``.jpg``), or when an image
+does not decode completely with Pillow (a truncated JPEG). Facts depend only on the bytes and the
+name's extension, so they are cached by (md5, extension) in a small SQLite file under the settings'
+home, and the md5 itself by (path, size, mtime, inode) as DVC's own state database does: a second
+version that adds 1 % of the files reads and decodes only that 1 %.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+# extension -> the format it claims; kinds: image (decoded with Pillow), audio/other (signature only)
+CLAIMED = {
+    ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".gif": "gif", ".bmp": "bmp", ".webp": "webp",
+    ".tif": "tiff", ".tiff": "tiff", ".wav": "wav", ".flac": "flac", ".mp3": "mp3", ".ogg": "ogg",
+    ".txt": "text", ".csv": "text", ".json": "text",
+}
+IMAGE_FORMATS = {"jpeg", "png", "gif", "bmp", "webp", "tiff"}
+SIGNATURE_BYTES = 16
+
+
+def sniff(head: bytes) -> str:
+    """The format the first bytes of a file show ("empty", "text" or "unknown" when none)."""
+    if not head:
+        return "empty"
+    signatures = (
+        (b"\xff\xd8\xff", "jpeg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"), (b"GIF89a", "gif"),
+        (b"BM", "bmp"), (b"II*\x00", "tiff"), (b"MM\x00*", "tiff"), (b"fLaC", "flac"), (b"OggS", "ogg"),
+        (b"ID3", "mp3"), (b"\xff\xfb", "mp3"), (b"\xff\xf3", "mp3"), (b"\xff\xf2", "mp3"),
+    )
+    for magic, fmt in signatures:
+        if head.startswith(magic):
+            return fmt
+    if head.startswith(b"RIFF") and len(head) >= 12:
+        return {b"WEBP": "webp", b"WAVE": "wav"}.get(head[8:12], "unknown")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # a multi-byte character cut at the end of the sample is fine
+            return "unknown"
+    return "text"
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    file_format: str  # what the bytes are
+    readable: bool
+    problem: str | None  # why not readable
+    image_width: int | None = None
+    image_height: int | None = None
+
+
+def compute_facts(path: Path, suffix: str) -> FileFacts:
+    """Read (and for images, fully decode) one file."""
+    with open(path, "rb") as fh:
+        head = fh.read(SIGNATURE_BYTES)
+    fmt = sniff(head)
+    claimed = CLAIMED.get(suffix.lower())
+    if fmt == "empty":
+        return FileFacts("empty", False, "the file is empty (0 bytes)")
+    if claimed is not None and fmt != claimed:
+        return FileFacts(fmt, False, f"named {suffix} but its bytes are {fmt}")
+    if fmt not in IMAGE_FORMATS:
+        return FileFacts(fmt, True, None)
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns on odd EXIF; decoding decides
+            with Image.open(path) as img:
+                width, height = img.size
+                img.load()  # decodes every pixel: a truncated file fails here
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        return FileFacts(fmt, False, f"does not decode as {fmt}: {exc}")
+    return FileFacts(fmt, True, None, width, height)
+
+
+class FactsCache:
+    """SQLite: md5 by file state, facts by content. Safe to delete (it is only a cache)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(path, timeout=60)
+        self.conn.executescript(
+            "CREATE TABLE IF NOT EXISTS state (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
+            " inode INTEGER, md5 TEXT);"
+            "CREATE TABLE IF NOT EXISTS facts (md5 TEXT, suffix TEXT, format TEXT, readable INTEGER,"
+            " problem TEXT, width INTEGER, height INTEGER, PRIMARY KEY (md5, suffix));")
+
+    def md5_of(self, path: Path, size: int, mtime_ns: int, inode: int) -> str | None:
+        row = self.conn.execute("SELECT size, mtime_ns, inode, md5 FROM state WHERE path = ?", (str(path),)).fetchone()
+        return row[3] if row and tuple(row[:3]) == (size, mtime_ns, inode) else None
+
+    def remember_md5(self, path: Path, size: int, mtime_ns: int, inode: int, md5: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?)",
+                          (str(path), size, mtime_ns, inode, md5))
+
+    def facts(self, md5: str, suffix: str) -> FileFacts | None:
+        row = self.conn.execute("SELECT format, readable, problem, width, height FROM facts WHERE md5 = ? AND "
+                                "suffix = ?", (md5, suffix.lower())).fetchone()
+        return None if row is None else FileFacts(row[0], bool(row[1]), row[2], row[3], row[4])
+
+    def remember_facts(self, md5: str, suffix: str, facts: FileFacts) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          (md5, suffix.lower(), facts.file_format, int(facts.readable), facts.problem,
+                           facts.image_width, facts.image_height))
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+
+@contextlib.contextmanager
+def facts_cache(path: Path) -> Iterator[FactsCache]:
+    cache = FactsCache(path)
+    try:
+        yield cache
+        cache.commit()
+    finally:
+        cache.conn.close()

@@ -1,0 +1,285 @@
+"""A tree of files (images, audio, text) with a label manifest and/or labels in the paths.
+
+The version is a folder: the dataset's files under ``files/`` (at their paths relative to
+``source.files.root``), the table the checks read (``table.parquet``: one row per present file with
+the manifest's columns, the named groups of ``labels_from_path`` and the file facts) and
+``integrity.json`` (what the ``files`` check and the datasheet report: missing, unlisted, unreadable
+and duplicate files, formats, image sizes). Kept as one DVC directory output, its ``<md5>.dir`` is
+the version's identity and every file is verified on its own.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import logging
+import os
+import posixpath
+import re
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import pandas as pd
+
+from datavet import dvctree
+from datavet.errors import DataError
+from datavet.sources.base import TABLE_FILE, Materialised
+from datavet.sources.file_facts import FileFacts, compute_facts, facts_cache
+from datavet.sources.manifest import read_manifest
+
+log = logging.getLogger(__name__)
+FILES_DIR = "files"  # inside the tree: the dataset's own files
+INTEGRITY_FILE = "integrity.json"
+FACT_COLUMNS = ["file", "file_bytes", "file_md5", "file_format", "image_width", "image_height"]
+SAMPLE = 10
+
+
+@dataclass(frozen=True)
+class TreeMaterialised(Materialised):
+    """A tree version with the md5 of each of its files (so caching it re-reads nothing)."""
+
+    entries: list[dvctree.Entry] = field(default_factory=list)
+    integrity: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Counts:
+    hashed: int = 0  # files whose bytes were read to hash them (not known by their state)
+    decoded: int = 0  # files whose facts were computed (content not seen before)
+
+
+class FilesSource:
+    kind: ClassVar[str] = "files"
+
+    def __init__(self, loaded, settings) -> None:
+        self.loaded = loaded
+        self.settings = settings
+        self.spec = loaded.spec
+        self.files = loaded.spec.source.files
+        self.counts = _Counts()
+
+    # ---- the protocol -----------------------------------------------------------------------------
+    def columns(self) -> list[str]:
+        manifest = self.spec.source.manifest
+        names: list[str] = ["file"]
+        if manifest is not None:
+            names += [c for c in read_manifest(self.loaded, header_only=True).columns if c != manifest.file_column]
+        names += list(self._path_regex().groupindex) if self.spec.source.labels_from_path else []
+        return list(dict.fromkeys([*names, *FACT_COLUMNS]))
+
+    def materialise(self, staging: Path) -> TreeMaterialised:
+        root = self.root()
+        present = self.enumerate(root)
+        manifest = self._manifest()
+        labels = self._path_labels(present)
+        if staging.exists():
+            shutil.rmtree(staging)
+        try:
+            return self._write(root, present, manifest, labels, staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)  # nothing half written
+            raise
+
+    # ---- what is in the tree ----------------------------------------------------------------------
+    def root(self) -> Path:
+        root = self.loaded.resolve(self.files.root)
+        if not root.is_dir():
+            raise DataError(f"source.files.root {root} is not an existing folder", dataset=self.spec.name,
+                            fix="point source.files.root at the folder the file paths are relative to "
+                                "(relative paths start at the project root)")
+        return root.resolve()
+
+    def enumerate(self, root: Path) -> list[str]:
+        """Paths (posix, relative to root) of the dataset's files, sorted; refuses any that leave root."""
+        def matches(pattern: str) -> set[str]:
+            if posixpath.isabs(pattern) or ".." in Path(pattern).parts:
+                raise DataError(f"the pattern {pattern!r} leaves source.files.root", dataset=self.spec.name,
+                                fix="write include/exclude patterns relative to root, without '..'")
+            return {Path(p).as_posix() for p in glob.glob(pattern, root_dir=root, recursive=True)}
+
+        chosen: set[str] = set()
+        for pattern in self.files.include:
+            found = {p for p in matches(pattern) if (root / p).is_file() or (root / p).is_symlink()}
+            if not found:
+                raise DataError(f"source.files.include pattern {pattern!r} matches no file under {root}",
+                                dataset=self.spec.name, fix="check the pattern (relative to source.files.root; "
+                                                            "'**' for subfolders) or the root")
+            chosen |= found
+        for pattern in self.files.exclude:
+            chosen -= matches(pattern)
+        if not chosen:
+            raise DataError(f"source.files.exclude leaves no file under {root}", dataset=self.spec.name,
+                            fix="narrow source.files.exclude")
+        for rel in sorted(chosen):
+            path = root / rel
+            try:
+                real = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                raise DataError(f"{rel} is a broken symbolic link or a loop", dataset=self.spec.name,
+                                fix="remove it or exclude it with source.files.exclude") from None
+            if not real.is_relative_to(root):
+                raise DataError(f"{rel} is a symbolic link to {real}, outside source.files.root {root}",
+                                dataset=self.spec.name, fix="copy the file into the root, or exclude the link")
+            if not real.is_file():
+                raise DataError(f"{rel} is not a regular file", dataset=self.spec.name,
+                                fix="exclude it with source.files.exclude")
+        return sorted(chosen)
+
+    def _manifest(self) -> pd.DataFrame | None:
+        """The manifest, its file column normalised to paths inside root (one row per file)."""
+        manifest = self.spec.source.manifest
+        if manifest is None:
+            return None
+        df = read_manifest(self.loaded)
+        column = manifest.file_column
+        if column not in df.columns:
+            raise DataError(f"the manifest {self.loaded.resolve(manifest.path)} has no column {column!r} "
+                            f"(columns: {list(df.columns)})", dataset=self.spec.name, column=column,
+                            fix="set source.manifest.file_column to the column holding each file's path")
+        if df[column].isna().any():
+            raise DataError(f"{int(df[column].isna().sum())} manifest rows have no file path", dataset=self.spec.name,
+                            column=column, fix="fill in the path of every row, or drop the rows")
+        paths = df[column].astype(str).map(lambda p: posixpath.normpath(p.strip().replace("\\", "/")))
+        escaping = paths[paths.map(lambda p: posixpath.isabs(p) or p == ".." or p.startswith("../"))]
+        if len(escaping):
+            raise DataError(f"{len(escaping)} manifest path(s) leave source.files.root, e.g. "
+                            f"{df[column].loc[escaping.index[0]]!r}", dataset=self.spec.name, column=column,
+                            fix="write every path relative to source.files.root, without '..' or a leading '/'")
+        repeated = paths[paths.duplicated()]
+        if len(repeated):
+            raise DataError(f"{len(repeated)} manifest rows repeat a file, e.g. {repeated.iloc[0]!r}",
+                            dataset=self.spec.name, column=column, fix="keep one row of labels per file")
+        clashes = sorted(set(df.columns) - {column} & set(FACT_COLUMNS))
+        if clashes:
+            raise DataError(f"manifest column(s) {clashes} clash with the file facts datavet adds",
+                            dataset=self.spec.name, column=clashes[0], fix="rename them with source.manifest.options")
+        # nullable dtypes: a file without a manifest row gets nulls, not floats or mixed objects
+        return df.drop(columns=[column]).convert_dtypes().assign(file=paths.to_numpy()).set_index("file")
+
+    def _path_regex(self) -> re.Pattern:
+        pattern = self.spec.source.labels_from_path or ""
+        try:
+            regex = re.compile(pattern)
+        except re.error as exc:
+            raise DataError(f"source.labels_from_path {pattern!r} is not a regular expression: {exc}",
+                            dataset=self.spec.name, fix="correct the regex") from None
+        if not regex.groupindex:
+            raise DataError(f"source.labels_from_path {pattern!r} has no named group, so it gives no column",
+                            dataset=self.spec.name, fix="name each group: (?P<age>\\d+)")
+        clashes = sorted(set(regex.groupindex) & set(FACT_COLUMNS))
+        if clashes:
+            raise DataError(f"labels_from_path group(s) {clashes} clash with the file facts datavet adds",
+                            dataset=self.spec.name, column=clashes[0], fix="rename the group")
+        return regex
+
+    def _path_labels(self, present: list[str]) -> pd.DataFrame | None:
+        if not self.spec.source.labels_from_path:
+            return None
+        regex = self._path_regex()
+        rows = {rel: m.groupdict() for rel in present if (m := regex.search(rel))}
+        if not rows:
+            raise DataError(f"source.labels_from_path {regex.pattern!r} matches none of the {len(present)} files "
+                            f"(e.g. {present[0]!r})", dataset=self.spec.name,
+                            fix="the regex is matched against each path relative to source.files.root")
+        return pd.DataFrame.from_dict(rows, orient="index", columns=list(regex.groupindex))
+
+    # ---- writing the version ----------------------------------------------------------------------
+    def _write(self, root: Path, present: list[str], manifest: pd.DataFrame | None, labels: pd.DataFrame | None,
+               staging: Path) -> TreeMaterialised:
+        from datavet.ingest import check_columns_exist, write_parquet
+
+        facts: dict[str, tuple[str, int, FileFacts]] = {}
+        with facts_cache(self.settings.home / "cache" / "file-facts.sqlite") as cache:
+            for rel in present:
+                md5, size = self._stage_file(root / rel, staging / FILES_DIR / rel, cache)
+                suffix = Path(rel).suffix.lower()
+                known = cache.facts(md5, suffix)
+                if known is None:
+                    known = compute_facts(staging / FILES_DIR / rel, suffix)
+                    cache.remember_facts(md5, suffix, known)
+                    self.counts.decoded += 1
+                facts[rel] = (md5, size, known)
+        table = pd.DataFrame({
+            "file": present,
+            "file_bytes": pd.array([facts[r][1] for r in present], dtype="Int64"),
+            "file_md5": [facts[r][0] for r in present],
+            "file_format": [facts[r][2].file_format for r in present],
+            "image_width": pd.array([facts[r][2].image_width for r in present], dtype="Int64"),
+            "image_height": pd.array([facts[r][2].image_height for r in present], dtype="Int64"),
+        })
+        if manifest is not None:
+            table = table.join(manifest, on="file")
+        if labels is not None:
+            table = table.join(labels, on="file")
+        table = table[list(dict.fromkeys(["file", *table.columns.drop(FACT_COLUMNS), *FACT_COLUMNS]))]
+        check_columns_exist(self.loaded, table.columns)
+        integrity = self._integrity(present, facts, manifest, labels)
+        write_parquet(table, staging / TABLE_FILE)
+        (staging / INTEGRITY_FILE).write_text(json.dumps(integrity, indent=2, sort_keys=True) + "\n")
+        entries = [dvctree.Entry(f"{FILES_DIR}/{rel}", facts[rel][0]) for rel in present]
+        entries += dvctree.entries_of_files(staging, [TABLE_FILE, INTEGRITY_FILE])
+        log.info("%s: %d files (%d hashed, %d decoded; the rest known by state and content)", self.spec.name,
+                 len(present), self.counts.hashed, self.counts.decoded)
+        return TreeMaterialised(path=staging, md5=dvctree.tree_md5(entries), rows=len(table),
+                                table=staging / TABLE_FILE, entries=entries, integrity=integrity)
+
+    def _stage_file(self, src: Path, dst: Path, cache) -> tuple[str, int]:
+        """Put the file's bytes at ``dst``: hard-linked from the DVC cache when its state says it is
+        content already cached, else copied while hashing (one read). Returns (md5, size)."""
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        st = src.stat()
+        md5 = cache.md5_of(src, st.st_size, st.st_mtime_ns, st.st_ino)
+        if md5 is not None:
+            cached = dvctree.object_path(self.settings.registry / ".dvc" / "cache", md5)
+            if cached.is_file() and cached.stat().st_size == st.st_size:
+                try:
+                    os.link(cached, dst)
+                    return md5, st.st_size
+                except OSError:
+                    pass
+        digest = hashlib.md5()
+        with open(src, "rb") as fin, open(dst, "wb") as fout:
+            while block := fin.read(1 << 20):
+                digest.update(block)
+                fout.write(block)
+        self.counts.hashed += 1
+        md5 = digest.hexdigest()
+        cache.remember_md5(src, st.st_size, st.st_mtime_ns, st.st_ino, md5)
+        return md5, st.st_size
+
+    def _integrity(self, present: list[str], facts: dict[str, tuple[str, int, FileFacts]],
+                   manifest: pd.DataFrame | None, labels: pd.DataFrame | None) -> dict:
+        """The figures of the ``files`` check and the datasheet's composition of the files."""
+        listed = set(manifest.index) if manifest is not None else None
+        here = set(present)
+        missing = sorted(listed - here) if listed is not None else []
+        unlisted = [r for r in present if r not in listed] if listed is not None else []
+        unreadable = [{"file": r, "problem": facts[r][2].problem} for r in present if not facts[r][2].readable]
+        first: dict[str, str] = {}
+        duplicates = []
+        for rel in present:
+            md5 = facts[rel][0]
+            if md5 in first:
+                duplicates.append({"file": rel, "same_as": first[md5]})
+            else:
+                first[md5] = rel
+        sizes = Counter(f"{f.image_width}x{f.image_height}" for _, _, f in facts.values() if f.image_width is not None)
+        private = bool({"file", *([self.spec.source.manifest.file_column] if self.spec.source.manifest else [])}
+                       & self.spec.private_columns)
+        samples = {"missing": missing[:SAMPLE], "unlisted": unlisted[:SAMPLE], "unreadable": unreadable[:SAMPLE],
+                   "duplicate": duplicates[:SAMPLE]}
+        return {
+            "files": len(present), "bytes": sum(size for _, size, _ in facts.values()),
+            "manifest_rows": None if manifest is None else len(manifest),
+            "missing_files": len(missing), "unlisted_files": len(unlisted), "unreadable_files": len(unreadable),
+            "duplicate_files": len(duplicates),
+            "unmatched_path_labels": None if labels is None else len(here - set(labels.index)),
+            "formats": dict(sorted(Counter(f.file_format for _, _, f in facts.values()).items())),
+            "image_sizes": dict(sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "samples": {} if private else samples,
+            "samples_withheld": private,
+        }

@@ -1,0 +1,77 @@
+"""The version stage for a tree of files, and reading one member of a tree version back.
+
+Like a table version, a tree enters the DVC cache only (one object per file plus its ``.dir``
+listing); tracked files change only when it is certified. The files are staged under the dataset's
+own lock, so a long scan of 100,000 images never holds up other datasets' DVC work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+from datavet.errors import DataError, RegistryError
+from datavet.ingest import check_role_columns, file_md5
+from datavet.settings import Settings
+from datavet.spec import LoadedSpec
+
+log = logging.getLogger(__name__)
+
+
+def version_tree(loaded: LoadedSpec, settings: Settings) -> tuple[str, str, int, str | None]:
+    """(dataset, md5, rows, tag if already certified) after caching the tree version."""
+    import pandas as pd
+
+    from datavet.pipeline import certified_tag_for, registry_for, storage_errors
+    from datavet.sources import source_for
+
+    spec = loaded.spec
+    registry = registry_for(settings)
+    scratch = registry.root / ".staging" / spec.name / "incoming.tree"
+    with registry.locked(spec.name), storage_errors(spec.name, "version"):
+        with registry.locked():
+            registry.ensure()
+        try:
+            version = source_for(loaded, settings).materialise(scratch)
+            check_role_columns(loaded, pd.read_parquet(version.table))
+            with registry.locked():
+                tag = certified_tag_for(registry, spec.name, version.md5)
+                if tag is None:
+                    registry.cache_tree(scratch, version.entries)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    if tag:
+        log.info("%s: version %s is already certified as %s; nothing to do", spec.name, version.md5, tag)
+    else:
+        log.info("%s: tree version %s (%d files) added to the DVC cache", spec.name, version.md5, version.rows)
+    return spec.name, version.md5, version.rows, tag
+
+
+def tree_member(settings: Settings, md5: str, relpath: str, dataset: str | None = None) -> Path:
+    """The cached object of one file of tree version ``md5``, its bytes checked against the listing."""
+    from datavet.pipeline import registry_for
+
+    registry = registry_for(settings)
+    try:
+        entry = next((e for e in registry.tree_entries(md5) if e.relpath == relpath), None)
+        if entry is None:
+            raise DataError(f"tree version {md5} has no {relpath}", dataset=dataset,
+                            fix="re-run the whole certify DAG (its version stage writes it)")
+        path = registry.bytes_path(entry.md5)
+    except RegistryError as exc:
+        raise RegistryError(exc.message, dataset=dataset,
+                            fix="re-run the whole certify DAG (its version stage stores the bytes again)") from exc
+    actual = file_md5(path)
+    if actual != entry.md5:
+        raise DataError(f"{relpath} of version {md5} now hashes to {actual}, listed as {entry.md5}",
+                        dataset=dataset, fix="the DVC cache was altered: run `dvc fetch` in the registry")
+    return path
+
+
+def tree_integrity(settings: Settings, md5: str, dataset: str | None = None) -> dict:
+    """The ``integrity.json`` a tree version carries (counts for the files check and the datasheet)."""
+    from datavet.sources.files import INTEGRITY_FILE
+
+    return json.loads(tree_member(settings, md5, INTEGRITY_FILE, dataset).read_bytes())
