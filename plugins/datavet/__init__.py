@@ -13,6 +13,8 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from datavet.consume_files import CertifiedFiles
+
 
 def load_certified(name: str, version: str | int | None = None, **kwargs: Any) -> pd.DataFrame:
     """Return a certified version of dataset ``name`` (lazy import keeps ``import datavet`` light)."""
@@ -21,4 +23,11 @@ def load_certified(name: str, version: str | int | None = None, **kwargs: Any) -
     return _load(name, version=version, **kwargs)
 
 
-__all__ = ["__version__", "load_certified"]
+def open_certified(name: str, version: str | int | None = None, **kwargs: Any) -> CertifiedFiles:
+    """Check out a certified tree of files (every file md5-verified) with its label table."""
+    from datavet.consume_files import open_certified as _open
+
+    return _open(name, version=version, **kwargs)
+
+
+__all__ = ["__version__", "load_certified", "open_certified"]

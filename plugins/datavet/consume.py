@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from datavet import dvctree
 from datavet.errors import NotCertifiedError
 from datavet.ingest import file_md5
 from datavet.registry import Registry
 from datavet.settings import Settings
+from datavet.sources.base import TABLE_FILE
 from datavet.verify import committed_certificate, resolve_tag
 
 
@@ -16,6 +18,7 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
                    missing_as_null: bool = True, columns: list[str] | None = None) -> pd.DataFrame:
     """Return the latest (or the named) certified version of ``name`` as a DataFrame.
 
+    For a tree of files this is its label table (one row per file); ``open_certified`` gives the files.
     ``version``: None for the latest, a tag number, a tag, or an md5. The bytes read are hashed
     first and must equal the certificate's md5; uncertified or altered data is refused. With
     ``missing_as_null`` the dataset's missing tokens (e.g. ``?``) come back as nulls.
@@ -24,11 +27,16 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
     registry = Registry(settings.registry, settings.remote)
     tag = resolve_tag(registry, name, version)
     cert = committed_certificate(registry, name, tag)
-    path = registry.bytes_path(cert.md5)
+    md5 = cert.md5
+    if dvctree.is_tree(md5):  # a tree of files: its label table (open_certified gives the files)
+        from datavet.consume_files import certified_tree
+
+        md5 = next(e.md5 for e in certified_tree(registry, name, tag)[2] if e.relpath == TABLE_FILE)
+    path = registry.bytes_path(md5)
     actual = file_md5(path)
-    if actual != cert.md5:
+    if actual != md5:
         raise NotCertifiedError(
-            f"the bytes of {tag} hash to {actual} but were certified as {cert.md5}; refusing altered data",
+            f"the bytes of {tag} hash to {actual} but were certified as {md5}; refusing altered data",
             dataset=name, fix="restore the data with `dvc pull` in the registry, or certify the new version")
     df = pd.read_parquet(path, columns=columns)
     if missing_as_null and cert.missing_tokens:

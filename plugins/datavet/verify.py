@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from datavet import dvctree
 from datavet.certificate import Certificate
 from datavet.errors import NotCertifiedError, RegistryError
 from datavet.fsutil import sha256_bytes, sha256_file
@@ -79,6 +80,11 @@ def verify_version(registry: Registry, name: str, version: str | int | None = No
         check("certificate file", False, f"{cert_path} is missing (committed at {tag})")
     for where, path in (("DVC cache", registry.cache_path(cert.md5)), ("DVC remote", registry.remote_object(cert.md5))):
         if path is None:
+            continue
+        if dvctree.is_tree(cert.md5):  # every file on its own: a flipped byte names its file
+            store = registry.cache_dir if where == "DVC cache" else registry.remote_dir
+            problems = dvctree.tree_problems(store, cert.md5, where, missing_ok=where == "DVC cache")
+            check(f"data in {where}", not problems, "; ".join(problems))
             continue
         if path.is_file():
             actual = file_md5(path)
