@@ -45,7 +45,8 @@ class CertifiedFiles:
         """(path of the file, its labels and facts) for every file, in the table's order."""
         records = self.table.drop(columns=["file"]).to_dict(orient="records")
         for rel, labels in zip(self.table["file"], records, strict=True):
-            yield self.root / rel, {k: (None if v is pd.NA else v) for k, v in labels.items()}
+            yield self.root / rel, {k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v)
+                                    for k, v in labels.items()}
 
 
 def certified_tree(registry: Registry, name: str, version: str | int | None) -> tuple[str, str, list[dvctree.Entry]]:
