@@ -198,8 +198,13 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
 
     spec = loaded.spec
     report = staged_report(settings, spec.name, md5, exact=True)
+    files = None
+    if md5.endswith(".dir"):  # a tree of files: the composition of its files
+        from datavet.tree_version import tree_integrity
+
+        files = tree_integrity(settings, md5, spec.name)
     sheet = build_datasheet(loaded, report, version_table(settings, md5, spec.name), data_md5=md5,
-                            answers_path=loaded.answers_path)
+                            answers_path=loaded.answers_path, files=files)
     require_complete(sheet, spec.name)
     changes = changes_since_previous(loaded, settings, md5, report, json.loads(sheet.model_dump_json()))
     if changes is not None:

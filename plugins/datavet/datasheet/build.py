@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from datavet.datasheet.answers import Answers, load_answers
-from datavet.datasheet.computed import build_sections
+from datavet.datasheet.computed import build_sections, files_figure
 from datavet.datasheet.contradictions import find_contradictions
 from datavet.datasheet.models import Completeness, Computed, Datasheet, PromptEntry, SectionEntry
 from datavet.datasheet.profile import profile_parquet
@@ -77,11 +77,12 @@ def assemble(loaded: LoadedSpec, answers: Answers, computed: Computed, validatio
 
 
 def build_datasheet(loaded: LoadedSpec, report: CheckReport, parquet_path: Path, *, data_md5: str,
-                    answers_path: Path | None = None) -> Datasheet:
+                    answers_path: Path | None = None, files: dict | None = None) -> Datasheet:
     """The datasheet of the version at ``parquet_path`` (md5 ``data_md5``) checked by ``report``.
 
     ``answers_path`` defaults to the spec's answers file; when that does not exist every prompt is
-    unanswered (the completeness figure says so). A report about other bytes is refused.
+    unanswered (the completeness figure says so). A report about other bytes is refused. ``files``:
+    a tree version's integrity figures (``integrity.json``), for the composition of its files.
     """
     spec = loaded.spec
     if report.dataset != spec.name:
@@ -98,6 +99,8 @@ def build_datasheet(loaded: LoadedSpec, report: CheckReport, parquet_path: Path,
     use_file = answers_path is not None or path.is_file()
     answers = load_answers(path, loaded) if use_file else Answers(dataset=spec.name)
     computed, validation = build_sections(loaded, report, profile)
+    if files is not None:
+        computed.files = files_figure(files)
     raw_missing = sum(int(r.observed.get("missing_count", 0)) for r in
                       {r.column: r for r in report.checks if r.check == "missingness" and r.column}.values())
     return assemble(loaded, answers, computed, validation, data_md5=data_md5,

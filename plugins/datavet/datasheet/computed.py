@@ -13,9 +13,11 @@ from datavet.datasheet.models import (
     CheckOutcome,
     ColumnInfo,
     Computed,
+    FilesFigure,
     GeographyFigure,
     GroupRate,
     GroupShare,
+    ImageSize,
     IntersectionCell,
     IntersectionFigure,
     LabelBalance,
@@ -279,3 +281,20 @@ def build_sections(loaded: LoadedSpec, report: CheckReport,
         intersections=b.intersections(), geography=b.geography(),
         time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()])
     return computed, b.validation()
+
+
+TOP_IMAGE_SIZES = 10
+
+
+def files_figure(integrity: dict[str, Any]) -> FilesFigure:
+    """The composition and integrity of a tree of files, from the counts its version carries (file
+    counts only: paths, samples and content stay out of the datasheet)."""
+    sizes = dict(integrity.get("image_sizes") or {})
+    top = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_IMAGE_SIZES]
+    return FilesFigure(
+        files=integrity["files"], bytes=integrity["bytes"], formats=dict(integrity.get("formats") or {}),
+        image_sizes=[ImageSize(size=k, files=v) for k, v in top], distinct_image_sizes=len(sizes),
+        manifest_rows=integrity.get("manifest_rows"),
+        missing_files=integrity.get("missing_files") if integrity.get("manifest_rows") is not None else None,
+        unlisted_files=integrity.get("unlisted_files") if integrity.get("manifest_rows") is not None else None,
+        unreadable_files=integrity["unreadable_files"], duplicate_files=integrity["duplicate_files"])

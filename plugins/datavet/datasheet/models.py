@@ -121,6 +121,27 @@ class TimeRange(_Model):
     max: str | None
 
 
+class ImageSize(_Model):
+    size: str = Field(description='Width x height in pixels, e.g. "224x224".')
+    files: int
+
+
+class FilesFigure(_Model):
+    """A tree of files: its composition and integrity. Counts of files, never their content: no image,
+    thumbnail or excerpt of any file appears in a datasheet."""
+
+    files: int = Field(description="C2: files in this version (one row each in the label table).")
+    bytes: int = Field(description="Total size of the files.")
+    formats: dict[str, int] = Field(description="C4: files per format, as their bytes show it.")
+    image_sizes: list[ImageSize] = Field(default_factory=list, description="The most common image sizes.")
+    distinct_image_sizes: int = 0
+    manifest_rows: int | None = Field(description="Rows of the label manifest (null: labels from paths only).")
+    missing_files: int | None = Field(description="C6: manifest rows whose file is not in the tree.")
+    unlisted_files: int | None = Field(description="C6: files without a manifest row.")
+    unreadable_files: int = Field(description="C9: files that do not decode as the format their name claims.")
+    duplicate_files: int = Field(description="C9: files whose bytes equal an earlier file's.")
+
+
 class CheckOutcome(_Model):
     check: str
     subject: str
@@ -142,6 +163,8 @@ class Computed(_Model):
     intersections: list[IntersectionFigure] = Field(default_factory=list, description="C13.")
     geography: list[GeographyFigure] = Field(default_factory=list, description="C13 / C3.")
     time_ranges: list[TimeRange] = Field(default_factory=list, description="K5: time-role columns.")
+    files: FilesFigure | None = Field(default=None, description="C2/C4/C6/C9: a tree of files (image, audio "
+                                                                "or text datasets).")
 
 
 class Validation(_Model):
