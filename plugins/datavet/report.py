@@ -11,9 +11,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# "gx_expectation": a built-in GX expectation a person added to the suite by hand.
+# "gx_expectation": a built-in GX expectation a person added to the suite by hand; "files": the
+# integrity of a tree of files against its manifest (datavet.figures.files).
 CheckName = Literal["missingness", "missingness_parity", "representation", "intersectional",
-                    "geography", "label_balance", "gx_expectation"]
+                    "geography", "label_balance", "gx_expectation", "files"]
 
 
 class CheckResult(BaseModel):

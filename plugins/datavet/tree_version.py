@@ -14,6 +14,7 @@ from pathlib import Path
 
 from datavet.errors import DataError, RegistryError
 from datavet.ingest import check_role_columns, file_md5
+from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 
@@ -75,3 +76,24 @@ def tree_integrity(settings: Settings, md5: str, dataset: str | None = None) -> 
     from datavet.sources.files import INTEGRITY_FILE
 
     return json.loads(tree_member(settings, md5, INTEGRITY_FILE, dataset).read_bytes())
+
+
+def with_files_check(loaded: LoadedSpec, settings: Settings, md5: str, report: CheckReport) -> CheckReport:
+    """The report with the spec's ``checks.files`` result added (first), its success recomputed.
+
+    The files check reads the version's own integrity figures, not the label table GX validates:
+    a manifest row whose file is absent has no row in that table."""
+    from datavet.figures.files import files_integrity
+    from datavet.report import CheckResult
+
+    check = loaded.spec.checks.files
+    if check is None:
+        return report
+    limits = check.model_dump(exclude={"severity"})
+    outcome = files_integrity(tree_integrity(settings, md5, loaded.spec.name), limits)
+    result = CheckResult(check="files", column="file", severity=check.severity, success=outcome.success,
+                         observed=outcome.observed, thresholds={k: v for k, v in limits.items() if v is not None},
+                         failures=outcome.failures, notes=outcome.notes)
+    checks = [result, *report.checks]
+    return report.model_copy(update={"checks": checks,
+                                     "success": all(c.success for c in checks if c.severity == "error")})
