@@ -32,11 +32,22 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     loaded = load_spec(args.spec)
     settings = _settings_for(Path(args.spec))
-    given = Path(args.data) if args.data else loaded.source_path
-    if given.is_file() and is_parquet(given) and not loaded.spec.source.options and args.engine != "pandas":
+    tree = loaded.spec.source.kind == "files" and args.data is None
+    given = Path(args.data) if args.data else None if tree else loaded.source_path
+    if (given is not None and given.is_file() and is_parquet(given) and not loaded.spec.source.options
+            and args.engine != "pandas"):
         # A Parquet file is audited as it is, out of core by DuckDB: memory stays bounded.
         md5 = file_md5(given)
         report = run_checks(loaded, given, data_hash=md5, settings=settings)
+    elif tree:  # a tree of files: its label table, and the files check on the tree
+        from datavet.sources import source_for
+        from datavet.tree_version import with_files_check
+
+        with tempfile.TemporaryDirectory(prefix="datavet-check-") as tmp:
+            tree = source_for(loaded, settings).materialise(Path(tmp) / "tree")
+            md5 = tree.md5
+            report = run_checks(loaded, tree.table, data_hash=md5, settings=settings)
+            report = with_files_check(loaded, tree.integrity, report)
     else:
         df = read_source(loaded, args.data)
         with tempfile.TemporaryDirectory(prefix="datavet-check-") as tmp:

@@ -157,9 +157,9 @@ def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
         staging = registry.staging_dir(spec.name, md5)
         report = run_checks(loaded, version_table(settings, md5, spec.name), data_hash=md5, settings=settings)
         if md5.endswith(".dir"):  # a tree of files: its integrity against the manifest
-            from datavet.tree_version import with_files_check
+            from datavet.tree_version import tree_integrity, with_files_check
 
-            report = with_files_check(loaded, settings, md5, report)
+            report = with_files_check(loaded, tree_integrity(settings, md5, spec.name), report)
         # the exact report decides and feeds the datasheet; only the published form leaves the process
         # (the GX result stays in the project's local GX store: it holds exact counts)
         published = report.published(spec.small_cell_threshold)

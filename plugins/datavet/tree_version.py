@@ -78,8 +78,9 @@ def tree_integrity(settings: Settings, md5: str, dataset: str | None = None) -> 
     return json.loads(tree_member(settings, md5, INTEGRITY_FILE, dataset).read_bytes())
 
 
-def with_files_check(loaded: LoadedSpec, settings: Settings, md5: str, report: CheckReport) -> CheckReport:
-    """The report with the spec's ``checks.files`` result added (first), its success recomputed.
+def with_files_check(loaded: LoadedSpec, integrity: dict, report: CheckReport) -> CheckReport:
+    """The report with the spec's ``checks.files`` result added (first), its success recomputed;
+    ``integrity``: the version's ``integrity.json`` (:func:`tree_integrity`).
 
     The files check reads the version's own integrity figures, not the label table GX validates:
     a manifest row whose file is absent has no row in that table."""
@@ -90,7 +91,7 @@ def with_files_check(loaded: LoadedSpec, settings: Settings, md5: str, report: C
     if check is None:
         return report
     limits = check.model_dump(exclude={"severity"})
-    outcome = files_integrity(tree_integrity(settings, md5, loaded.spec.name), limits)
+    outcome = files_integrity(integrity, limits)
     result = CheckResult(check="files", column="file", severity=check.severity, success=outcome.success,
                          observed=outcome.observed, thresholds={k: v for k, v in limits.items() if v is not None},
                          failures=outcome.failures, notes=outcome.notes)

@@ -98,6 +98,22 @@ def test_integrity_figures_match_the_manifest_and_the_files(certified, manifest)
     assert facts["duplicate_files"] == int(digests.duplicated().sum())
     assert facts["files"] == len(paths) and facts["bytes"] == sum(p.stat().st_size for p in paths)
     assert facts["formats"] == {"jpeg": len(paths)}
+    # the files check reports them (a warning in this spec), and so does the datasheet
+    registry = _registry(project)
+    report = json.loads(registry.validation_path("fairface_val", md5).read_text())
+    check = next(c for c in report["checks"] if c["check"] == "files")
+    assert check["severity"] == "warning" and not check["success"] and report["success"]
+    assert check["observed"]["missing_files"] == 5954
+    assert check["observed"]["duplicate_files"] == facts["duplicate_files"]
+    missing = sorted(manifest.loc[~manifest["present"], "file"])
+    assert check["observed"]["samples"]["missing"] == missing[:10]
+    from PIL import Image
+
+    sizes = pd.Series([f"{w}x{h}" for w, h in (Image.open(p).size for p in paths)]).value_counts()
+    sheet = json.loads((registry.datasheet_dir("fairface_val") / "datasheet.json").read_text())["computed"]
+    assert sheet["files"]["missing_files"] == 5954 and sheet["files"]["files"] == len(paths)
+    assert {s["size"]: s["files"] for s in sheet["files"]["image_sizes"]} == sizes.to_dict()
+    assert sheet["rows"] == len(paths)
 
 
 def test_training_dag_reads_only_the_certified_files(certified, airflow_home) -> None:
