@@ -112,6 +112,19 @@ def read_tree(store: Path, md5: str) -> list[Entry] | None:
         return None
 
 
+def holds_tree(store: Path, md5: str, like: Path) -> bool:
+    """Whether ``store`` holds the intact listing of tree ``md5`` and, for every file, an object of
+    the size the same object has in ``like`` (a push's check: re-hashing is `datavet verify`'s job)."""
+    entries = read_tree(store, md5)
+    if entries is None:
+        return False
+    for entry in entries:
+        obj = object_path(store, entry.md5)
+        if not obj.is_file() or obj.stat().st_size != object_path(like, entry.md5).stat().st_size:
+            return False
+    return True
+
+
 def tree_problems(store: Path, md5: str, where: str, *, missing_ok: bool = False) -> list[str]:
     """Every object of the tree re-hashed: names each file that is missing or whose bytes changed."""
     path = object_path(store, md5)

@@ -65,3 +65,18 @@ def test_without_a_manifest_only_unreadable_and_duplicates_are_limited(tmp_path:
     assert files.success, files.failures
     assert files.observed["missing_files"] is None and files.observed["unlisted_files"] is None
     assert files.observed["manifest_rows"] is None and files.observed["files"] == len(tree.files)
+
+
+def test_datavet_check_cli_on_a_tree(tmp_path: Path) -> None:
+    """`datavet check SPEC` materialises the tree in a temporary folder: exit 1 when the files check
+    fails at error severity, the JSON report naming the counts; nothing is left in the registry."""
+    import json
+
+    project, tree = new_files_project(tmp_path, checks={"files": {}})
+    out = tmp_path / "report.json"
+    proc = project.cli("check", str(project.spec_path), "--json", str(out))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "[error] files on file" in proc.stdout
+    files = next(c for c in json.loads(out.read_text())["checks"] if c["check"] == "files")
+    assert {k: files["observed"][k] for k in _expected(tree)} == _expected(tree)
+    assert not project.settings.registry.exists()
