@@ -67,9 +67,12 @@ def store_object(store: Path, md5: str, src: Path | None = None, data: bytes | N
     A file from a staging folder on the same file system is hard-linked, not copied: the staging
     copy is datavet's own and is deleted after caching."""
     target = object_path(store, md5)
-    size = len(data) if data is not None else src.stat().st_size  # type: ignore[union-attr]
-    if target.is_file() and target.stat().st_size == size:
-        return target
+    size = len(data) if data is not None else os.stat(src).st_size  # type: ignore[arg-type]
+    try:
+        if os.stat(target).st_size == size:
+            return target
+    except FileNotFoundError:
+        pass
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
@@ -85,6 +88,12 @@ def store_object(store: Path, md5: str, src: Path | None = None, data: bytes | N
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def tree_size(store: Path, entries: list[Entry]) -> int:
+    """Total bytes of a tree's files in ``store`` (string paths: 100,000 stats stay fast)."""
+    base = f"{store}/files/md5/"
+    return sum(os.stat(f"{base}{e.md5[:2]}/{e.md5[2:]}").st_size for e in entries)
 
 
 def cache_tree(store: Path, folder: Path, entries: list[Entry]) -> str:
@@ -118,9 +127,13 @@ def holds_tree(store: Path, md5: str, like: Path) -> bool:
     entries = read_tree(store, md5)
     if entries is None:
         return False
+    here, there = f"{store}/files/md5/", f"{like}/files/md5/"
     for entry in entries:
-        obj = object_path(store, entry.md5)
-        if not obj.is_file() or obj.stat().st_size != object_path(like, entry.md5).stat().st_size:
+        rel = f"{entry.md5[:2]}/{entry.md5[2:]}"
+        try:
+            if os.stat(here + rel).st_size != os.stat(there + rel).st_size:
+                return False
+        except FileNotFoundError:
             return False
     return True
 

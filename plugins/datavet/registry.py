@@ -234,7 +234,7 @@ class Registry:
         from datavet.fsutil import atomic_write_text
 
         entries = self.tree_entries(md5)
-        size = sum(self.bytes_path(e.md5).stat().st_size for e in entries)
+        size = self.version_size(md5)
         rel = self.data_path(name, md5).name
         pointer = {"outs": [{"md5": md5, "size": size, "nfiles": len(entries), "hash": "md5", "path": rel}]}
         atomic_write_text(self.dvc_file(name, md5), yaml.safe_dump(pointer, sort_keys=False))
@@ -247,7 +247,7 @@ class Registry:
         """Bytes of a version: the Parquet file, or the sum of a tree's files."""
         if not dvctree.is_tree(md5):
             return self.bytes_path(md5).stat().st_size
-        return sum(self.bytes_path(e.md5).stat().st_size for e in self.tree_entries(md5))
+        return dvctree.tree_size(self.cache_dir, self.tree_entries(md5))
 
     def push(self, name: str) -> None:
         self.run("dvc", "push", "-q", str(self.dvc_file(name).relative_to(self.root)))

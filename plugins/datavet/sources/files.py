@@ -61,6 +61,7 @@ class FilesSource:
         self.spec = loaded.spec
         self.files = loaded.spec.source.files
         self.counts = _Counts()
+        self._made: set[str] = set()
 
     # ---- the protocol -----------------------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -230,17 +231,20 @@ class FilesSource:
     def _stage_file(self, src: Path, dst: Path, cache) -> tuple[str, int]:
         """Put the file's bytes at ``dst``: hard-linked from the DVC cache when its state says it is
         content already cached, else copied while hashing (one read). Returns (md5, size)."""
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        st = src.stat()
+        parent = os.path.dirname(dst)  # string paths here: this runs once per file (100,000s)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        st = os.stat(src)
         md5 = cache.md5_of(src, st.st_size, st.st_mtime_ns, st.st_ino)
         if md5 is not None:
-            cached = dvctree.object_path(self.settings.registry / ".dvc" / "cache", md5)
-            if cached.is_file() and cached.stat().st_size == st.st_size:
-                try:
+            cached = f"{self.settings.registry}/.dvc/cache/files/md5/{md5[:2]}/{md5[2:]}"
+            try:
+                if os.stat(cached).st_size == st.st_size:
                     os.link(cached, dst)
                     return md5, st.st_size
-                except OSError:
-                    pass
+            except OSError:  # not cached (any more), or another file system: copy it
+                pass
         digest = hashlib.md5()
         with open(src, "rb") as fin, open(dst, "wb") as fout:
             while block := fin.read(1 << 20):
