@@ -195,7 +195,9 @@ class FilesSource:
 
         facts: dict[str, tuple[str, int, FileFacts]] = {}
         with facts_cache(self.settings.home / "cache" / "file-facts.sqlite") as cache:
-            for rel in present:
+            for i, rel in enumerate(present, 1):
+                if i % 2000 == 0:  # short transactions: other datasets' runs share this cache
+                    cache.commit()
                 md5, size = self._stage_file(root / rel, staging / FILES_DIR / rel, cache)
                 suffix = Path(rel).suffix.lower()
                 known = cache.facts(md5, suffix)
