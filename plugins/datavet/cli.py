@@ -170,7 +170,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from datavet.pipeline import certificate_summary
     from datavet.registry import Registry
-    from datavet.verify import committed_certificate, resolve_tag
+    from datavet.store import committed_certificate, resolve_tag
 
     loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)
