@@ -1,17 +1,20 @@
 """What changed between two certified versions: rows added/removed, each protected attribute's
 share shift, missingness shift per column, geographic shift and the human answers that changed.
 
-Figures come from the two versions' check reports (already computed) plus one DuckDB pass that
-counts rows present in one version and not the other (multiset difference, so duplicates count).
+Figures come from the two versions' check reports (already computed) plus the engine's count of rows
+present in one version and not the other (multiset difference, so duplicates count).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datavet.checks.geography import NAME as GEOGRAPHY
+from datavet.checks.missingness import NAME as MISSINGNESS
+from datavet.checks.missingness import missing_rates as _missing_rates
+from datavet.checks.representation import NAME as REPRESENTATION
 from datavet.publish import is_small
 from datavet.report import CheckReport
 
@@ -31,18 +34,6 @@ class Changes(BaseModel):
     geography_shift: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="Per geography column: share shift per country (ISO3).")
     answers_changed: list[str] = Field(default_factory=list, description="Datasheet prompt ids answered differently.")
-
-
-def row_differences(new: Path, old: Path) -> tuple[int, int]:
-    """(added, removed) rows between two Parquet files, in one DuckDB pass each way."""
-    import duckdb
-
-    with duckdb.connect() as con:
-        def count(a: Path, b: Path) -> int:
-            return con.execute("SELECT count(*) FROM (SELECT * FROM read_parquet(?) EXCEPT ALL "
-                               "SELECT * FROM read_parquet(?))", [str(a), str(b)]).fetchone()[0]
-
-        return int(count(new, old)), int(count(old, new))
 
 
 def _shares_by(report: CheckReport, check: str) -> dict[str, dict[str, float]]:
@@ -75,23 +66,23 @@ def _shifts(check: str, new: CheckReport, old: CheckReport, threshold: int) -> d
 
 
 def missing_rates(report: CheckReport) -> dict[str, float]:
-    return {r.column: r.observed["missing_rate"] for r in report.checks
-            if r.check == "missingness" and r.column and r.observed.get("missing_rate") is not None}
+    return _missing_rates(report.checks)
 
 
 def _withheld_rate(report: CheckReport, column: str) -> bool:
-    return any(r.check == "missingness" and r.column == column and r.observed.get("missing_rate") is None
+    return any(r.check == MISSINGNESS and r.column == column and r.observed.get("missing_rate") is None
                and r.observed.get("rows") for r in report.checks)
 
 
-def compute_changes(*, new_report: CheckReport, old_report: CheckReport, previous_tag: str, new_data: Path,
-                    old_data: Path, new_answers: dict[str, Any], old_answers: dict[str, Any],
+def compute_changes(*, new_report: CheckReport, old_report: CheckReport, previous_tag: str,
+                    rows_added_removed: tuple[int, int], new_answers: dict[str, Any], old_answers: dict[str, Any],
                     small_cell_threshold: int) -> Changes:
+    """``rows_added_removed``: the engine's row difference of the two versions (Engine.row_difference)."""
     # both reports in their published form: a shift must not give back a withheld share or rate
     new_report = new_report.published(small_cell_threshold)
     old_report = old_report.published(small_cell_threshold)
-    added, removed = row_differences(new_data, old_data)
-    geography = _shifts("geography", new_report, old_report, small_cell_threshold)
+    added, removed = rows_added_removed
+    geography = _shifts(GEOGRAPHY, new_report, old_report, small_cell_threshold)
     miss_new, miss_old = missing_rates(new_report), missing_rates(old_report)
     # a rate withheld on either side (a small missing count) has no published shift
     missing = sorted(c for c in set(miss_new) | set(miss_old)
@@ -100,7 +91,7 @@ def compute_changes(*, new_report: CheckReport, old_report: CheckReport, previou
     return Changes(
         previous_tag=previous_tag, previous_md5=old_report.data_hash or "", rows_before=old_report.rows,
         rows_after=new_report.rows, rows_added=added, rows_removed=removed,
-        share_shift=_shifts("representation", new_report, old_report, small_cell_threshold),
+        share_shift=_shifts(REPRESENTATION, new_report, old_report, small_cell_threshold),
         missing_rate_shift={c: miss_new.get(c, 0.0) - miss_old.get(c, 0.0) for c in missing},
         geography_shift={c: {k: v for k, v in shifts.items() if v} for c, shifts in geography.items()},
         answers_changed=[k for k in prompts if new_answers.get(k) != old_answers.get(k)],
@@ -113,25 +104,14 @@ def metrics_of(report: CheckReport, small_cell_threshold: int) -> dict[str, Any]
     in every published document: shares of groups with fewer rows than the small-cell threshold, the
     positive rates of such groups (or of groups of unknown size) and missing rates of a small number
     of missing cells are left out."""
+    from datavet.checks.registry import CHECKS
+
     report = report.published(small_cell_threshold)
     metrics: dict[str, Any] = {"rows": report.rows, "checks_passed": sum(c.success for c in report.checks),
-                               "checks_failed": sum(not c.success for c in report.checks),
-                               "missing_rate": missing_rates(report)}
-    for check in ("representation", "geography"):
-        for result in report.checks:
-            counts = result.observed.get("counts") or {}
-            shares = result.observed.get("shares") or {}
-            if result.check != check or not result.column:
-                continue
-            kept = {g: s for g, s in shares.items()
-                    if s is not None and not is_small(counts.get(g), small_cell_threshold)}
-            metrics.setdefault(f"{check}_shares", {}).setdefault(result.column, kept)
+                               "checks_failed": sum(not c.success for c in report.checks)}
     for result in report.checks:
-        if result.check == "label_balance":
-            key = f"{result.column}_by_{result.by}"
-            rates = result.observed.get("positive_rates") or {}
-            metrics.setdefault("positive_rate", {})[key] = {g: r for g, r in rates.items() if r is not None}
-            metrics.setdefault("disparate_impact", {})[key] = result.observed.get("disparate_impact")
+        if result.check in CHECKS:
+            CHECKS[result.check].metrics(result, metrics)
     return metrics
 
 

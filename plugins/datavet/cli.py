@@ -40,14 +40,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         md5 = file_md5(given)
         report = run_checks(loaded, given, data_hash=md5, settings=settings)
     elif tree:  # a tree of files: its label table, and the files check on the tree
+        from datavet.checks.registry import with_version_checks
         from datavet.sources import source_for
-        from datavet.tree_version import with_files_check
 
         with tempfile.TemporaryDirectory(prefix="datavet-check-") as tmp:
             tree = source_for(loaded, settings).materialise(Path(tmp) / "tree")
             md5 = tree.md5
             report = run_checks(loaded, tree.table, data_hash=md5, settings=settings)
-            report = with_files_check(loaded, tree.integrity, report)
+            report = with_version_checks(loaded, {"tree": tree.integrity}, report)
     else:
         df = read_source(loaded, args.data)
         with tempfile.TemporaryDirectory(prefix="datavet-check-") as tmp:
@@ -181,7 +181,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from datavet.pipeline import certificate_summary
     from datavet.registry import Registry
-    from datavet.verify import committed_certificate, resolve_tag
+    from datavet.store import committed_certificate, resolve_tag
 
     loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)

@@ -11,7 +11,7 @@ from datavet.ingest import file_md5
 from datavet.registry import Registry
 from datavet.settings import Settings
 from datavet.sources.base import TABLE_FILE
-from datavet.verify import committed_certificate, resolve_tag
+from datavet.store import committed_certificate, resolve_tag
 
 
 def load_certified(name: str, version: str | int | None = None, *, settings: Settings | None = None,

@@ -20,7 +20,7 @@ from datavet.registry import Registry
 from datavet.settings import Settings
 from datavet.sources.base import TABLE_FILE
 from datavet.sources.files import FILES_DIR
-from datavet.verify import committed_certificate, resolve_tag
+from datavet.store import committed_certificate, resolve_tag
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import json
 from datavet.registry import Registry
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
-from datavet.verify import committed_certificate
+from datavet.store import committed_certificate
 
 
 def certified_versions(loaded: LoadedSpec, settings: Settings) -> list[dict]:

@@ -136,8 +136,7 @@ def check_role_columns(loaded: LoadedSpec, df: pd.DataFrame) -> None:
             raise DataError(f"every value is missing in this {role} column, so no check can use it",
                             dataset=spec.name, column=column,
                             fix=f"fill in the column in the source, or drop its role: {role} from the spec")
-    labels = {c: spec.columns[c].positive for c in spec.columns_with_role("label") if spec.columns[c].positive}
-    labels |= {lb.label: lb.positive for lb in spec.checks.label_balance if lb.positive is not None}
+    labels = spec.label_positives()
     for column, positive in sorted(labels.items()):
         values = df[column].dropna().astype(str).str.strip()
         if not (values == positive.strip()).any():

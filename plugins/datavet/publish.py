@@ -13,7 +13,6 @@ again is unchanged, so code that reads stored reports can publish whatever it re
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from datavet.report import CheckReport, CheckResult
@@ -43,7 +42,7 @@ def _known_size(n: Any, threshold: int) -> bool:
     return isinstance(n, int) and not isinstance(n, bool) and not is_small(n, threshold)
 
 
-class _Publisher:
+class Publisher:
     def __init__(self, result: CheckResult, threshold: int) -> None:
         self.t = threshold
         self.o: dict[str, Any] = dict(result.observed)
@@ -77,6 +76,16 @@ class _Publisher:
             return True
         return False
 
+    def is_small(self, n: Any) -> bool:
+        return is_small(n, self.t)
+
+    def shown_in(self, record: dict[str, Any], key: str) -> dict[str, Any]:
+        """``record`` with its count ``key`` in published form."""
+        if is_small(record.get(key), self.t):
+            self.touched = True
+            return {**record, key: shown(record[key], self.t)}
+        return record
+
     def withhold(self, key: str) -> None:
         if key in self.o and self.o[key] is not None:
             self.o[key] = None
@@ -96,67 +105,6 @@ class _Publisher:
         self.counts(sizes)
         self.null(rates, hidden)
 
-
-def _missingness(p: _Publisher) -> None:
-    p.count("missing_count", "missing_rate")
-    p.counts("token_counts")
-
-
-def _parity(p: _Publisher) -> None:
-    p.rates_by_size("group_missing_rate", "group_rows")
-
-
-def _representation(p: _Publisher) -> None:
-    p.small = p.counts("counts")
-    for key in ("shares", "ratios"):
-        p.null(key, p.small)
-    p.count("non_missing")
-    p.count("min_count_observed", "min_share_observed")
-
-
-def _intersectional(p: _Publisher) -> None:
-    p.small = p.counts("cell_counts")
-    cells = p.o.get("smallest_cells")
-    if isinstance(cells, list):
-        out = []
-        for cell in cells:
-            if isinstance(cell, dict) and is_small(cell.get("count"), p.t):
-                cell = {**cell, "count": shown(cell["count"], p.t)}
-                p.touched = True
-            out.append(cell)
-        p.o["smallest_cells"] = out
-
-
-def _geography(p: _Publisher) -> None:
-    counts = p.o.get("counts") if isinstance(p.o.get("counts"), dict) else {}
-    unresolved = p.o.get("unresolved_values") if isinstance(p.o.get("unresolved_values"), dict) else {}
-    exact = [n for n in counts.values() if isinstance(n, int)]
-    top = sorted(exact, reverse=True)
-    if top and is_small(top[0], p.t):
-        p.withhold("top1_share")
-    if top and is_small(sum(top[:5]), p.t):
-        p.withhold("top5_share")
-    loose = [n for n in unresolved.values() if isinstance(n, int)]
-    if (exact and is_small(sum(exact), p.t)) or (loose and is_small(sum(loose), p.t)):
-        p.withhold("resolved_share")  # it gives back the (small) resolved or unresolved total
-    p.small = p.counts("counts")
-    for key in ("shares", "ratios"):
-        p.null(key, p.small)
-    p.counts("unresolved_values")
-    regions = p.counts("region_counts")
-    if "region_counts" not in p.o and isinstance(p.o.get("region_shares"), dict):
-        regions = set(p.o["region_shares"])  # an older report: region sizes unknown
-    p.null("region_shares", regions)
-    p.count("non_missing")
-
-
-def _label_balance(p: _Publisher) -> None:
-    p.rates_by_size("positive_rates", "rows")
-
-
-_BY_CHECK: dict[str, Callable[[_Publisher], None]] = {
-    "missingness": _missingness, "missingness_parity": _parity, "representation": _representation,
-    "intersectional": _intersectional, "geography": _geography, "label_balance": _label_balance}
 
 _COUNT = re.compile(r"\] = (\d+)(?= < min_count )")
 _GROUP_FIGURE = re.compile(r"^(?P<head>(?:shares|ratios)\[(?P<group>.*)\] = )(?P<value>\S+)(?P<tail> [<>] .*)$",
@@ -180,11 +128,13 @@ def scrub_failure(text: str, threshold: int, small_groups: set[str] = frozenset(
 
 def publish_result(result: CheckResult, threshold: int) -> CheckResult:
     """One check's published form (results of hand-added GX expectations pass unchanged)."""
-    step = _BY_CHECK.get(result.check)
-    if step is None:
+    from datavet.checks.registry import CHECKS
+
+    check = CHECKS.get(result.check)
+    if check is None:
         return result.model_copy(deep=True)
-    p = _Publisher(result, threshold)
-    step(p)
+    p = Publisher(result, threshold)
+    check.publish(p)
     failures = [scrub_failure(f, threshold, p.small, p.withheld) for f in result.failures]
     notes = list(result.notes)
     note = small_note(threshold)

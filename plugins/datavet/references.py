@@ -13,8 +13,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from datavet.checks.limits import CsvReference, Reference
 from datavet.errors import BadReferenceError
-from datavet.spec import CsvReference, LoadedSpec, Reference
+from datavet.spec import LoadedSpec
 
 DATA = Path(__file__).resolve().parent / "data"
 NAMED = {"world_population": DATA / "world_population.json"}
@@ -74,9 +75,11 @@ def resolve_reference(loaded: LoadedSpec, ref: Reference | None, column: str | N
 def check_references(loaded: LoadedSpec) -> None:
     """Resolve every reference the spec names, before any check runs: an unknown name, a missing or
     malformed CSV or shares summing to 0 fail here, naming the dataset and the check's column."""
-    checks = loaded.spec.checks
-    for check in [*checks.representation, *checks.geography]:
-        resolve_reference(loaded, check.reference, column=check.column)
+    from datavet.checks.registry import CHECKS
+
+    for check in CHECKS.values():
+        for column, reference in check.references(loaded.spec.checks):
+            resolve_reference(loaded, reference, column=column)
 
 
 def reference_shares(ref: dict[str, float] | str | None) -> dict[str, float] | None:

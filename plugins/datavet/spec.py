@@ -12,24 +12,21 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
+from datavet.checks.limits import Strict
 from datavet.errors import SpecError
 
-Severity = Literal["error", "warning"]
 EngineName = Literal["duckdb", "pandas", "spark", "sql"]
 Role = Literal["protected", "geography", "label", "time", "identifying", "sensitive"]
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
 SCHEDULE_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly",
                     "@annually"}
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,62}$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
 
 
-class TableSourceOptions(_Strict):
+class TableSourceOptions(Strict):
     """How a table file (CSV or Parquet) is read: a file source's own keys, and a manifest's."""
 
     path: str = Field(description="Local path (relative to the project root) of the file, or of a directory of "
@@ -48,7 +45,7 @@ class TableSourceOptions(_Strict):
         return "parquet" if path.endswith((".parquet", ".pq")) else "csv"
 
 
-class FilesSpec(_Strict):
+class FilesSpec(Strict):
     """A tree of files (images, audio, text): one row per file in the table the checks see."""
 
     root: str = Field(description="Folder the file paths are relative to (relative to the project root).")
@@ -62,7 +59,7 @@ class ManifestSpec(TableSourceOptions):
     file_column: str = Field(description="The column holding each file's path, relative to files.root.")
 
 
-class SqlSourceSpec(_Strict):
+class SqlSourceSpec(Strict):
     """A database table or query; the URL never appears in the spec (it holds a password)."""
 
     url_env: str | None = Field(default=None, description="Environment variable holding a SQLAlchemy URL.")
@@ -111,7 +108,7 @@ class SourceSpec(TableSourceOptions):
         return "files" if self.files is not None else "sql" if self.sql is not None else "table"
 
 
-class ColumnSpec(_Strict):
+class ColumnSpec(Strict):
     role: Role | None = Field(default=None, description="What the column is; drives checks and datasheet sections.")
     description: str | None = Field(default=None, description="Human description, shown in datasheet C4.")
     positive: str | None = Field(default=None, description="For a label column: the value that counts as positive.")
@@ -125,122 +122,22 @@ class ColumnSpec(_Strict):
         return self
 
 
-class CsvReference(_Strict):
-    csv: str = Field(description="Path of a CSV file with one row per group.")
-    group: str = Field(default="group", description="Column holding the group names.")
-    value: str = Field(default="share", description="Column holding counts or shares (normalised on load).")
+def _checks_model() -> type[BaseModel]:
+    """The ``checks:`` block: one key per registered check type, each validated by its own module's model."""
+    from datavet.checks.registry import CHECKS
+
+    fields: dict[str, Any] = {}
+    for check in CHECKS.values():
+        if check.spec_key is not None:
+            default = Field(default_factory=list) if check.spec_is_list else Field(default=None)
+            fields[check.spec_key] = (check.spec_annotation, default)
+    return create_model("ChecksSpec", __base__=Strict, **fields)
 
 
-# A reference is an inline {group: share} map, a named reference (e.g. world_population) or a CSV.
-Reference = dict[str, Annotated[float, Field(ge=0.0)]] | str | CsvReference
+ChecksSpec = _checks_model()
 
 
-def _reference_sums_to_something(ref: Reference | None) -> Reference | None:
-    if isinstance(ref, dict):
-        if not ref:
-            raise ValueError("the reference is empty; give at least one {group: share}")
-        if sum(ref.values()) <= 0:
-            raise ValueError("the reference shares sum to 0; give positive shares (they are normalised to 1)")
-    return ref
-
-
-class ParitySpec(_Strict):
-    column: str = Field(description="Column whose missingness is compared across groups.")
-    by: str = Field(description="Attribute whose groups are compared.")
-    max_diff: Share | None = Field(default=None, description="Largest allowed max_rate - min_rate.")
-    max_ratio: Annotated[float, Field(ge=1.0)] | None = Field(
-        default=None, description="Largest allowed max_rate / min_rate.")
-    severity: Severity = "error"
-
-    @model_validator(mode="after")
-    def _has_threshold(self) -> ParitySpec:
-        if self.max_diff is None and self.max_ratio is None:
-            raise ValueError("give max_diff (e.g. 0.02) and/or max_ratio (e.g. 2.0)")
-        return self
-
-
-class MissingnessSpec(_Strict):
-    max_rate: Share | None = Field(default=None, description="Largest allowed missing rate for every column.")
-    columns: dict[str, Share] = Field(default_factory=dict, description="Per-column overrides of max_rate.")
-    parity: list[ParitySpec] = Field(default_factory=list)
-    severity: Severity = "error"
-
-
-class RepresentationSpec(_Strict):
-    column: str
-    reference: Reference | None = Field(default=None, description="Reference population shares.")
-    min_count: Annotated[int, Field(ge=0)] | None = None
-    min_share: Share | None = None
-    min_ratio: Annotated[float, Field(ge=0.0)] | None = Field(
-        default=None, description="Each reference group's share/reference ratio must be at least this.")
-    max_tvd: Share | None = None
-    severity: Severity = "error"
-
-    _ref = field_validator("reference")(_reference_sums_to_something)
-
-    @model_validator(mode="after")
-    def _ratio_needs_reference(self) -> RepresentationSpec:
-        if (self.min_ratio is not None or self.max_tvd is not None) and self.reference is None:
-            raise ValueError("min_ratio and max_tvd compare against a reference; add 'reference'")
-        return self
-
-
-class IntersectionalSpec(_Strict):
-    columns: list[str] = Field(min_length=2, description="Two or more attributes whose combinations are counted.")
-    min_count: Annotated[int, Field(ge=0)] = 0
-    severity: Severity = "error"
-
-
-class GeographySpec(_Strict):
-    column: str
-    reference: Reference | None = Field(default=None, description="'world_population' or {ISO3: share}.")
-    max_top1_share: Share | None = None
-    max_hhi: Share | None = None
-    min_effective_countries: Annotated[float, Field(ge=0.0)] | None = None
-    min_regions: Annotated[int, Field(ge=0)] | None = None
-    max_tvd: Share | None = None
-    min_resolved_share: Share | None = None
-    min_reference_share: Share = 0.01
-    min_ratio: Annotated[float, Field(ge=0.0)] | None = None
-    severity: Severity = "error"
-
-    _ref = field_validator("reference")(_reference_sums_to_something)
-
-
-class LabelBalanceSpec(_Strict):
-    label: str
-    by: str
-    positive: str | None = Field(default=None, description="Positive label value; defaults to the column's.")
-    _positive = field_validator("positive")(lambda v: v.strip() if isinstance(v, str) else v)
-    min_disparate_impact: Share | None = None
-    max_parity_difference: Share | None = None
-    severity: Severity = "error"
-
-
-class FilesCheckSpec(_Strict):
-    """Integrity of a tree of files against its manifest (source.files)."""
-
-    max_missing_files: Annotated[int, Field(ge=0)] | None = Field(
-        default=0, description="Manifest rows whose file is not in the tree (null: no limit).")
-    max_unlisted_files: Annotated[int, Field(ge=0)] | None = Field(
-        default=0, description="Files in the tree without a manifest row (null: no limit).")
-    max_unreadable_files: Annotated[int, Field(ge=0)] | None = Field(
-        default=0, description="Files that do not decode as the format their name claims (null: no limit).")
-    max_duplicate_files: Annotated[int, Field(ge=0)] | None = Field(
-        default=0, description="Files whose bytes equal an earlier file's, by md5 (null: no limit).")
-    severity: Severity = "error"
-
-
-class ChecksSpec(_Strict):
-    files: FilesCheckSpec | None = None
-    missingness: MissingnessSpec | None = None
-    representation: list[RepresentationSpec] = Field(default_factory=list)
-    intersectional: list[IntersectionalSpec] = Field(default_factory=list)
-    geography: list[GeographySpec] = Field(default_factory=list)
-    label_balance: list[LabelBalanceSpec] = Field(default_factory=list)
-
-
-class DatasetSpec(_Strict):
+class DatasetSpec(Strict):
     """One dataset, as its data engineer describes it."""
 
     name: str = Field(pattern=NAME_PATTERN, description="Stable identifier: DAG id, tags and paths use it.")
@@ -284,14 +181,9 @@ class DatasetSpec(_Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> DatasetSpec:
-        problems: list[str] = []
-        if self.checks.files is not None and self.source.files is None:
-            problems.append("checks.files checks a tree of files: it needs source.files")
-        for check in self.checks.label_balance:
-            col = self.columns.get(check.label)
-            if check.positive is None and (col is None or col.positive is None):
-                problems.append(f"label_balance on {check.label!r} needs a positive value: set "
-                                f"columns.{check.label}.positive or the check's 'positive'")
+        from datavet.checks.registry import CHECKS
+
+        problems = [p for check in CHECKS.values() for p in check.problems(self)]
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -318,19 +210,18 @@ class DatasetSpec(_Strict):
 
     def referenced_columns(self) -> set[str]:
         """Every data column a check names: all must exist in the data."""
-        names: set[str] = set()
-        c = self.checks
-        if c.missingness:
-            names |= set(c.missingness.columns)
-            for p in c.missingness.parity:
-                names |= {p.column, p.by}
-        names |= {r.column for r in c.representation}
-        for i in c.intersectional:
-            names |= set(i.columns)
-        names |= {g.column for g in c.geography}
-        for lb in c.label_balance:
-            names |= {lb.label, lb.by}
-        return names
+        from datavet.checks.registry import CHECKS
+
+        return {c for check in CHECKS.values() for c in check.columns(self.checks)}
+
+    def label_positives(self) -> dict[str, str]:
+        """{label column: positive value}, from the columns block and every check that sets one."""
+        from datavet.checks.registry import CHECKS
+
+        out = {c: col.positive for c, col in self.columns.items() if col.role == "label" and col.positive}
+        for check in CHECKS.values():
+            out |= check.label_positives(self.checks)
+        return out
 
 
 class LoadedSpec(BaseModel):

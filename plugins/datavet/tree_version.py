@@ -14,7 +14,6 @@ from pathlib import Path
 
 from datavet.errors import DataError, RegistryError
 from datavet.ingest import check_role_columns, file_md5
-from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 
@@ -25,8 +24,9 @@ def version_tree(loaded: LoadedSpec, settings: Settings) -> tuple[str, str, int,
     """(dataset, md5, rows, tag if already certified) after caching the tree version."""
     import pandas as pd
 
-    from datavet.pipeline import certified_tag_for, registry_for, storage_errors
     from datavet.sources import source_for
+    from datavet.stages.common import registry_for, storage_errors
+    from datavet.store import certified_tag_for
 
     spec = loaded.spec
     registry = registry_for(settings)
@@ -52,7 +52,7 @@ def version_tree(loaded: LoadedSpec, settings: Settings) -> tuple[str, str, int,
 
 def tree_member(settings: Settings, md5: str, relpath: str, dataset: str | None = None) -> Path:
     """The cached object of one file of tree version ``md5``, its bytes checked against the listing."""
-    from datavet.pipeline import registry_for
+    from datavet.stages.common import registry_for
 
     registry = registry_for(settings)
     try:
@@ -77,24 +77,3 @@ def tree_integrity(settings: Settings, md5: str, dataset: str | None = None) -> 
 
     return json.loads(tree_member(settings, md5, INTEGRITY_FILE, dataset).read_bytes())
 
-
-def with_files_check(loaded: LoadedSpec, integrity: dict, report: CheckReport) -> CheckReport:
-    """The report with the spec's ``checks.files`` result added (first), its success recomputed;
-    ``integrity``: the version's ``integrity.json`` (:func:`tree_integrity`).
-
-    The files check reads the version's own integrity figures, not the label table GX validates:
-    a manifest row whose file is absent has no row in that table."""
-    from datavet.figures.files import files_integrity
-    from datavet.report import CheckResult
-
-    check = loaded.spec.checks.files
-    if check is None:
-        return report
-    limits = check.model_dump(exclude={"severity"})
-    outcome = files_integrity(integrity, limits)
-    result = CheckResult(check="files", column="file", severity=check.severity, success=outcome.success,
-                         observed=outcome.observed, thresholds={k: v for k, v in limits.items() if v is not None},
-                         failures=outcome.failures, notes=outcome.notes)
-    checks = [result, *report.checks]
-    return report.model_copy(update={"checks": checks,
-                                     "success": all(c.success for c in checks if c.severity == "error")})

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datavet import dvctree
-from datavet.certificate import Certificate
-from datavet.errors import NotCertifiedError, RegistryError
+from datavet.errors import RegistryError
 from datavet.fsutil import sha256_bytes, sha256_file
 from datavet.ingest import file_md5
 from datavet.registry import Registry
+from datavet.store import committed_certificate, resolve_tag
 
 
 @dataclass
@@ -34,33 +34,6 @@ class Verification:
         head = (f"OK: {self.dataset} {self.tag} (md5 {self.md5}): {len(self.checked)} checks passed"
                 if self.ok else f"FAILED: {self.dataset} {self.tag} (md5 {self.md5}):")
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
-
-
-def resolve_tag(registry: Registry, name: str, version: str | int | None) -> str:
-    """None -> latest certified; int or "3" -> tag number; "<name>/certified/n" -> itself; md5 -> its tag."""
-    tags = registry.certified_tags(name)
-    if not tags:
-        raise NotCertifiedError("has no certified version", dataset=name,
-                                fix="run the certify DAG (or `datavet certify SPEC`) first")
-    if version is None:
-        return tags[-1]
-    text = str(version)
-    if text in tags:
-        return text
-    if text.isdigit() and f"{name}/certified/{text}" in tags:
-        return f"{name}/certified/{text}"
-    for tag in tags:
-        if registry.recorded_md5(name, rev=tag) == text:
-            return tag
-    raise NotCertifiedError(f"version {text!r} is not certified (certified: {', '.join(tags)})", dataset=name,
-                            fix="pick one of the certified versions (datavet history SPEC)")
-
-
-def committed_certificate(registry: Registry, name: str, tag: str) -> Certificate:
-    md5 = registry.recorded_md5(name, rev=tag)
-    if md5 is None:
-        raise NotCertifiedError(f"tag {tag} has no .dvc pointer", dataset=name, fix="the tag is not datavet's")
-    return Certificate.model_validate_json(registry.show(tag, registry.certificate_path(name, md5)))
 
 
 def verify_version(registry: Registry, name: str, version: str | int | None = None) -> Verification:

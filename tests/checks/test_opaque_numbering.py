@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 
 from datavet.checks import run_checks
-from datavet.figures import intersectional, label_balance, missingness_parity, representation
+from datavet.checks.intersectional import intersectional
+from datavet.checks.label_balance import label_balance
+from datavet.checks.missingness_parity import missingness_parity
+from datavet.checks.representation import representation
 from datavet.ingest import read_source, write_parquet
 from tests.checks.conftest import DATA, adult_spec, by_check, make_loaded
 

@@ -132,6 +132,8 @@ def test_bad_data_argument(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         run_checks(loaded, tmp_path / "nope.parquet", settings=settings)
     with pytest.raises(DataError, match="unknown engine"):
+        run_checks(loaded, pd.DataFrame({"a": [1]}), engine="nosuch", settings=settings)
+    with pytest.raises(DataError, match="validates a Parquet version, not a DataFrame"):
         run_checks(loaded, pd.DataFrame({"a": [1]}), engine="spark", settings=settings)
 
 

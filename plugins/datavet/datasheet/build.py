@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.datasheet.answers import Answers, load_answers
 from datavet.datasheet.computed import build_sections, files_figure
 from datavet.datasheet.contradictions import find_contradictions
 from datavet.datasheet.models import Completeness, Computed, Datasheet, PromptEntry, SectionEntry
-from datavet.datasheet.profile import profile_parquet
+from datavet.datasheet.profile import profile_parquet, profile_version
 from datavet.datasheet.questions import CITATION, COMPUTED_ANSWERS, SECTIONS, Prompt, is_required, prompts_in
+from datavet.engines import Engine
 from datavet.errors import DatasheetIncomplete, VerificationError
 from datavet.report import CheckReport
 from datavet.spec import LoadedSpec
@@ -77,12 +79,14 @@ def assemble(loaded: LoadedSpec, answers: Answers, computed: Computed, validatio
 
 
 def build_datasheet(loaded: LoadedSpec, report: CheckReport, parquet_path: Path, *, data_md5: str,
-                    answers_path: Path | None = None, files: dict | None = None) -> Datasheet:
+                    answers_path: Path | None = None, engine: Engine | None = None,
+                    files: dict | None = None) -> Datasheet:
     """The datasheet of the version at ``parquet_path`` (md5 ``data_md5``) checked by ``report``.
 
     ``answers_path`` defaults to the spec's answers file; when that does not exist every prompt is
-    unanswered (the completeness figure says so). A report about other bytes is refused. ``files``:
-    a tree version's integrity figures (``integrity.json``), for the composition of its files.
+    unanswered (the completeness figure says so). A report about other bytes is refused. ``engine``
+    (default: DuckDB) computes the profile. ``files``: a tree version's integrity figures
+    (``integrity.json``), for the composition of its files.
     """
     spec = loaded.spec
     if report.dataset != spec.name:
@@ -91,7 +95,8 @@ def build_datasheet(loaded: LoadedSpec, report: CheckReport, parquet_path: Path,
     if report.data_hash is not None and report.data_hash != data_md5:
         raise VerificationError(f"the check report describes data {report.data_hash} but the version is "
                                 f"{data_md5}", dataset=spec.name, fix="re-run the checks on this version")
-    profile = profile_parquet(Path(parquet_path), loaded)
+    profile = (profile_version(Path(parquet_path), loaded, engine) if engine is not None
+               else profile_parquet(Path(parquet_path), loaded))
     if profile.rows != report.rows:
         raise VerificationError(f"the check report counted {report.rows} rows but {parquet_path} has "
                                 f"{profile.rows}", dataset=spec.name, fix="re-run the checks on this version")
@@ -102,7 +107,7 @@ def build_datasheet(loaded: LoadedSpec, report: CheckReport, parquet_path: Path,
     if files is not None:
         computed.files = files_figure(files)
     raw_missing = sum(int(r.observed.get("missing_count", 0)) for r in
-                      {r.column: r for r in report.checks if r.check == "missingness" and r.column}.values())
+                      {r.column: r for r in report.checks if r.check == MISSINGNESS and r.column}.values())
     return assemble(loaded, answers, computed, validation, data_md5=data_md5,
                     raw_missing=raw_missing if computed.missing_cells is not None else None,
                     raw_duplicates=profile.duplicate_rows)

@@ -9,6 +9,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from datavet.checks.geography import NAME as GEOGRAPHY
+from datavet.checks.intersectional import NAME as INTERSECTIONAL
+from datavet.checks.label_balance import NAME as LABEL_BALANCE
+from datavet.checks.missingness import NAME as MISSINGNESS
+from datavet.checks.missingness_parity import NAME as MISSINGNESS_PARITY
+from datavet.checks.representation import NAME as REPRESENTATION
 from datavet.datasheet.models import (
     CheckOutcome,
     ColumnInfo,
@@ -84,7 +90,7 @@ class SectionBuilder:
         self.t = loaded.spec.small_cell_threshold
         self.mask = ValueMasker(loaded.spec.private_columns)
         for r in report.checks:  # learn masks before anything is published
-            if r.check == "representation" and r.column:
+            if r.check == REPRESENTATION and r.column:
                 self.mask.learn(r.column, {str(k): v for k, v in (r.observed.get("counts") or {}).items()})
 
     def of(self, check: str) -> list[CheckResult]:
@@ -100,7 +106,7 @@ class SectionBuilder:
 
     def columns(self) -> tuple[list[ColumnInfo], int | None]:
         """C4 and C6 per column; also the total of missing cells (None when nothing was checked)."""
-        missing = {r.column: r for r in self.of("missingness") if r.column}
+        missing = {r.column: r for r in self.of(MISSINGNESS) if r.column}
         out, total = [], 0
         for name, typ in self.profile.column_types.items():
             col = self.spec.columns.get(name)
@@ -119,7 +125,7 @@ class SectionBuilder:
 
     def parity(self) -> list[ParityFigure]:
         out = []
-        for r in _unique(self.of("missingness_parity"), lambda r: (r.column, r.by)):
+        for r in _unique(self.of(MISSINGNESS_PARITY), lambda r: (r.column, r.by)):
             o, by = r.observed, r.by or ""
             sizes = _sizes(o.get("group_rows"))
             out.append(ParityFigure(
@@ -146,7 +152,7 @@ class SectionBuilder:
     def representation(self) -> list[RepresentationFigure]:
         out = []
         key = lambda r: (r.column, json.dumps(r.observed.get("reference_shares") or {}, sort_keys=True))  # noqa: E731
-        for r in _unique(self.of("representation"), key):
+        for r in _unique(self.of(REPRESENTATION), key):
             o, col = r.observed, r.column or ""
             counts = {str(k): int(v) for k, v in (o.get("counts") or {}).items()}
             ref = {str(k): v for k, v in (o.get("reference_shares") or {}).items()}
@@ -164,7 +170,7 @@ class SectionBuilder:
 
     def intersections(self) -> list[IntersectionFigure]:
         out = []
-        for r in _unique(self.of("intersectional"), lambda r: tuple(r.columns or ())):
+        for r in _unique(self.of(INTERSECTIONAL), lambda r: tuple(r.columns or ())):
             cols = list(r.columns or [])
             cells = sorted(_pairs(r.observed.get("cell_counts") or {}), key=lambda kv: (-kv[1], kv[0]))
             empty = ["|".join(map(str, e)) if isinstance(e, (list, tuple)) else str(e)
@@ -178,7 +184,7 @@ class SectionBuilder:
 
     def geography(self) -> list[GeographyFigure]:
         out = []
-        for r in _unique(self.of("geography"), lambda r: r.column):
+        for r in _unique(self.of(GEOGRAPHY), lambda r: r.column):
             o, col = r.observed, r.column or ""
             counts = {str(k): int(v) for k, v in (o.get("counts") or {}).items()}
             ref = {str(k): v for k, v in (o.get("reference_shares") or {}).items()}
@@ -228,7 +234,7 @@ class SectionBuilder:
         known = sum(n for v, n in counts.items() if v != "<missing>")
         shares = {v: (n / known if known and v != "<missing>" else None) for v, n in counts.items()}
         balance = []
-        for r in _unique(self.of("label_balance"), lambda r: (r.column, r.by)):
+        for r in _unique(self.of(LABEL_BALANCE), lambda r: (r.column, r.by)):
             if r.column not in (None, col):
                 continue
             by, sizes = r.by or "", _sizes(r.observed.get("rows"))
@@ -258,7 +264,7 @@ class SectionBuilder:
     def _unmask_free(self, r: CheckResult, text: str) -> str:
         """Opaque group names in a failure text, labelled as the sections label them (group-k of a
         private column is "<column> group k"; intersection keys part by part)."""
-        columns = list(r.columns or []) or [c for c in (r.by if r.check in ("missingness_parity", "label_balance")
+        columns = list(r.columns or []) or [c for c in (r.by if r.check in (MISSINGNESS_PARITY, LABEL_BALANCE)
                                                         else r.column,) if c]
         if not self.mask.is_private(*columns):
             return text

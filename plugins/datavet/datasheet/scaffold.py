@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import textwrap
 
+from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.datasheet.computed import SectionBuilder
 from datavet.datasheet.privacy import publish_count
 from datavet.datasheet.profile import DataProfile
@@ -62,7 +63,7 @@ def _drafts(loaded: LoadedSpec, report: CheckReport | None, profile: DataProfile
             drafts["K5"] = "; ".join(f"{c} runs from {lo} to {hi}" for c, (lo, hi) in profile.time_ranges.items())
     if report is not None:
         missing = [(r.column, int(r.observed.get("missing_count", 0)))
-                   for r in report.checks if r.check == "missingness" and r.column]
+                   for r in report.checks if r.check == MISSINGNESS and r.column]
         seen = dict(missing)
         if any(seen.values()):
             tokens = (f" (coded as {', '.join(repr(x) for x in spec.missing_tokens)} or empty)"

@@ -9,7 +9,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from datavet.engines.base import DataProfile, Engine, FrameTable, ParquetTable, SqlTable, Table
-from datavet.errors import SpecError
+from datavet.errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
     from datavet.settings import Settings
@@ -28,7 +28,7 @@ def engine_name(*, cli: str | None = None, spec: str | None = None, settings: Se
     for name in (cli, spec, settings.engine if settings is not None else None):
         if name:
             if name not in ENGINES:
-                raise SpecError("engine", [f"unknown engine {name!r}: use one of {', '.join(ENGINES)}"])
+                raise DataError(f"unknown engine {name!r}", fix=f"use one of {', '.join(ENGINES)}")
             return name
     return DEFAULT_ENGINE
 

@@ -1,15 +1,11 @@
-"""Every figure of metrics.md, derived from two count tables (value counts and missing counts).
+"""What every check's figures share: count tables (tables), values and missing tokens (values),
+opaque names of private groups (privacy), distribution comparisons (distribution) and the Outcome a
+figure function returns (outcome). Each check's own figures live in its module in datavet.checks.
 
-Pure Python, no GX: the same code serves the pandas and the SQL engines, so both give the same
-figures, and the functions can be tested against independent pandas/scipy computations.
+Pure Python, no GX: the same code serves every engine, so all give the same figures, and the
+functions can be tested against independent pandas/scipy computations.
 """
 
-from datavet.figures.geography import geography
-from datavet.figures.intersectional import intersectional
-from datavet.figures.label_balance import label_balance
-from datavet.figures.missingness import missingness, missingness_parity
 from datavet.figures.outcome import Outcome
-from datavet.figures.representation import representation
 
-__all__ = ["Outcome", "geography", "intersectional", "label_balance", "missingness", "missingness_parity",
-           "representation"]
+__all__ = ["Outcome"]

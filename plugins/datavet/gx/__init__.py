@@ -1,13 +1,20 @@
-"""datavet's Great Expectations layer: two shared metrics and one expectation per check.
+"""datavet's Great Expectations layer: two shared metrics and one expectation per check type.
 
 Importing this package registers every datavet metric and expectation with GX (GX registers a
-class when its module is imported), which is why only ``run_checks``/``build_suite`` import it:
-Airflow parses DAG files that import ``datavet.checks`` and should not pay for GX.
+class when its module is imported): the expectations are those the check registry names, so a new
+check type's expectation is registered by its registry line. Only ``run_checks``/``build_suite``
+import this package: Airflow parses DAG files that import ``datavet.checks`` and should not pay for GX.
 """
 
+import importlib as _importlib
 import logging as _logging
 
-from datavet.gx import expectations, metrics  # noqa: F401  (registration on import)
+from datavet.checks.registry import CHECKS as _CHECKS
+from datavet.gx import metrics  # noqa: F401  (registration on import)
+
+for _check in _CHECKS.values():
+    if _check.in_gx:
+        _importlib.import_module(_check.expectation_module)
 
 # GX pins one of its module loggers to INFO at import, which prints a line on every run whatever
 # the application configured; let it inherit the level like every other logger.

@@ -11,28 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from datavet.gx.expectations import BY_CHECK
+from datavet.checks.registry import CHECKS
 from datavet.gx.suite import is_generated
 from datavet.report import CheckResult, plain_json
 
 WITHHELD = "<withheld: private column>"
-_LIMIT_KEYS = ("max_rate", "max_diff", "max_ratio", "min_count", "min_share", "min_ratio", "max_tvd",
-               "max_top1_share", "max_hhi", "min_effective_countries", "min_regions", "min_resolved_share",
-               "min_reference_share", "min_disparate_impact", "max_parity_difference")
-_BY_TYPE = {cls.__name__: cls for cls in BY_CHECK.values()}
-
-
 def _type_of(config: Any) -> str:
     return config.type
-
-
-def _check_class(config: Any):
-    from great_expectations.expectations.registry import get_expectation_impl
-
-    try:
-        return get_expectation_impl(_type_of(config))
-    except Exception:  # pragma: no cover - the suite loader already refused unknown types
-        return None
 
 
 def _exception(info: Any) -> tuple[bool, str | None]:
@@ -58,18 +43,15 @@ def check_result(result: Any, private: set[str]) -> CheckResult:
     severity = severity_of(config)
     raised, message = _exception(result.exception_info)
     if is_generated(config.meta):
-        cls = _check_class(config)
-        check = getattr(cls, "check", None) or config.meta["datavet"]["check"]
+        check = config.meta["datavet"]["check"]
+        kind = CHECKS[check]
         payload = result.result or {}
         details = payload.get("details", {})
         out = CheckResult(
-            check=check, column=kwargs.get("column") or kwargs.get("label"), columns=kwargs.get("columns"),
-            by=kwargs.get("by"), severity=severity, success=bool(result.success) and not raised,
+            check=check, **kind.subject(kwargs), severity=severity, success=bool(result.success) and not raised,
             observed=plain_json(payload.get("observed_value") or {}),
-            thresholds={k: kwargs[k] for k in _LIMIT_KEYS if kwargs.get(k) is not None},
+            thresholds={k: kwargs[k] for k in kind.limit_keys if kwargs.get(k) is not None},
             failures=list(details.get("failures", [])), notes=list(details.get("notes", [])))
-        if check == "label_balance":
-            out.column, out.by = kwargs.get("label"), kwargs.get("by")
         if raised:
             out.failures.append(f"the check could not run: {message}")
         return out

@@ -11,9 +11,11 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
+from datavet.checks.missingness import NAME as MISSINGNESS
+from datavet.engines import Engine, FrameTable, ParquetTable, Table, engine_for, engine_name
 from datavet.errors import DataError
+from datavet.gx.batches import fetch_inside_connection
 from datavet.gx.context import file_context
-from datavet.gx.engines import duckdb_batch, fetch_inside_connection, pandas_batch
 from datavet.gx.results import check_result, scrub
 from datavet.gx.suite import suite_name, write_suite
 from datavet.ingest import check_columns_exist, is_parquet, read_source
@@ -43,39 +45,40 @@ def build_suite(loaded: LoadedSpec, settings: Settings | None = None, columns: l
     return write_suite(context, loaded, settings, list(columns) if columns is not None else source_columns(loaded))[0]
 
 
-def _batch(loaded: LoadedSpec, data: Path | pd.DataFrame, engine: str) -> tuple[Any, dict, list[str], str]:
+def choose_engine(loaded: LoadedSpec, data: Path | pd.DataFrame, engine: str | None,
+                  settings: Settings) -> tuple[Table, Engine]:
+    """The table to validate and the engine that reads it (``engine``: a name of datavet.engines, or
+    None/"auto" for the spec's ``engine:``, DATAVET_ENGINE or duckdb). A DataFrame is validated in memory."""
     name = loaded.spec.name
-    if engine not in ("auto", "duckdb", "pandas"):
-        raise DataError(f"unknown engine {engine!r}", dataset=name, fix="use 'auto', 'duckdb' or 'pandas'")
+    chosen = engine_name(cli=None if engine in (None, "auto") else engine, spec=loaded.spec.engine, settings=settings)
     if isinstance(data, pd.DataFrame):
-        if engine == "duckdb":
-            raise DataError("engine='duckdb' validates a Parquet file, not a DataFrame", dataset=name,
+        if engine not in (None, "auto", "pandas"):
+            raise DataError(f"engine={engine!r} validates a Parquet version, not a DataFrame", dataset=name,
                             fix="pass the Parquet path, or use engine='pandas'/'auto'")
-        df = data.copy(deep=False)
-        df.columns = [str(c) for c in df.columns]
-        check_columns_exist(loaded, df.columns)
-        return *pandas_batch(df), list(df.columns), "pandas"
-    path = Path(data)
-    if not path.is_file():
-        raise DataError(f"data file {path} does not exist", dataset=name,
-                        fix="pass the Parquet version written by ingest (or a DataFrame)")
-    parquet = is_parquet(path)  # by content: versions in the DVC cache have no suffix
-    if not parquet or engine == "pandas":
-        df = pd.read_parquet(path) if parquet else read_source(loaded, path)
-        return _batch(loaded, df, "pandas")
-    import pyarrow.parquet as pq
-
+        table: Table = FrameTable(data)
+        chosen = "pandas"
+    else:
+        path = Path(data)
+        if not path.exists():
+            raise DataError(f"data file {path} does not exist", dataset=name,
+                            fix="pass the Parquet version written by ingest (or a DataFrame)")
+        if path.is_file() and not is_parquet(path):  # by content: versions in the DVC cache have no suffix
+            return choose_engine(loaded, read_source(loaded, path), "pandas", settings)
+        table = ParquetTable(path)
+    runner = engine_for(chosen, settings)
     try:
-        columns = list(pq.read_schema(path).names)
+        columns = runner.columns(table)
+    except DataError:
+        raise
     except Exception as exc:
-        raise DataError(f"{path} is not a readable Parquet file: {exc}", dataset=name,
-                        fix="pass the Parquet version written by ingest") from None
+        raise DataError(f"{data if isinstance(data, Path) else 'the data'} is not a readable Parquet version: {exc}",
+                        dataset=name, fix="pass the Parquet version written by ingest") from None
     check_columns_exist(loaded, columns)
-    return *duckdb_batch(path), columns, "duckdb"
+    return table, runner
 
 
 def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame, *, data_hash: str | None = None,
-               engine: str = "auto", settings: Settings | None = None, store: bool = True) -> CheckReport:
+               engine: str | None = None, settings: Settings | None = None, store: bool = True) -> CheckReport:
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -84,11 +87,13 @@ def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame, *, data_hash: str 
     from great_expectations.validator.v1_validator import Validator
 
     settings = settings or Settings.from_env(loaded.root)
-    batch_definition, parameters, columns, engine_name = _batch(loaded, data, engine)
+    table, runner = choose_engine(loaded, data, engine, settings)
+    columns = runner.columns(table)
+    batch_definition, parameters = runner.gx_batch(table)
     context = file_context(settings)
     path, suite = write_suite(context, loaded, settings, columns)
     validator = Validator(batch_definition=batch_definition, batch_parameters=parameters, result_format="SUMMARY")
-    fetch_inside_connection(validator._wrapped_validator.execution_engine)  # see engines.py
+    fetch_inside_connection(validator._wrapped_validator.execution_engine)  # see gx/batches.py
     results = validator.validate_expectation_suite(suite)
     private = loaded.spec.private_columns
     scrub(results, private)
@@ -96,27 +101,28 @@ def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame, *, data_hash: str 
     report = CheckReport(
         dataset=loaded.spec.name, data_hash=data_hash, rows=_rows(checks, results), checks=checks,
         success=all(c.success for c in checks if c.severity == "error"), suite_name=suite_name(loaded),
-        suite_hash=hashlib.sha256(path.read_bytes()).hexdigest(), engine=engine_name)
+        suite_hash=hashlib.sha256(path.read_bytes()).hexdigest(), engine=runner.name)
     if store:
         run_time = dt.datetime.now(dt.UTC)
         run_id = RunIdentifier(run_name=f"{loaded.spec.name}-{data_hash or 'unversioned'}", run_time=run_time)
         results.meta["run_id"] = run_id
         results.meta["validation_time"] = run_time
         results.meta["batch_parameters"] = {"dataframe": "<in-memory DataFrame>"} if parameters else None
-        results.meta["datavet"] = {"data_hash": data_hash, "suite_hash": report.suite_hash, "engine": engine_name}
+        results.meta["datavet"] = {"data_hash": data_hash, "suite_hash": report.suite_hash, "engine": runner.name}
         suite_id = ExpectationSuiteIdentifier(name=suite_name(loaded))
         key = ValidationResultIdentifier(expectation_suite_identifier=suite_id, run_id=run_id,
                                          batch_identifier=results.batch_id or "batch")
         store_ = context.validation_results_store
         store_.store_validation_results(results, key, suite_id)
         report.validation_result_id = "/".join(str(p) for p in key.to_tuple())
-        context.build_data_docs(resource_identifiers=[key])  # the suite page would show spec values
+        if settings.data_docs:
+            context.build_data_docs(resource_identifiers=[key])  # the suite page would show spec values
     return report
 
 
 def _rows(checks: list, results: Any) -> int:
     for c in checks:
-        if c.check == "missingness" and isinstance(c.observed.get("rows"), int):
+        if c.check == MISSINGNESS and isinstance(c.observed.get("rows"), int):
             return c.observed["rows"]
     return 0
 

@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from datavet.errors import SuiteError
-from datavet.references import resolve_reference
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 
 META_KEY = "datavet"
-SEVERITY = {"error": "critical", "warning": "warning"}
 _NAMESPACE = uuid.UUID("6f1c3a52-5b8e-4f0e-9d55-2a8d1d9a7c01")
 
 
@@ -36,43 +34,20 @@ def is_generated(meta: dict | None) -> bool:
 
 
 def generated_expectations(loaded: LoadedSpec, columns: list[str]) -> list[dict[str, Any]]:
-    """Plain-JSON expectation configurations for every check of the spec (figures for every column)."""
+    """Plain-JSON expectation configurations for every check of the spec, check type by check type
+    in the registry's order (figures for every column)."""
+    from datavet.checks.base import SuiteContext
+    from datavet.checks.registry import CHECKS
+
     spec = loaded.spec
-    checks = spec.checks
-    private = spec.private_columns
-    tokens = list(spec.missing_tokens)
+    ctx = SuiteContext(loaded=loaded, columns=list(columns), private=spec.private_columns,
+                       tokens=list(spec.missing_tokens))
     out: list[dict[str, Any]] = []
-
-    def add(check: str, type_: str, severity: str, **kwargs: Any) -> None:
-        kwargs = {k: v for k, v in kwargs.items() if v is not None}
-        out.append({"type": type_, "kwargs": {**kwargs, "missing_tokens": tokens},
-                    "meta": {META_KEY: {"generated": True, "check": check}}, "severity": SEVERITY[severity]})
-
-    m = checks.missingness
-    for col in columns:
-        limit = m.columns.get(col, m.max_rate) if m else None
-        add("missingness", "expect_column_missingness_to_be_below", m.severity if m else "warning",
-            column=col, max_rate=limit)
-    for p in m.parity if m else []:
-        add("missingness_parity", "expect_column_missingness_parity_across_groups", p.severity,
-            column=p.column, by=p.by, max_diff=p.max_diff, max_ratio=p.max_ratio, by_is_private=p.by in private)
-    for r in checks.representation:
-        add("representation", "expect_column_representation_to_match_reference", r.severity, column=r.column,
-            reference=resolve_reference(loaded, r.reference), min_count=r.min_count, min_share=r.min_share,
-            min_ratio=r.min_ratio, max_tvd=r.max_tvd, private=r.column in private)
-    for i in checks.intersectional:
-        add("intersectional", "expect_intersectional_cells_to_have_min_count", i.severity,
-            columns=list(i.columns), min_count=i.min_count, private_columns=[c for c in i.columns if c in private])
-    for g in checks.geography:
-        add("geography", "expect_column_geography_to_be_diverse", g.severity, column=g.column,
-            reference=resolve_reference(loaded, g.reference), max_top1_share=g.max_top1_share, max_hhi=g.max_hhi,
-            min_effective_countries=g.min_effective_countries, min_regions=g.min_regions, max_tvd=g.max_tvd,
-            min_resolved_share=g.min_resolved_share, min_reference_share=g.min_reference_share,
-            min_ratio=g.min_ratio, private=g.column in private)
-    for lb in checks.label_balance:
-        add("label_balance", "expect_label_balance_across_groups", lb.severity, label=lb.label, by=lb.by,
-            positive=spec.positive_value(lb.label, lb.positive), min_disparate_impact=lb.min_disparate_impact,
-            max_parity_difference=lb.max_parity_difference, by_is_private=lb.by in private)
+    for check in CHECKS.values():
+        for conf in check.configurations(spec.checks, ctx):
+            out.append({"type": conf["type"], "kwargs": {**conf["kwargs"], "missing_tokens": ctx.tokens},
+                        "meta": {META_KEY: {"generated": True, "check": conf["check"]}},
+                        "severity": conf["severity"]})
     return out
 
 

@@ -6,7 +6,9 @@ from typing import Any, ClassVar
 
 from great_expectations.compatibility import pydantic
 
-from datavet.figures import Outcome, geography
+from datavet.checks.geography import NAME as GEOGRAPHY
+from datavet.checks.geography import geography
+from datavet.figures.outcome import Outcome
 from datavet.gx.expectations.base import DatavetExpectation, value_counts_of
 from datavet.references import reference_shares
 
@@ -47,7 +49,7 @@ class ExpectColumnGeographyToBeDiverse(DatavetExpectation):
     min_ratio: float | None = pydantic.Field(default=None, ge=0)
     private: bool = False
 
-    check: ClassVar[str] = "geography"
+    check: ClassVar[str] = GEOGRAPHY
     success_keys: ClassVar[tuple] = ("column", "reference", "max_top1_share", "max_hhi", "min_effective_countries",
                                      "min_regions", "max_tvd", "min_resolved_share", "min_reference_share",
                                      "min_ratio", "missing_tokens", "private")

@@ -6,7 +6,9 @@ from typing import Any, ClassVar
 
 from great_expectations.compatibility import pydantic
 
-from datavet.figures import Outcome, missingness_parity
+from datavet.checks.missingness_parity import NAME as MISSINGNESS_PARITY
+from datavet.checks.missingness_parity import missingness_parity
+from datavet.figures.outcome import Outcome
 from datavet.gx.expectations.base import DatavetExpectation, missing_counts_by
 
 
@@ -33,7 +35,7 @@ class ExpectColumnMissingnessParityAcrossGroups(DatavetExpectation):
     max_ratio: float | None = pydantic.Field(default=None, ge=1)
     by_is_private: bool = False
 
-    check: ClassVar[str] = "missingness_parity"
+    check: ClassVar[str] = MISSINGNESS_PARITY
     success_keys: ClassVar[tuple] = ("column", "by", "max_diff", "max_ratio", "missing_tokens", "by_is_private")
     args_keys: ClassVar[tuple] = ("column", "by")
 

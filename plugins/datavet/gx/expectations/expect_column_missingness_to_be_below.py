@@ -6,7 +6,9 @@ from typing import Any, ClassVar
 
 from great_expectations.compatibility import pydantic
 
-from datavet.figures import Outcome, missingness
+from datavet.checks.missingness import NAME as MISSINGNESS
+from datavet.checks.missingness import missingness
+from datavet.figures.outcome import Outcome
 from datavet.gx.expectations.base import DatavetExpectation, missing_counts_by
 
 
@@ -28,7 +30,7 @@ class ExpectColumnMissingnessToBeBelow(DatavetExpectation):
     column: str
     max_rate: float | None = pydantic.Field(default=None, ge=0, le=1)
 
-    check: ClassVar[str] = "missingness"
+    check: ClassVar[str] = MISSINGNESS
     success_keys: ClassVar[tuple] = ("column", "max_rate", "missing_tokens")
     args_keys: ClassVar[tuple] = ("column", "max_rate")
 

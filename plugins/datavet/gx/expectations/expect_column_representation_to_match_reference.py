@@ -6,7 +6,9 @@ from typing import Any, ClassVar
 
 from great_expectations.compatibility import pydantic
 
-from datavet.figures import Outcome, representation
+from datavet.checks.representation import NAME as REPRESENTATION
+from datavet.checks.representation import representation
+from datavet.figures.outcome import Outcome
 from datavet.gx.expectations.base import DatavetExpectation, value_counts_of
 from datavet.references import reference_shares
 
@@ -39,7 +41,7 @@ class ExpectColumnRepresentationToMatchReference(DatavetExpectation):
     max_tvd: float | None = pydantic.Field(default=None, ge=0, le=1)
     private: bool = False
 
-    check: ClassVar[str] = "representation"
+    check: ClassVar[str] = REPRESENTATION
     success_keys: ClassVar[tuple] = ("column", "reference", "min_count", "min_share", "min_ratio", "max_tvd",
                                      "missing_tokens", "private")
     args_keys: ClassVar[tuple] = ("column", "reference")

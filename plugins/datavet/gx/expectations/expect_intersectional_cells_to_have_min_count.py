@@ -6,7 +6,9 @@ from typing import Any, ClassVar
 
 from great_expectations.compatibility import pydantic
 
-from datavet.figures import Outcome, intersectional
+from datavet.checks.intersectional import NAME as INTERSECTIONAL
+from datavet.checks.intersectional import intersectional
+from datavet.figures.outcome import Outcome
 from datavet.gx.expectations.base import DatavetExpectation, value_counts_of
 
 
@@ -29,7 +31,7 @@ class ExpectIntersectionalCellsToHaveMinCount(DatavetExpectation):
     min_count: int = pydantic.Field(default=0, ge=0)
     private_columns: list[str] = []
 
-    check: ClassVar[str] = "intersectional"
+    check: ClassVar[str] = INTERSECTIONAL
     success_keys: ClassVar[tuple] = ("columns", "min_count", "missing_tokens", "private_columns")
     args_keys: ClassVar[tuple] = ("columns", "min_count")
 

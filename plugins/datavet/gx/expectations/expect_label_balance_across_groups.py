@@ -6,7 +6,9 @@ from typing import Any, ClassVar
 
 from great_expectations.compatibility import pydantic
 
-from datavet.figures import Outcome, label_balance
+from datavet.checks.label_balance import NAME as LABEL_BALANCE
+from datavet.checks.label_balance import label_balance
+from datavet.figures.outcome import Outcome
 from datavet.gx.expectations.base import DatavetExpectation, value_counts_of
 
 
@@ -35,7 +37,7 @@ class ExpectLabelBalanceAcrossGroups(DatavetExpectation):
     max_parity_difference: float | None = pydantic.Field(default=None, ge=0, le=1)
     by_is_private: bool = False
 
-    check: ClassVar[str] = "label_balance"
+    check: ClassVar[str] = LABEL_BALANCE
     success_keys: ClassVar[tuple] = ("label", "by", "positive", "min_disparate_impact", "max_parity_difference",
                                      "missing_tokens", "by_is_private")
     args_keys: ClassVar[tuple] = ("label", "by", "positive")

@@ -7,9 +7,22 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import Field
+
+from datavet.checks.base import CheckType, SuiteContext, expectation
+from datavet.checks.limits import Count, Severity, Strict
 from datavet.figures.outcome import Outcome, cap_failures
 from datavet.figures.privacy import extend
 from datavet.figures.tables import labelled_counts
+
+NAME = "intersectional"
+
+
+class IntersectionalSpec(Strict):
+    columns: list[str] = Field(min_length=2, description="Two or more attributes whose combinations are counted.")
+    min_count: Count = 0
+    severity: Severity = "error"
+
 
 SEPARATOR = "|"
 MAX_LISTED_EMPTY = 1000
@@ -64,3 +77,25 @@ def intersectional(table: dict[str, Any], tokens: list[str], *, min_count: int =
             out.failures.append(f"cell_counts[{SEPARATOR.join(key)}] = {n} < min_count {min_count}")
     out.failures = cap_failures(out.failures)
     return out
+
+
+class Intersectional(CheckType):
+    name = NAME
+    expectation_type = "expect_intersectional_cells_to_have_min_count"
+    expectation_module = "datavet.gx.expectations.expect_intersectional_cells_to_have_min_count"
+    limit_keys = ("min_count",)
+    spec_key = NAME
+    spec_annotation = list[IntersectionalSpec]
+
+    def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
+        return [expectation(self, i.severity, columns=list(i.columns), min_count=i.min_count,
+                            private_columns=[c for c in i.columns if c in ctx.private]) for i in checks.intersectional]
+
+    def columns(self, checks: Any) -> set[str]:
+        return {c for i in checks.intersectional for c in i.columns}
+
+    def publish(self, p: Any) -> None:
+        p.small = p.counts("cell_counts")
+        cells = p.o.get("smallest_cells")
+        if isinstance(cells, list):
+            p.o["smallest_cells"] = [p.shown_in(cell, "count") if isinstance(cell, dict) else cell for cell in cells]

@@ -1,28 +1,35 @@
-"""Missingness of one column, and its parity across the groups of an attribute (metrics.md)."""
+"""The ``missingness_parity`` check: a column's missing rate per group of an attribute (rows where the
+attribute is missing form ``<missing>``), and the spread between groups (metrics.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, model_validator
+
+from datavet.checks.base import CheckType, SuiteContext, expectation
+from datavet.checks.limits import Severity, Share, Strict
 from datavet.figures.outcome import Outcome, cap_failures, check_max, fmt, ratio
 from datavet.figures.privacy import extend, rename
-from datavet.figures.tables import missing_by_group, token_counts, total_rows
+from datavet.figures.tables import missing_by_group
+
+NAME = "missingness_parity"
 
 
-def missingness(table: dict[str, Any], column: str, *, max_rate: float | None = None) -> Outcome:
-    """rows, missing_count, missing_rate, token_counts of ``column`` from the ungrouped missing counts."""
-    rows = total_rows(table)
-    tokens = token_counts(table, column)
-    missing = sum(tokens.values())
-    out = Outcome({"rows": rows, "missing_count": missing, "missing_rate": ratio(missing, rows),
-                   "token_counts": tokens})
-    why = ""
-    if rows == 0:
-        why = " (the batch has no rows)"
-        out.notes.append("missing_rate is null: the batch has no rows")
-    check_max(out, "missing_rate", out.observed["missing_rate"], "max_rate", max_rate, why)
-    return out
+class ParitySpec(Strict):
+    column: str = Field(description="Column whose missingness is compared across groups.")
+    by: str = Field(description="Attribute whose groups are compared.")
+    max_diff: Share | None = Field(default=None, description="Largest allowed max_rate - min_rate.")
+    max_ratio: Annotated[float, Field(ge=1.0)] | None = Field(
+        default=None, description="Largest allowed max_rate / min_rate.")
+    severity: Severity = "error"
+
+    @model_validator(mode="after")
+    def _has_threshold(self) -> ParitySpec:
+        if self.max_diff is None and self.max_ratio is None:
+            raise ValueError("give max_diff (e.g. 0.02) and/or max_ratio (e.g. 2.0)")
+        return self
 
 
 def missingness_parity(table: dict[str, Any], column: str, *, max_diff: float | None = None,
@@ -59,3 +66,26 @@ def missingness_parity(table: dict[str, Any], column: str, *, max_diff: float | 
         check_max(out, "max_ratio", out.observed["max_ratio"], "max_ratio", max_ratio)
     out.failures = cap_failures(out.failures)
     return out
+
+
+class MissingnessParity(CheckType):
+    """Configured inside the missingness block (``checks.missingness.parity``)."""
+
+    name = NAME
+    expectation_type = "expect_column_missingness_parity_across_groups"
+    expectation_module = "datavet.gx.expectations.expect_column_missingness_parity_across_groups"
+    limit_keys = ("max_diff", "max_ratio")
+
+    def _entries(self, checks: Any) -> list[ParitySpec]:
+        return list(checks.missingness.parity) if checks.missingness else []
+
+    def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
+        return [expectation(self, p.severity, column=p.column, by=p.by, max_diff=p.max_diff,
+                            max_ratio=p.max_ratio, by_is_private=p.by in ctx.private)
+                for p in self._entries(checks)]
+
+    def columns(self, checks: Any) -> set[str]:
+        return {c for p in self._entries(checks) for c in (p.column, p.by)}
+
+    def publish(self, p: Any) -> None:
+        p.rates_by_size("group_missing_rate", "group_rows")

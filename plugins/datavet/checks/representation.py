@@ -3,12 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, field_validator, model_validator
+
+from datavet.checks.base import CheckType, SuiteContext, expectation
+from datavet.checks.limits import Count, Reference, Severity, Share, Strict, reference_sums_to_something
 from datavet.figures.distribution import chi2_pvalue, compare, normalise
 from datavet.figures.outcome import Outcome, cap_failures, fmt, ratio
 from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import labelled_counts
+
+NAME = "representation"
+
+
+class RepresentationSpec(Strict):
+    column: str
+    reference: Reference | None = Field(default=None, description="Reference population shares.")
+    min_count: Count | None = None
+    min_share: Share | None = None
+    min_ratio: Annotated[float, Field(ge=0.0)] | None = Field(
+        default=None, description="Each reference group's share/reference ratio must be at least this.")
+    max_tvd: Share | None = None
+    severity: Severity = "error"
+
+    _ref = field_validator("reference")(reference_sums_to_something)
+
+    @model_validator(mode="after")
+    def _ratio_needs_reference(self) -> RepresentationSpec:
+        if (self.min_ratio is not None or self.max_tvd is not None) and self.reference is None:
+            raise ValueError("min_ratio and max_tvd compare against a reference; add 'reference'")
+        return self
 
 
 def representation(table: dict[str, Any], tokens: list[str], *, reference: Mapping[str, float] | None = None,
@@ -73,3 +98,43 @@ def _limits(out: Outcome, counts: dict[str, int], reference: Mapping[str, float]
         elif tvd > max_tvd:
             out.failures.append(f"tvd = {fmt(tvd)} > max_tvd {fmt(max_tvd)}")
     out.failures = cap_failures(out.failures)
+
+
+class Representation(CheckType):
+    name = NAME
+    expectation_type = "expect_column_representation_to_match_reference"
+    expectation_module = "datavet.gx.expectations.expect_column_representation_to_match_reference"
+    limit_keys = ("min_count", "min_share", "min_ratio", "max_tvd")
+    spec_key = NAME
+    spec_annotation = list[RepresentationSpec]
+
+    def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
+        from datavet.references import resolve_reference
+
+        return [expectation(self, r.severity, column=r.column, reference=resolve_reference(ctx.loaded, r.reference),
+                            min_count=r.min_count, min_share=r.min_share, min_ratio=r.min_ratio, max_tvd=r.max_tvd,
+                            private=r.column in ctx.private) for r in checks.representation]
+
+    def columns(self, checks: Any) -> set[str]:
+        return {r.column for r in checks.representation}
+
+    def references(self, checks: Any) -> list[tuple[str, Any]]:
+        return [(r.column, r.reference) for r in checks.representation]
+
+    def publish(self, p: Any) -> None:
+        p.small = p.counts("counts")
+        for key in ("shares", "ratios"):
+            p.null(key, p.small)
+        p.count("non_missing")
+        p.count("min_count_observed", "min_share_observed")
+
+    def metrics(self, result: Any, out: dict[str, Any]) -> None:
+        shares_metric(self.name, result, out)
+
+
+def shares_metric(check: str, result: Any, out: dict[str, Any]) -> None:
+    """``<check>_shares``: per column, the published shares (small groups left out)."""
+    counts, shares = result.observed.get("counts") or {}, result.observed.get("shares") or {}
+    if result.column:
+        kept = {g: s for g, s in shares.items() if s is not None and not isinstance(counts.get(g), str)}
+        out.setdefault(f"{check}_shares", {}).setdefault(result.column, kept)

@@ -5,13 +5,36 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, field_validator
+
+from datavet.checks.base import CheckType, SuiteContext, expectation
+from datavet.checks.limits import Count, Reference, Severity, Share, Strict, reference_sums_to_something
 from datavet.figures.distribution import compare, normalise
 from datavet.figures.outcome import Outcome, cap_failures, check_max, check_min, fmt, ratio
 from datavet.figures.privacy import extend, opaque_names, rename
 from datavet.figures.tables import labelled_counts
 from datavet.geo.countries import continent_of, resolve
+
+NAME = "geography"
+
+
+class GeographySpec(Strict):
+    column: str
+    reference: Reference | None = Field(default=None, description="'world_population' or {ISO3: share}.")
+    max_top1_share: Share | None = None
+    max_hhi: Share | None = None
+    min_effective_countries: Annotated[float, Field(ge=0.0)] | None = None
+    min_regions: Count | None = None
+    max_tvd: Share | None = None
+    min_resolved_share: Share | None = None
+    min_reference_share: Share = 0.01
+    min_ratio: Annotated[float, Field(ge=0.0)] | None = None
+    severity: Severity = "error"
+
+    _ref = field_validator("reference")(reference_sums_to_something)
+
 
 MAX_UNRESOLVED = 50
 
@@ -124,3 +147,56 @@ def _limits(out: Outcome, max_top1_share, max_hhi, min_effective_countries, min_
                 out.failures.append(f"ratios[{c}] = {fmt(o['ratios'][c])} < min_ratio {fmt(min_ratio)} "
                                     f"(reference share {fmt(o['reference_shares'][c])})")
     out.failures = cap_failures(out.failures)
+
+
+class Geography(CheckType):
+    name = NAME
+    expectation_type = "expect_column_geography_to_be_diverse"
+    expectation_module = "datavet.gx.expectations.expect_column_geography_to_be_diverse"
+    limit_keys = ("max_top1_share", "max_hhi", "min_effective_countries", "min_regions", "max_tvd",
+                  "min_resolved_share", "min_reference_share", "min_ratio")
+    spec_key = NAME
+    spec_annotation = list[GeographySpec]
+
+    def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
+        from datavet.references import resolve_reference
+
+        return [expectation(self, g.severity, column=g.column, reference=resolve_reference(ctx.loaded, g.reference),
+                            max_top1_share=g.max_top1_share, max_hhi=g.max_hhi,
+                            min_effective_countries=g.min_effective_countries, min_regions=g.min_regions,
+                            max_tvd=g.max_tvd, min_resolved_share=g.min_resolved_share,
+                            min_reference_share=g.min_reference_share, min_ratio=g.min_ratio,
+                            private=g.column in ctx.private) for g in checks.geography]
+
+    def columns(self, checks: Any) -> set[str]:
+        return {g.column for g in checks.geography}
+
+    def references(self, checks: Any) -> list[tuple[str, Any]]:
+        return [(g.column, g.reference) for g in checks.geography]
+
+    def publish(self, p: Any) -> None:
+        counts = p.o.get("counts") if isinstance(p.o.get("counts"), dict) else {}
+        unresolved = p.o.get("unresolved_values") if isinstance(p.o.get("unresolved_values"), dict) else {}
+        exact = [n for n in counts.values() if isinstance(n, int)]
+        top = sorted(exact, reverse=True)
+        if top and p.is_small(top[0]):
+            p.withhold("top1_share")
+        if top and p.is_small(sum(top[:5])):
+            p.withhold("top5_share")
+        loose = [n for n in unresolved.values() if isinstance(n, int)]
+        if (exact and p.is_small(sum(exact))) or (loose and p.is_small(sum(loose))):
+            p.withhold("resolved_share")  # it gives back the (small) resolved or unresolved total
+        p.small = p.counts("counts")
+        for key in ("shares", "ratios"):
+            p.null(key, p.small)
+        p.counts("unresolved_values")
+        regions = p.counts("region_counts")
+        if "region_counts" not in p.o and isinstance(p.o.get("region_shares"), dict):
+            regions = set(p.o["region_shares"])  # an older report: region sizes unknown
+        p.null("region_shares", regions)
+        p.count("non_missing")
+
+    def metrics(self, result: Any, out: dict[str, Any]) -> None:
+        from datavet.checks.representation import shares_metric
+
+        shares_metric(self.name, result, out)

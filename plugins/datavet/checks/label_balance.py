@@ -5,10 +5,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import Field, field_validator
+
+from datavet.checks.base import CheckType, SuiteContext, expectation
+from datavet.checks.limits import Severity, Share, Strict
 from datavet.figures.outcome import Outcome, cap_failures, check_max, check_min, ratio
 from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label, text
+
+NAME = "label_balance"
+
+
+class LabelBalanceSpec(Strict):
+    label: str
+    by: str
+    positive: str | None = Field(default=None, description="Positive label value; defaults to the column's.")
+    _positive = field_validator("positive")(lambda v: v.strip() if isinstance(v, str) else v)
+    min_disparate_impact: Share | None = None
+    max_parity_difference: Share | None = None
+    severity: Severity = "error"
 
 
 def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
@@ -56,3 +72,44 @@ def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
               max_parity_difference)
     out.failures = cap_failures(out.failures)
     return out
+
+
+class LabelBalance(CheckType):
+    name = NAME
+    expectation_type = "expect_label_balance_across_groups"
+    expectation_module = "datavet.gx.expectations.expect_label_balance_across_groups"
+    limit_keys = ("min_disparate_impact", "max_parity_difference")
+    spec_key = NAME
+    spec_annotation = list[LabelBalanceSpec]
+
+    def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
+        spec = ctx.loaded.spec
+        return [expectation(self, lb.severity, label=lb.label, by=lb.by,
+                            positive=spec.positive_value(lb.label, lb.positive),
+                            min_disparate_impact=lb.min_disparate_impact,
+                            max_parity_difference=lb.max_parity_difference, by_is_private=lb.by in ctx.private)
+                for lb in checks.label_balance]
+
+    def columns(self, checks: Any) -> set[str]:
+        return {c for lb in checks.label_balance for c in (lb.label, lb.by)}
+
+    def problems(self, spec: Any) -> list[str]:
+        return [f"label_balance on {lb.label!r} needs a positive value: set columns.{lb.label}.positive or the "
+                "check's 'positive'" for lb in spec.checks.label_balance
+                if lb.positive is None and (spec.columns.get(lb.label) is None
+                                            or spec.columns[lb.label].positive is None)]
+
+    def label_positives(self, checks: Any) -> dict[str, str]:
+        return {lb.label: lb.positive for lb in checks.label_balance if lb.positive is not None}
+
+    def subject(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return {"column": kwargs.get("label"), "columns": None, "by": kwargs.get("by")}
+
+    def publish(self, p: Any) -> None:
+        p.rates_by_size("positive_rates", "rows")
+
+    def metrics(self, result: Any, out: dict[str, Any]) -> None:
+        key = f"{result.column}_by_{result.by}"
+        rates = result.observed.get("positive_rates") or {}
+        out.setdefault("positive_rate", {})[key] = {g: r for g, r in rates.items() if r is not None}
+        out.setdefault("disparate_impact", {})[key] = result.observed.get("disparate_impact")

@@ -1,0 +1,87 @@
+"""What a check type is: everything datavet needs to know about one kind of check, in one module.
+
+A check module (``datavet.checks.<name>``) holds its limits model (what the spec validates), the
+expectation configurations it adds to the GX suite, the columns it reads, its figures (pure
+functions from count tables, in the same module), its publish rule (which figures a small cell
+withholds), and its DVC metrics. The registry table (``datavet.checks.registry``) lists them; the
+suite builder, results, report, publish, metrics and changes loop over that table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.publish import Publisher
+    from datavet.report import CheckResult
+    from datavet.spec import DatasetSpec, LoadedSpec
+
+SEVERITY = {"error": "critical", "warning": "warning"}  # datavet's words -> GX's
+
+
+@dataclass(frozen=True)
+class SuiteContext:
+    """What a check needs to configure its expectations: the spec, the data's columns, the private
+    columns (their values never published) and the missing tokens."""
+
+    loaded: LoadedSpec
+    columns: list[str]
+    private: set[str]
+    tokens: list[str]
+
+
+class CheckType:
+    """Base class; a subclass per check module, registered in ``datavet.checks.registry.CHECKS``."""
+
+    name: ClassVar[str] = ""
+    expectation_type: ClassVar[str] = ""  # the GX expectation's snake_case type
+    expectation_module: ClassVar[str] = ""  # importing it registers the class with GX
+    limit_keys: ClassVar[tuple[str, ...]] = ()  # kwargs that are limits (shown with every result)
+    spec_key: ClassVar[str | None] = None  # key under the spec's ``checks:`` (None: inside another's block)
+    spec_annotation: ClassVar[Any] = None
+    spec_is_list: ClassVar[bool] = True
+    in_gx: ClassVar[bool] = True  # False: computed from the version's own facts by evaluate(), not by GX
+
+
+    def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
+        """The generated expectations of this check type: ``{"kwargs", "severity"}`` each."""
+        raise NotImplementedError
+
+    def columns(self, checks: Any) -> set[str]:
+        """Every data column the spec's entries of this check name (all must exist in the data)."""
+        return set()
+
+    def problems(self, spec: DatasetSpec) -> list[str]:
+        """Cross-field problems only the whole spec shows (e.g. a label without a positive value)."""
+        return []
+
+    def label_positives(self, checks: Any) -> dict[str, str]:
+        """{label column: positive value} this check's entries set."""
+        return {}
+
+    def references(self, checks: Any) -> list[tuple[str, Any]]:
+        """(column, reference) pairs whose reference must resolve before any check runs."""
+        return []
+
+    def evaluate(self, checks: Any, facts: dict[str, Any]) -> list[CheckResult]:
+        """Results of a check computed outside GX (``in_gx = False``) from facts the version carries
+        (``{"tree": integrity}`` for a tree of files); GX checks return none here."""
+        return []
+
+    def subject(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The report's column / columns / by of one result, from its expectation kwargs."""
+        return {"column": kwargs.get("column"), "columns": kwargs.get("columns"), "by": kwargs.get("by")}
+
+    def publish(self, p: Publisher) -> None:
+        """Suppress what a small cell would give back (every check type must say)."""
+        raise NotImplementedError
+
+    def metrics(self, result: CheckResult, out: dict[str, Any]) -> None:
+        """Add this published result's figures to the DVC metrics ``out``."""
+
+
+def expectation(check: CheckType, severity: str, **kwargs: Any) -> dict[str, Any]:
+    """One generated expectation configuration (unset limits dropped)."""
+    return {"type": check.expectation_type, "check": check.name, "severity": SEVERITY[severity],
+            "kwargs": {k: v for k, v in kwargs.items() if v is not None}}

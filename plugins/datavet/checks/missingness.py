@@ -1,0 +1,75 @@
+"""The ``missingness`` check: per column, the missing count and rate (null, NaN or a missing token),
+with counts per token (metrics.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from datavet.checks.base import CheckType, SuiteContext, expectation
+from datavet.checks.limits import Severity, Share, Strict
+from datavet.checks.missingness_parity import ParitySpec
+from datavet.figures.outcome import Outcome, check_max, ratio
+from datavet.figures.tables import token_counts, total_rows
+
+NAME = "missingness"
+
+
+class MissingnessSpec(Strict):
+    max_rate: Share | None = Field(default=None, description="Largest allowed missing rate for every column.")
+    columns: dict[str, Share] = Field(default_factory=dict, description="Per-column overrides of max_rate.")
+    parity: list[ParitySpec] = Field(default_factory=list)
+    severity: Severity = "error"
+
+
+
+
+
+def missingness(table: dict[str, Any], column: str, *, max_rate: float | None = None) -> Outcome:
+    """rows, missing_count, missing_rate, token_counts of ``column`` from the ungrouped missing counts."""
+    rows = total_rows(table)
+    tokens = token_counts(table, column)
+    missing = sum(tokens.values())
+    out = Outcome({"rows": rows, "missing_count": missing, "missing_rate": ratio(missing, rows),
+                   "token_counts": tokens})
+    why = ""
+    if rows == 0:
+        why = " (the batch has no rows)"
+        out.notes.append("missing_rate is null: the batch has no rows")
+    check_max(out, "missing_rate", out.observed["missing_rate"], "max_rate", max_rate, why)
+    return out
+
+
+class Missingness(CheckType):
+    """Every column is measured (figures for the datasheet); limits apply where the spec sets them."""
+
+    name = NAME
+    expectation_type = "expect_column_missingness_to_be_below"
+    expectation_module = "datavet.gx.expectations.expect_column_missingness_to_be_below"
+    limit_keys = ("max_rate",)
+    spec_key = NAME
+    spec_annotation = MissingnessSpec | None
+    spec_is_list = False
+
+    def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
+        m = checks.missingness
+        return [expectation(self, m.severity if m else "warning", column=col,
+                            max_rate=m.columns.get(col, m.max_rate) if m else None) for col in ctx.columns]
+
+    def columns(self, checks: Any) -> set[str]:
+        return set(checks.missingness.columns) if checks.missingness else set()
+
+    def publish(self, p: Any) -> None:
+        p.count("missing_count", "missing_rate")
+        p.counts("token_counts")
+
+    def metrics(self, result: Any, out: dict[str, Any]) -> None:
+        if result.column and result.observed.get("missing_rate") is not None:
+            out.setdefault("missing_rate", {}).setdefault(result.column, result.observed["missing_rate"])
+
+
+def missing_rates(results: list[Any]) -> dict[str, float]:
+    """{column: missing rate} of the published missingness results (withheld rates left out)."""
+    return {r.column: r.observed["missing_rate"] for r in results
+            if r.check == NAME and r.column and r.observed.get("missing_rate") is not None}

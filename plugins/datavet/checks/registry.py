@@ -1,0 +1,52 @@
+"""The one table of check types. The spec's ``checks:`` block, the suite builder, results, report,
+publish, DVC metrics and changes all loop over it: adding a check type is adding a module and a line
+here. A check type without a publish rule cannot be registered: privacy fails closed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datavet.checks.base import CheckType
+from datavet.checks.files import Files
+from datavet.checks.geography import Geography
+from datavet.checks.intersectional import Intersectional
+from datavet.checks.label_balance import LabelBalance
+from datavet.checks.missingness import Missingness
+from datavet.checks.missingness_parity import MissingnessParity
+from datavet.checks.representation import Representation
+
+CHECKS: dict[str, CheckType] = {}
+HAND_ADDED = "gx_expectation"  # the report's name for a built-in GX expectation a person added by hand
+
+
+def register(check: CheckType) -> CheckType:
+    """Add a check type to the table; refuse one that would publish its figures unsuppressed."""
+    if not check.name or check.name in CHECKS or check.name == HAND_ADDED:
+        raise ValueError(f"check type name {check.name!r} is empty or taken")
+    if type(check).publish is CheckType.publish:
+        raise TypeError(f"check type {check.name!r} has no publish rule: say which of its figures a small cell "
+                        "withholds (CheckType.publish) before it can be registered")
+    if check.in_gx and (not check.expectation_type or not check.expectation_module):
+        raise TypeError(f"check type {check.name!r} names no GX expectation")
+    CHECKS[check.name] = check
+    return check
+
+
+for _check in (Missingness(), MissingnessParity(), Representation(), Intersectional(), Geography(), LabelBalance(),
+               Files()):
+    register(_check)
+
+
+def check_type(name: str) -> CheckType | None:
+    return CHECKS.get(name)
+
+
+def with_version_checks(loaded: Any, facts: dict[str, Any], report: Any) -> Any:
+    """``report`` with the results of the checks computed from the version's own ``facts`` (first),
+    its success recomputed: the same decision rule as for the GX checks."""
+    extra = [r for check in CHECKS.values() if not check.in_gx for r in check.evaluate(loaded.spec.checks, facts)]
+    if not extra:
+        return report
+    checks = [*extra, *report.checks]
+    return report.model_copy(update={"checks": checks,
+                                     "success": all(c.success for c in checks if c.severity == "error")})

@@ -1,0 +1,104 @@
+"""What the four stages share: where a version's staged files are, the registry lock around a stage,
+the content-addressed bytes of a version, and the report the validate stage staged.
+
+Each stage takes the spec and the version's md5 (small, JSON-able: what Airflow passes between
+tasks), reads what earlier stages left in the version's staging folder, and is safe to re-run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from datavet.errors import DataError, RegistryError
+from datavet.ingest import file_md5
+from datavet.registry import Registry
+from datavet.report import CheckReport
+from datavet.settings import Settings
+from datavet.store import certified_tag_for
+
+log = logging.getLogger("datavet.stages")
+REPORT_FILE = "report.json"  # the published form (small cells suppressed): what the registry stores
+EXACT_REPORT_FILE = "report.exact.json"  # exact counts, for the datasheet stage only: never committed
+DATASHEET_FILES = ("datasheet.md", "datasheet.html", "datasheet.json")
+
+
+def registry_for(settings: Settings) -> Registry:
+    return Registry(root=settings.registry, remote=settings.remote)
+
+
+
+@contextlib.contextmanager
+def storage_errors(dataset: str, stage: str) -> Iterator[None]:
+    """A full disk or a read-only file system is the environment's fault, not the data's: say which
+    file and what to do, as a retryable RegistryError rather than a bare OSError traceback."""
+    try:
+        yield
+    except OSError as exc:
+        where = f" on {exc.filename}" if exc.filename else ""
+        raise RegistryError(f"the {stage} stage failed{where}: {exc.strerror or exc}", dataset=dataset,
+                            fix="free disk space or make that location writable, then re-run (the stage is "
+                                "safe to retry; nothing was certified)") from exc
+    except RegistryError as exc:  # git/DVC failures know the registry, not the dataset
+        if exc.dataset:
+            raise
+        raise RegistryError(exc.message, dataset=dataset, fix=exc.fix) from exc
+
+
+@contextlib.contextmanager
+def version_stage(settings: Settings, name: str, md5: str, stage: str) -> Iterator[str | None]:
+    """Run a stage under the dataset's lock; yields the tag if the version is already certified.
+
+    The lock keeps two runs of one DAG from writing into, or deleting, the same staging folder; a
+    version certified meanwhile (by a concurrent run or an earlier attempt) needs no more work."""
+    registry = registry_for(settings)
+    with registry.locked(name), storage_errors(name, stage):
+        tag = certified_tag_for(registry, name, md5)
+        if tag:
+            log.info("%s: version %s is already certified as %s; %s has nothing to do", name, md5, tag, stage)
+        yield tag
+
+
+def version_bytes(settings: Settings, md5: str, dataset: str | None = None) -> Path:
+    """The immutable, content-addressed copy of a version (DVC cache), checked against its md5."""
+    try:
+        path = registry_for(settings).bytes_path(md5)
+    except RegistryError as exc:  # e.g. `dvc gc` between two stages: re-versioning puts the bytes back
+        raise RegistryError(f"no copy of version {md5} in the DVC cache or the remote", dataset=dataset,
+                            fix="re-run the whole certify DAG (its version stage stores the bytes again)"
+                            ) from exc
+    actual = file_md5(path)
+    if actual != md5.removesuffix(".dir"):  # a tree version's bytes are its .dir listing
+        raise DataError(f"the stored bytes of version {md5} now hash to {actual}", dataset=dataset,
+                        fix="the DVC cache was altered: run `dvc fetch` / `dvc checkout` in the registry")
+    return path
+
+
+def version_table(settings: Settings, md5: str, dataset: str | None = None) -> Path:
+    """The Parquet table the checks read: the version itself, or a tree version's ``table.parquet``."""
+    if not md5.endswith(".dir"):
+        return version_bytes(settings, md5, dataset)
+    from datavet.sources.base import TABLE_FILE
+    from datavet.tree_version import tree_member
+
+    return tree_member(settings, md5, TABLE_FILE, dataset)
+
+
+def staged_report(settings: Settings, name: str, md5: str, *, exact: bool = False) -> CheckReport:
+    """The staged report: its published form, or (``exact``) the exact one the datasheet is built from."""
+    path = registry_for(settings).staging_dir(name, md5) / (EXACT_REPORT_FILE if exact else REPORT_FILE)
+    if not path.exists():
+        raise DataError(f"no validation result for version {md5}", dataset=name,
+                        fix="run the validate stage first (the certify DAG does)")
+    report = CheckReport.model_validate_json(path.read_bytes())
+    if report.data_hash != md5:
+        raise DataError(f"the staged validation result describes {report.data_hash}, not {md5}", dataset=name,
+                        fix="re-run the validate stage")
+    return report
+
+
+def dump(obj: object) -> str:
+    return json.dumps(obj, indent=2, default=str)

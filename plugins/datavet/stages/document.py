@@ -1,0 +1,67 @@
+"""Stage 3, document: the datasheet (md/html/json) of the version, with what changed since the
+previous certified version."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from datavet.changes import Changes, answers_of, compute_changes
+from datavet.engines import ParquetTable, engine_for, engine_name
+from datavet.report import CheckReport
+from datavet.settings import Settings
+from datavet.spec import LoadedSpec
+from datavet.stages.common import DATASHEET_FILES, registry_for, staged_report, version_stage, version_table
+
+
+def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
+    """Write the datasheet (md/html/json) for the version; refuse if required answers are missing."""
+    spec = loaded.spec
+    registry = registry_for(settings)
+    with version_stage(settings, spec.name, md5, "document") as tag:
+        if tag:
+            return {name.rsplit(".", 1)[1]: registry.datasheet_dir(spec.name) / name for name in DATASHEET_FILES}
+        return _document(loaded, settings, md5)
+
+
+def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
+    from datavet.datasheet import build_datasheet, render_all, require_complete
+
+    spec = loaded.spec
+    report = staged_report(settings, spec.name, md5, exact=True)
+    files = None
+    if md5.endswith(".dir"):  # a tree of files: the composition of its files
+        from datavet.tree_version import tree_integrity
+
+        files = tree_integrity(settings, md5, spec.name)
+    sheet = build_datasheet(loaded, report, version_table(settings, md5, spec.name), data_md5=md5,
+                            answers_path=loaded.answers_path, files=files)
+    require_complete(sheet, spec.name)
+    changes = changes_since_previous(loaded, settings, md5, report, json.loads(sheet.model_dump_json()))
+    if changes is not None:
+        sheet = sheet.model_copy(update={"changes": changes})
+    out = registry_for(settings).staging_dir(spec.name, md5) / "datasheet"
+    return render_all(sheet, out)
+
+
+def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, report: CheckReport,
+                           sheet_json: dict) -> Changes | None:
+    """Diff against the newest certified version with other bytes (None for a first version)."""
+    name = loaded.spec.name
+    registry = registry_for(settings)
+    for tag in reversed(registry.certified_tags(name)):
+        old_md5 = registry.recorded_md5(name, rev=tag)
+        if old_md5 is None or old_md5 == md5:
+            continue
+        old_report = CheckReport.model_validate_json(registry.show(tag, registry.validation_path(name, old_md5)))
+        old_sheet = json.loads(registry.show(tag, registry.datasheet_dir(name) / "datasheet.json"))
+        engine = engine_for(engine_name(spec=loaded.spec.engine, settings=settings), settings)
+        difference = engine.row_difference(ParquetTable(version_table(settings, md5)),
+                                           ParquetTable(version_table(settings, old_md5)))
+        return compute_changes(new_report=report, old_report=old_report, previous_tag=tag,
+                               rows_added_removed=difference,
+                               new_answers=answers_of(sheet_json), old_answers=answers_of(old_sheet),
+                               small_cell_threshold=loaded.spec.small_cell_threshold)
+    return None
+
+

@@ -1,0 +1,43 @@
+"""The registry store: every question about certified versions (which tag certified these bytes,
+which tag a reader means, what its certificate says) is answered here and nowhere else."""
+
+from __future__ import annotations
+
+from datavet.certificate import Certificate
+from datavet.errors import NotCertifiedError
+from datavet.registry import Registry
+
+
+def certified_tag_for(registry: Registry, name: str, md5: str) -> str | None:
+    """The tag that certified exactly these bytes, if any (certificates are committed with the tag)."""
+    for tag in reversed(registry.certified_tags(name)):
+        if registry.recorded_md5(name, rev=tag) == md5:
+            return tag
+    return None
+
+
+def resolve_tag(registry: Registry, name: str, version: str | int | None) -> str:
+    """None -> latest certified; int or "3" -> tag number; "<name>/certified/n" -> itself; md5 -> its tag."""
+    tags = registry.certified_tags(name)
+    if not tags:
+        raise NotCertifiedError("has no certified version", dataset=name,
+                                fix="run the certify DAG (or `datavet certify SPEC`) first")
+    if version is None:
+        return tags[-1]
+    text = str(version)
+    if text in tags:
+        return text
+    if text.isdigit() and f"{name}/certified/{text}" in tags:
+        return f"{name}/certified/{text}"
+    for tag in tags:
+        if registry.recorded_md5(name, rev=tag) == text:
+            return tag
+    raise NotCertifiedError(f"version {text!r} is not certified (certified: {', '.join(tags)})", dataset=name,
+                            fix="pick one of the certified versions (datavet history SPEC)")
+
+
+def committed_certificate(registry: Registry, name: str, tag: str) -> Certificate:
+    md5 = registry.recorded_md5(name, rev=tag)
+    if md5 is None:
+        raise NotCertifiedError(f"tag {tag} has no .dvc pointer", dataset=name, fix="the tag is not datavet's")
+    return Certificate.model_validate_json(registry.show(tag, registry.certificate_path(name, md5)))
