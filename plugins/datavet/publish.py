@@ -12,12 +12,11 @@ again is unchanged, so code that reads stored reports can publish whatever it re
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from typing import Any
 
+from datavet.figures.outcome import Violation
 from datavet.report import CheckReport, CheckResult
-
-WITHHELD = "withheld (small cell)"
 
 
 def small_note(threshold: int) -> str:
@@ -106,27 +105,21 @@ class Publisher:
         self.null(rates, hidden)
 
 
-_COUNT = re.compile(r"\] = (\d+)(?= < min_count )")
-_GROUP_FIGURE = re.compile(r"^(?P<head>(?:shares|ratios)\[(?P<group>.*)\] = )(?P<value>\S+)(?P<tail> [<>] .*)$",
-                           re.S)
-_SCALAR = re.compile(r"^(?P<head>(?P<name>\w+) = )(?P<value>\S+)(?P<tail> [<>] .*)$", re.S)
+def publish_violation(v: Violation, p: Publisher) -> Violation:
+    """A violated limit as published: a small count said in words, the share, ratio or rate of a small
+    cell (or a scalar figure the check withheld) withheld; the limit always as the spec set it."""
+    if v.text:
+        return v
+    if v.count and is_small(v.observed, p.t):
+        p.touched = True
+        return replace(v, observed=shown(v.observed, p.t), withheld=True)
+    small_group = v.group is not None and v.group in p.small and not v.count
+    if small_group or (v.group is None and v.figure in p.withheld):
+        return replace(v, observed=None, withheld=True)
+    return v
 
 
-def scrub_failure(text: str, threshold: int, small_groups: set[str] = frozenset(),
-                  withheld: set[str] = frozenset()) -> str:
-    """A failure message as published: a small exact count becomes "<threshold", and the share,
-    ratio or rate of a small cell becomes "withheld (small cell)"."""
-    text = _COUNT.sub(lambda m: f"] = {shown(int(m.group(1)), threshold)}", text)
-    m = _GROUP_FIGURE.match(text)
-    if m and m.group("group") in small_groups:
-        return f"{m.group('head')}{WITHHELD}{m.group('tail')}"
-    m = _SCALAR.match(text)
-    if m and m.group("name") in withheld:
-        return f"{m.group('head')}{WITHHELD}{m.group('tail')}"
-    return text
-
-
-def publish_result(result: CheckResult, threshold: int) -> CheckResult:
+def publish_result(result: CheckResult, threshold: int, *, published: bool = False) -> CheckResult:
     """One check's published form (results of hand-added GX expectations pass unchanged)."""
     from datavet.checks.registry import CHECKS
 
@@ -135,15 +128,25 @@ def publish_result(result: CheckResult, threshold: int) -> CheckResult:
         return result.model_copy(deep=True)
     p = Publisher(result, threshold)
     check.publish(p)
-    failures = [scrub_failure(f, threshold, p.small, p.withheld) for f in result.failures]
+    if result.violations:
+        violations = [publish_violation(Violation.from_json(v), p) for v in result.violations]
+        failures = [v.render() for v in violations] + result.failures[len(result.violations):]
+        kept = [v.as_json() for v in violations]
+    elif published or not result.failures:  # an older report, published when it was stored
+        failures, kept = list(result.failures), []
+    else:  # texts without their data cannot be checked for small cells: fail closed
+        failures, kept = [f"{len(result.failures)} limit(s) violated (texts withheld: they may quote small "
+                          "cells; re-run the checks for details)"], []
     notes = list(result.notes)
     note = small_note(threshold)
     if (p.touched or failures != result.failures) and note not in notes:
         notes.append(note)
-    return result.model_copy(update={"observed": p.o, "failures": failures, "notes": notes}, deep=True)
+    return result.model_copy(update={"observed": p.o, "failures": failures, "violations": kept,
+                                     "notes": notes}, deep=True)
 
 
 def publish_report(report: CheckReport, threshold: int) -> CheckReport:
     """The report as it may be published (see the module docstring); ``report`` is left as it was."""
-    return report.model_copy(update={"checks": [publish_result(c, threshold) for c in report.checks],
+    again = report.small_cell_threshold is not None
+    return report.model_copy(update={"checks": [publish_result(c, threshold, published=again) for c in report.checks],
                                      "small_cell_threshold": threshold}, deep=True)

@@ -35,6 +35,9 @@ class CheckResult(BaseModel):
     observed: dict[str, Any] = Field(default_factory=dict, description="Figures under metrics.md names.")
     thresholds: dict[str, Any] = Field(default_factory=dict, description="The limits the check applied.")
     failures: list[str] = Field(default_factory=list, description="Each violated limit: observed vs allowed.")
+    violations: list[dict[str, Any]] = Field(
+        default_factory=list, description="The same as data: figure, group, observed, op, limit, limit_value "
+                                          "(datavet.figures.outcome.Violation); failures are rendered from them.")
     notes: list[str] = Field(default_factory=list, description="Why a figure is null, and similar.")
 
     @property

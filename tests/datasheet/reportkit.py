@@ -11,6 +11,7 @@ import pandas as pd
 import pycountry
 from scipy.stats import chisquare
 
+from datavet.figures.outcome import Violation
 from datavet.ingest import read_source, write_parquet
 from datavet.report import CheckReport, CheckResult, plain_json
 from datavet.spec import LoadedSpec
@@ -25,7 +26,11 @@ def missing_mask(s: pd.Series, tokens: list[str]) -> pd.Series:
 
 
 def _result(**kw) -> CheckResult:
+    """A result as datavet writes it: violated limits as data, their texts rendered from them."""
     kw["observed"] = plain_json(kw.get("observed", {}))
+    violations = kw.pop("failures", [])
+    kw["failures"] = [v.render() for v in violations]
+    kw["violations"] = [plain_json(v.as_json()) for v in violations]
     return CheckResult(**kw)
 
 
@@ -45,7 +50,7 @@ def missingness(df: pd.DataFrame, tokens: list[str], max_rate: float | None) -> 
         out.append(_result(check="missingness", column=col, success=ok,
                            observed={"rows": len(df), "missing_count": n, "missing_rate": rate,
                                      "token_counts": token_counts},
-                           failures=[] if ok else [f"missing_rate {rate:.4f} > {max_rate}"]))
+                           failures=[] if ok else [Violation("missing_rate", "max_rate", max_rate, ">", rate)]))
     return out
 
 
@@ -58,7 +63,7 @@ def parity(df, column, by, tokens, max_diff, severity) -> CheckResult:
                    observed={"group_missing_rate": rates, "group_rows": groups.value_counts().to_dict(),
                              "max_rate": hi, "min_rate": lo, "max_diff": hi - lo,
                              "max_ratio": hi / lo if lo else None},
-                   failures=[] if ok else [f"max_diff {hi - lo:.4f} > {max_diff}"])
+                   failures=[] if ok else [Violation("max_diff", "max_diff", max_diff, ">", hi - lo)])
 
 
 def representation(df, column, tokens, reference=None, min_count=None, severity="error") -> CheckResult:
@@ -81,7 +86,8 @@ def representation(df, column, tokens, reference=None, min_count=None, severity=
                    unexpected_groups=sorted(g for g in counts if g not in ref),
                    chi2_pvalue=float(chisquare(observed, expected).pvalue))
     if min_count is not None:
-        failures += [f"group {g!r} has {c} rows < min_count {min_count}" for g, c in counts.items() if c < min_count]
+        failures += [Violation("counts", "min_count", min_count, "<", c, group=g, count=True)
+                     for g, c in counts.items() if c < min_count]
     return _result(check="representation", column=column, severity=severity, success=not failures,
                    observed=obs, failures=failures)
 
@@ -95,8 +101,9 @@ def intersectional(df, columns, tokens, min_count) -> CheckResult:
     combos = pd.MultiIndex.from_product(values)
     empty = ["|".join(k) for k in combos if k not in cells]
     smallest = sorted(cell_counts.items(), key=lambda kv: kv[1])[:10]
-    failures = [f"cell {k!r} has {v} rows < min_count {min_count}" for k, v in cell_counts.items() if v < min_count]
-    failures += [f"cell {k!r} is empty" for k in empty if min_count > 0]
+    failures = [Violation("cell_counts", "min_count", min_count, "<", v, group=k, count=True)
+                for k, v in cell_counts.items() if v < min_count]
+    failures += [Violation(text=f"cell {k!r} is empty") for k in empty if min_count > 0]
     return _result(check="intersectional", columns=columns, success=not failures, failures=failures,
                    observed={"cell_counts": cell_counts, "empty_cells": empty,
                              "smallest_cells": [{"cell": k, "count": v} for k, v in smallest]})
@@ -152,7 +159,7 @@ def geography(df, column, tokens, reference=True, max_top1_share=None, severity=
                    underrepresented=sorted(k for k, r in ref.items() if r >= 0.01 and shares.get(k, 0) / r < 0.8))
     ok = max_top1_share is None or top[0] <= max_top1_share
     return _result(check="geography", column=column, severity=severity, success=ok, observed=obs,
-                   failures=[] if ok else [f"top1_share {top[0]:.4f} > {max_top1_share}"])
+                   failures=[] if ok else [Violation("top1_share", "max_top1_share", max_top1_share, ">", top[0])])
 
 
 def label_balance(df, label, by, positive, tokens, min_di, severity) -> CheckResult:
@@ -164,7 +171,7 @@ def label_balance(df, label, by, positive, tokens, min_di, severity) -> CheckRes
     return _result(check="label_balance", column=label, by=by, severity=severity, success=ok,
                    observed={"positive_rates": rates, "rows": df.loc[keep, by].value_counts().to_dict(),
                              "disparate_impact": di, "parity_difference": hi - lo},
-                   failures=[] if ok else [f"disparate_impact {di:.3f} < {min_di}"])
+                   failures=[] if ok else [Violation("disparate_impact", "min_disparate_impact", min_di, "<", di)])
 
 
 def report_for(loaded: LoadedSpec, df: pd.DataFrame, md5: str) -> CheckReport:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from datavet.checks import run_checks
-from datavet.datasheet import build_datasheet
+from datavet.datasheet import build_datasheet, render_all
+from datavet.figures.outcome import Violation
 from datavet.ingest import read_source, write_parquet
 from datavet.report import CheckReport, CheckResult
 from datavet.settings import Settings
@@ -74,13 +75,33 @@ def test_a_group_of_unknown_size_is_withheld(titanic, tmp_path: Path) -> None:
 
 def test_failure_texts_name_private_groups_as_the_sections_do(titanic) -> None:
     """group-k of a private column is "<column> group k" in the check outcomes too, and its small
-    count is "<10" (before, the digit of "group-2" itself was taken for a small count)."""
+    count is said in words (before, the digit of "group-2" itself was taken for a small count)."""
+    violations = [Violation("counts", "min_count", 10, "<", 4, group="group-2", count=True),
+                  Violation("shares", "min_share", 0.1, "<", 0.0909, group="group-2")]
     failed = CheckResult(check="representation", column="Cabin", success=False,
                          observed={"counts": {"group-1": 40, "group-2": 4}},
-                         failures=["counts[group-2] = 4 < min_count 10", "shares[group-2] = 0.0909 < min_share 0.1"])
+                         failures=[v.render() for v in violations], violations=[v.as_json() for v in violations])
     report = CheckReport(**{**titanic.report.model_dump(), "checks": [
         *(c.model_dump() for c in titanic.report.checks), failed.model_dump()]})
     sheet = build_datasheet(titanic.loaded, report, titanic.parquet, data_md5=titanic.md5)
     outcome = next(o for o in sheet.validation.checks if o.failures and o.subject == "Cabin")
-    assert outcome.failures == ["counts[Cabin group 2] = <10 < min_count 10",
+    assert outcome.failures == ["counts[Cabin group 2]: fewer than 10 rows (exact count withheld), below min_count 10",
                                 "shares[Cabin group 2] = withheld (small cell) < min_share 0.1"]
+
+
+def test_a_limit_below_the_threshold_is_never_masked_as_a_count(titanic, tmp_path) -> None:
+    """min_count 5 with small_cell_threshold 10: the datasheet said "= <10 < min_count <10"; every
+    document now says the count in words and the limit as set."""
+    violation = Violation("counts", "min_count", 5, "<", 3, group="group-2", count=True)
+    failed = CheckResult(check="representation", column="Cabin", success=False,
+                         observed={"counts": {"group-1": 40, "group-2": 3}}, thresholds={"min_count": 5},
+                         failures=[violation.render()], violations=[violation.as_json()])
+    report = CheckReport(**{**titanic.report.model_dump(), "checks": [
+        *(c.model_dump() for c in titanic.report.checks), failed.model_dump()]})
+    sheet = build_datasheet(titanic.loaded, report, titanic.parquet, data_md5=titanic.md5)
+    docs = {kind: path.read_text() for kind, path in render_all(sheet, tmp_path).items()}
+    wording = "counts[Cabin group 2]: fewer than 10 rows (exact count withheld), below min_count 5"
+    for kind, text in docs.items():
+        text = text.replace("\\", "")  # Markdown escapes [ ] _
+        assert wording in text, kind
+        assert "min_count <10" not in text, kind

@@ -66,4 +66,5 @@ def test_the_failure_message_quotes_no_small_count(tmp_path: Path) -> None:
     with pytest.raises(ChecksFailed) as err:
         validate(loaded, settings, md5)
     text = str(err.value)
-    assert "counts[6] = <10 < min_count 10" in text and "counts[6] = 1 " not in text
+    assert "counts[6]: fewer than 10 rows (exact count withheld), below min_count 10" in text
+    assert "counts[6] = 1 " not in text

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.limits import Count, Reference, Severity, Share, Strict, reference_sums_to_something
 from datavet.figures.distribution import compare, normalise
-from datavet.figures.outcome import Outcome, cap_failures, check_max, check_min, fmt, ratio
+from datavet.figures.outcome import Outcome, check_max, check_min, fmt, ratio
 from datavet.figures.privacy import extend, opaque_names, rename
 from datavet.figures.tables import labelled_counts
 from datavet.geo.countries import continent_of, resolve
@@ -144,9 +144,9 @@ def _limits(out: Outcome, max_top1_share, max_hhi, min_effective_countries, min_
         check_max(out, "tvd", o.get("tvd"), "max_tvd", max_tvd)
         if min_ratio is not None:
             for c in o["underrepresented"]:
-                out.failures.append(f"ratios[{c}] = {fmt(o['ratios'][c])} < min_ratio {fmt(min_ratio)} "
-                                    f"(reference share {fmt(o['reference_shares'][c])})")
-    out.failures = cap_failures(out.failures)
+                out.violate("ratios", o["ratios"][c], "<", "min_ratio", min_ratio, group=c,
+                            suffix=f" (reference share {fmt(o['reference_shares'][c])})")
+    out.cap()
 
 
 class Geography(CheckType):

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.limits import Count, Severity, Strict
-from datavet.figures.outcome import Outcome, cap_failures
+from datavet.figures.outcome import Outcome
 from datavet.figures.privacy import extend
 from datavet.figures.tables import labelled_counts
 
@@ -70,12 +70,12 @@ def intersectional(table: dict[str, Any], tokens: list[str], *, min_count: int =
     if min_count > 0:
         if n_empty:
             example = ", ".join(empty[:5])
-            out.failures.append(f"{n_empty} empty cell(s) (0 rows < min_count {min_count}), e.g. {example}")
+            out.finding(f"{n_empty} empty cell(s) (0 rows < min_count {min_count}), e.g. {example}")
         for key, n in by_count:
             if n >= min_count:
                 break
-            out.failures.append(f"cell_counts[{SEPARATOR.join(key)}] = {n} < min_count {min_count}")
-    out.failures = cap_failures(out.failures)
+            out.violate("cell_counts", n, "<", "min_count", min_count, group=SEPARATOR.join(key), count=True)
+    out.cap()
     return out
 
 

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.limits import Severity, Share, Strict
-from datavet.figures.outcome import Outcome, cap_failures, check_max, check_min, ratio
+from datavet.figures.outcome import Outcome, check_max, check_min, ratio
 from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label, text
@@ -70,7 +70,7 @@ def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
               min_disparate_impact)
     check_max(out, "parity_difference", out.observed["parity_difference"], "max_parity_difference",
               max_parity_difference)
-    out.failures = cap_failures(out.failures)
+    out.cap()
     return out
 
 

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.limits import Severity, Share, Strict
-from datavet.figures.outcome import Outcome, cap_failures, check_max, fmt, ratio
+from datavet.figures.outcome import Outcome, check_max, fmt, ratio
 from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import missing_by_group
 
@@ -60,11 +60,11 @@ def missingness_parity(table: dict[str, Any], column: str, *, max_diff: float | 
     if max_ratio is not None and out.observed["max_ratio"] is None and defined:
         # min_rate = 0 while another group has missing cells: the ratio is unbounded.
         if out.observed["max_rate"] > 0:
-            out.failures.append(f"max_ratio is unbounded (min_rate = 0, max_rate = "
-                                f"{fmt(out.observed['max_rate'])}) > max_ratio {fmt(max_ratio)}")
+            out.finding(f"max_ratio is unbounded (min_rate = 0, max_rate = {fmt(out.observed['max_rate'])}) "
+                        f"> max_ratio {fmt(max_ratio)}")
     else:
         check_max(out, "max_ratio", out.observed["max_ratio"], "max_ratio", max_ratio)
-    out.failures = cap_failures(out.failures)
+    out.cap()
     return out
 
 

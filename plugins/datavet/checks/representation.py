@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.limits import Count, Reference, Severity, Share, Strict, reference_sums_to_something
 from datavet.figures.distribution import chi2_pvalue, compare, normalise
-from datavet.figures.outcome import Outcome, cap_failures, fmt, ratio
+from datavet.figures.outcome import Outcome, check_max, ratio
 from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import labelled_counts
 
@@ -74,30 +74,24 @@ def _limits(out: Outcome, counts: dict[str, int], reference: Mapping[str, float]
     for g in groups:
         n = counts.get(g, 0)
         if min_count is not None and n < min_count:
-            out.failures.append(f"counts[{g}] = {n} < min_count {min_count}")
+            out.violate("counts", n, "<", "min_count", min_count, group=g, count=True)
         if min_share is not None:
             share = n / total if total else None
             if share is None:
-                out.failures.append(f"shares[{g}] is undefined (no rows); min_share {fmt(min_share)} "
-                                    "cannot be verified")
+                out.violate("shares", None, "<", "min_share", min_share, group=g, why=" (no rows)")
             elif share < min_share:
-                out.failures.append(f"shares[{g}] = {fmt(share)} < min_share {fmt(min_share)}")
+                out.violate("shares", share, "<", "min_share", min_share, group=g)
     if reference and min_ratio is not None:
         ref = normalise(reference)
         for g, r in sorted(out.observed["ratios"].items()):
             if r is None:
                 if ref[g] > 0:
-                    out.failures.append(f"ratios[{g}] is undefined (no rows); min_ratio {fmt(min_ratio)} "
-                                        "cannot be verified")
+                    out.violate("ratios", None, "<", "min_ratio", min_ratio, group=g, why=" (no rows)")
             elif r < min_ratio:
-                out.failures.append(f"ratios[{g}] = {fmt(r)} < min_ratio {fmt(min_ratio)}")
+                out.violate("ratios", r, "<", "min_ratio", min_ratio, group=g)
     if reference and max_tvd is not None:
-        tvd = out.observed["tvd"]
-        if tvd is None:
-            out.failures.append(f"tvd is undefined (no rows); max_tvd {fmt(max_tvd)} cannot be verified")
-        elif tvd > max_tvd:
-            out.failures.append(f"tvd = {fmt(tvd)} > max_tvd {fmt(max_tvd)}")
-    out.failures = cap_failures(out.failures)
+        check_max(out, "tvd", out.observed["tvd"], "max_tvd", max_tvd, " (no rows)")
+    out.cap()
 
 
 class Representation(CheckType):

@@ -39,7 +39,6 @@ from datavet.datasheet.privacy import (
     mask_values,
     publish_count,
     publish_share,
-    scrub_numbers,
 )
 from datavet.datasheet.profile import DataProfile
 from datavet.publish import publish_result
@@ -254,10 +253,8 @@ class SectionBuilder:
 
     def outcome(self, r: CheckResult) -> CheckOutcome:
         status = "passed" if r.success else ("failed" if r.severity == "error" else "warned")
-        # small counts and the shares of small cells as in the published report, then any other small
-        # number, then the labels (whose digits must stay as they are)
-        failures = [mask_values(self._unmask_free(r, scrub_numbers(f, self.t)), self.mask)
-                    for f in publish_result(r, self.t).failures]
+        # the published report's texts (small cells said in words, limits as set), then the labels
+        failures = [mask_values(self._unmask_free(r, f), self.mask) for f in publish_result(r, self.t).failures]
         return CheckOutcome(check=r.check, subject=r.subject, severity=r.severity, status=status,
                             failures=failures)
 

@@ -51,7 +51,8 @@ def check_result(result: Any, private: set[str]) -> CheckResult:
             check=check, **kind.subject(kwargs), severity=severity, success=bool(result.success) and not raised,
             observed=plain_json(payload.get("observed_value") or {}),
             thresholds={k: kwargs[k] for k in kind.limit_keys if kwargs.get(k) is not None},
-            failures=list(details.get("failures", [])), notes=list(details.get("notes", [])))
+            failures=list(details.get("failures", [])), violations=list(details.get("violations", [])),
+            notes=list(details.get("notes", [])))
         if raised:
             out.failures.append(f"the check could not run: {message}")
         return out
