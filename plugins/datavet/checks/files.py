@@ -83,7 +83,8 @@ class Files(CheckType):
         out = files_integrity(facts["tree"], limits)
         return [CheckResult(check=NAME, column="file", severity=spec.severity, success=out.success,
                             observed=out.observed, thresholds={k: v for k, v in limits.items() if v is not None},
-                            failures=out.failures, notes=out.notes)]
+                            failures=out.failures, violations=[v.as_json() for v in out.violations],
+                            notes=out.notes)]
 
     def publish(self, p: Any) -> None:
         """Nothing to withhold: the counts are of files, not of people, and the sample paths were
