@@ -115,14 +115,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=Path("/tmp/datavet-bench-files"))
+    parser.add_argument("--reuse", action="store_true", help="keep the files an earlier run wrote under --out")
     args = parser.parse_args()
-    shutil.rmtree(args.out, ignore_errors=True)
-    data, project = args.out / "data", args.out / "project"
-    start = time.perf_counter()
-    rows = write_files(data, 0, args.files)
-    manifest = args.out / "manifest.csv"
-    write_manifest(manifest, rows)
-    print(f"wrote {args.files:,} PNG files in {time.perf_counter() - start:.1f} s")
+    data, project, manifest = args.out / "data", args.out / "project", args.out / "manifest.csv"
+    if args.reuse and manifest.is_file():
+        rows = manifest.read_text().splitlines(keepends=True)[1:args.files + 1]
+        write_manifest(manifest, rows)
+        for extra in sorted((data / "faces").rglob("*.png")):
+            if int(extra.stem) >= args.files:
+                extra.unlink()
+        for folder in ("hand", "hand-remote", "project"):
+            shutil.rmtree(args.out / folder, ignore_errors=True)
+    else:
+        shutil.rmtree(args.out, ignore_errors=True)
+        start = time.perf_counter()
+        rows = write_files(data, 0, args.files)
+        write_manifest(manifest, rows)
+        print(f"wrote {args.files:,} PNG files in {time.perf_counter() - start:.1f} s")
 
     hand = by_hand(data, manifest, args.out)
     folder = project / "datasheets" / "bench_files"
