@@ -28,34 +28,40 @@ def _settings_for(spec_path: Path) -> Settings:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from datavet.checks import run_checks
-    from datavet.ingest import file_md5, is_parquet, read_source, write_parquet
+    from datavet.ingest import is_parquet, source_at
+    from datavet.sources import Materialised, source_for
+    from datavet.sources.roles import check_usable
 
     loaded = load_spec(args.spec)
     settings = _settings_for(Path(args.spec))
-    tree = loaded.spec.source.kind == "files" and args.data is None
-    given = Path(args.data) if args.data else None if tree else loaded.source_path
-    if (given is not None and given.is_file() and is_parquet(given) and not loaded.spec.source.options
-            and args.engine != "pandas"):
-        # A Parquet file is audited as it is, out of core by DuckDB: memory stays bounded.
-        md5 = file_md5(given)
-        report = run_checks(loaded, given, data_hash=md5, settings=settings)
-    elif tree:  # a tree of files: its label table, and the files check on the tree
-        from datavet.checks.registry import with_version_checks
-        from datavet.sources import source_for
+    if args.data:
+        loaded = source_at(loaded, args.data)
+    tree = loaded.spec.source.kind == "files"  # a tree of files: its label table, and the files check
+    given = None if tree else loaded.source_path
+    with tempfile.TemporaryDirectory(prefix="datavet-check-") as tmp:
+        if (given is not None and given.is_file() and is_parquet(given) and not loaded.spec.source.options
+                and args.engine != "pandas"):
+            # A Parquet file is audited as it is, out of core by DuckDB: memory stays bounded.
+            import pyarrow.parquet as pq
 
-        with tempfile.TemporaryDirectory(prefix="datavet-check-") as tmp:
-            tree = source_for(loaded, settings).materialise(Path(tmp) / "tree")
-            md5 = tree.md5
-            report = run_checks(loaded, tree.table, data_hash=md5, settings=settings)
-            report = with_version_checks(loaded, {"tree": tree.integrity}, report)
-    else:
-        df = read_source(loaded, args.data)
-        with tempfile.TemporaryDirectory(prefix="datavet-check-") as tmp:
-            parquet = Path(tmp) / f"{loaded.spec.name}.parquet"
-            md5 = write_parquet(df, parquet)
-            data = df if args.engine == "pandas" else parquet
-            del df  # with DuckDB, only the Parquet file is read from here on
-            report = run_checks(loaded, data, data_hash=md5, settings=settings)
+            from datavet.fsutil import file_md5
+
+            version = Materialised(given, file_md5(given), pq.ParquetFile(given).metadata.num_rows, given)
+        else:  # read exactly as `datavet certify` reads it
+            version = source_for(loaded, settings).materialise(Path(tmp) / "version" if tree else Path(tmp))
+        check_usable(loaded, version, settings)  # what certify refuses, check refuses
+        if args.engine == "pandas":
+            import pandas as pd
+
+            data = pd.read_parquet(version.table)
+        else:
+            data = version.table
+        md5 = version.md5
+        report = run_checks(loaded, data, data_hash=md5, settings=settings)
+        if tree:
+            from datavet.checks.registry import with_version_checks
+
+            report = with_version_checks(loaded, {"tree": version.integrity}, report)
     from datavet.fsutil import atomic_write_text
 
     published = report.published(loaded.spec.small_cell_threshold)  # small cells suppressed
@@ -82,15 +88,19 @@ def cmd_datasheet(args: argparse.Namespace) -> int:
         raise DatavetError("usage: datavet datasheet SPEC | datavet datasheet init SPEC")
     from datavet.checks import run_checks
     from datavet.datasheet import build_datasheet, completeness, render_all
-    from datavet.ingest import read_source, write_parquet
+    from datavet.ingest import source_at
+    from datavet.sources import source_for
 
     loaded = load_spec(words[0])
     out = Path(args.out) if args.out else loaded.path.parent
+    settings = _settings_for(loaded.path)
+    if args.data:
+        loaded = source_at(loaded, args.data)
     with tempfile.TemporaryDirectory(prefix="datavet-sheet-") as tmp:
-        parquet = Path(tmp) / "data.parquet"
-        md5 = write_parquet(read_source(loaded, args.data), parquet)
-        report = run_checks(loaded, parquet, data_hash=md5, settings=_settings_for(loaded.path))
-        sheet = build_datasheet(loaded, report, parquet, data_md5=md5, answers_path=loaded.answers_path)
+        version = source_for(loaded, settings).materialise(Path(tmp))
+        report = run_checks(loaded, version.table, data_hash=version.md5, settings=settings)
+        sheet = build_datasheet(loaded, report, version.table, data_md5=version.md5,
+                                answers_path=loaded.answers_path)
         paths = render_all(sheet, out)
     answered, required, missing = completeness(sheet)
     for path in paths.values():

@@ -51,3 +51,12 @@ def sha256_file(path: Path) -> str:
         while block := fh.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_md5(path: Path, chunk: int = 1 << 20) -> str:
+    """The md5 DVC records for a file (DVC 3 hashes the raw bytes)."""
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

@@ -13,8 +13,9 @@ import shutil
 from pathlib import Path
 
 from datavet.errors import DataError, RegistryError
-from datavet.ingest import check_role_columns, file_md5
+from datavet.fsutil import file_md5
 from datavet.settings import Settings
+from datavet.sources.roles import check_role_columns
 from datavet.spec import LoadedSpec
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,6 @@ log = logging.getLogger(__name__)
 
 def version_tree(loaded: LoadedSpec, settings: Settings) -> tuple[str, str, int, str | None]:
     """(dataset, md5, rows, tag if already certified) after caching the tree version."""
-    import pandas as pd
-
     from datavet.sources import source_for
     from datavet.stages.common import registry_for, storage_errors
     from datavet.store import certified_tag_for
@@ -36,7 +35,7 @@ def version_tree(loaded: LoadedSpec, settings: Settings) -> tuple[str, str, int,
             registry.ensure()
         try:
             version = source_for(loaded, settings).materialise(scratch)
-            check_role_columns(loaded, pd.read_parquet(version.table))
+            check_role_columns(loaded, version.table, settings)
             with registry.locked():
                 tag = certified_tag_for(registry, spec.name, version.md5)
                 if tag is None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.engines import Engine, FrameTable, ParquetTable, Table, engine_for, engine_name
-from datavet.errors import DataError
+from datavet.errors import DataError, DatavetError
 from datavet.gx.batches import fetch_inside_connection
 from datavet.gx.context import file_context
 from datavet.gx.results import check_result, scrub
@@ -24,17 +24,13 @@ from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 
 
-def source_columns(loaded: LoadedSpec) -> list[str]:
-    """The data's column names without reading the data (Parquet schema, CSV header or names)."""
-    path = loaded.source_path
-    try:
-        if path.suffix.lower() in (".parquet", ".pq") or loaded.spec.source.resolved_format == "parquet":
-            import pyarrow.parquet as pq
+def source_columns(loaded: LoadedSpec, settings: Settings | None = None) -> list[str]:
+    """The data's column names without reading the data (the source's header or schema)."""
+    from datavet.sources import source_for
 
-            return list(pq.read_schema(path).names)
-        options = {"keep_default_na": False, "na_values": [""], **loaded.spec.source.options, "nrows": 0}
-        return [str(c) for c in pd.read_csv(path, **options).columns]
-    except (OSError, ValueError):
+    try:
+        return source_for(loaded, settings or Settings.from_env(loaded.root)).columns()
+    except (DatavetError, OSError):
         spec = loaded.spec
         return list(dict.fromkeys([*spec.columns, *sorted(spec.referenced_columns())]))
 
@@ -42,7 +38,8 @@ def source_columns(loaded: LoadedSpec) -> list[str]:
 def build_suite(loaded: LoadedSpec, settings: Settings | None = None, columns: list[str] | None = None) -> Path:
     settings = settings or Settings.from_env(loaded.root)
     context = file_context(settings)
-    return write_suite(context, loaded, settings, list(columns) if columns is not None else source_columns(loaded))[0]
+    columns = list(columns) if columns is not None else source_columns(loaded, settings)
+    return write_suite(context, loaded, settings, columns)[0]
 
 
 def choose_engine(loaded: LoadedSpec, data: Path | pd.DataFrame, engine: str | None,

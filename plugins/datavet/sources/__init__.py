@@ -21,9 +21,14 @@ SOURCES: dict[str, str] = {
 
 
 def source_kind(loaded: LoadedSpec) -> str:
-    """csv | parquet | files | sql, from the spec's source block."""
+    """csv | parquet | files | sql, from the spec's source block (a directory with no format given
+    is a directory of Parquet files)."""
     source = loaded.spec.source
-    return source.resolved_format if source.kind == "table" else source.kind
+    if source.kind != "table":
+        return source.kind
+    if source.format is None and loaded.source_path.is_dir():
+        return "parquet"
+    return source.resolved_format
 
 
 def source_for(loaded: LoadedSpec, settings: Settings) -> Source:

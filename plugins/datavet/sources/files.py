@@ -68,7 +68,8 @@ class FilesSource:
         manifest = self.spec.source.manifest
         names: list[str] = ["file"]
         if manifest is not None:
-            names += [c for c in read_manifest(self.loaded, header_only=True).columns if c != manifest.file_column]
+            header = read_manifest(self.loaded, self.settings, header_only=True).columns
+            names += [c for c in header if c != manifest.file_column]
         names += list(self._path_regex().groupindex) if self.spec.source.labels_from_path else []
         return list(dict.fromkeys([*names, *FACT_COLUMNS]))
 
@@ -135,7 +136,7 @@ class FilesSource:
         manifest = self.spec.source.manifest
         if manifest is None:
             return None
-        df = read_manifest(self.loaded)
+        df = read_manifest(self.loaded, self.settings)
         column = manifest.file_column
         if column not in df.columns:
             raise DataError(f"the manifest {self.loaded.resolve(manifest.path)} has no column {column!r} "
@@ -191,7 +192,8 @@ class FilesSource:
     # ---- writing the version ----------------------------------------------------------------------
     def _write(self, root: Path, present: list[str], manifest: pd.DataFrame | None, labels: pd.DataFrame | None,
                staging: Path) -> TreeMaterialised:
-        from datavet.ingest import check_columns_exist, write_parquet
+        from datavet.ingest import write_parquet
+        from datavet.sources.table import check_columns_exist
 
         facts: dict[str, tuple[str, int, FileFacts]] = {}
         with facts_cache(self.settings.home / "cache" / "file-facts.sqlite") as cache:

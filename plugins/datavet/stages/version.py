@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-from datavet.errors import DataError
-from datavet.ingest import check_role_columns, read_source, write_parquet
+from datavet.registry import Registry
 from datavet.settings import Settings
+from datavet.sources import source_for
+from datavet.sources.roles import check_usable
 from datavet.spec import LoadedSpec
 from datavet.stages.common import log, registry_for, storage_errors
 from datavet.store import certified_tag_for
@@ -20,36 +26,41 @@ class VersionInfo:
     certified_tag: str | None  # set when this exact version is already certified: nothing to do
 
 
-
 def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
-    """Read the source, write it as Parquet and put it in the DVC cache: DVC's md5 is the version id.
+    """Stream the source into one Parquet file and put it in the DVC cache: DVC's md5 is the version id.
 
-    Tracked files stay as they are: only a certification moves the ``.dvc`` pointer."""
+    The source is read once, by its ``datavet.sources`` module, into a scratch folder of its own
+    (outside the registry lock, so a long read holds up no other dataset); the role columns are
+    checked with queries on that file. Tracked files stay as they are: only a certification moves
+    the ``.dvc`` pointer."""
     spec = loaded.spec
     if spec.source.kind == "files":
         from datavet.tree_version import version_tree
 
         return VersionInfo(*version_tree(loaded, settings))
     registry = registry_for(settings)
-    df = read_source(loaded)
-    rows = len(df)
-    if rows == 0:
-        raise DataError(f"{loaded.source_path} has no rows (only a header); an empty version is never certified",
-                        dataset=spec.name, fix="check source.path points at the full file (was it truncated?)")
-    check_role_columns(loaded, df)
     with registry.locked(), storage_errors(spec.name, "version"):
         registry.ensure()
-        scratch = registry.root / ".staging" / spec.name / "incoming.parquet"
-        md5 = write_parquet(df, scratch)
-        del df
-        tag = certified_tag_for(registry, spec.name, md5)
-        if tag:
-            scratch.unlink(missing_ok=True)
-            log.info("%s: version %s is already certified as %s; nothing to do", spec.name, md5, tag)
-            return VersionInfo(spec.name, md5, rows, tag)
-        registry.cache_version(scratch, md5)
-        scratch.unlink(missing_ok=True)
-    log.info("%s: version %s (%d rows) added to the DVC cache", spec.name, md5, rows)
-    return VersionInfo(spec.name, md5, rows, None)
+    with storage_errors(spec.name, "version"), incoming(registry, spec.name) as scratch:
+        made = source_for(loaded, settings).materialise(scratch)
+        check_usable(loaded, made, settings)
+        with registry.locked():
+            tag = certified_tag_for(registry, spec.name, made.md5)
+            if tag:
+                log.info("%s: version %s is already certified as %s; nothing to do", spec.name, made.md5, tag)
+                return VersionInfo(spec.name, made.md5, made.rows, tag)
+            registry.cache_version(made.path, made.md5)
+    log.info("%s: version %s (%d rows) added to the DVC cache", spec.name, made.md5, made.rows)
+    return VersionInfo(spec.name, made.md5, made.rows, None)
 
 
+@contextlib.contextmanager
+def incoming(registry: Registry, name: str) -> Iterator[Path]:
+    """A scratch folder for one version stage run (two runs of one DAG never share one), removed after."""
+    parent = registry.root / ".staging" / name
+    parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="incoming-", dir=parent))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,113 @@
+"""A Parquet file, or a directory of Parquet files read as one dataset, as a version (one Parquet file).
+
+A directory is read the way Hive, Spark and ``pyarrow.dataset`` write one: every ``*.parquet`` (or
+``*.pq``) file below it, in the order of their paths, hidden files (``.x``, ``_SUCCESS``) left out;
+``key=value`` folders become a text column ``key`` (the value as the path spells it, URL-decoded,
+``__HIVE_DEFAULT_PARTITION__`` as null); files whose columns differ are read by name. The version holds
+the same types a CSV version does (int64, float64, text; booleans, dates and timestamps kept), so a
+dataset certifies the same whether it arrives as CSV, one Parquet file or a partitioned directory.
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from datavet.errors import DataError
+from datavet.sources.base import TABLE_FILE, Materialised
+from datavet.sources.table import (
+    PATH_FIX,
+    check_columns_exist,
+    connect,
+    environment_error,
+    literal,
+    quote,
+    read_errors,
+    require_file,
+    version_type,
+    write_version,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.settings import Settings
+    from datavet.spec import LoadedSpec
+
+SUFFIXES = (".parquet", ".pq")
+READ_FIX = "check source.format and source.options"
+
+
+def parquet_files(directory: Path) -> list[Path]:
+    """The data files of a Parquet directory, in a deterministic order (their relative paths)."""
+    found = []
+    for path in directory.rglob("*"):
+        parts = path.relative_to(directory).parts
+        if path.is_file() and path.suffix.lower() in SUFFIXES and not any(p[0] in "._" for p in parts):
+            found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
+
+
+def parquet_scan(path: Path) -> str:
+    """A DuckDB table expression over a Parquet file or directory (as :func:`parquet_files` lists it)."""
+    if not path.is_dir():
+        return f"read_parquet({literal(str(path))})"
+    files = ", ".join(literal(str(p)) for p in parquet_files(path))
+    return f"read_parquet([{files}], hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
+
+
+class ParquetSource:
+    kind: ClassVar[str] = "parquet"
+
+    def __init__(self, loaded: LoadedSpec, settings: Settings) -> None:
+        self.loaded = loaded
+        self.settings = settings
+        self.path = loaded.source_path
+        self.dataset = loaded.spec.name
+        if loaded.spec.source.options:
+            raise DataError(f"source.options {sorted(loaded.spec.source.options)} mean nothing for a Parquet source",
+                            dataset=self.dataset, fix="remove source.options (Parquet files carry their schema)")
+
+    def columns(self) -> list[str]:
+        return [name for name, _ in self._schema()]
+
+    def materialise(self, staging: Path) -> Materialised:
+        schema = self._schema()
+        check_columns_exist(self.loaded, [name for name, _ in schema])
+        cells = ", ".join(_cell(name, typ) for name, typ in schema)
+        con = connect(self.settings, staging)
+        try:
+            return write_version(con, f"SELECT {cells} FROM {self._scan()}", staging / TABLE_FILE)
+        except read_errors() as exc:
+            raise self._error(exc) from None
+        finally:
+            con.close()
+
+    def _scan(self) -> str:
+        info = require_file(self.path, self.dataset, directory_fix=PATH_FIX)
+        if stat.S_ISDIR(info.st_mode) and not parquet_files(self.path):
+            raise DataError(f"source {self.path} is a directory, not a data file, and holds no *.parquet files",
+                            dataset=self.dataset, fix=PATH_FIX)
+        return parquet_scan(self.path)
+
+    def _schema(self) -> list[tuple[str, str]]:
+        scan = self._scan()
+        con = connect(self.settings)
+        try:
+            return [(name, typ) for name, typ, *_ in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+        except read_errors() as exc:
+            raise self._error(exc) from None
+        finally:
+            con.close()
+
+    def _error(self, exc: Exception) -> Exception:
+        if environment := environment_error(exc):
+            return environment
+        return DataError(f"cannot read {self.path} as parquet: {str(exc).splitlines()[0]}", dataset=self.dataset,
+                         fix=READ_FIX)
+
+
+def _cell(name: str, duckdb_type: str) -> str:
+    target = version_type(duckdb_type)
+    if target == duckdb_type:
+        return quote(name)
+    return f"CAST({quote(name)} AS {target}) AS {quote(name)}"
