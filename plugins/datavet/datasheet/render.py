@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import yaml
@@ -19,12 +18,11 @@ from markupsafe import Markup
 
 from datavet.datasheet.models import Datasheet
 from datavet.datasheet.views import blocks, build_view, front_matter, num, pct, pvalue
+from datavet.fsutil import new_temp_file
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FILES = {"md": "datasheet.md", "html": "datasheet.html", "json": "datasheet.json"}
 MD5_META = "datavet:data-md5"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def md_escape(value: object) -> str:
@@ -89,9 +87,8 @@ def render_all(datasheet: Datasheet, out_dir: Path) -> dict[str, Path]:
     backups: dict[str, bytes | None] = {}
     try:
         for kind, text in texts.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{FILES[kind]}.", suffix=".tmp", dir=out_dir)
+            fd, tmp = new_temp_file(targets[kind])  # mode from the umask: documents are meant to be read
             temps[kind] = tmp
-            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; documents are meant to be read
             with os.fdopen(fd, "wb") as fh:
                 fh.write(text.encode("utf-8"))
                 fh.flush()
