@@ -158,8 +158,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _dataset_of(document: Path) -> str:
-    """Which dataset a document describes: its own ``dataset`` field, else its registry folder."""
+    """Which dataset a document describes: its own ``dataset`` field (certificates, reports and all
+    three datasheet forms state it), else its registry folder."""
     import json
+
+    from datavet.datasheet import datasheet_identity
 
     try:
         data = json.loads(document.read_text(encoding="utf-8")) if document.suffix == ".json" else {}
@@ -167,6 +170,9 @@ def _dataset_of(document: Path) -> str:
         data = {}
     if isinstance(data, dict) and isinstance(data.get("dataset"), str):
         return data["dataset"]
+    stated = datasheet_identity(document).get("dataset")
+    if stated:
+        return stated
     parts = document.resolve().parts
     for marker in ("certificates", "datasheets", "validations"):
         if marker in parts[:-2]:

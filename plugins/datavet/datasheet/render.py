@@ -7,6 +7,7 @@ escapes every expression too), because category values and answers are untrusted
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -110,33 +111,43 @@ def render_all(datasheet: Datasheet, out_dir: Path) -> dict[str, Path]:
     return targets
 
 
-_HTML_MD5 = re.compile(r'<meta\s+name="' + re.escape(MD5_META) + r'"\s+content="([0-9a-f]{32})"')
+_HTML_META = re.compile(r'<meta\s+name="datavet:([a-z0-9-]+)"\s+content="([^"]*)"')
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
 
 
-def datasheet_md5_of(path: Path | str) -> str | None:
-    """The md5 a rendered datasheet (md, html or json) says it describes; None if it states none."""
+def datasheet_identity(path: Path | str) -> dict[str, str]:
+    """What a rendered datasheet (md, html or json) says it describes: ``dataset`` and ``data_md5``,
+    each present only when the document states it, so a copy can be verified on its own."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return None
+        return {}
     found: object = None
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:
-            data = json.loads(text)
+            found = json.loads(text)
         except ValueError:
-            return None
-        found = data.get("data_md5") if isinstance(data, dict) else None
+            return {}
     elif suffix in (".html", ".htm"):
-        m = _HTML_MD5.search(text)
-        found = m.group(1) if m else None
+        meta = {name: html.unescape(value) for name, value in _HTML_META.findall(text)}
+        found = {"data_md5": meta.get("data-md5"), "dataset": meta.get("dataset")}
     elif text.startswith("---\n"):
         end = text.find("\n---", 4)
         try:
             meta = yaml.safe_load(text[4:end]) if end != -1 else None
         except yaml.YAMLError:
-            return None
-        found = (meta.get("datavet") or {}).get("data_md5") if isinstance(meta, dict) else None
-    return found if isinstance(found, str) and _MD5.match(found) else None
+            return {}
+        found = meta.get("datavet") if isinstance(meta, dict) else None
+    if not isinstance(found, dict):
+        return {}
+    out = {key: found[key] for key in ("dataset", "data_md5") if isinstance(found.get(key), str)}
+    if "data_md5" in out and not _MD5.match(out["data_md5"]):
+        del out["data_md5"]
+    return out
+
+
+def datasheet_md5_of(path: Path | str) -> str | None:
+    """The md5 a rendered datasheet (md, html or json) says it describes; None if it states none."""
+    return datasheet_identity(path).get("data_md5")
