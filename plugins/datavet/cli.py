@@ -11,11 +11,15 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from datavet import __version__
 from datavet.errors import ChecksFailed, DatavetError, VerificationError
 from datavet.settings import Settings
 from datavet.spec import load_spec
+
+if TYPE_CHECKING:
+    from datavet.certificate import Certificate
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -129,7 +133,21 @@ def cmd_certify(args: argparse.Namespace) -> int:
     if not created:
         print(f"{info.dataset}: version {info.md5} is already certified as {cert.tag}; nothing to do")
     print(certificate_summary(cert, settings))
+    print(_certified_outcome(cert, settings))
     return EXIT_OK
+
+
+def _certified_outcome(cert: Certificate, settings: Settings) -> str:
+    """The tally and the warnings a certified version carries, printed as `datavet check` prints them
+    (from the published report the registry committed: failure texts quote counts)."""
+    from datavet.registry import Registry
+    from datavet.report import CheckReport, checks_tally
+
+    registry = Registry(settings.registry, settings.remote)
+    report = CheckReport.model_validate_json(registry.show(cert.tag, registry.validation_path(cert.dataset,
+                                                                                              cert.md5)))
+    head = f"{cert.dataset}: {checks_tally(report.checks)}"
+    return head + ("\n" + report.summary() if report.failed(severity=None) else "")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
