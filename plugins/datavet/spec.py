@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from datavet.checks.limits import Strict
 from datavet.errors import SpecError
+from datavet.yamltext import DataText, load_user_yaml
 
 EngineName = Literal["duckdb", "pandas", "spark", "sql"]
 Role = Literal["protected", "geography", "label", "time", "identifying", "sensitive"]
@@ -111,7 +112,9 @@ class SourceSpec(TableSourceOptions):
 class ColumnSpec(Strict):
     role: Role | None = Field(default=None, description="What the column is; drives checks and datasheet sections.")
     description: str | None = Field(default=None, description="Human description, shown in datasheet C4.")
-    positive: str | None = Field(default=None, description="For a label column: the value that counts as positive.")
+    positive: DataText | None = Field(
+        default=None, description="For a label column: the value that counts as positive (1 and true are "
+                                  "compared with the data as the text '1' and 'True').")
 
     _positive = field_validator("positive")(lambda v: v.strip() if isinstance(v, str) else v)
 
@@ -295,7 +298,7 @@ def read_user_yaml(path: Path, *, missing_fix: str) -> Any:
     if not path.is_file():
         raise SpecError(str(path), [f"{path}: no such file (fix: {missing_fix})"])
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_user_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SpecError(str(path), [f"{path}: not valid YAML (fix: correct the syntax at the line and column "
                                     f"shown): {exc}"]) from None
