@@ -127,6 +127,8 @@ class CheckOutcome(_Model):
     severity: Literal["error", "warning"]
     status: Literal["passed", "failed", "warned"]
     failures: list[str] = Field(default_factory=list)
+    limits: dict[str, float | int] = Field(
+        default_factory=dict, description="Every limit the check applied, from the spec (never suppressed).")
 
 
 class Computed(_Model):

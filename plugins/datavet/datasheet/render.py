@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from datavet.datasheet.models import Datasheet
-from datavet.datasheet.views import blocks, build_view, front_matter, num, pct, pvalue
+from datavet.datasheet.views import blocks, build_view, front_matter, limits_text, num, pct, pvalue
 from datavet.fsutil import new_temp_file
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -53,7 +53,8 @@ def _env(markdown: bool) -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       autoescape=not markdown, finalize=md_escape if markdown else None)
-    env.filters.update(pct=pct, num=num, pvalue=pvalue, cell=md_cell, blocks=blocks, shift=shift)
+    env.filters.update(pct=pct, num=num, pvalue=pvalue, cell=md_cell, blocks=blocks, shift=shift,
+                       limits=limits_text)
     return env
 
 
