@@ -118,10 +118,17 @@ class ColumnSpec(Strict):
 
     _positive = field_validator("positive")(lambda v: v.strip() if isinstance(v, str) else v)
 
+    postal_codes: Literal["US"] | None = Field(
+        default=None, description="For a geography column: two-letter values are US state postal codes "
+                                  "(USPS), resolved to USA before ISO alpha-2 codes (CA is California).")
+
     @model_validator(mode="after")
     def _positive_only_for_labels(self) -> ColumnSpec:
         if self.positive is not None and self.role != "label":
             raise ValueError("'positive' is only meaningful with role: label; add role: label or drop 'positive'")
+        if self.postal_codes is not None and self.role != "geography":
+            raise ValueError("'postal_codes' is only meaningful with role: geography; add role: geography or "
+                             "drop 'postal_codes'")
         return self
 
 
@@ -155,6 +162,9 @@ class DatasetSpec(Strict):
         default_factory=list, description="Values that mean 'missing' besides null/NaN, e.g. '?'.")
     small_cell_threshold: Annotated[int, Field(ge=1)] = 10
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+    aliases: dict[DataText, str] = Field(
+        default_factory=dict, description="Geography: {value as written: ISO 3166-1 alpha-3}, tried before "
+                                          "every built-in rule (e.g. {'Georgia': USA} for the US state).")
     checks: ChecksSpec = Field(default_factory=ChecksSpec)
     datasheet: str | None = Field(default=None, description="Path of the human answers (answers.yaml).")
     schedule: str | None = Field(default=None, description="Airflow schedule of the certify DAG (None: manual).")
@@ -176,6 +186,17 @@ class DatasetSpec(Strict):
             raise ValueError(f"{schedule!r} is not an Airflow schedule; use a preset ({presets}) "
                              "or a cron expression such as '0 3 * * 1'")
         return schedule
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_are_countries(cls, aliases: dict[str, str]) -> dict[str, str]:
+        from datavet.geo.countries import iso3_codes
+
+        known = iso3_codes()
+        wrong = {k: v for k, v in aliases.items() if v.strip().upper() not in known}
+        if wrong:
+            raise ValueError(f"not ISO 3166-1 alpha-3 codes: {wrong}; map each value to a code such as GBR or USA")
+        return {k: v.strip().upper() for k, v in aliases.items()}
 
     @field_validator("missing_tokens")
     @classmethod
@@ -203,6 +224,10 @@ class DatasetSpec(Strict):
     @property
     def relates_to_people(self) -> bool:
         return bool(self.columns_with_role("protected"))
+
+    def postal_codes(self, column: str) -> str | None:
+        col = self.columns.get(column)
+        return col.postal_codes if col else None
 
     def positive_value(self, label: str, override: str | None = None) -> str:
         if override is not None:
