@@ -119,12 +119,24 @@ def _datasheet_init(spec_path: Path | None, args: argparse.Namespace) -> int:
 
     loaded = load_spec(spec_path)
     target = Path(args.out) if args.out else loaded.answers_path
-    if target.exists() and not args.force:
-        raise DatavetError(f"{target} exists", dataset=loaded.spec.name, fix="pass --force to overwrite it")
+    existing = None
+    if target.exists() and args.refresh:
+        from datavet.datasheet import load_answers
+
+        existing = load_answers(target, loaded)
+    elif target.exists() and not args.force:
+        raise DatavetError(f"{target} exists", dataset=loaded.spec.name,
+                           fix="pass --refresh to rewrite its unreviewed drafts from the spec (keeping every "
+                               "other answer), or --force to overwrite it")
     from datavet.fsutil import atomic_write_text
 
-    atomic_write_text(target, init_answers(loaded))
-    print(f"wrote {target}: fill in the prompts marked TODO, then run `datavet datasheet {spec_path}`")
+    atomic_write_text(target, init_answers(loaded, existing=existing))
+    if existing is not None:
+        print(f"refreshed {target}: unreviewed drafts rewritten from the spec, every other answer kept "
+              "(comments in the file are not kept)")
+    else:
+        print(f"wrote {target}: fill in the prompts marked TODO, review the drafts (reviewed: true), then run "
+              f"`datavet datasheet {spec_path}`")
     return EXIT_OK
 
 
@@ -251,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="document this file instead of the spec's source")
     p.add_argument("--out", help="output folder (or answers file for init)")
     p.add_argument("--force", action="store_true", help="init: overwrite an existing answers file")
+    p.add_argument("--refresh", action="store_true",
+                   help="init: rewrite the unreviewed drafts of an existing answers file from the spec")
     p.set_defaults(func=cmd_datasheet)
 
     p = sub.add_parser("certify", help="version, check, document and certify (without Airflow)")

@@ -156,7 +156,9 @@ class Validation(_Model):
 
 
 # ---- prompts and answers ------------------------------------------------------------------------
-PromptStatus = Literal["answered", "not_applicable", "computed", "unanswered", "unattested", "optional"]
+# placeholder: "Unknown", "n/a" and the like, which answer nothing; draft: pre-filled, not yet reviewed
+PromptStatus = Literal["answered", "not_applicable", "computed", "unanswered", "unattested", "placeholder", "draft",
+                       "optional"]
 
 
 class PromptEntry(_Model):
