@@ -26,6 +26,7 @@ def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
         if tag:
             return CheckReport.model_validate_json(registry.show(tag, registry.validation_path(spec.name, md5)))
         require_answers(loaded)
+        log.info("%s: checking version %s against the spec's checks", spec.name, md5)
         staging = registry.staging_dir(spec.name, md5)
         report = run_checks(loaded, version_bytes(settings, md5, spec.name), data_hash=md5, settings=settings)
         # the exact report decides and feeds the datasheet; only the published form leaves the process
