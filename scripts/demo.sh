@@ -2,7 +2,9 @@
 # The main job: certify UCI Adult through a real Airflow run on the embedded defaults
 # (SQLite metadata DB under .datavet/airflow, git + DVC registry under .datavet/registry,
 # local DVC remote under .datavet/remote). Running it again is a no-op that says so.
+set -euo pipefail  # this script stops at its first error (env.sh leaves options to its caller)
 source "$(dirname "$0")/env.sh"
+cd "$DATAVET_PROJECT"
 SPEC=datasheets/adult/dataset.yaml
 airflow db migrate >/dev/null
 certified_count() {  # tags adult/certified/N in the registry (0 before the first run)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, set up from scratch if needed (venv, packages, headless Chromium).
+set -euo pipefail  # this script stops at its first error (env.sh leaves options to its caller)
 source "$(dirname "$0")/env.sh"
+cd "$DATAVET_PROJECT"
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "datavet: installing Debian's chromium for the datasheet browser test" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \

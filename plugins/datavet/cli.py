@@ -11,11 +11,15 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from datavet import __version__
 from datavet.errors import ChecksFailed, DatavetError, VerificationError
 from datavet.settings import Settings
 from datavet.spec import load_spec
+
+if TYPE_CHECKING:
+    from datavet.certificate import Certificate
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -77,6 +81,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"{loaded.spec.name}: {len(report.checks)} checks on {report.rows} rows (md5 {md5}); "
           f"{'PASSED' if report.success else 'FAILED'}")
     print(published.summary())
+    from datavet.checks.geography import unresolved_lines
+
+    for line in unresolved_lines(report):  # exact counts, for the person fixing the spec
+        print(line)
     return EXIT_OK if report.success else EXIT_FAILED
 
 
@@ -117,12 +125,24 @@ def _datasheet_init(spec_path: Path | None, args: argparse.Namespace) -> int:
 
     loaded = load_spec(spec_path)
     target = Path(args.out) if args.out else loaded.answers_path
-    if target.exists() and not args.force:
-        raise DatavetError(f"{target} exists", dataset=loaded.spec.name, fix="pass --force to overwrite it")
+    existing = None
+    if target.exists() and args.refresh:
+        from datavet.datasheet import load_answers
+
+        existing = load_answers(target, loaded)
+    elif target.exists() and not args.force:
+        raise DatavetError(f"{target} exists", dataset=loaded.spec.name,
+                           fix="pass --refresh to rewrite its unreviewed drafts from the spec (keeping every "
+                               "other answer), or --force to overwrite it")
     from datavet.fsutil import atomic_write_text
 
-    atomic_write_text(target, init_answers(loaded))
-    print(f"wrote {target}: fill in the prompts marked TODO, then run `datavet datasheet {spec_path}`")
+    atomic_write_text(target, init_answers(loaded, existing=existing))
+    if existing is not None:
+        print(f"refreshed {target}: unreviewed drafts rewritten from the spec, every other answer kept "
+              "(comments in the file are not kept)")
+    else:
+        print(f"wrote {target}: fill in the prompts marked TODO, review the drafts (reviewed: true), then run "
+              f"`datavet datasheet {spec_path}`")
     return EXIT_OK
 
 
@@ -135,7 +155,21 @@ def cmd_certify(args: argparse.Namespace) -> int:
     if not created:
         print(f"{info.dataset}: version {info.md5} is already certified as {cert.tag}; nothing to do")
     print(certificate_summary(cert, settings))
+    print(_certified_outcome(cert, settings))
     return EXIT_OK
+
+
+def _certified_outcome(cert: Certificate, settings: Settings) -> str:
+    """The tally and the warnings a certified version carries, printed as `datavet check` prints them
+    (from the published report the registry committed: failure texts quote counts)."""
+    from datavet.registry import Registry
+    from datavet.report import CheckReport, checks_tally
+
+    registry = Registry(settings.registry, settings.remote)
+    report = CheckReport.model_validate_json(registry.show(cert.tag, registry.validation_path(cert.dataset,
+                                                                                              cert.md5)))
+    head = f"{cert.dataset}: {checks_tally(report.checks)}"
+    return head + ("\n" + report.summary() if report.failed(severity=None) else "")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -164,8 +198,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _dataset_of(document: Path) -> str:
-    """Which dataset a document describes: its own ``dataset`` field, else its registry folder."""
+    """Which dataset a document describes: its own ``dataset`` field (certificates, reports and all
+    three datasheet forms state it), else its registry folder."""
     import json
+
+    from datavet.datasheet import datasheet_identity
 
     try:
         data = json.loads(document.read_text(encoding="utf-8")) if document.suffix == ".json" else {}
@@ -173,6 +210,9 @@ def _dataset_of(document: Path) -> str:
         data = {}
     if isinstance(data, dict) and isinstance(data.get("dataset"), str):
         return data["dataset"]
+    stated = datasheet_identity(document).get("dataset")
+    if stated:
+        return stated
     parts = document.resolve().parts
     for marker in ("certificates", "datasheets", "validations"):
         if marker in parts[:-2]:
@@ -229,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="document this file instead of the spec's source")
     p.add_argument("--out", help="output folder (or answers file for init)")
     p.add_argument("--force", action="store_true", help="init: overwrite an existing answers file")
+    p.add_argument("--refresh", action="store_true",
+                   help="init: rewrite the unreviewed drafts of an existing answers file from the spec")
     p.set_defaults(func=cmd_datasheet)
 
     p = sub.add_parser("certify", help="version, check, document and certify (without Airflow)")

@@ -31,6 +31,6 @@ def history_table(loaded: LoadedSpec, settings: Settings, *, as_json: bool = Fal
     lines = [f"{'tag':<28} {'md5':<32} {'rows':>10}  {'certified at':<25} checks"]
     for r in rows:
         lines.append(f"{r['tag']:<28} {r['md5']:<32} {r['rows']:>10}  {r['certified_at']:<25} "
-                     f"{r['passed']}/{r['checks']} passed" + (f" (warned: {'; '.join(r['warnings'])})"
+                     f"{r['passed']}/{r['checks']} checks passed" + (f" (warned: {'; '.join(r['warnings'])})"
                                                               if r["warnings"] else ""))
     return "\n".join(lines)

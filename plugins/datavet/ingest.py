@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from datavet.errors import DataError
-from datavet.fsutil import file_md5
+from datavet.fsutil import file_md5, new_temp_file
 from datavet.sources.roles import check_role_columns
 from datavet.sources.table import check_columns_exist
 
@@ -87,7 +87,7 @@ def write_parquet(df: pd.DataFrame, out: Path) -> str:
                         fix="make each column hold one type") from None
     table = table.replace_schema_metadata(None)  # no pandas metadata: bytes depend on the data only
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=out.parent)
+    fd, tmp = new_temp_file(out, suffix=".parquet")
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd", write_statistics=True)

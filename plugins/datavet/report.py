@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -88,6 +89,17 @@ class CheckReport(BaseModel):
     def to_json(self) -> str:
         return json.dumps(plain_json(self.model_dump(mode="json")), indent=2, sort_keys=False,
                           allow_nan=False) + "\n"
+
+
+def checks_tally(outcomes: Iterable[Any]) -> str:
+    """"18/19 checks passed, 1 warning(s)": how every command counts. A check is one entry of the
+    check report (one configured check on one subject), never an integrity comparison."""
+    outcomes = list(outcomes)
+    passed = sum(1 for o in outcomes if o.success)
+    warned = sum(1 for o in outcomes if not o.success and o.severity == "warning")
+    failed = len(outcomes) - passed - warned
+    return (f"{passed}/{len(outcomes)} checks passed" + (f", {warned} warning(s)" if warned else "")
+            + (f", {failed} failed" if failed else ""))
 
 
 def plain_json(value: Any) -> Any:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from datavet.checks.limits import Strict
 from datavet.errors import SpecError
+from datavet.yamltext import DataText, load_user_yaml
 
 EngineName = Literal["duckdb", "pandas", "spark", "sql"]
 Role = Literal["protected", "geography", "label", "time", "identifying", "sensitive"]
@@ -111,14 +112,23 @@ class SourceSpec(TableSourceOptions):
 class ColumnSpec(Strict):
     role: Role | None = Field(default=None, description="What the column is; drives checks and datasheet sections.")
     description: str | None = Field(default=None, description="Human description, shown in datasheet C4.")
-    positive: str | None = Field(default=None, description="For a label column: the value that counts as positive.")
+    positive: DataText | None = Field(
+        default=None, description="For a label column: the value that counts as positive (1 and true are "
+                                  "compared with the data as the text '1' and 'True').")
 
     _positive = field_validator("positive")(lambda v: v.strip() if isinstance(v, str) else v)
+
+    postal_codes: Literal["US"] | None = Field(
+        default=None, description="For a geography column: two-letter values are US state postal codes "
+                                  "(USPS), resolved to USA before ISO alpha-2 codes (CA is California).")
 
     @model_validator(mode="after")
     def _positive_only_for_labels(self) -> ColumnSpec:
         if self.positive is not None and self.role != "label":
             raise ValueError("'positive' is only meaningful with role: label; add role: label or drop 'positive'")
+        if self.postal_codes is not None and self.role != "geography":
+            raise ValueError("'postal_codes' is only meaningful with role: geography; add role: geography or "
+                             "drop 'postal_codes'")
         return self
 
 
@@ -152,6 +162,9 @@ class DatasetSpec(Strict):
         default_factory=list, description="Values that mean 'missing' besides null/NaN, e.g. '?'.")
     small_cell_threshold: Annotated[int, Field(ge=1)] = 10
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+    aliases: dict[DataText, str] = Field(
+        default_factory=dict, description="Geography: {value as written: ISO 3166-1 alpha-3}, tried before "
+                                          "every built-in rule (e.g. {'Georgia': USA} for the US state).")
     checks: ChecksSpec = Field(default_factory=ChecksSpec)
     datasheet: str | None = Field(default=None, description="Path of the human answers (answers.yaml).")
     schedule: str | None = Field(default=None, description="Airflow schedule of the certify DAG (None: manual).")
@@ -173,6 +186,17 @@ class DatasetSpec(Strict):
             raise ValueError(f"{schedule!r} is not an Airflow schedule; use a preset ({presets}) "
                              "or a cron expression such as '0 3 * * 1'")
         return schedule
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_are_countries(cls, aliases: dict[str, str]) -> dict[str, str]:
+        from datavet.geo.countries import iso3_codes
+
+        known = iso3_codes()
+        wrong = {k: v for k, v in aliases.items() if v.strip().upper() not in known}
+        if wrong:
+            raise ValueError(f"not ISO 3166-1 alpha-3 codes: {wrong}; map each value to a code such as GBR or USA")
+        return {k: v.strip().upper() for k, v in aliases.items()}
 
     @field_validator("missing_tokens")
     @classmethod
@@ -200,6 +224,10 @@ class DatasetSpec(Strict):
     @property
     def relates_to_people(self) -> bool:
         return bool(self.columns_with_role("protected"))
+
+    def postal_codes(self, column: str) -> str | None:
+        col = self.columns.get(column)
+        return col.postal_codes if col else None
 
     def positive_value(self, label: str, override: str | None = None) -> str:
         if override is not None:
@@ -295,7 +323,7 @@ def read_user_yaml(path: Path, *, missing_fix: str) -> Any:
     if not path.is_file():
         raise SpecError(str(path), [f"{path}: no such file (fix: {missing_fix})"])
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_user_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SpecError(str(path), [f"{path}: not valid YAML (fix: correct the syntax at the line and column "
                                     f"shown): {exc}"]) from None

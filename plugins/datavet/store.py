@@ -20,8 +20,14 @@ def resolve_tag(registry: Registry, name: str, version: str | int | None) -> str
     """None -> latest certified; int or "3" -> tag number; "<name>/certified/n" -> itself; md5 -> its tag."""
     tags = registry.certified_tags(name)
     if not tags:
-        raise NotCertifiedError("has no certified version", dataset=name,
-                                fix="run the certify DAG (or `datavet certify SPEC`) first")
+        if not (registry.root / ".git").is_dir():
+            raise NotCertifiedError(
+                f"has no certified version: there is no registry at {registry.root}", dataset=name,
+                fix="set DATAVET_HOME to the folder holding registry/ (or DATAVET_PROJECT to the project "
+                    "folder), or call from inside the project folder")
+        raise NotCertifiedError(f"has no certified version in the registry {registry.root}", dataset=name,
+                                fix="run the certify DAG (or `datavet certify SPEC`) first, or point "
+                                    "DATAVET_HOME (or DATAVET_PROJECT) at the project that certified it")
     if version is None:
         return tags[-1]
     text = str(version)

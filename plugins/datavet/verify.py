@@ -15,6 +15,7 @@ from datavet.errors import RegistryError
 from datavet.fsutil import sha256_bytes, sha256_file
 from datavet.ingest import file_md5
 from datavet.registry import Registry
+from datavet.report import checks_tally
 from datavet.store import committed_certificate, resolve_tag
 
 
@@ -23,7 +24,8 @@ class Verification:
     dataset: str
     md5: str
     tag: str
-    checked: list[str] = field(default_factory=list)
+    checks: str = ""  # the version's check tally at certification, counted as `history` counts it
+    checked: list[str] = field(default_factory=list)  # integrity comparisons (not "checks")
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -31,7 +33,8 @@ class Verification:
         return not self.problems
 
     def text(self) -> str:
-        head = (f"OK: {self.dataset} {self.tag} (md5 {self.md5}): {len(self.checked)} checks passed"
+        head = (f"OK: {self.dataset} {self.tag} (md5 {self.md5}): data and documents match the certificate "
+                f"({len(self.checked)} items verified); certified with {self.checks}"
                 if self.ok else f"FAILED: {self.dataset} {self.tag} (md5 {self.md5}):")
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
@@ -39,7 +42,7 @@ class Verification:
 def verify_version(registry: Registry, name: str, version: str | int | None = None) -> Verification:
     tag = resolve_tag(registry, name, version)
     cert = committed_certificate(registry, name, tag)
-    result = Verification(dataset=name, md5=cert.md5, tag=tag)
+    result = Verification(dataset=name, md5=cert.md5, tag=tag, checks=checks_tally(cert.checks))
     check = _Checker(result)
 
     check("tag names the certificate", cert.tag == tag, f"certificate says tag {cert.tag}, found at {tag}")

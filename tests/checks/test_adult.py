@@ -127,6 +127,8 @@ def test_geography_of_native_country(reports, raw, engine):
     values = present(raw, "native-country")
     distinct = sorted(values.unique())
     codes = dict(zip(distinct, converter.convert(distinct, to="ISO3", not_found=None), strict=True))
+    # datavet's built-in places (issue 12): the UK's constituent countries are the UK (Adult has Scotland)
+    codes.update({v: "GBR" for v in distinct if v in ("England", "Scotland", "Wales", "Northern-Ireland")})
     valid = iso3_codes()
     resolved = values[values.map(lambda v: codes[v] in valid)]
     by_code = resolved.map(codes).value_counts()

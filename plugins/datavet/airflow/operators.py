@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
@@ -66,8 +66,8 @@ class DatavetVersionOperator(_SpecOperator):
             loaded, settings = self._load()
             info = version(loaded, settings)
         if info.certified_tag:
-            raise AirflowSkipException(f"{info.dataset}: version {info.md5} is already certified as "
-                                       f"{info.certified_tag}; nothing to do")
+            _skip(self, f"{info.dataset}: version {info.md5} is already certified as {info.certified_tag}; "
+                        "nothing to do")
         return info.md5
 
 
@@ -107,12 +107,19 @@ class DatavetCertifyOperator(_VersionedOperator):
             loaded, settings = self._load()
             cert, created = certify(loaded, settings, self.md5, certified_by=run)
         if not created and cert.certified_by != run:
-            raise AirflowSkipException(f"{cert.dataset}: version {cert.md5} is already certified as {cert.tag}")
+            _skip(self, f"{cert.dataset}: version {cert.md5} is already certified as {cert.tag}")
         # created now, or by an earlier try of this same run that died before Airflow saw it succeed
         extra = {"dataset": cert.dataset, "md5": cert.md5, "tag": cert.tag, "rows": cert.rows,
                  "registry": str(settings.registry)}
         context["outlet_events"][certified_asset(cert.dataset)].extra = extra
         return extra
+
+
+def _skip(task: BaseOperator, reason: str) -> NoReturn:
+    """Skip with the reason in the task log at WARNING: Airflow logs a skip at INFO, which the
+    project's default level (WARNING, scripts/env.sh) hides."""
+    task.log.warning("skipped: %s", reason)
+    raise AirflowSkipException(reason)
 
 
 class InvalidSpecOperator(_SpecOperator):

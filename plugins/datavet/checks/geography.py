@@ -44,11 +44,13 @@ def geography(table: dict[str, Any], tokens: list[str], *, reference: Mapping[st
               min_effective_countries: float | None = None, min_regions: int | None = None,
               max_tvd: float | None = None, min_resolved_share: float | None = None,
               min_reference_share: float = 0.01, min_ratio: float | None = None,
-              private: bool = False, names: Mapping[str, str] | None = None) -> Outcome:
+              private: bool = False, names: Mapping[str, str] | None = None,
+              aliases: Mapping[str, str] | None = None, us_postal_codes: bool = False) -> Outcome:
     """``names``: the validation's numbering of a private column's raw values (datavet.figures.privacy);
-    a country is named after its most frequent raw value, so group-k means the same in every check."""
+    a country is named after its most frequent raw value, so group-k means the same in every check.
+    ``aliases`` and ``us_postal_codes``: how values resolve (datavet.geo.countries.resolve)."""
     values = {k[0]: n for k, n in labelled_counts(table, tokens).items()}
-    codes = resolve(values)
+    codes = resolve(values, aliases=aliases, us_postal_codes=us_postal_codes)
     counts: dict[str, int] = {}
     unresolved: dict[str, int] = {}
     for value, n in values.items():
@@ -149,6 +151,22 @@ def _limits(out: Outcome, max_top1_share, max_hhi, min_effective_countries, min_
     out.cap()
 
 
+def unresolved_lines(report: Any) -> list[str]:
+    """The values of each geography check that resolved to no country, with exact counts: printed by
+    `datavet check` for the person fixing the spec on their own machine (published reports keep the
+    small-cell rule; a private column's values are already its opaque group names)."""
+    lines = []
+    for c in report.checks:
+        values = c.observed.get("unresolved_values") if c.check == NAME else None
+        if not values:
+            continue
+        lines.append(f"{NAME} on {c.column}: {len(values)} value(s) resolve to no country "
+                     f"({sum(values.values())} rows); map them under `aliases: {{value: ISO3}}` in the spec:")
+        lines += [f"  {value!r}: {n}" for value, n in values.items()]
+        lines += [f"  ({note})" for note in c.notes if "unresolved_values" in note]
+    return lines
+
+
 class Geography(CheckType):
     name = NAME
     expectation_type = "expect_column_geography_to_be_diverse"
@@ -166,7 +184,9 @@ class Geography(CheckType):
                             min_effective_countries=g.min_effective_countries, min_regions=g.min_regions,
                             max_tvd=g.max_tvd, min_resolved_share=g.min_resolved_share,
                             min_reference_share=g.min_reference_share, min_ratio=g.min_ratio,
-                            private=g.column in ctx.private) for g in checks.geography]
+                            private=g.column in ctx.private, aliases=dict(ctx.loaded.spec.aliases) or None,
+                            us_postal_codes=ctx.loaded.spec.postal_codes(g.column) == "US" or None)
+                for g in checks.geography]
 
     def columns(self, checks: Any) -> set[str]:
         return {g.column for g in checks.geography}

@@ -13,6 +13,7 @@ from datavet.figures.outcome import Outcome, check_max, check_min, ratio
 from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label, text
+from datavet.yamltext import DataText
 
 NAME = "label_balance"
 
@@ -20,7 +21,7 @@ NAME = "label_balance"
 class LabelBalanceSpec(Strict):
     label: str
     by: str
-    positive: str | None = Field(default=None, description="Positive label value; defaults to the column's.")
+    positive: DataText | None = Field(default=None, description="Positive label value; defaults to the column's.")
     _positive = field_validator("positive")(lambda v: v.strip() if isinstance(v, str) else v)
     min_disparate_impact: Share | None = None
     max_parity_difference: Share | None = None

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datavet.yamltext import DataText
+
 Severity = Literal["error", "warning"]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Count = Annotated[int, Field(ge=0)]
@@ -24,8 +26,9 @@ class CsvReference(Strict):
     value: str = Field(default="share", description="Column holding counts or shares (normalised on load).")
 
 
-# A reference is an inline {group: share} map, a named reference (e.g. world_population) or a CSV.
-Reference = dict[str, Annotated[float, Field(ge=0.0)]] | str | CsvReference
+# A reference is an inline {group: share} map, a named reference (e.g. world_population) or a CSV;
+# groups written as YAML numbers or booleans are their text, as the checks name data values.
+Reference = dict[DataText, Annotated[float, Field(ge=0.0)]] | str | CsvReference
 
 
 def reference_sums_to_something(ref: Reference | None) -> Reference | None:

@@ -2,14 +2,16 @@
 
 Every answer says who attested it and when (its own ``attested_by`` / ``attested_on``, or the file's
 defaults). A prompt is settled by an attested answer or by ``not_applicable: <reason>``; an empty
-prompt is allowed in the file (so a half-filled file still loads) and counts as unanswered.
+prompt is allowed in the file (so a half-filled file still loads) and counts as unanswered. So does a
+placeholder ("Unknown", "n/a", "TBD", "-": see PLACEHOLDERS), which says nothing an auditor can use,
+and a draft ``datavet datasheet init`` pre-filled (``reviewed: false``) until a person reviews it.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
@@ -27,6 +29,9 @@ class AnswerInput(BaseModel):
         default=None, description="Instead of an answer: why the prompt does not apply to this dataset.")
     attested_by: str | None = Field(default=None, description="Who vouches for it (overrides the default).")
     attested_on: date | None = Field(default=None, description="When, as YYYY-MM-DD (overrides the default).")
+    reviewed: bool | None = Field(
+        default=None, description="false on a draft `datavet datasheet init` pre-filled: it counts once a "
+                                  "person has checked it and set true (or removed the key).")
 
     @model_validator(mode="after")
     def _one_kind(self) -> AnswerInput:
@@ -35,8 +40,29 @@ class AnswerInput(BaseModel):
         return self
 
     @property
+    def state(self) -> Literal["empty", "placeholder", "draft", "settled"]:
+        """What the entry amounts to: only "settled" answers a prompt."""
+        text = self.answer if _filled(self.answer) else self.not_applicable
+        if text is None or not text.strip():
+            return "empty"
+        if is_placeholder(text):
+            return "placeholder"
+        return "draft" if self.reviewed is False else "settled"
+
+    @property
     def settled(self) -> bool:
-        return _filled(self.answer) or _filled(self.not_applicable)
+        return self.state == "settled"
+
+
+# Texts that stand in for an answer without giving one (compared without case, spaces and a final
+# period). "None" is not here: "None." can be a true answer to "Is there ...?".
+PLACEHOLDERS = frozenset({"unknown", "n/a", "na", "n.a", "tbd", "tba", "todo", "to do", "fixme", "xxx", "-", "--",
+                          "---", "?", "??", "...", "…"})
+
+
+def is_placeholder(text: str) -> bool:
+    words = " ".join(text.split()).lower()
+    return words in PLACEHOLDERS or words.rstrip(".") in PLACEHOLDERS
 
 
 def _filled(text: str | None) -> bool:

@@ -28,7 +28,7 @@ FIGURES: dict[str, list[str]] = {
 SETTLED = ("answered", "not_applicable", "computed")
 
 
-def _entry(prompt: Prompt, answers: Answers, computed: Computed, people: bool) -> PromptEntry:
+def _entry(prompt: Prompt, answers: Answers, has_label: bool, people: bool) -> PromptEntry:
     required = is_required(prompt, people)
     item = answers.get(prompt.id)
     by, on = answers.attestation(prompt.id)
@@ -44,10 +44,12 @@ def _entry(prompt: Prompt, answers: Answers, computed: Computed, people: bool) -
             entry.status = "not_applicable"
         if by is None or on is None:
             entry.status = "unattested"
-    elif prompt.id in COMPUTED_ANSWERS or (prompt.id == "C5" and computed.label is not None):
+    elif prompt.id in COMPUTED_ANSWERS or (prompt.id == "C5" and has_label):
         entry.status = "computed"
     elif not required:
         entry.status = "optional"
+    elif item is not None and item.state in ("placeholder", "draft"):
+        entry.status = item.state
     return entry
 
 
@@ -57,14 +59,28 @@ def _completeness(sections: list[SectionEntry]) -> Completeness:
     return Completeness(answered=len(required) - len(missing), required=len(required), missing=missing)
 
 
+def _sections(loaded: LoadedSpec, answers: Answers, *, has_label: bool) -> list[SectionEntry]:
+    people = loaded.spec.relates_to_people
+    return [SectionEntry(key=s.key, title=s.title, intro=s.intro,
+                         prompts=[_entry(p, answers, has_label, people) for p in prompts_in(s.key)])
+            for s in SECTIONS]
+
+
+def require_answers(loaded: LoadedSpec) -> None:
+    """The answers gate from the spec and the answers file alone (C5 is computed when the spec has a
+    label column), so certification refuses missing answers before it spends time on the checks."""
+    path = loaded.answers_path
+    answers = load_answers(path, loaded) if path.is_file() else Answers(dataset=loaded.spec.name)
+    sections = _sections(loaded, answers, has_label=bool(loaded.spec.columns_with_role("label")))
+    _raise_if_incomplete(sections, _completeness(sections), loaded.spec.name)
+
+
 def assemble(loaded: LoadedSpec, answers: Answers, computed: Computed, validation, *, data_md5: str,
              raw_missing: int | None, raw_duplicates: int) -> Datasheet:
     """The datasheet from its parts (separate from I/O so tests can build one from known parts)."""
     spec = loaded.spec
     people = spec.relates_to_people
-    sections = [SectionEntry(key=s.key, title=s.title, intro=s.intro,
-                             prompts=[_entry(p, answers, computed, people) for p in prompts_in(s.key)])
-                for s in SECTIONS]
+    sections = _sections(loaded, answers, has_label=computed.label is not None)
     texts = {e.id: e.answer for s in sections for e in s.prompts if e.answer}
     contradictions = find_contradictions(texts, rows=computed.rows, missing_cells=raw_missing,
                                          duplicate_rows=raw_duplicates, threshold=spec.small_cell_threshold)
@@ -121,16 +137,23 @@ def completeness(datasheet: Datasheet) -> tuple[int, int, list[str]]:
 
 def require_complete(datasheet: Datasheet, dataset: str | None = None) -> None:
     """Raise :class:`DatasheetIncomplete` naming every required prompt without an attested answer."""
-    answered, required, missing = completeness(datasheet)
+    _raise_if_incomplete(datasheet.sections, datasheet.completeness, dataset or datasheet.dataset)
+
+
+def _raise_if_incomplete(sections: list[SectionEntry], done: Completeness, name: str) -> None:
+    answered, required, missing = done.answered, done.required, list(done.missing)
     if not missing:
         return
-    name = dataset or datasheet.dataset
-    unattested = [e.id for s in datasheet.sections for e in s.prompts if e.status == "unattested"]
+    by_status = {status: [e.id for s in sections for e in s.prompts if e.status == status]
+                 for status in ("unattested", "placeholder", "draft")}
     parts = [f"{answered}/{required} required prompts answered; unanswered: {', '.join(missing)}"]
-    if unattested:
-        parts.append(f"answered but not attested: {', '.join(unattested)}")
+    for status, words in (("unattested", "answered but not attested"),
+                          ("placeholder", "a placeholder (unknown, n/a, tbd, -) is no answer"),
+                          ("draft", "pre-filled drafts not reviewed yet")):
+        if by_status[status]:
+            parts.append(f"{words}: {', '.join(by_status[status])}")
     raise DatasheetIncomplete(
         "; ".join(parts) + ".", dataset=name,
         fix=f"in datasheets/{name}/answers.yaml give each an 'answer' or 'not_applicable: <reason>', with "
-            "attested_by and attested_on (per answer or as the file's defaults); `datavet datasheet init` "
-            "writes a file to fill in")
+            "attested_by and attested_on (per answer or as the file's defaults), and set 'reviewed: true' on "
+            "each draft you have checked; `datavet datasheet init` writes a file to fill in")

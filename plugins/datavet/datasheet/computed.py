@@ -256,7 +256,7 @@ class SectionBuilder:
         # the published report's texts (small cells said in words, limits as set), then the labels
         failures = [mask_values(self._unmask_free(r, f), self.mask) for f in publish_result(r, self.t).failures]
         return CheckOutcome(check=r.check, subject=r.subject, severity=r.severity, status=status,
-                            failures=failures)
+                            failures=failures, limits=dict(r.thresholds))
 
     def _unmask_free(self, r: CheckResult, text: str) -> str:
         """Opaque group names in a failure text, labelled as the sections label them (group-k of a

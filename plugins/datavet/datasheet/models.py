@@ -148,6 +148,8 @@ class CheckOutcome(_Model):
     severity: Literal["error", "warning"]
     status: Literal["passed", "failed", "warned"]
     failures: list[str] = Field(default_factory=list)
+    limits: dict[str, float | int] = Field(
+        default_factory=dict, description="Every limit the check applied, from the spec (never suppressed).")
 
 
 class Computed(_Model):
@@ -177,7 +179,9 @@ class Validation(_Model):
 
 
 # ---- prompts and answers ------------------------------------------------------------------------
-PromptStatus = Literal["answered", "not_applicable", "computed", "unanswered", "unattested", "optional"]
+# placeholder: "Unknown", "n/a" and the like, which answer nothing; draft: pre-filled, not yet reviewed
+PromptStatus = Literal["answered", "not_applicable", "computed", "unanswered", "unattested", "placeholder", "draft",
+                       "optional"]
 
 
 class PromptEntry(_Model):

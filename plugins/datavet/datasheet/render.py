@@ -7,10 +7,10 @@ escapes every expression too), because category values and answers are untrusted
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import yaml
@@ -18,13 +18,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from datavet.datasheet.models import Datasheet
-from datavet.datasheet.views import blocks, build_view, front_matter, num, pct, pvalue
+from datavet.datasheet.views import blocks, build_view, front_matter, limits_text, num, pct, pvalue
+from datavet.fsutil import new_temp_file
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FILES = {"md": "datasheet.md", "html": "datasheet.html", "json": "datasheet.json"}
 MD5_META = "datavet:data-md5"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def md_escape(value: object) -> str:
@@ -54,7 +53,8 @@ def _env(markdown: bool) -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       autoescape=not markdown, finalize=md_escape if markdown else None)
-    env.filters.update(pct=pct, num=num, pvalue=pvalue, cell=md_cell, blocks=blocks, shift=shift)
+    env.filters.update(pct=pct, num=num, pvalue=pvalue, cell=md_cell, blocks=blocks, shift=shift,
+                       limits=limits_text)
     return env
 
 
@@ -89,9 +89,8 @@ def render_all(datasheet: Datasheet, out_dir: Path) -> dict[str, Path]:
     backups: dict[str, bytes | None] = {}
     try:
         for kind, text in texts.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{FILES[kind]}.", suffix=".tmp", dir=out_dir)
+            fd, tmp = new_temp_file(targets[kind])  # mode from the umask: documents are meant to be read
             temps[kind] = tmp
-            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; documents are meant to be read
             with os.fdopen(fd, "wb") as fh:
                 fh.write(text.encode("utf-8"))
                 fh.flush()
@@ -113,33 +112,43 @@ def render_all(datasheet: Datasheet, out_dir: Path) -> dict[str, Path]:
     return targets
 
 
-_HTML_MD5 = re.compile(r'<meta\s+name="' + re.escape(MD5_META) + r'"\s+content="([0-9a-f]{32}(?:\.dir)?)"')
+_HTML_META = re.compile(r'<meta\s+name="datavet:([a-z0-9-]+)"\s+content="([^"]*)"')
 _MD5 = re.compile(r"^[0-9a-f]{32}(\.dir)?$")  # a file's md5, or a tree's <md5>.dir
 
 
-def datasheet_md5_of(path: Path | str) -> str | None:
-    """The md5 a rendered datasheet (md, html or json) says it describes; None if it states none."""
+def datasheet_identity(path: Path | str) -> dict[str, str]:
+    """What a rendered datasheet (md, html or json) says it describes: ``dataset`` and ``data_md5``,
+    each present only when the document states it, so a copy can be verified on its own."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return None
+        return {}
     found: object = None
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:
-            data = json.loads(text)
+            found = json.loads(text)
         except ValueError:
-            return None
-        found = data.get("data_md5") if isinstance(data, dict) else None
+            return {}
     elif suffix in (".html", ".htm"):
-        m = _HTML_MD5.search(text)
-        found = m.group(1) if m else None
+        meta = {name: html.unescape(value) for name, value in _HTML_META.findall(text)}
+        found = {"data_md5": meta.get("data-md5"), "dataset": meta.get("dataset")}
     elif text.startswith("---\n"):
         end = text.find("\n---", 4)
         try:
             meta = yaml.safe_load(text[4:end]) if end != -1 else None
         except yaml.YAMLError:
-            return None
-        found = (meta.get("datavet") or {}).get("data_md5") if isinstance(meta, dict) else None
-    return found if isinstance(found, str) and _MD5.match(found) else None
+            return {}
+        found = meta.get("datavet") if isinstance(meta, dict) else None
+    if not isinstance(found, dict):
+        return {}
+    out = {key: found[key] for key in ("dataset", "data_md5") if isinstance(found.get(key), str)}
+    if "data_md5" in out and not _MD5.match(out["data_md5"]):
+        del out["data_md5"]
+    return out
+
+
+def datasheet_md5_of(path: Path | str) -> str | None:
+    """The md5 a rendered datasheet (md, html or json) says it describes; None if it states none."""
+    return datasheet_identity(path).get("data_md5")

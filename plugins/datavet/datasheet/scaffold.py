@@ -1,8 +1,10 @@
 """``datavet datasheet init SPEC``: an answers file to fill in, with every prompt's question as a
 comment and pre-filled drafts where the spec or the data already say something.
 
-Drafts are not attested: they count as unanswered until a person sets ``attested_by`` and
-``attested_on``, so nothing reaches a certified datasheet without someone vouching for it.
+Drafts are marked ``reviewed: false``: they count as unanswered until a person has checked them
+(``reviewed: true``) and attested them, so nothing reaches a certified datasheet without someone
+vouching for it. With the answers already written (``init SPEC --refresh``), every other entry is kept and only
+the unreviewed drafts are written again from the spec: a renamed column does not leave a stale draft.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import textwrap
 
 from datavet.checks.missingness import NAME as MISSINGNESS
+from datavet.datasheet.answers import AnswerInput, Answers
 from datavet.datasheet.computed import SectionBuilder
 from datavet.datasheet.privacy import publish_count
 from datavet.datasheet.profile import DataProfile
@@ -80,21 +83,41 @@ def _drafts(loaded: LoadedSpec, report: CheckReport | None, profile: DataProfile
     return drafts
 
 
+def _kept(item: AnswerInput) -> list[str]:
+    """An entry a person wrote (anything but an empty one or an unreviewed draft), as YAML lines."""
+    out = []
+    for key in ("answer", "not_applicable", "attested_by"):
+        text = getattr(item, key)
+        if text is not None and text.strip():
+            out.append(f"    {key}: {_scalar(text, 6)}")
+    if item.attested_on is not None:
+        out.append(f"    attested_on: {item.attested_on.isoformat()}")
+    if item.reviewed:
+        out.append("    reviewed: true")
+    return out
+
+
 def init_answers(loaded: LoadedSpec, report: CheckReport | None = None,
-                 profile: DataProfile | None = None) -> str:
-    """The YAML text of an answers file to fill in for ``loaded``'s dataset."""
+                 profile: DataProfile | None = None, existing: Answers | None = None) -> str:
+    """The YAML text of an answers file to fill in for ``loaded``'s dataset; with ``existing``
+    answers, those are kept and only empty prompts and unreviewed drafts are written afresh."""
     spec = loaded.spec
     people = spec.relates_to_people
     drafts = _drafts(loaded, report, profile)
+    by = json.dumps(existing.attested_by) if existing and existing.attested_by else None
+    on = existing.attested_on.isoformat() if existing and existing.attested_on else None
     out = [f"# Datasheet answers for {spec.title} ({spec.name}).",
            *_comment(f"Prompts after {CITATION} Questions are datavet's paraphrases.", 0),
            "# Give every required prompt an `answer`, or `not_applicable: <reason>` when it honestly does not",
            "# apply. Each answer is attested: set attested_by / attested_on once below, or per answer.",
-           "# Pre-filled drafts come from the spec or the data: check them before you attest.",
+           "# Pre-filled drafts come from the spec or the data (reviewed: false): check each, then set",
+           "# reviewed: true. A placeholder (unknown, n/a, tbd, -) does not count as an answer.",
+           "# `datavet datasheet init SPEC --refresh` rewrites the unreviewed drafts from the spec.",
            "# Shape: schemas/answers.schema.json",
            f"dataset: {spec.name}",
+           f"attested_by: {by}" if by else
            "attested_by: null  # TODO: who vouches for these answers (a person or team address)",
-           "attested_on: null  # TODO: date of attestation, YYYY-MM-DD",
+           f"attested_on: {on}" if on else "attested_on: null  # TODO: date of attestation, YYYY-MM-DD",
            "answers:"]
     for section in SECTIONS:
         out += ["", f"  # ---- {section.title} " + "-" * max(4, 80 - len(section.title))]
@@ -104,11 +127,13 @@ def init_answers(loaded: LoadedSpec, report: CheckReport | None = None,
                 need = "computed from the data; add context if useful"
             out += _comment(f"{prompt.id} ({need}). {prompt.question}", 2)
             out.append(f"  {prompt.id}:")
+            item = existing.get(prompt.id) if existing else None
             draft = drafts.get(prompt.id)
-            if draft is not None:
+            if item is not None and item.state not in ("empty", "draft"):
+                out += _kept(item)
+            elif draft is not None:
                 out.append(f"    answer: {_scalar(draft, 6)}")
-                if "\n" not in draft:
-                    out[-1] += "  # draft: check it"
+                out.append("    reviewed: false  # a draft: check it, then set true")
             else:
                 out.append("    answer: null" + ("  # TODO" if need == "required" else ""))
     return "\n".join(out) + "\n"

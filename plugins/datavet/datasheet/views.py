@@ -273,6 +273,11 @@ def size_category(rows: int) -> str:
     return next((name for limit, name in SIZE_BUCKETS if rows < limit), "n>1B")
 
 
+def limits_text(limits: dict[str, float | int]) -> str:
+    """A check's limits as the spec names them ("min_count 10, min_ratio 0.8"): what failure texts quote."""
+    return ", ".join(f"{key} {value}" for key, value in limits.items())
+
+
 def front_matter(sheet: Datasheet) -> dict:
     """Hugging Face dataset-card metadata, plus what binds the card to the bytes."""
     c = sheet.computed

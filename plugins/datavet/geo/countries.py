@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,15 +55,35 @@ def iso3_codes() -> set[str]:
     return {c.alpha_3 for c in pycountry.countries}
 
 
-def resolve(values: Iterable[str]) -> dict[str, str | None]:
-    """{value: ISO3 or None} for distinct text values (whitespace around them is ignored)."""
+def resolve(values: Iterable[str], *, aliases: Mapping[str, str] | None = None,
+            us_postal_codes: bool = False) -> dict[str, str | None]:
+    """{value: ISO3 or None} for distinct text values (whitespace around them and case are ignored).
+
+    In this order: the spec's ``aliases`` ({value: ISO3}); with ``us_postal_codes``, a US state's
+    two-letter code (so CA is California, not Canada); a country's code or name; a built-in place
+    (datavet.geo.places: England, Scotland, ... and the US states by name); the convention
+    "Historical name (Present-day country)", the country written as a name in the parentheses; last,
+    country_converter's regular expressions on the whole value.
+    """
+    from datavet.geo.places import subdivision_names
+    from datavet.geo.places import us_postal_codes as postal
+
     converter, exact, _ = _converter()
     valid = iso3_codes()
+    alias = {k.strip().upper(): v for k, v in (aliases or {}).items()}
+    places = subdivision_names()
+    codes = postal() if us_postal_codes else frozenset()
     out: dict[str, str | None] = {}
     pending: list[str] = []
     for value in dict.fromkeys(values):
-        key = value.strip()
-        hit = exact.get(key.upper())
+        key = value.strip().upper()
+        hit = (alias.get(key) or ("USA" if key in codes else None) or exact.get(key)
+               or places.get(" ".join(key.replace("-", " ").replace("_", " ").split())))  # New-Mexico too
+        if hit is None and key:
+            present = _PRESENT_DAY.match(value.strip())
+            if present and any(ch.islower() for ch in present.group(1)):
+                inner = present.group(1).strip()
+                hit = exact.get(inner.upper()) or _regex(converter, [inner], valid)[0]
         if hit is not None:
             out[value] = hit
         elif key:
@@ -70,12 +91,21 @@ def resolve(values: Iterable[str]) -> dict[str, str | None]:
         else:
             out[value] = None
     if pending:
-        found = converter.convert([v.strip() for v in pending], to="ISO3", not_found=None)
-        if isinstance(found, str):
-            found = [found]
-        for value, code in zip(pending, found, strict=True):
-            out[value] = code if isinstance(code, str) and code in valid else None
+        out.update(zip(pending, _regex(converter, [v.strip() for v in pending], valid), strict=True))
     return out
+
+
+# "Bohemia (Czechia)": a historical or regional name, a space, then the present-day country written as a
+# name (a lower-case letter: "Puerto Rico (US)" and "Virgin Islands (U.S.)" qualify a territory instead;
+# Adult's "Outlying-US(Guam-USVI-etc)", without the space, is not this convention).
+_PRESENT_DAY = re.compile(r"^[^()]*[^\s()]\s+\(([^()]+)\)$")
+
+
+def _regex(converter: Any, names: list[str], valid: set[str]) -> list[str | None]:
+    found = converter.convert(names, to="ISO3", not_found=None)
+    if isinstance(found, str) or found is None:
+        found = [found]
+    return [code if isinstance(code, str) and code in valid else None for code in found]
 
 
 def continent_of(iso3: str) -> str | None:

@@ -12,14 +12,13 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from datavet.errors import ColumnNotFoundError, DataError
-from datavet.fsutil import file_md5
+from datavet.fsutil import file_md5, new_temp_file
 from datavet.sources.base import Materialised
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -136,7 +135,7 @@ def connect(settings: Settings | None, scratch: Path | None = None) -> duckdb.Du
 def scratch_file(staging: Path, name: str) -> Iterator[Path]:
     """A temporary path in ``staging``, removed unless the caller renamed it away."""
     staging.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=staging)
+    fd, tmp = new_temp_file(staging / name)  # mode from the umask, as every file datavet writes
     os.close(fd)
     try:
         yield Path(tmp)

@@ -11,8 +11,12 @@ from datavet.stages.common import EXACT_REPORT_FILE, REPORT_FILE, log, registry_
 
 
 def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
-    """Run the GX suite on the version; raise ChecksFailed if an error-severity check fails."""
+    """Run the GX suite on the version; raise ChecksFailed if an error-severity check fails.
+
+    Missing datasheet answers are refused first: they would stop certification anyway, and the checks
+    are the slow part."""
     from datavet.checks import run_checks
+    from datavet.datasheet import require_answers
     from datavet.references import check_references
 
     spec = loaded.spec
@@ -21,6 +25,8 @@ def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
     with version_stage(settings, spec.name, md5, "validate") as tag:
         if tag:
             return CheckReport.model_validate_json(registry.show(tag, registry.validation_path(spec.name, md5)))
+        require_answers(loaded)
+        log.info("%s: checking version %s against the spec's checks", spec.name, md5)
         staging = registry.staging_dir(spec.name, md5)
         report = run_checks(loaded, version_table(settings, md5, spec.name), data_hash=md5, settings=settings)
         if md5.endswith(".dir"):  # a tree of files: the checks on its integrity (checks computed outside GX)

@@ -26,6 +26,8 @@ class ExpectColumnGeographyToBeDiverse(DatavetExpectation):
         min_reference_share, min_ratio: a country with at least this reference share whose ratio is
             below ``min_ratio`` is ``underrepresented`` (and fails the check).
         private: the column's values must not be published (countries get opaque names).
+        aliases: {value: ISO3} tried before the built-in rules (datavet.geo.countries.resolve).
+        us_postal_codes: two-letter values are US state postal codes (USA), not ISO alpha-2 codes.
 
     Returns:
         ``observed_value``: resolved_share, unresolved_values, counts, shares, distinct_countries,
@@ -48,11 +50,13 @@ class ExpectColumnGeographyToBeDiverse(DatavetExpectation):
     min_reference_share: float = pydantic.Field(default=0.01, ge=0, le=1)
     min_ratio: float | None = pydantic.Field(default=None, ge=0)
     private: bool = False
+    aliases: dict[str, str] | None = None
+    us_postal_codes: bool = False
 
     check: ClassVar[str] = GEOGRAPHY
     success_keys: ClassVar[tuple] = ("column", "reference", "max_top1_share", "max_hhi", "min_effective_countries",
                                      "min_regions", "max_tvd", "min_resolved_share", "min_reference_share",
-                                     "min_ratio", "missing_tokens", "private")
+                                     "min_ratio", "missing_tokens", "private", "aliases", "us_postal_codes")
     args_keys: ClassVar[tuple] = ("column", "reference")
 
     def _table(self) -> tuple[str, dict[str, Any]]:
@@ -67,4 +71,5 @@ class ExpectColumnGeographyToBeDiverse(DatavetExpectation):
                          min_effective_countries=self.min_effective_countries, min_regions=self.min_regions,
                          max_tvd=self.max_tvd, min_resolved_share=self.min_resolved_share,
                          min_reference_share=self.min_reference_share, min_ratio=self.min_ratio,
-                         private=self.private, names=names.get(self.column))
+                         private=self.private, names=names.get(self.column), aliases=self.aliases,
+                         us_postal_codes=self.us_postal_codes)
