@@ -12,10 +12,10 @@ _datavet_env() {
   fi
   stamp="$project/.venv/.datavet-installed-$(sha256sum "$project/pyproject.toml" | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
-    echo "datavet: installing datavet + Airflow + DVC + Great Expectations into .venv (about 2 minutes)" >&2
+    echo "datavet: installing datavet + Airflow + DVC + Great Expectations + pyspark into .venv (about 2 minutes)" >&2
     mkdir -p "$project/.datavet" || return 1
     if ! { "$project/.venv/bin/python" -m pip install -q --upgrade pip \
-           && (cd "$project" && .venv/bin/python -m pip install -q -e ".[airflow,test]"); } \
+           && (cd "$project" && .venv/bin/python -m pip install -q -e ".[airflow,spark,postgres,test]"); } \
          >"$project/.datavet/install.log" 2>&1; then
       grep -v "^WARNING: Location" "$project/.datavet/install.log" | tail -30 >&2
       echo "datavet: installation failed (full log: $project/.datavet/install.log)" >&2

@@ -8,5 +8,11 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "datavet: could not install chromium; the browser test will be skipped" >&2
 fi
+# PostgreSQL 15 and Java 17 for the database and Spark engine tests (started by the tests themselves).
+if { [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v java >/dev/null 2>&1; } && [ "$(id -u)" = 0 ]; then
+  echo "datavet: installing Debian's postgresql and openjdk-17-jre-headless for the SQL and Spark engine tests" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql openjdk-17-jre-headless \
+     >/dev/null) || echo "datavet: could not install postgresql / openjdk-17-jre-headless; their tests will fail" >&2
+fi
 ruff check plugins tests dags benchmarks scripts
 python -m pytest -q -p no:cacheprovider "$@"

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,46 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> AirflowHome:
     proc = home.run(home.home, "db", "migrate")
     assert proc.returncode == 0, proc.stderr[-3000:]
     return home
+
+
+def require(problem: str | None) -> None:
+    """A missing system package: a failure naming it in CI (never a silent skip), a skip elsewhere."""
+    if problem is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(problem, pytrace=False)
+    pytest.skip(problem)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """PostgreSQL 15 on 127.0.0.1 (Debian's binaries, temporary data dir) with the five real datasets
+    loaded as datavet reads them: public.adult, bank, titanic, german, fairface."""
+    from datavet.ingest import read_source
+    from tests import pg
+    from tests.checks.conftest import make_loaded
+    from tests.engines.datasets import DATASETS
+
+    require(pg.missing_requirement())
+    server = pg.start_server()
+    try:
+        root = Path(tempfile.mkdtemp(prefix="datavet-pg-load-"))
+        for name, spec in DATASETS.items():
+            loaded, _ = make_loaded(root / name, spec())
+            server.load(name, read_source(loaded))
+        shutil.rmtree(root, ignore_errors=True)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """One local SparkSession for the whole test session (2 cores, 2 shuffle partitions, no UI)."""
+    from datavet.engines.spark import missing_requirement, session
+    from datavet.settings import Settings
+
+    require(missing_requirement())
+    spark = session(Settings(spark_master="local[2]", spark_conf={"spark.sql.shuffle.partitions": "2"}))
+    yield spark
+    spark.stop()
