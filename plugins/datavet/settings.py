@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     spark_master: str = Field(default="local[*]", description="Spark master URL (local[*], spark://..., yarn).")
     spark_remote: str | None = Field(default=None, description="A Spark Connect URL (sc://host:15002) instead.")
     spark_driver_memory: str = Field(default="2g", description="spark.driver.memory of a session datavet starts.")
+    spark_conf: dict[str, str] = Field(default_factory=dict, description="More Spark settings (JSON object in "
+                                       "DATAVET_SPARK_CONF), e.g. spark.sql.shuffle.partitions or S3 credentials.")
     data_docs: bool = Field(default=True, description="Rebuild GX Data Docs after each validation.")
 
     @model_validator(mode="after")

@@ -14,11 +14,16 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from great_expectations.core.metric_domain_types import MetricDomainTypes
-from great_expectations.execution_engine import PandasExecutionEngine, SqlAlchemyExecutionEngine
+from great_expectations.execution_engine import (
+    PandasExecutionEngine,
+    SparkDFExecutionEngine,
+    SqlAlchemyExecutionEngine,
+)
 from great_expectations.expectations.metrics.metric_provider import metric_value
 from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 
 from datavet.figures.values import missing_masks, plain
+from datavet.gx.metrics.spark import missing_counts as spark_missing_counts
 from datavet.gx.metrics.sql import column_kinds, count_if, fetch, is_nan, token_condition
 
 
@@ -85,4 +90,8 @@ class MissingCounts(TableMetricProvider):
             groups.append([[plain(v) for v in key], int(n or 0), per_col])
         return {"by": by, "tokens": tokens, "columns": columns, "groups": groups}
 
-
+    @metric_value(engine=SparkDFExecutionEngine)
+    def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict,
+               metric_value_kwargs: dict, metrics: dict[str, Any], runtime_configuration: dict):
+        df, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
+        return spark_missing_counts(df, list(metric_value_kwargs["by"]), list(metric_value_kwargs["missing_tokens"]))

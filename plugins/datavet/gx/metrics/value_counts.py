@@ -11,11 +11,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from great_expectations.core.metric_domain_types import MetricDomainTypes
-from great_expectations.execution_engine import PandasExecutionEngine, SqlAlchemyExecutionEngine
+from great_expectations.execution_engine import (
+    PandasExecutionEngine,
+    SparkDFExecutionEngine,
+    SqlAlchemyExecutionEngine,
+)
 from great_expectations.expectations.metrics.metric_provider import metric_value
 from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 
 from datavet.figures.values import plain
+from datavet.gx.metrics.spark import value_counts as spark_value_counts
 from datavet.gx.metrics.sql import fetch
 
 
@@ -49,3 +54,9 @@ class ValueCounts(TableMetricProvider):
         query = sa.select(*cols, sa.func.count().label("__datavet_rows")).select_from(selectable).group_by(*cols)
         _, rows, _ = fetch(execution_engine, query)
         return {"columns": columns, "rows": [[[plain(v) for v in row[:-1]], int(row[-1])] for row in rows]}
+
+    @metric_value(engine=SparkDFExecutionEngine)
+    def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict,
+               metric_value_kwargs: dict, metrics: dict[str, Any], runtime_configuration: dict):
+        df, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
+        return spark_value_counts(df, list(metric_value_kwargs["group_columns"]))

@@ -1,0 +1,67 @@
+"""The two shared metrics on Spark DataFrames (GX's ``SparkDFExecutionEngine``).
+
+Each metric is one aggregation job: a ``groupBy`` whose result (one row per group) is the only
+thing collected to the driver. Column kinds come from the Spark schema and decide, as in
+``datavet.gx.metrics.sql``, how NaN and the missing tokens are recognised; strings are compared
+after ``btrim`` of the same whitespace as Python's ``str.strip`` (datavet.figures.values).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datavet.figures.values import WHITESPACE, literal_tokens, plain
+
+_KINDS = {"string": "str", "varchar": "str", "char": "str", "boolean": "bool", "double": "float", "float": "float",
+          "bigint": "int", "int": "int", "smallint": "int", "tinyint": "int"}
+
+
+def spark_kinds(df: Any) -> dict[str, str]:
+    """{column: 'str' | 'int' | 'float' | 'bool' | 'other'} from the DataFrame's schema (no job runs)."""
+    return {f.name: _KINDS.get(f.dataType.simpleString().split("(")[0], "other") for f in df.schema.fields}
+
+
+def _count_if(condition: Any) -> Any:
+    from pyspark.sql import functions as F
+
+    return F.sum(F.when(condition, 1).otherwise(0)) if condition is not None else F.lit(0)
+
+
+def _token_condition(col: Any, kind: str, token: str) -> Any:
+    from pyspark.sql import functions as F
+
+    if kind == "str":
+        return F.btrim(col, F.lit(WHITESPACE)) == F.lit(token)
+    literals = literal_tokens([token], kind)
+    return (col == F.lit(literals[0])) if literals else None
+
+
+def value_counts(df: Any, columns: list[str]) -> dict[str, Any]:
+    """Rows per distinct combination of ``columns`` (nulls and NaN kept as groups)."""
+    from pyspark.sql import functions as F
+
+    rows = df.groupBy(*[F.col(f"`{c}`") for c in columns]).agg(F.count(F.lit(1)).alias("__datavet_rows")).collect()
+    return {"columns": columns, "rows": [[[plain(v) for v in r[:-1]], int(r[-1])] for r in rows]}
+
+
+def missing_counts(df: Any, by: list[str], tokens: list[str]) -> dict[str, Any]:
+    """Per group of ``by``: rows, and per column its null/NaN count and the count of each token."""
+    from pyspark.sql import functions as F
+
+    kinds = spark_kinds(df)
+    aggregates = [F.count(F.lit(1))]
+    for name, kind in kinds.items():
+        col = F.col(f"`{name}`")
+        missing = col.isNull() | F.isnan(col) if kind == "float" else col.isNull()
+        aggregates.append(_count_if(missing))
+        aggregates.extend(_count_if(_token_condition(col, kind, t)) for t in tokens)
+    keys = [F.col(f"`{b}`") for b in by]
+    result = (df.groupBy(*keys) if keys else df).agg(*aggregates).collect()
+    columns = list(kinds)
+    width = 1 + len(tokens)
+    groups = []
+    for row in result:
+        key, n, values = row[:len(by)], row[len(by)], [int(v or 0) for v in row[len(by) + 1:]]
+        per_col = {c: values[i * width:(i + 1) * width] for i, c in enumerate(columns)}
+        groups.append([[plain(v) for v in key], int(n or 0), per_col])
+    return {"by": by, "tokens": tokens, "columns": columns, "groups": groups}
