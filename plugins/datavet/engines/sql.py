@@ -39,7 +39,7 @@ class SqlEngine(Engine):
                             fix="use engine: duckdb (or spark) for a Parquet version")
         return table
 
-    def _engine(self, table: SqlTable) -> sa.Engine:
+    def sa_engine(self, table: SqlTable) -> sa.Engine:
         if table.url not in self._engines:
             self._engines[table.url] = create_engine(table.url, table.label)
         return self._engines[table.url]
@@ -48,45 +48,45 @@ class SqlEngine(Engine):
         """The FROM item of the table or query (identifiers quoted for the dialect)."""
         if table.query is not None:
             return f"({table.query.strip().rstrip(';')}) AS datavet_query"
-        quote = self._engine(table).dialect.identifier_preparer.quote
+        quote = self.sa_engine(table).dialect.identifier_preparer.quote
         return ".".join(quote(part) for part in (table.table or "").split("."))
 
     def _run(self, table: SqlTable, query: Any, what: str) -> tuple[list[tuple], list[Any]]:
         """(rows, driver type codes) of ``query``; driver errors become DataErrors."""
-        with driver_errors(table.url, table.label, f"{what} ({self._describe(table)})"), \
-                self._engine(table).connect() as conn:
+        with driver_errors(table.url, table.label, f"{what} ({self.describe(table)})"), \
+                self.sa_engine(table).connect() as conn:
             result = conn.execute(query)
             types = [d[1] for d in result.cursor.description or []] if result.cursor is not None else []
             return [tuple(r) for r in result.fetchall()], types
 
-    def _select(self, table: SqlTable, *columns: Any) -> Any:
+    def select(self, table: SqlTable, *columns: Any) -> Any:
         import sqlalchemy as sa
 
         return sa.select(*columns).select_from(sa.text(self._from(table)))
 
     @staticmethod
-    def _describe(table: SqlTable) -> str:
+    def describe(table: SqlTable) -> str:
         what = f"table {table.table}" if table.table is not None else "query of source.sql"
         return f"{what} at {masked(table.url)}"
 
-    def _schema(self, table: SqlTable) -> tuple[list[str], list[Any]]:
+    def schema(self, table: SqlTable) -> tuple[list[str], list[Any]]:
         import sqlalchemy as sa
 
-        with driver_errors(table.url, table.label, f"cannot read the {self._describe(table)}"), \
-                self._engine(table).connect() as conn:
-            result = conn.execute(self._select(table, sa.text("*")).limit(0))
+        with driver_errors(table.url, table.label, f"cannot read the {self.describe(table)}"), \
+                self.sa_engine(table).connect() as conn:
+            result = conn.execute(self.select(table, sa.text("*")).limit(0))
             return list(result.keys()), [d[1] for d in result.cursor.description or []]
 
     # ---- the Engine interface ---------------------------------------------------------------------
     def columns(self, table: Table) -> list[str]:
-        return self._schema(self._table(table))[0]
+        return self.schema(self._table(table))[0]
 
     def gx_batch(self, table: Table) -> tuple[Any, dict[str, Any]]:
         from datavet.gx.engines import _ephemeral_context
 
         table = self._table(table)
-        self._schema(table)  # reachable, credentials right, table or query valid: say so before GX runs
-        postgres = self._engine(table).dialect.name == "postgresql"
+        self.schema(table)  # reachable, credentials right, table or query valid: say so before GX runs
+        postgres = self.sa_engine(table).dialect.name == "postgresql"
         kwargs = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}} if postgres else {}
         source = _ephemeral_context().data_sources.add_sql(SOURCE, connection_string=table.url,
                                                             create_temp_table=False, kwargs=kwargs)
@@ -104,7 +104,7 @@ class SqlEngine(Engine):
 
         table = self._table(table)
         cols = [sa.column(c) for c in columns]
-        rows, _ = self._run(table, self._select(table, *cols, sa.func.count()).group_by(*cols), "cannot count rows")
+        rows, _ = self._run(table, self.select(table, *cols, sa.func.count()).group_by(*cols), "cannot count rows")
         return [(tuple(plain(v) for v in r[:-1]), int(r[-1])) for r in rows]
 
     def profile(self, table: Table, *, time_columns: list[str], label_columns: list[str],
@@ -115,8 +115,8 @@ class SqlEngine(Engine):
         from datavet.gx.metrics.sql import kind_of, strip
 
         table = self._table(table)
-        names, codes = self._schema(table)
-        dialect = self._engine(table).dialect.name
+        names, codes = self.schema(table)
+        dialect = self.sa_engine(table).dialect.name
         types = dict(zip(names, self._type_names(table, codes), strict=True))
         kinds = dict(zip(names, (kind_of(c) for c in codes), strict=True))
         times = [c for c in time_columns if c in types]
@@ -130,7 +130,7 @@ class SqlEngine(Engine):
 
         # One scan: identical rows grouped, keeping only the narrow columns the profile needs.
         narrow = [time_expr(c).label(f"t{i}") for i, c in enumerate(times)] + [sa.func.count().label("n")]
-        groups = self._select(table, *narrow).group_by(*[sa.column(c) for c in names]).subquery("g")
+        groups = self.select(table, *narrow).group_by(*[sa.column(c) for c in names]).subquery("g")
         outer = [sa.func.sum(groups.c.n), sa.func.count()]
         for i in range(len(times)):
             outer += [sa.func.min(groups.c[f"t{i}"]), sa.func.max(groups.c[f"t{i}"])]
@@ -140,7 +140,7 @@ class SqlEngine(Engine):
                   for i, c in enumerate(times)}
         label_counts = {}
         for c in labels:
-            found, _ = self._run(table, self._select(table, sa.column(c), sa.func.count()).group_by(sa.column(c)),
+            found, _ = self._run(table, self.select(table, sa.column(c), sa.func.count()).group_by(sa.column(c)),
                                  "cannot count labels")
             label_counts[c] = {(MISSING_GROUP if v is None else str(v)): int(n)
                                for v, n in sorted(found, key=lambda r: -r[1])}
@@ -151,7 +151,7 @@ class SqlEngine(Engine):
         """Type names for the datasheet (PostgreSQL: the OIDs' names; other drivers: their type codes)."""
         import sqlalchemy as sa
 
-        if self._engine(table).dialect.name != "postgresql" or not codes:
+        if self.sa_engine(table).dialect.name != "postgresql" or not codes:
             return [str(c) for c in codes]
         query = sa.text("SELECT oid, format_type(oid, NULL) FROM pg_type WHERE oid = ANY(:oids)")
         found = dict(self._run(table, query.bindparams(oids=sorted(set(codes))), "cannot read column types")[0])
