@@ -134,6 +134,10 @@ def _explain(exc: Any, url: str, dataset: str, what: str) -> DataError:
     code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
     detail = scrub(str(orig or exc).strip().splitlines()[0] if str(orig or exc).strip() else type(exc).__name__, url)
     where = masked(url)
+    if code is None and "authentication failed" in detail:  # libpq reports login failures without a SQLSTATE
+        code = "28P01"
+    if code is None and "database" in detail and "does not exist" in detail:
+        code = "3D000"
     if code in ("28P01", "28000"):
         return DataError(f"{what}: the database refused the credentials ({detail})", dataset=dataset,
                          fix="correct the user and password of the URL in source.sql.url_env's variable "

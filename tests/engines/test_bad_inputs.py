@@ -29,7 +29,7 @@ CASES = {
     "wrong credentials": (lambda s: s.url(password=WRONG), {"table": "public.adult"},
                           "refused the credentials", "user and password"),
     "missing table": (lambda s: s.url(), {"table": "public.no_such_table"}, "does not exist", "source.sql.table"),
-    "failing query": (lambda s: s.url(), {"query": "SELECT age / 0 AS broken FROM adult"},
+    "failing query": (lambda s: s.url(), {"query": "SELECT age FROM adult WHERE 100 / (age - age) > 1"},
                       "rejected the statement", "correct it"),
     "query with an unknown column": (lambda s: s.url(), {"query": "SELECT no_such_column FROM adult"},
                                      "rejected the statement", "correct it"),

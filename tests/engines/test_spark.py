@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -13,13 +12,14 @@ import pytest
 from datavet.engines.base import FrameTable, ParquetTable
 from datavet.gx.engines import pandas_batch
 
-TRAPS = pd.DataFrame({
+COLUMNS = {
     "text": [" ? ", "?", None, "a", "a ", "\t?\n", "b", "?x"],
-    "number": [1.5, np.nan, None, -1.0, 2.0, np.nan, 1.5, 0.0],
+    "number": [1.5, float("nan"), None, -1.0, 2.0, float("nan"), 1.5, 0.0],
     "count": [1, -1, 3, -1, 5, 6, 7, 8],
     "flag": [True, False, True, True, False, True, True, False],
     "group": ["g1", "g1", "g2", "g2", None, "g1", "g2", "g1"],
-})
+}
+TRAPS = pd.DataFrame(COLUMNS)
 TOKENS = ["?", "-1", "-1.0", "False", "a"]
 
 
@@ -49,9 +49,7 @@ def test_missing_counts_identical_to_pandas(spark_session, tmp_path, by):
     from datavet.settings import Settings
 
     path = tmp_path / "traps.parquet"
-    arrays = {c: pa.array(TRAPS[c].tolist(), from_pandas=False) for c in TRAPS.columns}  # NaN stays NaN
-    arrays["number"] = pa.array([1.5, float("nan"), None, -1.0, 2.0, float("nan"), 1.5, 0.0], from_pandas=False)
-    pq.write_table(pa.table(arrays), path)
+    pq.write_table(pa.table({c: pa.array(v, from_pandas=False) for c, v in COLUMNS.items()}), path)  # NaN kept
     spark = SparkEngine(Settings(project=tmp_path)).gx_batch(ParquetTable(path))
     kwargs = {"by": by, "missing_tokens": TOKENS}
     got = metric(spark, "datavet.missing_counts", **kwargs)

@@ -85,7 +85,11 @@ class SqlEngine(Engine):
         from datavet.gx.engines import _ephemeral_context
 
         table = self._table(table)
-        self.schema(table)  # reachable, credentials right, table or query valid: say so before GX runs
+        # Reachable, credentials right, table or query valid and runnable: said here, clearly, before GX
+        # runs (GX would record a failing metric as a failed expectation). One count(*) in the database.
+        import sqlalchemy as sa
+
+        self._run(table, self.select(table, sa.func.count()), f"cannot read the {self.describe(table)}")
         postgres = self.sa_engine(table).dialect.name == "postgresql"
         kwargs = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}} if postgres else {}
         source = _ephemeral_context().data_sources.add_sql(SOURCE, connection_string=table.url,
