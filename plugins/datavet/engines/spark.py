@@ -55,8 +55,8 @@ def session(settings: Settings) -> Any:
         return _SESSION
     problem = missing_requirement()
     if problem is not None and settings.spark_remote is None:
-        raise DataError(f"the Spark engine cannot start: {problem}", fix=JAVA_FIX if "Java" in problem else
-                        "pip install 'datavet[spark]', or choose another engine (--engine duckdb)")
+        raise DataError(f"the Spark engine cannot start: {problem}",
+                        fix="install what is named above, or choose another engine (--engine duckdb)")
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName("datavet")
@@ -110,7 +110,9 @@ class SparkEngine(Engine):
         if isinstance(table, SqlTable):
             raise DataError("the Spark engine reads Parquet versions, not a database table", dataset=table.label,
                             fix="use engine: sql to audit the table in place, or version it first (datavet certify)")
-        for column, what, fix in unreadable_columns(table.path):
+        unreadable = unreadable_columns(table.path)
+        if unreadable:
+            column, what, fix = unreadable[0]
             raise DataError(f"{table.path}: Spark cannot read {what}", column=column,
                             fix=f"{fix}, or use engine: duckdb")
         try:
