@@ -91,7 +91,8 @@ def test_java_missing(tmp_path):
     code = ("from datavet.engines.spark import SparkEngine\nfrom datavet.settings import Settings\n"
             "from datavet.engines.base import ParquetTable\nfrom pathlib import Path\n"
             "SparkEngine(Settings(project=Path('.'))).columns(ParquetTable(Path('x.parquet')))\n")
-    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java"), "PYTHONPATH": str(REPO / "plugins")}
+    path = os.pathsep.join([str(REPO / "plugins"), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java"), "PYTHONPATH": path}
     proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode != 0
