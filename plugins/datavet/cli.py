@@ -20,6 +20,8 @@ from datavet.spec import load_spec
 
 if TYPE_CHECKING:
     from datavet.certificate import Certificate
+    from datavet.report import CheckReport
+    from datavet.spec import LoadedSpec
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -32,6 +34,7 @@ def _settings_for(spec_path: Path) -> Settings:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from datavet.checks import run_checks
+    from datavet.engines import engine_name
     from datavet.ingest import is_parquet, source_at
     from datavet.sources import Materialised, source_for
     from datavet.sources.roles import check_usable
@@ -40,12 +43,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings_for(Path(args.spec))
     if args.data:
         loaded = source_at(loaded, args.data)
+    engine = engine_name(cli=args.engine, spec=loaded.spec.engine, settings=settings)
+    if engine == "sql" and not args.data:  # the source.sql table audited in place: no version is made
+        report = run_checks(loaded, None, settings=settings, engine="sql")
+        return _report_check(args, loaded, report, None)
     tree = loaded.spec.source.kind == "files"  # a tree of files: its label table, and the files check
-    given = None if tree else loaded.source_path
+    given = loaded.source_path if loaded.spec.source.kind == "table" else None
     with tempfile.TemporaryDirectory(prefix="datavet-check-") as tmp:
         if (given is not None and given.is_file() and is_parquet(given) and not loaded.spec.source.options
-                and args.engine != "pandas"):
-            # A Parquet file is audited as it is, out of core by DuckDB: memory stays bounded.
+                and engine != "pandas"):
+            # A Parquet file is audited as it is, out of core (DuckDB or Spark): memory stays bounded.
             import pyarrow.parquet as pq
 
             from datavet.fsutil import file_md5
@@ -54,18 +61,23 @@ def cmd_check(args: argparse.Namespace) -> int:
         else:  # read exactly as `datavet certify` reads it
             version = source_for(loaded, settings).materialise(Path(tmp) / "version" if tree else Path(tmp))
         check_usable(loaded, version, settings)  # what certify refuses, check refuses
-        if args.engine == "pandas":
+        if engine == "pandas":
             import pandas as pd
 
             data = pd.read_parquet(version.table)
         else:
             data = version.table
         md5 = version.md5
-        report = run_checks(loaded, data, data_hash=md5, settings=settings)
+        report = run_checks(loaded, data, data_hash=md5, settings=settings, engine=args.engine)
         if tree:
             from datavet.checks.registry import with_version_checks
 
             report = with_version_checks(loaded, {"tree": version.integrity}, report)
+    return _report_check(args, loaded, report, md5)
+
+
+def _report_check(args: argparse.Namespace, loaded: LoadedSpec, report: CheckReport, md5: str | None) -> int:
+    """Write and print what `datavet check` found; its exit code."""
     from datavet.fsutil import atomic_write_text
 
     published = report.published(loaded.spec.small_cell_threshold)  # small cells suppressed
@@ -78,7 +90,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         atomic_write_text(Path(args.metrics), json.dumps(metrics_of(report, loaded.spec.small_cell_threshold),
                                                          indent=2) + "\n")
-    print(f"{loaded.spec.name}: {len(report.checks)} checks on {report.rows} rows (md5 {md5}); "
+    where = f"md5 {md5}" if md5 else "in place"
+    print(f"{loaded.spec.name}: {len(report.checks)} checks on {report.rows} rows ({where}); "
           f"{'PASSED' if report.success else 'FAILED'}")
     print(published.summary())
     from datavet.checks.geography import unresolved_lines
@@ -260,7 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="check this file instead of the spec's source")
     p.add_argument("--json", help="write the JSON report here")
     p.add_argument("--metrics", help="write the flat figures (a DVC metrics file) here")
-    p.add_argument("--engine", choices=["duckdb", "pandas"], default="duckdb")
+    p.add_argument("--engine", choices=["duckdb", "pandas", "spark", "sql"],
+                   help="what computes the checks (default: the spec's engine:, DATAVET_ENGINE or duckdb)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("datasheet", help="write the datasheet (md/html/json); `datasheet init SPEC` "

@@ -1,54 +1,55 @@
 """Done-when of issue 10: every figure of every check is equal on duckdb, spark and sql (PostgreSQL)
 to the figures on pandas, for Adult, Titanic, German credit, bank marketing and the FairFace
-manifest (counts exactly, shares and statistics to 1e-12).
+manifest (counts exactly, shares and statistics to 1e-12), all through ``run_checks(engine=...)``.
 
 pandas validates the DataFrame as ingest reads it; duckdb and spark the Parquet version written
-from it; sql the same rows loaded into PostgreSQL. The representation counts are also checked
-against pandas' own value_counts of the frame, so agreement cannot come from a shared mistake.
+from it; sql the same rows loaded into PostgreSQL, audited in place (a ``source.sql`` spec). The
+representation counts are also checked against pandas' own value_counts of the frame, so agreement
+cannot come from a shared mistake.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from datavet.engines.base import ParquetTable, SqlTable
-from tests.checks.conftest import close
+from datavet.checks import run_checks
+from tests.checks.conftest import close, make_loaded
 from tests.engines.datasets import DATASETS
-from tests.engines.harness import run_suite
 
 ENGINES = ["duckdb", "spark", "sql"]
+URL_ENV = "DATAVET_TEST_PG_URL"
 _RUNS: dict[tuple[str, str], list] = {}
 
 
-def checks_on(engine: str, dataset, request: pytest.FixtureRequest) -> list:
+def checks_on(engine: str, dataset, request: pytest.FixtureRequest, tmp_path_factory) -> list:
     key = (engine, dataset.name)
     if key not in _RUNS:
-        if engine in ("pandas", "duckdb"):
-            _RUNS[key] = dataset.run(engine, store=False).checks
-        elif engine == "spark":
-            from datavet.engines.spark import SparkEngine
-
-            request.getfixturevalue("spark_session")
-            _RUNS[key] = run_suite(dataset.loaded, dataset.settings, SparkEngine(dataset.settings),
-                                   ParquetTable(dataset.parquet))
+        if engine == "pandas":
+            report = run_checks(dataset.loaded, dataset.df, engine="pandas", settings=dataset.settings, store=False)
+        elif engine in ("duckdb", "spark"):
+            if engine == "spark":
+                request.getfixturevalue("spark_session")
+            report = run_checks(dataset.loaded, dataset.parquet, engine=engine, settings=dataset.settings,
+                                store=False)
         else:
-            from datavet.engines.sql import SqlEngine
-
             server = request.getfixturevalue("postgres")
-            engine_ = SqlEngine(dataset.settings)
-            try:
-                _RUNS[key] = run_suite(dataset.loaded, dataset.settings, engine_,
-                                       SqlTable(server.url(), dataset.name, table=f"public.{dataset.name}"))
-            finally:
-                engine_.close()
+            spec = DATASETS[dataset.name]()
+            spec["source"] = {"sql": {"url_env": URL_ENV, "table": f"public.{dataset.name}"}}
+            loaded, settings = make_loaded(tmp_path_factory.mktemp(f"sql-{dataset.name}"), spec)
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv(URL_ENV, server.url())
+                report = run_checks(loaded, None, engine="sql", settings=settings, store=False)
+        assert report.engine == engine
+        _RUNS[key] = report.checks
     return _RUNS[key]
 
 
 @pytest.mark.parametrize("name", list(DATASETS))
 @pytest.mark.parametrize("engine", ENGINES)
-def test_every_figure_equal(engine, name, datasets, request):
+def test_every_figure_equal(engine, name, datasets, request, tmp_path_factory):
     dataset = datasets[name]
-    expected, got = checks_on("pandas", dataset, request), checks_on(engine, dataset, request)
+    expected = checks_on("pandas", dataset, request, tmp_path_factory)
+    got = checks_on(engine, dataset, request, tmp_path_factory)
     assert [(c.check, c.column, c.columns, c.by) for c in got] == [(c.check, c.column, c.columns, c.by)
                                                                   for c in expected]
     for x, y in zip(expected, got, strict=True):

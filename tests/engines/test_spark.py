@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from datavet.engines.base import FrameTable, ParquetTable
-from datavet.gx.engines import pandas_batch
+from datavet.gx.batches import pandas_batch
 
 COLUMNS = {
     "text": [" ? ", "?", None, "a", "a ", "\t?\n", "b", "?x"],

@@ -17,12 +17,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from datavet.spec import LoadedSpec
 
 
-def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame, *, data_hash: str | None = None,
+def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame | None, *, data_hash: str | None = None,
                engine: str = "auto", settings: Settings | None = None, store: bool = True) -> CheckReport:
     """Validate ``data`` against the suite generated from the spec (hand-added expectations kept).
 
-    ``data``: a Parquet path (DuckDB through GX's SQL engine for ``engine='auto'|'duckdb'``, pandas for
-    ``engine='pandas'``), a CSV path (read as the spec says, pandas) or a DataFrame (pandas). With
+    ``data``: a Parquet path (DuckDB through GX's SQL engine for ``engine='auto'|'duckdb'``, Spark for
+    ``engine='spark'``, pandas for ``engine='pandas'``), a CSV path (read as the spec says, pandas), a
+    DataFrame (pandas), or None with ``engine='sql'``: the spec's ``source.sql`` table, in place. With
     ``store=True`` the GX validation result is stored under ``<gx>/uncommitted/validations`` and Data
     Docs are rebuilt. Bad input raises a ``datavet.errors.DatavetError``.
     """

@@ -11,6 +11,7 @@ The session is the process's one SparkSession, started from ``Settings``: ``spar
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -59,6 +60,7 @@ def session(settings: Settings) -> Any:
                         fix="install what is named above, or choose another engine (--engine duckdb)")
     from pyspark.sql import SparkSession
 
+    logging.getLogger("py4j").setLevel(logging.WARNING)  # py4j logs every connection at INFO, even at exit
     builder = SparkSession.builder.appName("datavet")
     builder = builder.remote(settings.spark_remote) if settings.spark_remote else builder.master(settings.spark_master)
     conf = {"spark.driver.memory": settings.spark_driver_memory, "spark.ui.showConsoleProgress": "false",
@@ -126,10 +128,10 @@ class SparkEngine(Engine):
         return list(self.frame(table).columns)
 
     def gx_batch(self, table: Table) -> tuple[Any, dict[str, Any]]:
-        from datavet.gx.engines import _ephemeral_context
+        from datavet.gx.batches import ephemeral_context
 
         df = self.frame(table)
-        source = _ephemeral_context().data_sources.add_spark(SOURCE, persist=False)
+        source = ephemeral_context().data_sources.add_spark(SOURCE, persist=False)
         asset = source.add_dataframe_asset("data")
         return asset.add_batch_definition_whole_dataframe("all"), {"dataframe": df}
 

@@ -82,7 +82,7 @@ class SqlEngine(Engine):
         return self.schema(self._table(table))[0]
 
     def gx_batch(self, table: Table) -> tuple[Any, dict[str, Any]]:
-        from datavet.gx.engines import _ephemeral_context
+        from datavet.gx.batches import ephemeral_context
 
         table = self._table(table)
         # Reachable, credentials right, table or query valid and runnable: said here, clearly, before GX
@@ -92,7 +92,7 @@ class SqlEngine(Engine):
         self._run(table, self.select(table, sa.func.count()), f"cannot read the {self.describe(table)}")
         postgres = self.sa_engine(table).dialect.name == "postgresql"
         kwargs = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}} if postgres else {}
-        source = _ephemeral_context().data_sources.add_sql(SOURCE, connection_string=table.url,
+        source = ephemeral_context().data_sources.add_sql(SOURCE, connection_string=table.url,
                                                             create_temp_table=False, kwargs=kwargs)
         if table.query is not None:
             asset = source.add_query_asset("data", query=table.query.strip().rstrip(";"))

@@ -42,17 +42,27 @@ def build_suite(loaded: LoadedSpec, settings: Settings | None = None, columns: l
     return write_suite(context, loaded, settings, columns)[0]
 
 
-def choose_engine(loaded: LoadedSpec, data: Path | pd.DataFrame, engine: str | None,
+def choose_engine(loaded: LoadedSpec, data: Path | pd.DataFrame | None, engine: str | None,
                   settings: Settings) -> tuple[Table, Engine]:
     """The table to validate and the engine that reads it (``engine``: a name of datavet.engines, or
-    None/"auto" for the spec's ``engine:``, DATAVET_ENGINE or duckdb). A DataFrame is validated in memory."""
+    None/"auto" for the spec's ``engine:``, DATAVET_ENGINE or duckdb). A DataFrame is validated in memory;
+    ``data=None`` with the sql engine audits the spec's ``source.sql`` table in place. A version's
+    bytes are validated as they are: with ``engine: sql`` in the spec, by DuckDB (certification checks
+    what it certifies, never the table, which may have changed since)."""
     name = loaded.spec.name
     chosen = engine_name(cli=None if engine in (None, "auto") else engine, spec=loaded.spec.engine, settings=settings)
-    if isinstance(data, pd.DataFrame):
+    if data is None:
+        if chosen != "sql":
+            raise DataError("no data to check", dataset=name,
+                            fix="pass the Parquet version (or a DataFrame), or use engine 'sql' with a source.sql spec")
+        from datavet.sources.sql import sql_table
+
+        table: Table = sql_table(loaded)
+    elif isinstance(data, pd.DataFrame):
         if engine not in (None, "auto", "pandas"):
             raise DataError(f"engine={engine!r} validates a Parquet version, not a DataFrame", dataset=name,
                             fix="pass the Parquet path, or use engine='pandas'/'auto'")
-        table: Table = FrameTable(data)
+        table = FrameTable(data)
         chosen = "pandas"
     else:
         path = Path(data)
@@ -62,11 +72,18 @@ def choose_engine(loaded: LoadedSpec, data: Path | pd.DataFrame, engine: str | N
         if path.is_file() and not is_parquet(path):  # by content: versions in the DVC cache have no suffix
             return choose_engine(loaded, read_source(loaded, path), "pandas", settings)
         table = ParquetTable(path)
+        if chosen == "sql":
+            if engine == "sql":
+                raise DataError("engine 'sql' audits the spec's source.sql table in place, not a file", dataset=name,
+                                fix="leave out the data file (--data), or check the file with duckdb or spark")
+            chosen = "duckdb"
     runner = engine_for(chosen, settings)
     try:
         columns = runner.columns(table)
-    except DataError:
-        raise
+    except DataError as exc:  # engines do not know the dataset's name: say it here
+        if exc.dataset:
+            raise
+        raise type(exc)(exc.message, dataset=name, column=exc.column, fix=exc.fix) from None
     except Exception as exc:
         raise DataError(f"{data if isinstance(data, Path) else 'the data'} is not a readable Parquet version: {exc}",
                         dataset=name, fix="pass the Parquet version written by ingest") from None
@@ -74,7 +91,7 @@ def choose_engine(loaded: LoadedSpec, data: Path | pd.DataFrame, engine: str | N
     return table, runner
 
 
-def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame, *, data_hash: str | None = None,
+def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame | None, *, data_hash: str | None = None,
                engine: str | None = None, settings: Settings | None = None, store: bool = True) -> CheckReport:
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
