@@ -24,6 +24,7 @@ def sql_project(root: Path) -> Path:
     spec = adult_spec_dict()
     spec["name"] = "adult_pg"
     spec["source"] = {"sql": {"url_env": "DATAVET_PG_URL", "table": "public.adult"}}
+    spec["engine"] = "sql"  # `datavet check` audits in place; the DAG validates the version it certifies
     folder = root / "datasheets" / "adult_pg"
     folder.mkdir(parents=True)
     answers = yaml.safe_load((ADULT_SPEC.parent / "answers.yaml").read_text())

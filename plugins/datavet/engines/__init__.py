@@ -33,6 +33,12 @@ def engine_name(*, cli: str | None = None, spec: str | None = None, settings: Se
     return DEFAULT_ENGINE
 
 
+def version_engine(name: str) -> str:
+    """The engine that reads a version's Parquet bytes when ``name`` is chosen: the sql engine audits
+    a database table in place, so a version (certification, its datasheet and changes) is read by DuckDB."""
+    return DEFAULT_ENGINE if name == "sql" else name
+
+
 def engine_for(name: str, settings: Settings) -> Engine:
     """An instance of the engine called ``name``."""
     module, _, cls = ENGINES[engine_name(cli=name)].partition(":")
@@ -40,4 +46,4 @@ def engine_for(name: str, settings: Settings) -> Engine:
 
 
 __all__ = ["DEFAULT_ENGINE", "ENGINES", "DataProfile", "Engine", "FrameTable", "ParquetTable", "SqlTable", "Table",
-           "engine_for", "engine_name"]
+           "engine_for", "engine_name", "version_engine"]

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from datavet.checks.missingness import NAME as MISSINGNESS
-from datavet.engines import Engine, FrameTable, ParquetTable, Table, engine_for, engine_name
+from datavet.engines import Engine, FrameTable, ParquetTable, Table, engine_for, engine_name, version_engine
 from datavet.errors import DataError, DatavetError
 from datavet.gx.batches import fetch_inside_connection
 from datavet.gx.context import file_context
@@ -72,11 +72,10 @@ def choose_engine(loaded: LoadedSpec, data: Path | pd.DataFrame | None, engine: 
         if path.is_file() and not is_parquet(path):  # by content: versions in the DVC cache have no suffix
             return choose_engine(loaded, read_source(loaded, path), "pandas", settings)
         table = ParquetTable(path)
-        if chosen == "sql":
-            if engine == "sql":
-                raise DataError("engine 'sql' audits the spec's source.sql table in place, not a file", dataset=name,
-                                fix="leave out the data file (--data), or check the file with duckdb or spark")
-            chosen = "duckdb"
+        if chosen == "sql" and engine == "sql":
+            raise DataError("engine 'sql' audits the spec's source.sql table in place, not a file", dataset=name,
+                            fix="leave out the data file (--data), or check the file with duckdb or spark")
+        chosen = version_engine(chosen)
     runner = engine_for(chosen, settings)
     try:
         columns = runner.columns(table)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from datavet.changes import Changes, answers_of, compute_changes
-from datavet.engines import ParquetTable, engine_for, engine_name
+from datavet.engines import ParquetTable, engine_for, engine_name, version_engine
 from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
@@ -55,7 +55,7 @@ def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, rep
             continue
         old_report = CheckReport.model_validate_json(registry.show(tag, registry.validation_path(name, old_md5)))
         old_sheet = json.loads(registry.show(tag, registry.datasheet_dir(name) / "datasheet.json"))
-        engine = engine_for(engine_name(spec=loaded.spec.engine, settings=settings), settings)
+        engine = engine_for(version_engine(engine_name(spec=loaded.spec.engine, settings=settings)), settings)
         difference = engine.row_difference(ParquetTable(version_table(settings, md5)),
                                            ParquetTable(version_table(settings, old_md5)))
         return compute_changes(new_report=report, old_report=old_report, previous_tag=tag,
