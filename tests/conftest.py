@@ -120,6 +120,12 @@ def require(problem: str | None) -> None:
     pytest.skip(problem)
 
 
+def require_pyspark() -> None:
+    import importlib.util
+
+    require(None if importlib.util.find_spec("pyspark") else "pyspark is not installed: pip install 'datavet[spark]'")
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """PostgreSQL 15 on 127.0.0.1 (Debian's binaries, temporary data dir) with the five real datasets

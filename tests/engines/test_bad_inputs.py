@@ -16,6 +16,7 @@ from datavet.engines.sql import SqlEngine
 from datavet.errors import DataError
 from datavet.sources import source_for
 from datavet.sources.sql import sql_table
+from tests.conftest import require_pyspark
 from tests.engines.test_sql import URL_ENV, sql_loaded
 from tests.pg import PASSWORD, free_port
 
@@ -88,6 +89,7 @@ def test_a_column_type_spark_cannot_read(spark_session, tmp_path):
 def test_java_missing(tmp_path):
     """Without Java the Spark engine says which Debian package to install (a fresh process: the
     test session's JVM is already running)."""
+    require_pyspark()
     code = ("from datavet.engines.spark import SparkEngine\nfrom datavet.settings import Settings\n"
             "from datavet.engines.base import ParquetTable\nfrom pathlib import Path\n"
             "SparkEngine(Settings(project=Path('.'))).columns(ParquetTable(Path('x.parquet')))\n")

@@ -14,7 +14,7 @@ import yaml
 
 from datavet.settings import Settings
 from tests.checks.conftest import close
-from tests.conftest import ADULT_SPEC, adult_spec_dict, make_project
+from tests.conftest import ADULT_SPEC, adult_spec_dict, make_project, require, require_pyspark
 from tests.pg import PASSWORD, free_port
 
 DATAVET = str(Path(sys.executable).parent / "datavet")
@@ -64,6 +64,9 @@ def same_figures(a: dict, b: dict) -> None:
 
 
 def test_check_with_engine_spark(tmp_path, reference_report):
+    from datavet.engines.spark import missing_requirement
+
+    require(missing_requirement())
     spec = make_project(tmp_path, adult_spec_dict(), answers_from=ADULT_SPEC.parent / "answers.yaml")
     proc = run(tmp_path, "check", str(spec), "--engine", "spark", "--json", "report.json",
                DATAVET_SPARK_MASTER="local[2]", DATAVET_SPARK_CONF='{"spark.sql.shuffle.partitions": "2"}')
@@ -109,6 +112,7 @@ def test_bad_database_input_exits_2(case, command, postgres, tmp_path):
 
 
 def test_java_missing_exits_2(tmp_path):
+    require_pyspark()
     spec = make_project(tmp_path, adult_spec_dict(), answers_from=ADULT_SPEC.parent / "answers.yaml")
     proc = run(tmp_path, "check", str(spec), "--engine", "spark", JAVA_HOME=str(tmp_path / "no-java"))
     assert proc.returncode == 2, proc.stdout + proc.stderr
