@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, NoReturn
 
 from airflow.sdk import Asset, BaseOperator
@@ -18,6 +19,20 @@ from datavet.settings import Settings
 from datavet.spec import LoadedSpec, load_spec, project_root_for
 
 MD5_FROM_VERSION = "{{ ti.xcom_pull(task_ids='version') }}"
+
+
+def _run_name(context: Any) -> str:
+    return f"airflow:{context['dag'].dag_id}/{context['run_id']}"
+
+
+def record_failure(spec_path: str, stage: str, context: Any, exc: DatavetError) -> None:
+    """Keep why a stage failed (the published summary or the spec problem) for the auditor pages."""
+    from datavet.runlog import record_run
+
+    root = project_root_for(Path(spec_path))
+    name = exc.dataset or Path(spec_path).parent.name
+    with contextlib.suppress(OSError):  # never hide the stage's own error behind a bookkeeping one
+        record_run(Settings.from_env(root), name, ok=False, stage=stage, run=_run_name(context), message=str(exc))
 
 
 def certified_asset(name: str) -> Asset:
@@ -47,6 +62,16 @@ class _SpecOperator(BaseOperator):
         loaded = load_spec(self.spec_path)
         return loaded, Settings.from_env(project_root_for(loaded.path))
 
+    @contextlib.contextmanager
+    def _recorded(self, context: Any) -> Iterator[None]:
+        """airflow_errors(), and a failure's reason kept for the auditor pages (datavet.runlog)."""
+        with airflow_errors():
+            try:
+                yield
+            except DatavetError as exc:
+                record_failure(self.spec_path, self.task_id, context, exc)
+                raise
+
 
 class _VersionedOperator(_SpecOperator):
     template_fields = ("spec_path", "md5")
@@ -62,7 +87,7 @@ class DatavetVersionOperator(_SpecOperator):
     def execute(self, context: Any) -> str:
         from datavet.pipeline import version
 
-        with airflow_errors():
+        with self._recorded(context):
             loaded, settings = self._load()
             info = version(loaded, settings)
         if info.certified_tag:
@@ -77,7 +102,7 @@ class DatavetValidateOperator(_VersionedOperator):
     def execute(self, context: Any) -> dict:
         from datavet.pipeline import validate
 
-        with airflow_errors():
+        with self._recorded(context):
             loaded, settings = self._load()
             report = validate(loaded, settings, self.md5)
         return {"success": report.success, "checks": len(report.checks),
@@ -90,7 +115,7 @@ class DatavetDatasheetOperator(_VersionedOperator):
     def execute(self, context: Any) -> dict[str, str]:
         from datavet.pipeline import document
 
-        with airflow_errors():
+        with self._recorded(context):
             loaded, settings = self._load()
             paths = document(loaded, settings, self.md5)
         return {kind: str(path) for kind, path in paths.items()}
@@ -101,11 +126,13 @@ class DatavetCertifyOperator(_VersionedOperator):
 
     def execute(self, context: Any) -> dict:
         from datavet.pipeline import certify
+        from datavet.runlog import record_run
 
-        run = f"airflow:{context['dag'].dag_id}/{context['run_id']}"
-        with airflow_errors():
+        run = _run_name(context)
+        with self._recorded(context):
             loaded, settings = self._load()
             cert, created = certify(loaded, settings, self.md5, certified_by=run)
+            record_run(settings, cert.dataset, ok=True, stage="certify", run=run, message=cert.tag)
         if not created and cert.certified_by != run:
             _skip(self, f"{cert.dataset}: version {cert.md5} is already certified as {cert.tag}")
         # created now, or by an earlier try of this same run that died before Airflow saw it succeed
@@ -130,4 +157,10 @@ class InvalidSpecOperator(_SpecOperator):
         self.message = message
 
     def execute(self, context: Any) -> None:
+        from datavet.runlog import record_run
+
+        root = project_root_for(Path(self.spec_path))
+        with contextlib.suppress(OSError):
+            record_run(Settings.from_env(root), Path(self.spec_path).parent.name, ok=False, stage="spec",
+                       run=_run_name(context), message=self.message)
         raise AirflowFailException(self.message)
