@@ -34,7 +34,7 @@ class Page:
         assert port, "Chromium did not start its DevTools endpoint"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as resp:
             target = next(t for t in json.load(resp) if t["type"] == "page")
-        self.ws = connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=30)
+        self.ws = connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=30).__enter__()
         self.next_id = 0
         self.events: list[dict] = []
 

@@ -15,7 +15,15 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import ADULT_SPEC, SHARED_DATA, AirflowHome, adult_spec_dict, make_project, project_env
+from tests.conftest import (
+    ADULT_SPEC,
+    SHARED_DATA,
+    AirflowHome,
+    adult_spec_dict,
+    example_spec_dict,
+    make_project,
+    project_env,
+)
 from tests.datasheet.conftest import INJECTED, full_answers, titanic_spec
 
 SUB_PATH = "/airflow"
@@ -52,6 +60,11 @@ def certified_project(airflow_home: AirflowHome, tmp_path_factory: pytest.TempPa
     make_project(project, adult_spec_dict(), answers_from=ADULT_SPEC.parent / "answers.yaml")
     proc = airflow_home.run(project, "dags", "test", "datavet_certify_adult")
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+    # the reference example's limits: Adult fails its error-severity representation check on sex
+    failing = {**example_spec_dict(), "name": "adult_strict", "title": "Adult with the example's strict limits"}
+    make_project(project, failing, answers_from=ADULT_SPEC.parent / "answers.yaml")
+    proc = airflow_home.run(project, "dags", "test", "datavet_certify_adult_strict")
+    assert proc.returncode == 1, (proc.stdout + proc.stderr)[-6000:]
     spec = injected_titanic(project)
     env = {**os.environ, **project_env(project)}
     cli = subprocess.run([str(airflow_home.bin / "datavet"), "certify", str(spec)], capture_output=True, text=True,

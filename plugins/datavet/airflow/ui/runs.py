@@ -22,6 +22,6 @@ def last_dag_run(name: str) -> dict[str, Any] | None:
             return None
         failed = session.scalars(select(TaskInstance.task_id).where(
             TaskInstance.dag_id == dag_id, TaskInstance.run_id == run.run_id,
-            TaskInstance.state.in_(["failed", "upstream_failed"]))).all()
+            TaskInstance.state == "failed")).all()
         return {"dag_id": dag_id, "run_id": run.run_id, "state": getattr(run.state, "value", run.state),
                 "at": run.run_after.isoformat() if run.run_after else None, "failed_tasks": sorted(failed)}
