@@ -55,7 +55,7 @@ def test_json_api_matches_the_registry(api_server, certified_project) -> None:
     registry = _registry(certified_project)
     token = api_server.token("auditor")
     rows = {r["name"]: r for r in api_server.get("/datavet/api/datasets", token).json()}
-    assert set(rows) == {"adult", "titanic"}
+    assert set(rows) == {"adult", "adult_strict", "titanic"}
     cert_path = registry.certificate_path("adult", registry.recorded_md5("adult"))
     cert = json.loads(registry.show("adult/certified/1", cert_path))
     latest = rows["adult"]["latest"]
@@ -73,6 +73,19 @@ def test_json_api_matches_the_registry(api_server, certified_project) -> None:
     assert verify["ok"] and verify["md5"] == cert["md5"] and "data in DVC cache" in verify["checked"]
     missing = api_server.get("/datavet/api/datasets/adult/versions/9", token)
     assert missing.status_code == 404 and "no certified version 9" in missing.json()["detail"]
+
+
+def test_a_failed_run_is_listed_with_its_reason(api_server) -> None:
+    token = api_server.token("auditor")
+    rows = {r["name"]: r for r in api_server.get("/datavet/api/datasets", token).json()}
+    strict = rows["adult_strict"]
+    assert strict["latest"] is None and strict["airflow_run"]["state"] == "failed"
+    assert strict["airflow_run"]["failed_tasks"] == ["validate"]
+    assert strict["last_run"]["stage"] == "validate" and not strict["last_run"]["ok"]
+    assert "representation on sex" in strict["failing"] and "min_ratio" in strict["failing"]
+    page = api_server.get("/datavet/", token).text
+    failing = re.search(r'<ul id="failing">(.*?)</ul>', page, re.S).group(1)
+    assert "adult_strict" in failing and "representation on sex" in failing and ">adult<" not in failing
 
 
 def test_titanic_certified_by_the_cli_shows_its_warning_and_escapes_the_injected_value(api_server) -> None:
@@ -111,3 +124,28 @@ def test_the_plugin_is_registered_with_its_navigation_entry(api_server) -> None:
     assert ours["fastapi_apps"][0]["url_prefix"] == "/datavet"
     view = ours["external_views"][0]
     assert view["name"] == "Datasets" and view["href"] == f"{SUB_PATH}/datavet/"
+
+
+def test_croissant_is_certified_verified_and_served(api_server, certified_project) -> None:
+    import mlcroissant as mlc
+
+    from datavet import catalogue
+    from datavet.fsutil import sha256_file
+
+    registry = _registry(certified_project)
+    md5 = registry.recorded_md5("adult")
+    path = registry.datasheet_dir("adult") / "datasheet.croissant.json"
+    cert = json.loads(registry.show("adult/certified/1", registry.certificate_path("adult", md5)))
+    assert cert["files"]["datasheets/adult/datasheet.croissant.json"] == sha256_file(path)
+    dataset = mlc.Dataset(jsonld=path)  # its contentUrl resolves to the registry's data file
+    assert dataset.metadata.distribution[0].md5 == md5
+    served = api_server.get("/datavet/datasets/adult/versions/1/files/datasheet.croissant.json",
+                            api_server.token("auditor"))
+    assert served.status_code == 200 and served.content == path.read_bytes()
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original.replace(md5.encode(), b"0" * 32, 1))
+        result = catalogue.verify(Settings.from_env(certified_project), "adult")
+        assert not result["ok"] and any("datasheet.croissant.json was changed" in p for p in result["problems"])
+    finally:
+        path.write_bytes(original)

@@ -23,7 +23,7 @@ from datavet.store import certified_tag_for
 log = logging.getLogger("datavet.stages")
 REPORT_FILE = "report.json"  # the published form (small cells suppressed): what the registry stores
 EXACT_REPORT_FILE = "report.exact.json"  # exact counts, for the datasheet stage only: never committed
-DATASHEET_FILES = ("datasheet.md", "datasheet.html", "datasheet.json")
+DATASHEET_FILES = ("datasheet.md", "datasheet.html", "datasheet.json", "datasheet.croissant.json")
 
 
 def registry_for(settings: Settings) -> Registry:
