@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
+from datavet.airflow.lineage import StageOutcome, certified_outcome
 from datavet.errors import DatavetError
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec, load_spec, project_root_for
@@ -57,6 +58,13 @@ class _SpecOperator(BaseOperator):
     def __init__(self, *, spec_path: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec_path = spec_path
+        self._outcome: Any = None  # a datavet.airflow.lineage.StageOutcome once execute did its work
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Lineage for Airflow's OpenLineage provider (datavet.airflow.lineage builds the facets)."""
+        from datavet.airflow.lineage import operator_lineage
+
+        return operator_lineage(self._outcome)
 
     def _load(self) -> tuple[LoadedSpec, Settings]:
         loaded = load_spec(self.spec_path)
@@ -93,6 +101,7 @@ class DatavetVersionOperator(_SpecOperator):
         if info.certified_tag:
             _skip(self, f"{info.dataset}: version {info.md5} is already certified as {info.certified_tag}; "
                         "nothing to do")
+        self._outcome = StageOutcome(loaded, settings, info.md5)
         return info.md5
 
 
@@ -105,6 +114,7 @@ class DatavetValidateOperator(_VersionedOperator):
         with self._recorded(context):
             loaded, settings = self._load()
             report = validate(loaded, settings, self.md5)
+        self._outcome = StageOutcome(loaded, settings, self.md5, report=report)
         return {"success": report.success, "checks": len(report.checks),
                 "warnings": len(report.failed(severity="warning"))}
 
@@ -118,6 +128,7 @@ class DatavetDatasheetOperator(_VersionedOperator):
         with self._recorded(context):
             loaded, settings = self._load()
             paths = document(loaded, settings, self.md5)
+        self._outcome = StageOutcome(loaded, settings, self.md5, datasheet_md=paths["md"])
         return {kind: str(path) for kind, path in paths.items()}
 
 
@@ -135,6 +146,7 @@ class DatavetCertifyOperator(_VersionedOperator):
             record_run(settings, cert.dataset, ok=True, stage="certify", run=run, message=cert.tag)
         if not created and cert.certified_by != run:
             _skip(self, f"{cert.dataset}: version {cert.md5} is already certified as {cert.tag}")
+        self._outcome = certified_outcome(loaded, settings, cert.md5, cert.tag)
         # created now, or by an earlier try of this same run that died before Airflow saw it succeed
         extra = {"dataset": cert.dataset, "md5": cert.md5, "tag": cert.tag, "rows": cert.rows,
                  "registry": str(settings.registry)}

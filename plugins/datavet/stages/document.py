@@ -12,7 +12,7 @@ from datavet.engines import ParquetTable, engine_for, engine_name
 from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
-from datavet.stages.common import DATASHEET_FILES, registry_for, staged_report, version_stage, version_table
+from datavet.stages.common import datasheet_files, registry_for, staged_report, version_stage, version_table
 
 
 def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
@@ -22,7 +22,7 @@ def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path
     with version_stage(settings, spec.name, md5, "document") as tag:
         if tag:
             return {name.removeprefix("datasheet.").split(".")[0]: registry.datasheet_dir(spec.name) / name
-                    for name in DATASHEET_FILES}
+                    for name in datasheet_files(md5)}
         return _document(loaded, settings, md5)
 
 
@@ -45,9 +45,11 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
         sheet = sheet.model_copy(update={"changes": changes})
     registry = registry_for(settings)
     out = registry.staging_dir(spec.name, md5) / "datasheet"
+    if md5.endswith(".dir"):
+        return render_all(sheet, out)
     # the Croissant file points at the data where the registry keeps it, relative to itself
     url = os.path.relpath(registry.data_path(spec.name), registry.datasheet_dir(spec.name))
-    return render_all(sheet, out, Distribution(version_bytes(settings, md5, spec.name), url))
+    return render_all(sheet, out, Distribution(version_table(settings, md5, spec.name), url))
 
 
 def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, report: CheckReport,
