@@ -172,6 +172,17 @@ def _certified_outcome(cert: Certificate, settings: Settings) -> str:
     return head + ("\n" + report.summary() if report.failed(severity=None) else "")
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from datavet.export_hf import export_hf
+
+    loaded = load_spec(args.spec)
+    paths = export_hf(loaded, _settings_for(loaded.path), Path(args.out), args.version)
+    print(f"{loaded.spec.name}: wrote {paths['card'].parent} (ready to upload to a Hugging Face dataset repository)")
+    for path in paths.values():
+        print(f"  {path}")
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from datavet.registry import Registry
     from datavet.verify import document_problems, stated_md5, verify_version
@@ -281,6 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", help="a spec, a certificate JSON or a datasheet file")
     p.add_argument("--version", help="with a spec: tag number, tag or md5 (default: latest)")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("export", help="export a certified version: `export hf SPEC OUTDIR` writes a Hugging Face "
+                                      "dataset folder (card + certified data), offline")
+    p.add_argument("format", choices=["hf"])
+    p.add_argument("spec")
+    p.add_argument("out", metavar="OUTDIR")
+    p.add_argument("--version", help="tag number, tag or md5 (default: latest)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("history", help="list the certified versions of a dataset")
     p.add_argument("spec")
