@@ -148,10 +148,16 @@ def _datasheet_init(spec_path: Path | None, args: argparse.Namespace) -> int:
 
 def cmd_certify(args: argparse.Namespace) -> int:
     from datavet.pipeline import certificate_summary, run_all
+    from datavet.runlog import record_run
 
     loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)
-    info, cert, created = run_all(loaded, settings)
+    try:
+        info, cert, created = run_all(loaded, settings)
+    except DatavetError as exc:  # kept for the auditor pages: which dataset is blocked, and why
+        record_run(settings, loaded.spec.name, ok=False, stage="certify", run="cli", message=str(exc))
+        raise
+    record_run(settings, loaded.spec.name, ok=True, stage="certify", run="cli", message=cert.tag)
     if not created:
         print(f"{info.dataset}: version {info.md5} is already certified as {cert.tag}; nothing to do")
     print(certificate_summary(cert, settings))

@@ -92,6 +92,7 @@ def test_titanic_certified_by_the_cli_shows_its_warning_and_escapes_the_injected
     token = api_server.token("auditor")
     rows = {r["name"]: r for r in api_server.get("/datavet/api/datasets", token).json()}
     assert rows["titanic"]["latest"]["warnings"], rows["titanic"]
+    assert rows["titanic"]["last_run"]["run"] == "cli" and rows["titanic"]["last_run"]["ok"] is True
     page = api_server.get("/datavet/datasets/titanic/versions/1", token)
     assert page.status_code == 200
     assert INJECTED not in page.text and "&lt;script&gt;document.title=" in page.text  # shown, as text

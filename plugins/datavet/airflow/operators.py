@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
+from datavet.airflow.announce import announced
 from datavet.airflow.lineage import StageOutcome, certified_outcome
 from datavet.errors import DatavetError
 from datavet.settings import Settings
@@ -99,8 +100,12 @@ class DatavetVersionOperator(_SpecOperator):
             loaded, settings = self._load()
             info = version(loaded, settings)
         if info.certified_tag:
-            _skip(self, f"{info.dataset}: version {info.md5} is already certified as {info.certified_tag}; "
-                        "nothing to do")
+            if announced(context, certified_asset(info.dataset), info.md5, str(settings.registry)):
+                _skip(self, f"{info.dataset}: version {info.md5} is already certified as {info.certified_tag}; "
+                            "nothing to do")
+            self.log.warning("%s: version %s is certified as %s but Airflow has no Asset event for it (certified "
+                             "outside Airflow?); the certify task will emit it", info.dataset, info.md5,
+                             info.certified_tag)
         self._outcome = StageOutcome(loaded, settings, info.md5)
         return info.md5
 
@@ -144,13 +149,15 @@ class DatavetCertifyOperator(_VersionedOperator):
             loaded, settings = self._load()
             cert, created = certify(loaded, settings, self.md5, certified_by=run)
             record_run(settings, cert.dataset, ok=True, stage="certify", run=run, message=cert.tag)
-        if not created and cert.certified_by != run:
+        asset = certified_asset(cert.dataset)
+        if not created and cert.certified_by != run and announced(context, asset, cert.md5, str(settings.registry)):
             _skip(self, f"{cert.dataset}: version {cert.md5} is already certified as {cert.tag}")
         self._outcome = certified_outcome(loaded, settings, cert.md5, cert.tag)
-        # created now, or by an earlier try of this same run that died before Airflow saw it succeed
+        # created now, by an earlier try of this same run that died before Airflow saw it succeed, or
+        # elsewhere (the CLI) without an Asset event: emitted here, once
         extra = {"dataset": cert.dataset, "md5": cert.md5, "tag": cert.tag, "rows": cert.rows,
-                 "registry": str(settings.registry)}
-        context["outlet_events"][certified_asset(cert.dataset)].extra = extra
+                 "registry": str(settings.registry), "certified_by": cert.certified_by}
+        context["outlet_events"][asset].extra = extra
         return extra
 
 
