@@ -72,7 +72,7 @@ def metrics_facet(outcome: StageOutcome) -> Any:
         DataQualityMetricsInputDatasetFacet,
     )
 
-    from datavet.pipeline import version_bytes
+    from datavet.stages import version_bytes
 
     spec = outcome.loaded.spec
     data = version_bytes(outcome.settings, outcome.md5, spec.name)
