@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from datavet.datasheet.profile import _ident, _literal
+from datavet.engines.duckdb import ident, literal
 from datavet.publish import is_small
 
 
@@ -26,13 +26,13 @@ def column_stats(parquet: Path, missing_tokens: list[str], small_cell_threshold:
                  ) -> tuple[int, dict[str, ColumnStats]]:
     """(rows, {column: ColumnStats}) of the Parquet version, missing counts published."""
     with duckdb.connect() as con:
-        src = f"read_parquet({_literal(str(parquet))})"
+        src = f"read_parquet({literal(str(parquet))})"
         types = {str(r[0]): str(r[1]).upper() for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
         parts = ["count(*)"]
         for col, typ in types.items():
-            q = _ident(col)
+            q = ident(col)
             if missing_tokens and typ == "VARCHAR":
-                q = f"CASE WHEN trim({q}) IN ({', '.join(map(_literal, missing_tokens))}) THEN NULL ELSE {q} END"
+                q = f"CASE WHEN trim({q}) IN ({', '.join(map(literal, missing_tokens))}) THEN NULL ELSE {q} END"
             parts += [f"count(*) - count({q})", f"count(DISTINCT {q})"]
         row = con.execute(f"SELECT {', '.join(parts)} FROM {src}").fetchone()
     assert row is not None
