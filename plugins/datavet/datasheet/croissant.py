@@ -100,7 +100,7 @@ def measured_skews(sheet: Datasheet) -> list[str]:
     c = sheet.computed
     out = []
     for r in c.representation:
-        text = f"Share of rows by {r.column}: " + ", ".join(_group(g) for g in r.groups)
+        text = f"Group representation by {r.column} (share of rows): " + ", ".join(_group(g) for g in r.groups)
         if r.tvd is not None:
             text += f"; total variation distance from the reference {fig(r.tvd)}"
         if r.absent_groups:
