@@ -161,10 +161,16 @@ def _datasheet_init(spec_path: Path | None, args: argparse.Namespace) -> int:
 
 def cmd_certify(args: argparse.Namespace) -> int:
     from datavet.pipeline import certificate_summary, run_all
+    from datavet.runlog import record_run
 
     loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)
-    info, cert, created = run_all(loaded, settings)
+    try:
+        info, cert, created = run_all(loaded, settings)
+    except DatavetError as exc:  # kept for the auditor pages: which dataset is blocked, and why
+        record_run(settings, loaded.spec.name, ok=False, stage="certify", run="cli", message=str(exc))
+        raise
+    record_run(settings, loaded.spec.name, ok=True, stage="certify", run="cli", message=cert.tag)
     if not created:
         print(f"{info.dataset}: version {info.md5} is already certified as {cert.tag}; nothing to do")
     print(certificate_summary(cert, settings))
@@ -183,6 +189,17 @@ def _certified_outcome(cert: Certificate, settings: Settings) -> str:
                                                                                               cert.md5)))
     head = f"{cert.dataset}: {checks_tally(report.checks)}"
     return head + ("\n" + report.summary() if report.failed(severity=None) else "")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from datavet.export_hf import export_hf
+
+    loaded = load_spec(args.spec)
+    paths = export_hf(loaded, _settings_for(loaded.path), Path(args.out), args.version)
+    print(f"{loaded.spec.name}: wrote {paths['card'].parent} (ready to upload to a Hugging Face dataset repository)")
+    for path in paths.values():
+        print(f"  {path}")
+    return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -295,6 +312,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", help="a spec, a certificate JSON or a datasheet file")
     p.add_argument("--version", help="with a spec: tag number, tag or md5 (default: latest)")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("export", help="export a certified version: `export hf SPEC OUTDIR` writes a Hugging Face "
+                                      "dataset folder (card + certified data), offline")
+    p.add_argument("format", choices=["hf"])
+    p.add_argument("spec")
+    p.add_argument("out", metavar="OUTDIR")
+    p.add_argument("--version", help="tag number, tag or md5 (default: latest)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("history", help="list the certified versions of a dataset")
     p.add_argument("spec")

@@ -11,10 +11,13 @@ from datavet.store import committed_certificate
 
 
 def certified_versions(loaded: LoadedSpec, settings: Settings) -> list[dict]:
-    registry = Registry(settings.registry, settings.remote)
+    return certified_versions_of(Registry(settings.registry, settings.remote), loaded.spec.name)
+
+
+def certified_versions_of(registry: Registry, name: str) -> list[dict]:
     rows = []
-    for tag in registry.certified_tags(loaded.spec.name):
-        cert = committed_certificate(registry, loaded.spec.name, tag)
+    for tag in registry.certified_tags(name):
+        cert = committed_certificate(registry, name, tag)
         failed = [f"{c.check} {c.subject}" for c in cert.checks if not c.success]
         rows.append({"tag": tag, "md5": cert.md5, "rows": cert.rows, "certified_at": cert.certified_at,
                      "checks": len(cert.checks), "passed": len(cert.checks) - len(failed),

@@ -105,7 +105,7 @@ def stated_md5(document: Path) -> str | None:
             data = json.loads(document.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError):
             return None
-        for key in ("md5", "data_hash", "data_md5"):
+        for key in ("md5", "data_hash", "data_md5", "identifier"):  # identifier: the Croissant document
             if isinstance(data, dict) and isinstance(data.get(key), str):
                 return data[key]
     from datavet.datasheet import datasheet_md5_of

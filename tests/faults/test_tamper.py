@@ -43,6 +43,7 @@ DOCUMENTS: dict[str, Locate] = {
     "datasheet-md": lambda r, md5: r.datasheet_dir("titanic") / "datasheet.md",
     "datasheet-html": lambda r, md5: r.datasheet_dir("titanic") / "datasheet.html",
     "datasheet-json": lambda r, md5: r.datasheet_dir("titanic") / "datasheet.json",
+    "datasheet-croissant": lambda r, md5: r.datasheet_dir("titanic") / "datasheet.croissant.json",
     "validation-result": lambda r, md5: r.validation_path("titanic", md5),
     "metrics": lambda r, md5: r.metrics_path("titanic"),
 }

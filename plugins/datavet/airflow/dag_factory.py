@@ -40,11 +40,13 @@ def certify_dag(spec_path: Path) -> DAG:
         doc_md=f"Certify **{spec.name}** ({spec.title}) from `{spec_path}`. Owner: {spec.owner}.",
     ) as dag:
         path = str(loaded.path)
-        version = DatavetVersionOperator(task_id="version", spec_path=path, max_active_tis_per_dag=1)
+        asset = certified_asset(spec.name)  # an inlet too: a version certified elsewhere is announced once
+        version = DatavetVersionOperator(task_id="version", spec_path=path, max_active_tis_per_dag=1,
+                                         inlets=[asset])
         validate = DatavetValidateOperator(task_id="validate", spec_path=path)
         datasheet = DatavetDatasheetOperator(task_id="datasheet", spec_path=path)
         certify = DatavetCertifyOperator(task_id="certify", spec_path=path, max_active_tis_per_dag=1,
-                                         outlets=[certified_asset(spec.name)])
+                                         inlets=[asset], outlets=[asset])
         version >> validate >> datasheet >> certify
     return dag
 

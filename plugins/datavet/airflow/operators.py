@@ -8,16 +8,33 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, NoReturn
 
 from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
+from datavet.airflow.announce import announced
+from datavet.airflow.lineage import StageOutcome, certified_outcome
 from datavet.errors import DatavetError
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec, load_spec, project_root_for
 
 MD5_FROM_VERSION = "{{ ti.xcom_pull(task_ids='version') }}"
+
+
+def _run_name(context: Any) -> str:
+    return f"airflow:{context['dag'].dag_id}/{context['run_id']}"
+
+
+def record_failure(spec_path: str, stage: str, context: Any, exc: DatavetError) -> None:
+    """Keep why a stage failed (the published summary or the spec problem) for the auditor pages."""
+    from datavet.runlog import record_run
+
+    root = project_root_for(Path(spec_path))
+    name = exc.dataset or Path(spec_path).parent.name
+    with contextlib.suppress(OSError):  # never hide the stage's own error behind a bookkeeping one
+        record_run(Settings.from_env(root), name, ok=False, stage=stage, run=_run_name(context), message=str(exc))
 
 
 def certified_asset(name: str) -> Asset:
@@ -42,10 +59,27 @@ class _SpecOperator(BaseOperator):
     def __init__(self, *, spec_path: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec_path = spec_path
+        self._outcome: Any = None  # a datavet.airflow.lineage.StageOutcome once execute did its work
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Lineage for Airflow's OpenLineage provider (datavet.airflow.lineage builds the facets)."""
+        from datavet.airflow.lineage import operator_lineage
+
+        return operator_lineage(self._outcome)
 
     def _load(self) -> tuple[LoadedSpec, Settings]:
         loaded = load_spec(self.spec_path)
         return loaded, Settings.from_env(project_root_for(loaded.path))
+
+    @contextlib.contextmanager
+    def _recorded(self, context: Any) -> Iterator[None]:
+        """airflow_errors(), and a failure's reason kept for the auditor pages (datavet.runlog)."""
+        with airflow_errors():
+            try:
+                yield
+            except DatavetError as exc:
+                record_failure(self.spec_path, self.task_id, context, exc)
+                raise
 
 
 class _VersionedOperator(_SpecOperator):
@@ -62,12 +96,17 @@ class DatavetVersionOperator(_SpecOperator):
     def execute(self, context: Any) -> str:
         from datavet.pipeline import version
 
-        with airflow_errors():
+        with self._recorded(context):
             loaded, settings = self._load()
             info = version(loaded, settings)
         if info.certified_tag:
-            _skip(self, f"{info.dataset}: version {info.md5} is already certified as {info.certified_tag}; "
-                        "nothing to do")
+            if announced(context, certified_asset(info.dataset), info.md5, str(settings.registry)):
+                _skip(self, f"{info.dataset}: version {info.md5} is already certified as {info.certified_tag}; "
+                            "nothing to do")
+            self.log.warning("%s: version %s is certified as %s but Airflow has no Asset event for it (certified "
+                             "outside Airflow?); the certify task will emit it", info.dataset, info.md5,
+                             info.certified_tag)
+        self._outcome = StageOutcome(loaded, settings, info.md5)
         return info.md5
 
 
@@ -77,9 +116,10 @@ class DatavetValidateOperator(_VersionedOperator):
     def execute(self, context: Any) -> dict:
         from datavet.pipeline import validate
 
-        with airflow_errors():
+        with self._recorded(context):
             loaded, settings = self._load()
             report = validate(loaded, settings, self.md5)
+        self._outcome = StageOutcome(loaded, settings, self.md5, report=report)
         return {"success": report.success, "checks": len(report.checks),
                 "warnings": len(report.failed(severity="warning"))}
 
@@ -90,9 +130,10 @@ class DatavetDatasheetOperator(_VersionedOperator):
     def execute(self, context: Any) -> dict[str, str]:
         from datavet.pipeline import document
 
-        with airflow_errors():
+        with self._recorded(context):
             loaded, settings = self._load()
             paths = document(loaded, settings, self.md5)
+        self._outcome = StageOutcome(loaded, settings, self.md5, datasheet_md=paths["md"])
         return {kind: str(path) for kind, path in paths.items()}
 
 
@@ -101,17 +142,22 @@ class DatavetCertifyOperator(_VersionedOperator):
 
     def execute(self, context: Any) -> dict:
         from datavet.pipeline import certify
+        from datavet.runlog import record_run
 
-        run = f"airflow:{context['dag'].dag_id}/{context['run_id']}"
-        with airflow_errors():
+        run = _run_name(context)
+        with self._recorded(context):
             loaded, settings = self._load()
             cert, created = certify(loaded, settings, self.md5, certified_by=run)
-        if not created and cert.certified_by != run:
+            record_run(settings, cert.dataset, ok=True, stage="certify", run=run, message=cert.tag)
+        asset = certified_asset(cert.dataset)
+        if not created and cert.certified_by != run and announced(context, asset, cert.md5, str(settings.registry)):
             _skip(self, f"{cert.dataset}: version {cert.md5} is already certified as {cert.tag}")
-        # created now, or by an earlier try of this same run that died before Airflow saw it succeed
+        self._outcome = certified_outcome(loaded, settings, cert.md5, cert.tag)
+        # created now, by an earlier try of this same run that died before Airflow saw it succeed, or
+        # elsewhere (the CLI) without an Asset event: emitted here, once
         extra = {"dataset": cert.dataset, "md5": cert.md5, "tag": cert.tag, "rows": cert.rows,
-                 "registry": str(settings.registry)}
-        context["outlet_events"][certified_asset(cert.dataset)].extra = extra
+                 "registry": str(settings.registry), "certified_by": cert.certified_by}
+        context["outlet_events"][asset].extra = extra
         return extra
 
 
@@ -130,4 +176,10 @@ class InvalidSpecOperator(_SpecOperator):
         self.message = message
 
     def execute(self, context: Any) -> None:
+        from datavet.runlog import record_run
+
+        root = project_root_for(Path(self.spec_path))
+        with contextlib.suppress(OSError):
+            record_run(Settings.from_env(root), Path(self.spec_path).parent.name, ok=False, stage="spec",
+                       run=_run_name(context), message=self.message)
         raise AirflowFailException(self.message)

@@ -17,12 +17,14 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from datavet.datasheet.croissant import FILE_NAME as CROISSANT_FILE
+from datavet.datasheet.croissant import Distribution, render_croissant
 from datavet.datasheet.models import Datasheet
 from datavet.datasheet.views import blocks, build_view, front_matter, limits_text, num, pct, pvalue
 from datavet.fsutil import new_temp_file
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-FILES = {"md": "datasheet.md", "html": "datasheet.html", "json": "datasheet.json"}
+FILES = {"md": "datasheet.md", "html": "datasheet.html", "json": "datasheet.json", "croissant": CROISSANT_FILE}
 MD5_META = "datavet:data-md5"
 
 
@@ -73,8 +75,9 @@ def render_html(sheet: Datasheet) -> str:
         sheet=sheet, view=build_view(sheet), md5_meta=MD5_META)
 
 
-def render_all(datasheet: Datasheet, out_dir: Path) -> dict[str, Path]:
-    """Write datasheet.md/.html/.json into ``out_dir``, all or nothing.
+def render_all(datasheet: Datasheet, out_dir: Path, distribution: Distribution | None = None) -> dict[str, Path]:
+    """Write datasheet.md/.html/.json (and, given the version's file, the Croissant document) into
+    ``out_dir``, all or nothing.
 
     Everything is rendered first, then written to temp files beside the targets, then moved into
     place; if anything fails, the temp files go and any target already replaced gets its old bytes
@@ -82,6 +85,8 @@ def render_all(datasheet: Datasheet, out_dir: Path) -> dict[str, Path]:
     """
     texts = {kind: fn(datasheet) for kind, fn in
              (("md", render_markdown), ("html", render_html), ("json", render_json))}
+    if distribution is not None:
+        texts["croissant"] = render_croissant(datasheet, distribution)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     targets = {kind: out_dir / FILES[kind] for kind in texts}

@@ -17,8 +17,8 @@ from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 from datavet.stages.common import (
-    DATASHEET_FILES,
     REPORT_FILE,
+    datasheet_files,
     dump,
     log,
     registry_for,
@@ -55,7 +55,7 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: s
         report = staged_report(settings, spec.name, md5)
         if not report.success:
             raise ChecksFailed(spec.name, report.summary())
-        sheet_files = [staging / "datasheet" / f for f in DATASHEET_FILES]
+        sheet_files = [staging / "datasheet" / f for f in datasheet_files(md5)]
         if not all(p.exists() for p in sheet_files):
             raise DataError(f"no datasheet was written for version {md5}", dataset=spec.name,
                             fix="run the datasheet stage first (the certify DAG does)")
@@ -86,7 +86,7 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     sequence = len(registry.certified_tags(spec.name)) + 1
     tag = f"{spec.name}/certified/{sequence}"
     placed: dict[Path, Path] = {staging / REPORT_FILE: registry.validation_path(spec.name, md5)}
-    for name in DATASHEET_FILES:
+    for name in datasheet_files(md5):
         placed[staging / "datasheet" / name] = registry.datasheet_dir(spec.name) / name
     written: list[Path] = []
     for src, dst in placed.items():

@@ -24,6 +24,13 @@ log = logging.getLogger("datavet.stages")
 REPORT_FILE = "report.json"  # the published form (small cells suppressed): what the registry stores
 EXACT_REPORT_FILE = "report.exact.json"  # exact counts, for the datasheet stage only: never committed
 DATASHEET_FILES = ("datasheet.md", "datasheet.html", "datasheet.json")
+CROISSANT_FILE = "datasheet.croissant.json"
+
+
+def datasheet_files(md5: str) -> tuple[str, ...]:
+    """The documents of a version: a single-file version also gets its Croissant description (its
+    distribution is that file); a tree of files (md5 ``*.dir``) has none yet."""
+    return DATASHEET_FILES if md5.endswith(".dir") else (*DATASHEET_FILES, CROISSANT_FILE)
 
 
 def registry_for(settings: Settings) -> Registry:

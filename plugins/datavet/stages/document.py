@@ -1,9 +1,10 @@
-"""Stage 3, document: the datasheet (md/html/json) of the version, with what changed since the
+"""Stage 3, document: the datasheet (md/html/json, and Croissant) of the version, with what changed since the
 previous certified version."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from datavet.changes import Changes, answers_of, compute_changes
@@ -11,7 +12,7 @@ from datavet.engines import ParquetTable, engine_for, engine_name, version_engin
 from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
-from datavet.stages.common import DATASHEET_FILES, registry_for, staged_report, version_stage, version_table
+from datavet.stages.common import datasheet_files, registry_for, staged_report, version_stage, version_table
 
 
 def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
@@ -20,12 +21,14 @@ def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path
     registry = registry_for(settings)
     with version_stage(settings, spec.name, md5, "document") as tag:
         if tag:
-            return {name.rsplit(".", 1)[1]: registry.datasheet_dir(spec.name) / name for name in DATASHEET_FILES}
+            return {name.removeprefix("datasheet.").split(".")[0]: registry.datasheet_dir(spec.name) / name
+                    for name in datasheet_files(md5)}
         return _document(loaded, settings, md5)
 
 
 def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
     from datavet.datasheet import build_datasheet, render_all, require_complete
+    from datavet.datasheet.croissant import Distribution
 
     spec = loaded.spec
     report = staged_report(settings, spec.name, md5, exact=True)
@@ -40,8 +43,13 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
     changes = changes_since_previous(loaded, settings, md5, report, json.loads(sheet.model_dump_json()))
     if changes is not None:
         sheet = sheet.model_copy(update={"changes": changes})
-    out = registry_for(settings).staging_dir(spec.name, md5) / "datasheet"
-    return render_all(sheet, out)
+    registry = registry_for(settings)
+    out = registry.staging_dir(spec.name, md5) / "datasheet"
+    if md5.endswith(".dir"):
+        return render_all(sheet, out)
+    # the Croissant file points at the data where the registry keeps it, relative to itself
+    url = os.path.relpath(registry.data_path(spec.name), registry.datasheet_dir(spec.name))
+    return render_all(sheet, out, Distribution(version_table(settings, md5, spec.name), url))
 
 
 def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, report: CheckReport,

@@ -1,0 +1,1 @@
+"""datavet's pages inside Airflow's API server: a FastAPI app (``/datavet``) behind Airflow's auth manager."""

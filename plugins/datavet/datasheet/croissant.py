@@ -1,0 +1,241 @@
+"""The datasheet as Croissant 1.1 JSON-LD (MLCommons) with its Responsible-AI extension (``rai:``).
+
+Croissant is what dataset catalogues and ML loaders read: the dataset, its distribution (the
+version's Parquet file with its md5 and sha256), a record set with one field per column, and the
+RAI properties. Those are filled from the same Datasheet model as the other documents: human
+answers where a person answered, and the published computed figures (shares against the reference,
+disparate impact, missing rates) where datavet measured them, so the skews are stated, not implied.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from datavet.datasheet.models import Count, Datasheet, GroupShare
+from datavet.fsutil import sha256_file
+
+FILE_NAME = "datasheet.croissant.json"
+CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
+RAI_CONFORMS_TO = "http://mlcommons.org/croissant/RAI/1.0"
+FILE_ID = "parquet-file"
+RECORDS_ID = "records"
+CONTEXT = {
+    "@language": "en", "@vocab": "https://schema.org/", "sc": "https://schema.org/",
+    "cr": "http://mlcommons.org/croissant/", "rai": "http://mlcommons.org/croissant/RAI/",
+    "dct": "http://purl.org/dc/terms/", "conformsTo": "dct:conformsTo", "citeAs": "cr:citeAs",
+    "equivalentProperty": "cr:equivalentProperty", "fileProperty": "cr:fileProperty", "samplingRate": "cr:samplingRate",
+    "column": "cr:column", "data": {"@id": "cr:data", "@type": "@json"},
+    "dataType": {"@id": "cr:dataType", "@type": "@vocab"}, "examples": {"@id": "cr:examples", "@type": "@json"},
+    "extract": "cr:extract", "field": "cr:field", "fileObject": "cr:fileObject", "fileSet": "cr:fileSet",
+    "format": "cr:format", "includes": "cr:includes", "isLiveDataset": "cr:isLiveDataset",
+    "jsonPath": "cr:jsonPath", "key": "cr:key", "md5": "cr:md5", "parentField": "cr:parentField",
+    "path": "cr:path", "recordSet": "cr:recordSet", "references": "cr:references", "regex": "cr:regex",
+    "repeated": "cr:repeated", "replace": "cr:replace", "separator": "cr:separator", "source": "cr:source",
+    "subField": "cr:subField", "transform": "cr:transform",
+}
+# DuckDB storage types (ColumnInfo.type) -> schema.org data types.
+_TYPES = {"BIGINT": "sc:Integer", "INTEGER": "sc:Integer", "SMALLINT": "sc:Integer", "TINYINT": "sc:Integer",
+          "HUGEINT": "sc:Integer", "UBIGINT": "sc:Integer", "UINTEGER": "sc:Integer", "USMALLINT": "sc:Integer",
+          "UTINYINT": "sc:Integer", "DOUBLE": "sc:Float", "FLOAT": "sc:Float", "REAL": "sc:Float",
+          "BOOLEAN": "sc:Boolean", "DATE": "sc:Date", "VARCHAR": "sc:Text"}
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """The version's bytes and where they are, relative to the Croissant file (as a loader resolves it)."""
+
+    path: Path
+    content_url: str
+
+
+def data_type(duckdb_type: str) -> str:
+    base = duckdb_type.split("(")[0].upper()
+    if base.startswith("TIMESTAMP"):
+        return "sc:DateTime"
+    if base == "DECIMAL":
+        return "sc:Float"
+    return _TYPES.get(base, "sc:Text")
+
+
+def fig(value: float) -> str:
+    """A share, rate or ratio as the Croissant text states it (4 decimals)."""
+    return f"{value:.4f}"
+
+
+def _answer(sheet: Datasheet, pid: str) -> str | None:
+    entry = sheet.prompt(pid)
+    if entry.status == "answered" and entry.answer:
+        return " ".join(entry.answer.split())
+    if entry.status == "not_applicable" and entry.not_applicable_reason:
+        return f"Not applicable: {' '.join(entry.not_applicable_reason.split())}"
+    return None
+
+
+def _answers(sheet: Datasheet, *pids: str, prefix: dict[str, str] | None = None) -> list[str]:
+    out = []
+    for pid in pids:
+        text = _answer(sheet, pid)
+        if text:
+            out.append(f"{(prefix or {}).get(pid, '')}{text}")
+    return out
+
+
+def _group(g: GroupShare) -> str:
+    if g.share is None:
+        return f"{g.group} {g.count.display} rows (share withheld: small cell)"
+    text = f"{g.group} {fig(g.share)}"
+    if g.reference_share is not None:
+        text += f" vs reference {fig(g.reference_share)}"
+        if g.ratio is not None:
+            text += f" (ratio {fig(g.ratio)})"
+    return text
+
+
+def measured_skews(sheet: Datasheet) -> list[str]:
+    """Every skew datavet measured, one sentence per figure (published values only)."""
+    c = sheet.computed
+    out = []
+    for r in c.representation:
+        text = f"Group representation by {r.column} (share of rows): " + ", ".join(_group(g) for g in r.groups)
+        if r.tvd is not None:
+            text += f"; total variation distance from the reference {fig(r.tvd)}"
+        if r.absent_groups:
+            text += f"; absent: {', '.join(r.absent_groups)}"
+        out.append(text + ".")
+    if c.label:
+        for b in c.label.balance:
+            rates = ", ".join(f"{g.group} {'withheld' if g.rate is None else fig(g.rate)}" for g in b.positive_rates)
+            text = f"Rate of {c.label.column} = {c.label.positive} by {b.by}: {rates}"
+            if b.disparate_impact is not None:
+                text += f"; disparate impact {fig(b.disparate_impact)}"
+            if b.parity_difference is not None:
+                text += f"; parity difference {fig(b.parity_difference)}"
+            out.append(text + ".")
+    for p in c.parity:
+        rates = ", ".join(f"{g.group} {'withheld' if g.rate is None else fig(g.rate)}" for g in p.groups)
+        text = f"Missing rate of {p.column} by {p.by}: {rates}"
+        if p.max_diff is not None:
+            text += f"; largest difference {fig(p.max_diff)}"
+        out.append(text + ".")
+    for g in c.geography:
+        if g.top1_country is None or g.top1_share is None:
+            continue
+        text = f"Rows by {g.column}: top country {g.top1_country} {fig(g.top1_share)} of resolved rows"
+        if g.top5_share is not None:
+            text += f", top five {fig(g.top5_share)}"
+        if g.hhi is not None:
+            text += f", HHI {fig(g.hhi)}"
+        if g.effective_countries is not None:
+            text += f", effective countries {g.effective_countries:.2f}"
+        out.append(text + ".")
+    for i in c.intersections:
+        if i.empty_cells:
+            out.append(f"Empty combinations of {' x '.join(i.columns)}: {'; '.join(i.empty_cells)}.")
+    return out
+
+
+def _missing(count: Count | None) -> bool:
+    return count is not None and (count.suppressed or (count.value or 0) > 0)
+
+
+def missing_data(sheet: Datasheet) -> list[str]:
+    out = _answers(sheet, "C6")
+    for col in sheet.computed.columns:
+        if not _missing(col.missing):
+            continue
+        text = f"{col.name}: {col.missing.display} missing cells"
+        if col.missing_rate is not None:
+            text += f" (rate {fig(col.missing_rate)})"
+        tokens = [f"{token!r} {n.display}" for token, n in col.missing_tokens.items() if _missing(n)]
+        out.append(text + (f", written as {', '.join(tokens)}" if tokens else "") + ".")
+    return out
+
+
+def limitations(sheet: Datasheet) -> list[str]:
+    c = sheet.computed
+    out = _answers(sheet, "C3", "C9")
+    if _missing(c.duplicate_rows):
+        out.append(f"{c.duplicate_rows.display} rows repeat an earlier row exactly.")
+    for check in sheet.validation.checks:
+        if check.status != "passed":
+            out.append(f"Check {check.check} on {check.subject} {check.status}: {'; '.join(check.failures)}")
+    out += [f"The answer to {x.prompt} disagrees with the data: {x.message}" for x in sheet.contradictions]
+    return out
+
+
+def personal_information(sheet: Datasheet) -> list[str]:
+    out = _answers(sheet, "C14", "C15", "C11")
+    for role in ("identifying", "sensitive", "protected"):
+        names = [col.name for col in sheet.computed.columns if col.role == role]
+        if names:
+            out.append(f"Columns marked {role} in the spec: {', '.join(names)}.")
+    return out
+
+
+def _one(parts: list[str]) -> str:
+    """RAI properties that take one text: the parts as one paragraph, one sentence group each."""
+    return " ".join(parts)
+
+
+def _field(name: str, duckdb_type: str, description: str | None) -> dict[str, Any]:
+    field: dict[str, Any] = {"@type": "cr:Field", "@id": f"{RECORDS_ID}/{quote(name, safe='')}", "name": name,
+                             "dataType": data_type(duckdb_type),
+                             "source": {"fileObject": {"@id": FILE_ID}, "extract": {"column": name}}}
+    if description:
+        field["description"] = description
+    return field
+
+
+def croissant(sheet: Datasheet, distribution: Distribution) -> dict[str, Any]:
+    """The Croissant 1.1 + RAI document for one dataset version."""
+    size = distribution.path.stat().st_size
+    description = _answer(sheet, "M1") or sheet.title
+    rai = {
+        "rai:dataCollection": _one(_answers(sheet, "K1", "K2", "K4")),
+        "rai:dataCollectionMissingData": _one(missing_data(sheet)),
+        "rai:dataCollectionRawData": _one(_answers(sheet, "P2")),
+        "rai:dataPreprocessingProtocol": _answers(sheet, "P1"),
+        "rai:dataBiases": _answers(sheet, "U4", "C13") + measured_skews(sheet),
+        "rai:dataLimitations": limitations(sheet),
+        "rai:personalSensitiveInformation": personal_information(sheet),
+        "rai:dataUseCases": _answers(sheet, "U1", "U3", "U5", prefix={"U3": "Could also serve: ",
+                                                                      "U5": "Not to be used for: "}),
+        "rai:dataSocialImpact": _one(_answers(sheet, "K11")),
+        "rai:dataReleaseMaintenancePlan": _one(_answers(sheet, "X4", "X6", "X1")),
+    }
+    return {
+        "@context": CONTEXT,
+        "@type": "sc:Dataset",
+        "conformsTo": [CONFORMS_TO, RAI_CONFORMS_TO],
+        "name": sheet.dataset,
+        "alternateName": sheet.title,
+        "description": description,
+        "license": sheet.license,
+        "creator": {"@type": "sc:Organization", "name": sheet.owner, "email": sheet.owner},
+        "datePublished": sheet.generated_at.date().isoformat(),
+        "citeAs": f"{sheet.title}. {sheet.owner}. Version md5 {sheet.data_md5}, "
+                  f"documented {sheet.generated_at:%Y-%m-%d}.",
+        # no schema.org "version": the tag number is given at certification, after this document is
+        # hashed into the certificate; the md5 identifies the version
+        "identifier": sheet.data_md5,
+        "distribution": [{
+            "@type": "cr:FileObject", "@id": FILE_ID, "name": FILE_ID,
+            "description": f"The certified version (Parquet), md5 {sheet.data_md5}.",
+            "contentUrl": distribution.content_url, "encodingFormat": "application/x-parquet",
+            "contentSize": f"{size} B", "md5": sheet.data_md5, "sha256": sha256_file(distribution.path),
+        }],
+        "recordSet": [{
+            "@type": "cr:RecordSet", "@id": RECORDS_ID, "name": RECORDS_ID,
+            "description": f"One record per row ({sheet.computed.rows} rows).",
+            "field": [_field(c.name, c.type, c.description) for c in sheet.computed.columns],
+        }],
+        **{key: value for key, value in rai.items() if value},
+    }
+
+
+def render_croissant(sheet: Datasheet, distribution: Distribution) -> str:
+    return json.dumps(croissant(sheet, distribution), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,0 +1,63 @@
+"""The auditor pages in headless Chromium, logged in with Airflow's cookie: navigation from the
+index to a version, the framed datasheet draws its charts, and an injected value stays text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.datasheet.pngread import read_png
+from tests.datasheet.test_browser import BAR, MISS
+from tests.ui.cdp import CHROMIUM, Page
+from tests.ui.conftest import SUB_PATH
+
+pytestmark = [
+    pytest.mark.integration, pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install -y chromium)"),
+]
+
+
+@pytest.fixture
+def page(tmp_path):
+    p = Page(tmp_path / "profile")
+    yield p
+    p.close()
+
+
+def test_without_login_the_browser_lands_on_airflows_login_page(api_server, page) -> None:
+    page.open(f"{api_server.base}/datavet/datasets/adult/versions/1", cookie=None)
+    assert f"{SUB_PATH}/auth/login" in page.url()
+    assert "adult/certified/1" not in page.dom()
+
+
+def test_navigate_to_adults_version_and_its_charts_render(api_server, page, tmp_path) -> None:
+    cookie = ("_token", api_server.token("auditor"))
+    page.open(f"{api_server.base}/datavet/", cookie=cookie)
+    assert page.evaluate("document.title") == "Datasets · datavet"
+    # follow the links a person would click: dataset, then its latest version
+    dataset = page.evaluate("document.querySelector('#datasets a[href$=\"/datasets/adult\"]').href")
+    page.open(str(dataset), cookie=cookie)
+    version = page.evaluate("document.querySelector('#versions a').href")
+    assert str(version).endswith(f"{SUB_PATH}/datavet/datasets/adult/versions/1")
+    page.open(str(version), cookie=cookie, height=2600)
+    assert page.evaluate("document.title") == "adult/certified/1 · datavet"
+    md5 = page.evaluate("document.getElementById('md5').textContent")
+    assert re.fullmatch(r"[0-9a-f]{32}", str(md5))
+    shot = page.screenshot(tmp_path / "version.png")
+    img = read_png(shot)
+    counts = {BAR: 0, MISS: 0}
+    for y in range(0, img.height, 2):
+        for x in range(0, img.width, 2):
+            if img.pixel(x, y) in counts:
+                counts[img.pixel(x, y)] += 1
+    # the framed datasheet drew its share and missingness bars (a frame refused or blank has none)
+    assert counts[BAR] > 400 and counts[MISS] > 100, counts
+
+
+def test_injected_category_value_is_inert(api_server, page) -> None:
+    page.open(f"{api_server.base}/datavet/datasets/titanic/versions/1", cookie=("_token", api_server.token("auditor")))
+    dom = page.dom()
+    assert page.evaluate("document.title") == "titanic/certified/1 · datavet"
+    assert not page.evaluate("document.documentElement.hasAttribute('data-pwned')")
+    assert "<script" not in dom.lower() and "&lt;script&gt;document.title=" in dom
