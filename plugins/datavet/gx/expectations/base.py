@@ -1,9 +1,12 @@
 """What every datavet expectation shares: the shared metric it asks for, and turning an Outcome
 (datavet.figures) into a GX result.
 
-A datavet expectation declares no per-check metric: it asks for one of the two shared count tables
-with kwargs that depend only on the columns involved, so GX computes each table once per batch and
-hands it to every expectation that needs it. Figures never contain raw values of columns the spec
+A datavet expectation declares no per-check metric: it names the count tables it reads (``_table``,
+``count_plan``) and asks GX for the one metric ``datavet.count_tables`` with the validation's whole
+plan as kwargs (datavet.gx.plan), so GX computes every table of the suite in one metric, in as few
+passes as the engine can, and hands it to every expectation. On an engine with no provider of that
+metric (the hook for Spark) it asks for its own table's per-table metric instead; GX computes each of
+those once per batch too. Figures never contain raw values of columns the spec
 marks identifying or sensitive (the ``private`` kwargs): datavet.figures gives their groups opaque
 names before anything reaches the result. The numbering is one per private column per validation:
 every expectation involving a private column also asks for that column's own value counts (the
@@ -16,15 +19,17 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from great_expectations.expectations.expectation import BatchExpectation
-from great_expectations.expectations.registry import get_metric_kwargs
+from great_expectations.expectations.registry import get_metric_kwargs, get_metric_provider
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
 from datavet.figures import Outcome
 from datavet.figures.privacy import column_names
 from datavet.figures.values import unique_tokens
+from datavet.gx.plan import CountPlan, missing_plan, plan_for, value_plan
 
 VALUE_COUNTS = "datavet.value_counts"
 MISSING_COUNTS = "datavet.missing_counts"
+COUNT_TABLES = "datavet.count_tables"
 NAMES = "datavet.names:"  # + column: the dependency that numbers a private column's groups
 
 
@@ -54,28 +59,54 @@ class DatavetExpectation(BatchExpectation):
     def _tokens(self) -> list[str]:
         return unique_tokens(self.missing_tokens or [])
 
+    def count_plan(self) -> CountPlan:
+        """The count tables this expectation reads: its own, and each private column's value counts."""
+        name, kwargs = self._table()
+        own = (value_plan(kwargs["group_columns"]) if name == VALUE_COUNTS
+               else missing_plan(kwargs["by"], kwargs["missing_tokens"]))
+        return CountPlan.union([own, *(value_plan([c]) for c in self._private())])
+
     def get_validation_dependencies(self, execution_engine=None, runtime_configuration: dict | None = None):
         deps = super().get_validation_dependencies(execution_engine=execution_engine,
                                                    runtime_configuration=runtime_configuration)
         name, value_kwargs = self._table()
         domain = get_metric_kwargs(name, self.configuration, runtime_configuration)["metric_domain_kwargs"]
-        deps.set_metric_configuration(
-            metric_name=name,
-            metric_configuration=MetricConfiguration(metric_name=name, metric_domain_kwargs=domain,
-                                                     metric_value_kwargs=value_kwargs))
+
+        def need(key: str, metric: str, kwargs: dict[str, Any]) -> None:
+            deps.set_metric_configuration(metric_name=key, metric_configuration=MetricConfiguration(
+                metric_name=metric, metric_domain_kwargs=domain, metric_value_kwargs=kwargs))
+
+        if _computes_plans(execution_engine):
+            need(COUNT_TABLES, COUNT_TABLES, plan_for(self.count_plan()).kwargs())
+            return deps
+        need(name, name, value_kwargs)
         for column in self._private():
-            vc_name, vc_kwargs = value_counts_of([column])
-            deps.set_metric_configuration(
-                metric_name=NAMES + column,
-                metric_configuration=MetricConfiguration(metric_name=vc_name, metric_domain_kwargs=domain,
-                                                         metric_value_kwargs=vc_kwargs))
+            need(NAMES + column, *value_counts_of([column]))
         return deps
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None):
-        name, _ = self._table()
-        names = {c: column_names(metrics[NAMES + c], self._tokens()) for c in self._private()}
-        outcome = self._outcome(metrics[name], names)
+        name, kwargs = self._table()
+        if COUNT_TABLES in metrics:
+            tables = metrics[COUNT_TABLES]
+            table = (tables["value_counts"][tuple(kwargs["group_columns"])] if name == VALUE_COUNTS
+                     else tables["missing_counts"][(tuple(kwargs["by"]), tuple(kwargs["missing_tokens"]))])
+            private = {c: tables["value_counts"][(c,)] for c in self._private()}
+        else:
+            table, private = metrics[name], {c: metrics[NAMES + c] for c in self._private()}
+        names = {c: column_names(counts, self._tokens()) for c, counts in private.items()}
+        outcome = self._outcome(table, names)
         return {"success": outcome.success, "result": outcome.as_result()}
+
+
+def _computes_plans(execution_engine: Any) -> bool:
+    """Whether ``execution_engine`` has a provider of ``datavet.count_tables`` (pandas, SQLAlchemy)."""
+    if execution_engine is None:
+        return False
+    try:
+        get_metric_provider(COUNT_TABLES, execution_engine)
+    except Exception:  # GX's MetricProviderError: no provider for this engine
+        return False
+    return True
 
 
 def value_counts_of(columns: list[str]) -> tuple[str, dict[str, Any]]:
