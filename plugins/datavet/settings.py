@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     spark_driver_memory: str = Field(default="2g", description="spark.driver.memory of a session datavet starts.")
     spark_conf: dict[str, str] = Field(default_factory=dict, description="More Spark settings (JSON object in "
                                        "DATAVET_SPARK_CONF), e.g. spark.sql.shuffle.partitions or S3 credentials.")
-    data_docs: bool = Field(default=True, description="Rebuild GX Data Docs after each validation.")
+    data_docs: bool = Field(default=False, description=(
+        "Rebuild GX Data Docs after each validation (DATAVET_DATA_DOCS=1); off by default: it costs"
+        " seconds per run and datavet's own report and datasheet do not need it."))
 
     @model_validator(mode="after")
     def _absolute(self) -> Settings:

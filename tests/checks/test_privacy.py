@@ -33,6 +33,7 @@ def runs(tmp_path_factory):
                        "intersectional": [{"columns": ["religion", "sex"], "min_count": 1}],
                        "label_balance": [{"label": "y", "by": "religion"}]}}
     loaded, settings = make_loaded(root, spec)
+    settings = settings.model_copy(update={"data_docs": True})  # the Data Docs are checked below
     path = build_suite(loaded, settings, columns=list(df.columns))
     suite = json.loads(path.read_text())
     suite["expectations"].append({"type": "expect_column_values_to_be_in_set",

@@ -1,5 +1,5 @@
 """Run a dataset's checks: suite from the spec, validation on pandas or DuckDB, stored result,
-Data Docs, and the CheckReport the rest of datavet reads."""
+Data Docs when asked (Settings.data_docs), and the CheckReport the rest of datavet reads."""
 
 from __future__ import annotations
 
@@ -44,9 +44,10 @@ def build_suite(loaded: LoadedSpec, settings: Settings | None = None, columns: l
 
 
 def choose_engine(loaded: LoadedSpec, data: Path | pd.DataFrame | None, engine: str | None,
-                  settings: Settings) -> tuple[Table, Engine]:
-    """The table to validate and the engine that reads it (``engine``: a name of datavet.engines, or
-    None/"auto" for the spec's ``engine:``, DATAVET_ENGINE or duckdb). A DataFrame is validated in memory;
+                  settings: Settings) -> tuple[Table, Engine, list[str]]:
+    """The table to validate, the engine that reads it and its columns (``engine``: a name of
+    datavet.engines, or None/"auto" for the spec's ``engine:``, DATAVET_ENGINE or duckdb). A DataFrame
+    is validated in memory;
     ``data=None`` with the sql engine audits the spec's ``source.sql`` table in place. A version's
     bytes are validated as they are: with ``engine: sql`` in the spec, by DuckDB (certification checks
     what it certifies, never the table, which may have changed since)."""
@@ -88,7 +89,7 @@ def choose_engine(loaded: LoadedSpec, data: Path | pd.DataFrame | None, engine: 
         raise DataError(f"{data if isinstance(data, Path) else 'the data'} is not a readable Parquet version: {exc}",
                         dataset=name, fix="pass the Parquet version written by ingest") from None
     check_columns_exist(loaded, columns)
-    return table, runner
+    return table, runner, columns
 
 
 def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame | None, *, data_hash: str | None = None,
@@ -101,8 +102,7 @@ def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame | None, *, data_has
     from great_expectations.validator.v1_validator import Validator
 
     settings = settings or Settings.from_env(loaded.root)
-    table, runner = choose_engine(loaded, data, engine, settings)
-    columns = runner.columns(table)
+    table, runner, columns = choose_engine(loaded, data, engine, settings)
     batch_definition, parameters = runner.gx_batch(table)
     context = file_context(settings)
     path, suite = write_suite(context, loaded, settings, columns)

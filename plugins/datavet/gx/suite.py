@@ -92,6 +92,14 @@ def load_checked(context: Any, name: str, path: Path) -> Any:
     return suite
 
 
+def _same(existing: Any, suite: Any) -> bool:
+    """Whether ``suite`` would save what ``existing`` (loaded from disk) already holds."""
+    def plain(s: Any) -> Any:
+        return ([e.configuration.to_json_dict() for e in s.expectations], s.meta)
+
+    return plain(existing) == plain(suite)
+
+
 def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: list[str]) -> tuple[Path, Any]:
     """Regenerate the datavet part of the suite, keep the hand-added part, save it as GX writes it."""
     import great_expectations as gx
@@ -101,6 +109,7 @@ def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: l
 
     name, path = suite_name(loaded), suite_path(loaded, settings)
     kept: list[Any] = []
+    existing = None
     if path.is_file():
         existing = load_checked(context, name, path)
         kept = [e.configuration for e in existing.expectations if not is_generated(e.meta)]
@@ -115,6 +124,8 @@ def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: l
                              ) from None
     suite = gx.ExpectationSuite(name=name, expectations=[*configurations, *kept],
                                 meta={META_KEY: {"spec": loaded.path.name, "generated_by": "datavet"}})
+    if existing is not None and _same(existing, suite):
+        return path, existing  # nothing changed: neither re-written nor re-read
     if not path.is_file():
         # GX gives random ids on creation and keeps given ones on update: create empty, then update,
         # so the same spec always writes the same bytes (and the same suite_hash).

@@ -84,6 +84,7 @@ def test_stored_result_and_data_docs(project):
     from datavet.checks import validation_result_path
 
     loaded, settings, _ = project
+    settings = settings.model_copy(update={"data_docs": True})  # Data Docs are built only when asked
     report = run_checks(loaded, settings.project / "people.parquet", data_hash="abc", settings=settings)
     path = validation_result_path(report, settings)
     assert path is not None and path.is_file()
@@ -94,3 +95,12 @@ def test_stored_result_and_data_docs(project):
     assert (settings.gx_root / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
     assert run_checks(loaded, settings.project / "people.parquet", settings=settings, store=False
                       ).validation_result_id is None
+
+
+def test_no_data_docs_unless_asked(project):
+    loaded, settings, _ = project
+    assert settings.data_docs is False
+    report = run_checks(loaded, settings.project / "people.parquet", data_hash="abc", settings=settings)
+    assert report.validation_result_id is not None  # the result is still stored
+    docs = settings.gx_root / "uncommitted" / "data_docs"  # GX creates the empty folder with the context
+    assert not list(docs.rglob("*.html"))
