@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     engine: Literal["duckdb", "pandas", "spark", "sql"] | None = Field(
         default=None, description="Engine when neither --engine nor the spec's engine: names one.")
     duckdb_memory_limit: str = Field(default="1GB", description="DuckDB memory_limit (it spills past it).")
+    duckdb_profile_memory_limit: str = Field(
+        default="512MB", description="DuckDB memory_limit of the datasheet profile's duplicate-row scan.")
     duckdb_threads: int = Field(default=2, ge=1, description="DuckDB threads.")
     spark_master: str = Field(default="local[*]", description="Spark master URL (local[*], spark://..., yarn).")
     spark_remote: str | None = Field(default=None, description="A Spark Connect URL (sc://host:15002) instead.")

@@ -32,7 +32,7 @@ def profile_parquet(path: Path, loaded: LoadedSpec, *, memory_limit: str | None 
     """The profile on DuckDB (the default engine), optionally with a tighter memory limit."""
     settings = Settings.from_env(loaded.root)
     if memory_limit is not None:
-        settings = settings.model_copy(update={"duckdb_memory_limit": memory_limit})
+        settings = settings.model_copy(update={"duckdb_profile_memory_limit": memory_limit})
     return profile_version(path, loaded, engine_for("duckdb", settings))
 
 

@@ -37,12 +37,13 @@ class DuckDBEngine(Engine):
     name = "duckdb"
 
     @contextmanager
-    def connect(self) -> Iterator[Any]:
+    def connect(self, memory_limit: str | None = None) -> Iterator[Any]:
         import duckdb
 
         with tempfile.TemporaryDirectory(prefix="datavet-duckdb-") as spill:
             con = duckdb.connect(":memory:", config={
-                "memory_limit": self.settings.duckdb_memory_limit, "threads": self.settings.duckdb_threads,
+                "memory_limit": memory_limit or self.settings.duckdb_memory_limit,
+                "threads": self.settings.duckdb_threads,
                 "temp_directory": spill, "preserve_insertion_order": False})
             try:
                 yield con
@@ -58,8 +59,8 @@ class DuckDBEngine(Engine):
                         fix="use engine: sql to audit a database table in place")
 
     @contextmanager
-    def _query(self, table: Table) -> Iterator[tuple[Any, str]]:
-        with self.connect() as con:
+    def _query(self, table: Table, memory_limit: str | None = None) -> Iterator[tuple[Any, str]]:
+        with self.connect(memory_limit) as con:
             if isinstance(table, FrameTable):
                 con.register("frame", table.frame)
             yield con, self._from(table)
@@ -91,8 +92,9 @@ class DuckDBEngine(Engine):
 
     def profile(self, table: Table, *, time_columns: list[str], label_columns: list[str],
                 missing_tokens: list[str]) -> DataProfile:
-        """One scan groups identical rows, keeping only the narrow columns the profile needs."""
-        with self._query(table) as (con, src):
+        """One scan groups identical rows, keeping only the narrow columns the profile needs (under
+        its own, smaller memory limit: the grouped table spills to disk instead)."""
+        with self._query(table, self.settings.duckdb_profile_memory_limit) as (con, src):
             types = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
             times = [c for c in time_columns if c in types]
             labels = [c for c in label_columns if c in types]
