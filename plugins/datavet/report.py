@@ -30,7 +30,8 @@ class CheckResult(BaseModel):
     check: CheckName
     column: str | None = None
     columns: list[str] | None = None
-    by: str | None = None
+    by: str | list[str] | None = Field(default=None, description="The attribute, or the attributes whose "
+                                                                 "combinations are the groups.")
     severity: Literal["error", "warning"] = "error"
     success: bool
     observed: dict[str, Any] = Field(default_factory=dict, description="Figures under metrics.md names.")
@@ -46,7 +47,8 @@ class CheckResult(BaseModel):
         if self.columns:
             return " x ".join(self.columns)
         subject = self.column or ""
-        return f"{subject} by {self.by}" if self.by else subject
+        by = self.by if isinstance(self.by, str) or self.by is None else " x ".join(self.by)
+        return f"{subject} by {by}" if by else subject
 
 
 class CheckReport(BaseModel):

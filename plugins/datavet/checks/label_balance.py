@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
+from datavet.checks.cells import by_columns, by_key, extremes, joined, private_kwargs, publish_cells, rename_cells
 from datavet.checks.limits import Severity, Share, Strict
 from datavet.figures.outcome import Outcome, check_max, check_min, ratio
 from datavet.figures.privacy import extend, rename
@@ -20,7 +21,8 @@ NAME = "label_balance"
 
 class LabelBalanceSpec(Strict):
     label: str
-    by: str
+    by: str | Annotated[list[str], Field(min_length=1)] = Field(
+        description="The attribute, or a list of attributes whose combinations are the groups.")
     positive: DataText | None = Field(default=None, description="Positive label value; defaults to the column's.")
     _positive = field_validator("positive")(lambda v: v.strip() if isinstance(v, str) else v)
     min_disparate_impact: Share | None = None
@@ -30,34 +32,48 @@ class LabelBalanceSpec(Strict):
 
 def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
                   min_disparate_impact: float | None = None, max_parity_difference: float | None = None,
-                  private_by: bool = False, by_names: Mapping[str, str] | None = None) -> Outcome:
-    """Positive rates per group from the value counts of (attribute, label).
+                  private_by: bool = False, by_names: Mapping[str, str] | None = None,
+                  private: list[bool] | None = None, names: list[Mapping[str, str] | None] | None = None) -> Outcome:
+    """Positive rates per group from the value counts of (attribute..., label).
 
-    Rows whose attribute is missing belong to no group; rows whose label is missing count in no
-    rate. A label is positive when its text (stripped) equals ``positive``. ``rows`` gives each
-    group's rows with a label (the denominator of its rate). ``by_names``: the validation's numbering of
-    a private attribute (datavet.figures.privacy).
+    Rows whose attribute (any of them) is missing belong to no group; rows whose label is missing
+    count in no rate. A label is positive when its text (stripped) equals ``positive``. ``rows`` gives
+    each group's rows with a label (the denominator of its rate). ``by_names``: the validation's
+    numbering of a private attribute (datavet.figures.privacy). With several attributes (the table
+    has more than two columns) the groups are their combinations ("Male|White"), ``private[i]`` and
+    ``names[i]`` rename attribute i, and ``best_cell`` / ``worst_cell`` name the highest and lowest rate.
     """
-    rows: dict[str, int] = {}
-    positives: dict[str, int] = {}
-    for (group, y), n in value_counts(table).items():
-        if is_missing(group, tokens):
+    k = len(table["columns"]) - 1
+    if k == 1 and private is not None:  # a list of one attribute is that attribute
+        private_by, by_names = private[0], (names or [None])[0]
+    cell_rows: dict[tuple[str, ...], int] = {}
+    cell_pos: dict[tuple[str, ...], int] = {}
+    for key, n in value_counts(table).items():
+        *groups, y = key
+        if any(is_missing(g, tokens) for g in groups):
             continue
-        g = label(group)
-        rows.setdefault(g, 0)
-        positives.setdefault(g, 0)
+        cell = tuple(label(g) for g in groups)
+        cell_rows.setdefault(cell, 0)
+        cell_pos.setdefault(cell, 0)
         if is_missing(y, tokens):
             continue
-        rows[g] += n
+        cell_rows[cell] += n
         if text(y) == positive:
-            positives[g] += n
-    if private_by:
+            cell_pos[cell] += n
+    if k > 1:
+        flags, numbering = private or [False] * k, names or [None] * k
+        cell_pos = rename_cells(cell_pos, cell_rows, flags, numbering)
+        cell_rows = rename_cells(cell_rows, cell_rows, flags, numbering)
+    rows, positives = joined(cell_rows), joined(cell_pos)
+    if private_by and k == 1:
         mapping = extend(by_names, rows, rows)
         rows, positives = rename(rows, mapping), rename(positives, mapping)
     rates = {g: ratio(positives[g], rows[g]) for g in sorted(rows)}
     defined = [r for r in rates.values() if r is not None]
     out = Outcome({"positive_rates": rates, "rows": {g: rows[g] for g in sorted(rows)},
                    "disparate_impact": None, "parity_difference": None})
+    if k > 1:
+        out.observed["best_cell"], out.observed["worst_cell"] = extremes(rates, out.observed["rows"])
     if len(defined) < len(rates):
         out.notes.append(f"{len(rates) - len(defined)} group(s) have no non-missing label: their rate is null")
     if defined:
@@ -88,11 +104,11 @@ class LabelBalance(CheckType):
         return [expectation(self, lb.severity, label=lb.label, by=lb.by,
                             positive=spec.positive_value(lb.label, lb.positive),
                             min_disparate_impact=lb.min_disparate_impact,
-                            max_parity_difference=lb.max_parity_difference, by_is_private=lb.by in ctx.private)
+                            max_parity_difference=lb.max_parity_difference, **private_kwargs(lb.by, ctx.private))
                 for lb in checks.label_balance]
 
     def columns(self, checks: Any) -> set[str]:
-        return {c for lb in checks.label_balance for c in (lb.label, lb.by)}
+        return {c for lb in checks.label_balance for c in (lb.label, *by_columns(lb.by))}
 
     def problems(self, spec: Any) -> list[str]:
         return [f"label_balance on {lb.label!r} needs a positive value: set columns.{lb.label}.positive or the "
@@ -108,9 +124,11 @@ class LabelBalance(CheckType):
 
     def publish(self, p: Any) -> None:
         p.rates_by_size("positive_rates", "rows")
+        publish_cells(p, "best_cell", "worst_cell")
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
-        key = f"{result.column}_by_{result.by}"
+        key = f"{result.column}_by_{by_key(result.by)}"
         rates = result.observed.get("positive_rates") or {}
         out.setdefault("positive_rate", {})[key] = {g: r for g, r in rates.items() if r is not None}
         out.setdefault("disparate_impact", {})[key] = result.observed.get("disparate_impact")
+

@@ -9,17 +9,19 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
+from datavet.checks.cells import by_columns, by_key, extremes, joined, private_kwargs, publish_cells, rename_cells
 from datavet.checks.limits import Severity, Share, Strict
 from datavet.figures.outcome import Outcome, check_max, fmt, ratio
 from datavet.figures.privacy import extend, rename
-from datavet.figures.tables import missing_by_group
+from datavet.figures.tables import missing_by_cell
 
 NAME = "missingness_parity"
 
 
 class ParitySpec(Strict):
     column: str = Field(description="Column whose missingness is compared across groups.")
-    by: str = Field(description="Attribute whose groups are compared.")
+    by: str | Annotated[list[str], Field(min_length=1)] = Field(
+        description="Attribute whose groups are compared, or a list of attributes (their combinations).")
     max_diff: Share | None = Field(default=None, description="Largest allowed max_rate - min_rate.")
     max_ratio: Annotated[float, Field(ge=1.0)] | None = Field(
         default=None, description="Largest allowed max_rate / min_rate.")
@@ -34,12 +36,24 @@ class ParitySpec(Strict):
 
 def missingness_parity(table: dict[str, Any], column: str, *, max_diff: float | None = None,
                        max_ratio: float | None = None, private_by: bool = False,
-                       by_names: Mapping[str, str] | None = None) -> Outcome:
+                       by_names: Mapping[str, str] | None = None, private: list[bool] | None = None,
+                       names: list[Mapping[str, str] | None] | None = None) -> Outcome:
     """Missing rate of ``column`` per group of the grouped missing counts' attribute; ``group_rows``
     gives each group's rows (the denominator of its rate). ``by_names``: the validation's numbering of
-    a private attribute (datavet.figures.privacy)."""
-    per_group = missing_by_group(table, column)
-    if private_by:
+    a private attribute (datavet.figures.privacy). Grouped by several attributes, the groups are their
+    combinations ("Male|White"; a row with any of them missing is in ``<missing>``), ``private[i]`` and
+    ``names[i]`` rename attribute i, and ``best_cell`` / ``worst_cell`` name the lowest and highest rate."""
+    k = len(table["by"])
+    if k == 1 and private is not None:  # a list of one attribute is that attribute
+        private_by, by_names = private[0], (names or [None])[0]
+    cells = missing_by_cell(table, column)
+    if k > 1:
+        real = {c: v for c, v in cells.items() if len(c) == k}
+        renamed = rename_cells(real, {c: r for c, (r, _) in real.items()}, private or [False] * k,
+                               names or [None] * k)
+        cells = {**renamed, **{c: v for c, v in cells.items() if len(c) != k}}
+    per_group = joined(cells) if k > 1 else {"|".join(c): v for c, v in cells.items()}
+    if private_by and k == 1:
         sizes = {g: r for g, (r, _) in per_group.items()}
         per_group = rename(per_group, extend(by_names, sizes, sizes))
     rates = {g: ratio(m, r) for g, (r, m) in sorted(per_group.items())}
@@ -49,6 +63,9 @@ def missingness_parity(table: dict[str, Any], column: str, *, max_diff: float | 
                    "max_rate": max(defined) if defined else None,
                    "min_rate": min(defined) if defined else None,
                    "max_diff": None, "max_ratio": None})
+    if k > 1:
+        worst, best = extremes(rates, out.observed["group_rows"])
+        out.observed["best_cell"], out.observed["worst_cell"] = best, worst
     if not defined:
         out.notes.append("no group has rows: every parity figure is null")
     else:
@@ -81,11 +98,18 @@ class MissingnessParity(CheckType):
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         return [expectation(self, p.severity, column=p.column, by=p.by, max_diff=p.max_diff,
-                            max_ratio=p.max_ratio, by_is_private=p.by in ctx.private)
+                            max_ratio=p.max_ratio, **private_kwargs(p.by, ctx.private))
                 for p in self._entries(checks)]
 
     def columns(self, checks: Any) -> set[str]:
-        return {c for p in self._entries(checks) for c in (p.column, p.by)}
+        return {c for p in self._entries(checks) for c in (p.column, *by_columns(p.by))}
 
     def publish(self, p: Any) -> None:
         p.rates_by_size("group_missing_rate", "group_rows")
+        publish_cells(p, "best_cell", "worst_cell")
+
+    def metrics(self, result: Any, out: dict[str, Any]) -> None:
+        if isinstance(result.by, list):  # a string ``by`` publishes no parity metric, as before
+            rates = result.observed.get("group_missing_rate") or {}
+            out.setdefault("missing_rate_by_group", {})[f"{result.column}_by_{by_key(result.by)}"] = {
+                g: r for g, r in rates.items() if r is not None}

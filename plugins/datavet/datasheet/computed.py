@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from datavet.checks.cells import by_columns, by_text
 from datavet.checks.geography import NAME as GEOGRAPHY
 from datavet.checks.intersectional import NAME as INTERSECTIONAL
 from datavet.checks.label_balance import NAME as LABEL_BALANCE
@@ -16,6 +17,7 @@ from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.checks.missingness_parity import NAME as MISSINGNESS_PARITY
 from datavet.checks.representation import NAME as REPRESENTATION
 from datavet.datasheet.models import (
+    CellRate,
     CheckOutcome,
     ColumnInfo,
     Computed,
@@ -95,13 +97,27 @@ class SectionBuilder:
     def of(self, check: str) -> list[CheckResult]:
         return [r for r in self.report.checks if r.check == check]
 
-    def rate(self, by: str, group: str, rate: Any, sizes: dict[str, Any]) -> GroupRate:
+    def rate(self, by: str | list[str], group: str, rate: Any, sizes: dict[str, Any]) -> GroupRate:
         """A group's rate, published only when the figure says the group has at least threshold rows
         (``sizes``: the figure's own {group: rows}; a size it does not give counts as small)."""
         size = sizes.get(group)
         known = isinstance(size, int) and not isinstance(size, bool)
         small = not known or is_small(size, self.t)
-        return GroupRate(group=self.mask.label(by, group), rate=None if small else _num(rate), withheld=small)
+        return GroupRate(group=self.group(by, group), rate=None if small else _num(rate), withheld=small)
+
+    def group(self, by: str | list[str], group: str) -> str:
+        """A group's label: a combination of several attributes is masked part by part."""
+        if isinstance(by, str):
+            return self.mask.label(by, group)
+        return group if group == "<missing>" else self.mask.combo(list(by), group)
+
+    def cell(self, by: str | list[str], record: Any) -> CellRate | None:
+        """A best/worst cell record ({cell, rate, rows}) as published."""
+        if not isinstance(record, dict) or not by or isinstance(by, str):
+            return None
+        rows, cell = record.get("rows"), str(record.get("cell"))
+        base = self.rate(by, cell, record.get("rate"), {cell: rows})
+        return CellRate(**base.model_dump(), rows=publish_count(rows if isinstance(rows, int) else None, self.t))
 
     def columns(self) -> tuple[list[ColumnInfo], int | None]:
         """C4 and C6 per column; also the total of missing cells (None when nothing was checked)."""
@@ -124,14 +140,15 @@ class SectionBuilder:
 
     def parity(self) -> list[ParityFigure]:
         out = []
-        for r in _unique(self.of(MISSINGNESS_PARITY), lambda r: (r.column, r.by)):
+        for r in _unique(self.of(MISSINGNESS_PARITY), lambda r: (r.column, json.dumps(r.by))):
             o, by = r.observed, r.by or ""
             sizes = _sizes(o.get("group_rows"))
             out.append(ParityFigure(
-                column=r.column or "", by=by,
+                column=r.column or "", by=by_text(by),
                 groups=[self.rate(by, str(g), v, sizes) for g, v in (o.get("group_missing_rate") or {}).items()],
                 max_rate=_num(o.get("max_rate")), min_rate=_num(o.get("min_rate")),
-                max_diff=_num(o.get("max_diff")), max_ratio=_num(o.get("max_ratio"))))
+                max_diff=_num(o.get("max_diff")), max_ratio=_num(o.get("max_ratio")),
+                best_cell=self.cell(by, o.get("best_cell")), worst_cell=self.cell(by, o.get("worst_cell"))))
         return out
 
     def shares(self, column: str, counts: dict[str, int], shares: dict[str, Any],
@@ -233,15 +250,17 @@ class SectionBuilder:
         known = sum(n for v, n in counts.items() if v != "<missing>")
         shares = {v: (n / known if known and v != "<missing>" else None) for v, n in counts.items()}
         balance = []
-        for r in _unique(self.of(LABEL_BALANCE), lambda r: (r.column, r.by)):
+        for r in _unique(self.of(LABEL_BALANCE), lambda r: (r.column, json.dumps(r.by))):
             if r.column not in (None, col):
                 continue
             by, sizes = r.by or "", _sizes(r.observed.get("rows"))
             balance.append(LabelBalance(
-                by=by, positive_rates=[self.rate(by, str(g), v, sizes)
-                                       for g, v in (r.observed.get("positive_rates") or {}).items()],
+                by=by_text(by), positive_rates=[self.rate(by, str(g), v, sizes)
+                                                for g, v in (r.observed.get("positive_rates") or {}).items()],
                 disparate_impact=_num(r.observed.get("disparate_impact")),
-                parity_difference=_num(r.observed.get("parity_difference"))))
+                parity_difference=_num(r.observed.get("parity_difference")),
+                best_cell=self.cell(by, r.observed.get("best_cell")),
+                worst_cell=self.cell(by, r.observed.get("worst_cell"))))
         return LabelFigure(column=col, positive=self.spec.columns[col].positive,
                            classes=self.shares(col, counts, shares), balance=balance)
 
@@ -261,8 +280,8 @@ class SectionBuilder:
     def _unmask_free(self, r: CheckResult, text: str) -> str:
         """Opaque group names in a failure text, labelled as the sections label them (group-k of a
         private column is "<column> group k"; intersection keys part by part)."""
-        columns = list(r.columns or []) or [c for c in (r.by if r.check in (MISSINGNESS_PARITY, LABEL_BALANCE)
-                                                        else r.column,) if c]
+        columns = list(r.columns or []) or [c for c in (by_columns(r.by) if r.by and r.check in (
+            MISSINGNESS_PARITY, LABEL_BALANCE) else [r.column]) if c]
         if not self.mask.is_private(*columns):
             return text
         if len(columns) > 1:

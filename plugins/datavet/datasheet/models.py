@@ -42,6 +42,12 @@ class GroupRate(_Model):
     withheld: bool = Field(default=False, description="True when the group is too small to publish a rate.")
 
 
+class CellRate(GroupRate):
+    """The best or worst cell of a comparison across combinations of attributes."""
+
+    rows: Count = Field(description="The cell's rows (the denominator of its rate).")
+
+
 class ColumnInfo(_Model):
     name: str
     type: str = Field(description="Storage type in the Parquet version (DuckDB type name).")
@@ -60,6 +66,8 @@ class ParityFigure(_Model):
     min_rate: float | None
     max_diff: float | None
     max_ratio: float | None
+    best_cell: CellRate | None = Field(default=None, description="With several attributes: lowest missing rate.")
+    worst_cell: CellRate | None = Field(default=None, description="With several attributes: highest missing rate.")
 
 
 class RepresentationFigure(_Model):
@@ -106,6 +114,8 @@ class LabelBalance(_Model):
     positive_rates: list[GroupRate]
     disparate_impact: float | None
     parity_difference: float | None
+    best_cell: CellRate | None = Field(default=None, description="With several attributes: highest positive rate.")
+    worst_cell: CellRate | None = Field(default=None, description="With several attributes: lowest positive rate.")
 
 
 class LabelFigure(_Model):

@@ -60,15 +60,16 @@ def token_counts(table: dict[str, Any], column: str, groups: list | None = None)
     return out
 
 
-def missing_by_group(table: dict[str, Any], column: str) -> dict[str, tuple[int, int]]:
-    """{group name: (rows, missing cells of column)}; rows whose ``by`` value is missing form
-    the group ``<missing>``. Grouping keys are raw values, so merging happens here, per key."""
+def missing_by_cell(table: dict[str, Any], column: str) -> dict[tuple[str, ...], tuple[int, int]]:
+    """{(group name per ``by`` column): (rows, missing cells of column)}; rows with any ``by`` value
+    missing form the cell ``("<missing>",)``. Grouping keys are raw values, so merging happens here."""
     tokens = list(table["tokens"])
-    out: dict[str, tuple[int, int]] = {}
+    out: dict[tuple[str, ...], tuple[int, int]] = {}
     for key, rows, cols in table["groups"]:
         k = tuple(plain(v) for v in key)
-        name = MISSING_GROUP if any(is_missing(v, tokens) for v in k) else "|".join(label(v) for v in k)
+        name = (MISSING_GROUP,) if any(is_missing(v, tokens) for v in k) else tuple(label(v) for v in k)
         missing = sum(int(n) for n in cols[column])
         r0, m0 = out.get(name, (0, 0))
         out[name] = (r0 + int(rows), m0 + missing)
     return out
+

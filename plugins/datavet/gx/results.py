@@ -76,7 +76,9 @@ def scrub(results: Any, private: set[str]) -> None:
     for result in results.results:
         config = result.expectation_config
         kwargs = config.kwargs
-        columns = {kwargs.get(k) for k in ("column", "by", "label", "column_A", "column_B")}
+        columns = {kwargs.get(k) for k in ("column", "label", "column_A", "column_B")}
+        by = kwargs.get("by")
+        columns |= set(by if isinstance(by, list) else [by])
         columns |= set(kwargs.get("columns") or []) | set(kwargs.get("column_list") or [])
         touched = {c for c in columns if isinstance(c, str)} & private
         if not touched:
