@@ -9,7 +9,8 @@ from pydantic import Field, field_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.cells import by_columns, by_key, extremes, joined, private_kwargs, publish_cells, rename_cells
-from datavet.checks.limits import Severity, Share, Strict
+from datavet.checks.limits import Severity, Share
+from datavet.checks.uncertainty import Uncertain, difference_interval, ratio_interval, uncertainty_kwargs, wilson
 from datavet.figures.outcome import Outcome, check_max, check_min, ratio
 from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import value_counts
@@ -19,7 +20,7 @@ from datavet.yamltext import DataText
 NAME = "label_balance"
 
 
-class LabelBalanceSpec(Strict):
+class LabelBalanceSpec(Uncertain):
     label: str
     by: str | Annotated[list[str], Field(min_length=1)] = Field(
         description="The attribute, or a list of attributes whose combinations are the groups.")
@@ -33,7 +34,8 @@ class LabelBalanceSpec(Strict):
 def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
                   min_disparate_impact: float | None = None, max_parity_difference: float | None = None,
                   private_by: bool = False, by_names: Mapping[str, str] | None = None,
-                  private: list[bool] | None = None, names: list[Mapping[str, str] | None] | None = None) -> Outcome:
+                  private: list[bool] | None = None, names: list[Mapping[str, str] | None] | None = None,
+                  confidence: float | None = None, decide_on: str | None = None) -> Outcome:
     """Positive rates per group from the value counts of (attribute..., label).
 
     Rows whose attribute (any of them) is missing belong to no group; rows whose label is missing
@@ -42,6 +44,8 @@ def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
     numbering of a private attribute (datavet.figures.privacy). With several attributes (the table
     has more than two columns) the groups are their combinations ("Male|White"), ``private[i]`` and
     ``names[i]`` rename attribute i, and ``best_cell`` / ``worst_cell`` name the highest and lowest rate.
+    With ``confidence``: ``rate_intervals`` (Wilson) and the intervals of disparate impact and parity
+    difference; ``decide_on='interval'`` fails a limit only when the whole interval violates it.
     """
     k = len(table["columns"]) - 1
     if k == 1 and private is not None:  # a list of one attribute is that attribute
@@ -83,12 +87,32 @@ def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
             out.notes.append("disparate_impact is null: no group has a positive label (max rate is 0)")
     else:
         out.notes.append("no group has rows with a label: every balance figure is null")
-    check_min(out, "disparate_impact", out.observed["disparate_impact"], "min_disparate_impact",
-              min_disparate_impact)
-    check_max(out, "parity_difference", out.observed["parity_difference"], "max_parity_difference",
-              max_parity_difference)
+    if confidence is None:
+        check_min(out, "disparate_impact", out.observed["disparate_impact"], "min_disparate_impact",
+                  min_disparate_impact)
+        check_max(out, "parity_difference", out.observed["parity_difference"], "max_parity_difference",
+                  max_parity_difference)
+    else:
+        _intervals(out, positives, rows, confidence, decide_on == "interval", min_disparate_impact,
+                   max_parity_difference)
     out.cap()
     return out
+
+
+def _intervals(out: Outcome, positives: dict[str, int], rows: dict[str, int], confidence: float,
+               on_interval: bool, min_di: float | None, max_pd: float | None) -> None:
+    """Wilson intervals of the rates; disparate impact and parity difference over the rates' box."""
+    intervals = {g: wilson(positives[g], rows[g], confidence) for g in sorted(rows)}
+    boxes = [i for i in intervals.values() if i is not None]
+    di, pd = ratio_interval(boxes), difference_interval(boxes)
+    out.observed.update(confidence=confidence, rate_intervals=intervals, disparate_impact_interval=di,
+                        parity_difference_interval=pd)
+    if on_interval:  # fail only when the whole interval is on the wrong side
+        check_min(out, "disparate_impact_upper", di[1] if di else None, "min_disparate_impact", min_di)
+        check_max(out, "parity_difference_lower", pd[0] if pd else None, "max_parity_difference", max_pd)
+    else:
+        check_min(out, "disparate_impact", out.observed["disparate_impact"], "min_disparate_impact", min_di)
+        check_max(out, "parity_difference", out.observed["parity_difference"], "max_parity_difference", max_pd)
 
 
 class LabelBalance(CheckType):
@@ -104,7 +128,8 @@ class LabelBalance(CheckType):
         return [expectation(self, lb.severity, label=lb.label, by=lb.by,
                             positive=spec.positive_value(lb.label, lb.positive),
                             min_disparate_impact=lb.min_disparate_impact,
-                            max_parity_difference=lb.max_parity_difference, **private_kwargs(lb.by, ctx.private))
+                            max_parity_difference=lb.max_parity_difference, **private_kwargs(lb.by, ctx.private),
+                            **uncertainty_kwargs(lb))
                 for lb in checks.label_balance]
 
     def columns(self, checks: Any) -> set[str]:
@@ -124,6 +149,7 @@ class LabelBalance(CheckType):
 
     def publish(self, p: Any) -> None:
         p.rates_by_size("positive_rates", "rows")
+        p.null("rate_intervals", p.small)
         publish_cells(p, "best_cell", "worst_cell")
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
@@ -131,4 +157,8 @@ class LabelBalance(CheckType):
         rates = result.observed.get("positive_rates") or {}
         out.setdefault("positive_rate", {})[key] = {g: r for g, r in rates.items() if r is not None}
         out.setdefault("disparate_impact", {})[key] = result.observed.get("disparate_impact")
+        if result.observed.get("confidence") is not None:
+            intervals = result.observed.get("rate_intervals") or {}
+            out.setdefault("positive_rate_interval", {})[key] = {g: i for g, i in intervals.items() if i is not None}
+            out.setdefault("disparate_impact_interval", {})[key] = result.observed.get("disparate_impact_interval")
 

@@ -8,16 +8,17 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator, model_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
-from datavet.checks.limits import Count, Reference, Severity, Share, Strict, reference_sums_to_something
+from datavet.checks.limits import Count, Reference, Severity, Share, reference_sums_to_something
+from datavet.checks.uncertainty import Uncertain, scaled, uncertainty_kwargs, wilson
 from datavet.figures.distribution import chi2_pvalue, compare, normalise
-from datavet.figures.outcome import Outcome, check_max, ratio
+from datavet.figures.outcome import Outcome, check_max, check_min, ratio
 from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import labelled_counts
 
 NAME = "representation"
 
 
-class RepresentationSpec(Strict):
+class RepresentationSpec(Uncertain):
     column: str
     reference: Reference | None = Field(default=None, description="Reference population shares.")
     min_count: Count | None = None
@@ -39,9 +40,12 @@ class RepresentationSpec(Strict):
 def representation(table: dict[str, Any], tokens: list[str], *, reference: Mapping[str, float] | None = None,
                    min_count: int | None = None, min_share: float | None = None,
                    min_ratio: float | None = None, max_tvd: float | None = None,
-                   private: bool = False, names: Mapping[str, str] | None = None) -> Outcome:
+                   private: bool = False, names: Mapping[str, str] | None = None,
+                   confidence: float | None = None, decide_on: str | None = None) -> Outcome:
     """Figures from the value counts of the attribute alone (``names``: the validation's numbering of
-    a private attribute, see datavet.figures.privacy)."""
+    a private attribute, see datavet.figures.privacy). With ``confidence``: ``share_intervals``
+    (Wilson) and ``ratio_intervals`` (the share's interval over the reference share);
+    ``decide_on='interval'`` fails min_share / min_ratio only when the whole interval is below."""
     counts = {k[0]: n for k, n in labelled_counts(table, tokens).items()}
     if private:
         mapping = extend(names, [*counts, *(reference or {})], counts)
@@ -62,26 +66,49 @@ def representation(table: dict[str, Any], tokens: list[str], *, reference: Mappi
         out.observed["min_share_observed"] = None
         out.observed["min_count_observed"] = None
         out.notes.append("no non-missing rows: shares and smallest-group figures are null")
-    _limits(out, counts, reference, min_count, min_share, min_ratio, max_tvd)
+    if confidence is not None:
+        _intervals(out, counts, reference, confidence)
+    _limits(out, counts, reference, min_count, min_share, min_ratio, max_tvd, decide_on == "interval")
     return out
+
+
+def _intervals(out: Outcome, counts: dict[str, int], reference: Mapping[str, float] | None,
+               confidence: float) -> None:
+    """Every group's share (reference groups absent from the data: 0 of the rows) and ratio interval."""
+    total = sum(counts.values())
+    groups = list(counts) + sorted(g for g in (reference or {}) if g not in counts)
+    out.observed["confidence"] = confidence
+    out.observed["share_intervals"] = {g: wilson(counts.get(g, 0), total, confidence) for g in groups}
+    if reference:
+        ref = normalise(reference)
+        out.observed["ratio_intervals"] = {g: scaled(out.observed["share_intervals"][g], r)
+                                           for g, r in sorted(ref.items())}
 
 
 def _limits(out: Outcome, counts: dict[str, int], reference: Mapping[str, float] | None,
             min_count: int | None, min_share: float | None, min_ratio: float | None,
-            max_tvd: float | None) -> None:
+            max_tvd: float | None, on_interval: bool = False) -> None:
     groups = list(counts) + sorted(g for g in (reference or {}) if g not in counts)
     total = sum(counts.values())
     for g in groups:
         n = counts.get(g, 0)
         if min_count is not None and n < min_count:
             out.violate("counts", n, "<", "min_count", min_count, group=g, count=True)
-        if min_share is not None:
+        if min_share is not None and on_interval:
+            upper = (out.observed["share_intervals"][g] or [None, None])[1]
+            check_min(out, "share_upper", upper, "min_share", min_share, " (no rows)", group=g)
+        elif min_share is not None:
             share = n / total if total else None
             if share is None:
                 out.violate("shares", None, "<", "min_share", min_share, group=g, why=" (no rows)")
             elif share < min_share:
                 out.violate("shares", share, "<", "min_share", min_share, group=g)
-    if reference and min_ratio is not None:
+    if reference and min_ratio is not None and on_interval:
+        for g, interval in sorted(out.observed["ratio_intervals"].items()):
+            if interval is not None or normalise(reference)[g] > 0:
+                check_min(out, "ratio_upper", interval[1] if interval else None, "min_ratio", min_ratio,
+                          " (no rows)", group=g)
+    elif reference and min_ratio is not None:
         ref = normalise(reference)
         for g, r in sorted(out.observed["ratios"].items()):
             if r is None:
@@ -107,7 +134,7 @@ class Representation(CheckType):
 
         return [expectation(self, r.severity, column=r.column, reference=resolve_reference(ctx.loaded, r.reference),
                             min_count=r.min_count, min_share=r.min_share, min_ratio=r.min_ratio, max_tvd=r.max_tvd,
-                            private=r.column in ctx.private) for r in checks.representation]
+                            private=r.column in ctx.private, **uncertainty_kwargs(r)) for r in checks.representation]
 
     def columns(self, checks: Any) -> set[str]:
         return {r.column for r in checks.representation}
@@ -117,7 +144,7 @@ class Representation(CheckType):
 
     def publish(self, p: Any) -> None:
         p.small = p.counts("counts")
-        for key in ("shares", "ratios"):
+        for key in ("shares", "ratios", "share_intervals", "ratio_intervals"):
             p.null(key, p.small)
         p.count("non_missing")
         p.count("min_count_observed", "min_share_observed")
@@ -132,3 +159,7 @@ def shares_metric(check: str, result: Any, out: dict[str, Any]) -> None:
     if result.column:
         kept = {g: s for g, s in shares.items() if s is not None and not isinstance(counts.get(g), str)}
         out.setdefault(f"{check}_shares", {}).setdefault(result.column, kept)
+        intervals = result.observed.get("share_intervals")
+        if isinstance(intervals, dict):
+            out.setdefault(f"{check}_share_intervals", {}).setdefault(
+                result.column, {g: i for g, i in intervals.items() if i is not None and g in kept})

@@ -52,6 +52,10 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _interval(value: Any) -> list[float] | None:
+    return [float(value[0]), float(value[1])] if isinstance(value, (list, tuple)) and len(value) == 2 else None
+
+
 def _unique(results: Iterable[CheckResult], key) -> list[CheckResult]:
     """Several checks (an error and a warning) may observe the same figures; publish them once,
     preferring the one that compared against a reference."""
@@ -97,13 +101,16 @@ class SectionBuilder:
     def of(self, check: str) -> list[CheckResult]:
         return [r for r in self.report.checks if r.check == check]
 
-    def rate(self, by: str | list[str], group: str, rate: Any, sizes: dict[str, Any]) -> GroupRate:
-        """A group's rate, published only when the figure says the group has at least threshold rows
-        (``sizes``: the figure's own {group: rows}; a size it does not give counts as small)."""
+    def rate(self, by: str | list[str], group: str, rate: Any, sizes: dict[str, Any],
+             intervals: dict[str, Any] | None = None) -> GroupRate:
+        """A group's rate (and its interval), published only when the figure says the group has at least
+        threshold rows (``sizes``: the figure's own {group: rows}; a size it does not give counts as small)."""
         size = sizes.get(group)
         known = isinstance(size, int) and not isinstance(size, bool)
         small = not known or is_small(size, self.t)
-        return GroupRate(group=self.group(by, group), rate=None if small else _num(rate), withheld=small)
+        interval = None if small else _interval((intervals or {}).get(group))
+        return GroupRate(group=self.group(by, group), rate=None if small else _num(rate), withheld=small,
+                         interval=interval)
 
     def group(self, by: str | list[str], group: str) -> str:
         """A group's label: a combination of several attributes is masked part by part."""
@@ -153,16 +160,17 @@ class SectionBuilder:
 
     def shares(self, column: str, counts: dict[str, int], shares: dict[str, Any],
                reference: dict[str, Any] | None = None,
-               ratios: dict[str, Any] | None = None) -> list[GroupShare]:
+               ratios: dict[str, Any] | None = None, intervals: dict[str, Any] | None = None) -> list[GroupShare]:
         """Groups largest first; reference groups absent from the data are listed with count 0."""
-        reference, ratios = reference or {}, ratios or {}
+        reference, ratios, intervals = reference or {}, ratios or {}, intervals or {}
         groups = list(counts) + [g for g in reference if g not in counts]
         groups.sort(key=lambda g: (-counts.get(g, 0), str(g)))
         return [GroupShare(group=self.mask.label(column, g), count=publish_count(counts.get(g, 0), self.t),
                            share=publish_share(counts.get(g, 0),
                                                shares.get(g, 0.0 if g in reference else None), self.t),
                            reference_share=_num(reference.get(g)),
-                           ratio=None if is_small(counts.get(g, 0), self.t) else _num(ratios.get(g)))
+                           ratio=None if is_small(counts.get(g, 0), self.t) else _num(ratios.get(g)),
+                           interval=None if is_small(counts.get(g, 0), self.t) else _interval(intervals.get(g)))
                 for g in groups]
 
     def representation(self) -> list[RepresentationFigure]:
@@ -175,11 +183,12 @@ class SectionBuilder:
             out.append(RepresentationFigure(
                 column=col, non_missing=publish_count(o.get("non_missing"), self.t),
                 groups=self.shares(col, counts, {str(k): v for k, v in (o.get("shares") or {}).items()}, ref,
-                                   {str(k): v for k, v in (o.get("ratios") or {}).items()}),
+                                   {str(k): v for k, v in (o.get("ratios") or {}).items()},
+                                   {str(k): v for k, v in (o.get("share_intervals") or {}).items()}),
                 tvd=_num(o.get("tvd")), chi2_pvalue=_num(o.get("chi2_pvalue")),
                 absent_groups=[self.mask.label(col, g) for g in o.get("absent_groups") or []],
                 unexpected_groups=[self.mask.label(col, g) for g in o.get("unexpected_groups") or []],
-                has_reference=bool(ref)))
+                has_reference=bool(ref), confidence=_num(o.get("confidence"))))
         # drop a reference-less figure when the same column also has one with a reference
         with_ref = {f.column for f in out if f.has_reference}
         return [f for f in out if f.has_reference or f.column not in with_ref]
@@ -254,11 +263,14 @@ class SectionBuilder:
             if r.column not in (None, col):
                 continue
             by, sizes = r.by or "", _sizes(r.observed.get("rows"))
+            intervals = _sizes(r.observed.get("rate_intervals"))
             balance.append(LabelBalance(
-                by=by_text(by), positive_rates=[self.rate(by, str(g), v, sizes)
+                by=by_text(by), positive_rates=[self.rate(by, str(g), v, sizes, intervals)
                                                 for g, v in (r.observed.get("positive_rates") or {}).items()],
                 disparate_impact=_num(r.observed.get("disparate_impact")),
                 parity_difference=_num(r.observed.get("parity_difference")),
+                confidence=_num(r.observed.get("confidence")),
+                disparate_impact_interval=_interval(r.observed.get("disparate_impact_interval")),
                 best_cell=self.cell(by, r.observed.get("best_cell")),
                 worst_cell=self.cell(by, r.observed.get("worst_cell"))))
         return LabelFigure(column=col, positive=self.spec.columns[col].positive,

@@ -34,12 +34,18 @@ class GroupShare(_Model):
     share: float | None = Field(description="count / total; null when the count is suppressed.")
     reference_share: float | None = Field(default=None, description="The group's share in the reference.")
     ratio: float | None = Field(default=None, description="share / reference_share.")
+    interval: list[float] | None = Field(default=None, description="The share's Wilson score interval at the "
+                                                                   "check's confidence; null when not asked "
+                                                                   "for or withheld.")
 
 
 class GroupRate(_Model):
     group: str
     rate: float | None = Field(description="A rate within the group; null when withheld or undefined.")
     withheld: bool = Field(default=False, description="True when the group is too small to publish a rate.")
+    interval: list[float] | None = Field(default=None, description="The rate's Wilson score interval at the "
+                                                                   "check's confidence; null when not asked "
+                                                                   "for or withheld.")
 
 
 class CellRate(GroupRate):
@@ -71,6 +77,7 @@ class ParityFigure(_Model):
 
 
 class RepresentationFigure(_Model):
+    confidence: float | None = Field(default=None, description="The confidence of the shares' intervals.")
     column: str
     non_missing: Count
     groups: list[GroupShare]
@@ -114,6 +121,9 @@ class LabelBalance(_Model):
     positive_rates: list[GroupRate]
     disparate_impact: float | None
     parity_difference: float | None
+    confidence: float | None = Field(default=None, description="The confidence of the rates' intervals.")
+    disparate_impact_interval: list[float] | None = Field(
+        default=None, description="Range of disparate impact over the rates' intervals (docs/checks.md).")
     best_cell: CellRate | None = Field(default=None, description="With several attributes: highest positive rate.")
     worst_cell: CellRate | None = Field(default=None, description="With several attributes: lowest positive rate.")
 

@@ -67,6 +67,9 @@ class Bar:
     css: str = "bar"
     ref_x: float | None = None
     ref_text: str | None = None
+    ci_x1: float | None = None  # the interval's ends, when the figure has one
+    ci_x2: float | None = None
+    ci_text: str | None = None
 
     # layout positions, so the template places rather than computes
     @property
@@ -81,6 +84,10 @@ class Bar:
     def ref_y2(self) -> float:
         return self.y + ROW_H - 1
 
+    @property
+    def ci_y(self) -> float:
+        return self.y + 13
+
 
 @dataclass
 class Chart:
@@ -91,6 +98,7 @@ class Chart:
     ticks: list[tuple[float, str]]
     has_reference: bool
     footnote: str = ""
+    has_interval: bool = False
     label_w: int = LABEL_W
     plot_w: int = PLOT_W
     width: int = LABEL_W + PLOT_W + VALUE_W
@@ -127,23 +135,32 @@ def _scale(values: list[float]) -> tuple[float, int]:
 
 
 def bar_chart(cid: str, title: str, caption: str, rows: list[tuple[str, float | None, str, float | None]],
-              css: str = "bar", footnote: str = "", more: str = "groups") -> Chart:
-    """rows: (label, value in [0, 1] or None when withheld, value text, reference share or None)."""
+              css: str = "bar", footnote: str = "", more: str = "groups",
+              intervals: list[list[float] | None] | None = None) -> Chart:
+    """rows: (label, value in [0, 1] or None when withheld, value text, reference share or None);
+    ``intervals``: each row's [low, high] (or None), drawn as a whisker."""
+    intervals = list(intervals or [])[:len(rows)]
+    intervals += [None] * (len(rows) - len(intervals))
     if len(rows) > MAX_BARS:
         rest = len(rows) - (MAX_BARS - 1)
         rows = [*rows[: MAX_BARS - 1], (f"{rest} more {more}", None, "see table", None)]
-    vmax, parts = _scale([v for _, v, _, _ in rows if v is not None] + [r for *_, r in rows if r is not None])
+        intervals = [*intervals[: MAX_BARS - 1], None]
+    vmax, parts = _scale([v for _, v, _, _ in rows if v is not None] + [r for *_, r in rows if r is not None]
+                         + [iv[1] for iv in intervals if iv is not None])
     bars = []
-    for i, (label, value, text, ref) in enumerate(rows):
+    for i, ((label, value, text, ref), iv) in enumerate(zip(rows, intervals, strict=True)):
         bars.append(Bar(label=_short(label), full_label=label, y=TOP + i * ROW_H,
                         width=0.0 if value is None else round(PLOT_W * value / vmax, 1), value_text=text,
                         css=css if value is not None else "bar withheld",
                         ref_x=None if ref is None else round(LABEL_W + PLOT_W * ref / vmax, 1),
-                        ref_text=None if ref is None else pct(ref)))
+                        ref_text=None if ref is None else pct(ref),
+                        ci_x1=None if iv is None else round(LABEL_W + PLOT_W * iv[0] / vmax, 1),
+                        ci_x2=None if iv is None else round(LABEL_W + PLOT_W * iv[1] / vmax, 1),
+                        ci_text=None if iv is None else f"{pct(iv[0])} to {pct(iv[1])}"))
     digits = 0 if all(round(100 * vmax * k / parts, 6).is_integer() for k in range(parts + 1)) else 1
     ticks = [(round(LABEL_W + PLOT_W * k / parts, 1), pct(vmax * k / parts, digits)) for k in range(parts + 1)]
     return Chart(id=cid, title=title, caption=caption, bars=bars, ticks=ticks, footnote=footnote,
-                 has_reference=any(r is not None for *_, r in rows),
+                 has_reference=any(r is not None for *_, r in rows), has_interval=any(iv for iv in intervals),
                  height=TOP + len(rows) * ROW_H + BOTTOM)
 
 
@@ -154,6 +171,14 @@ def _share_rows(groups: list[GroupShare]) -> list[tuple[str, float | None, str, 
 
 def _rate_rows(groups: list[GroupRate]) -> list[tuple[str, float | None, str, float | None]]:
     return [(g.group, g.rate, "withheld" if g.withheld else pct(g.rate), None) for g in groups]
+
+
+def _ci_caption(confidence: float | None) -> str:
+    return "." if confidence is None else f"; whiskers: {100 * confidence:g}% Wilson score intervals."
+
+
+def _range(interval: list[float] | None) -> str:
+    return "" if not interval else f" (interval {num(interval[0])} to {num(interval[1])})"
 
 
 def _cells_note(best: CellRate | None, worst: CellRate | None, best_word: str, worst_word: str) -> str:
@@ -193,7 +218,8 @@ def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
         notes += [f"not in the reference: {', '.join(r.unexpected_groups)}"] if r.unexpected_groups else []
         out["representation"].append(bar_chart(
             f"rep-{i}", f"{r.column}: share of rows", f"Share of the {r.non_missing.display} rows with a known "
-            f"{r.column}{ref}.", _share_rows(r.groups), footnote="; ".join(notes)))
+            f"{r.column}{ref}" + _ci_caption(r.confidence), _share_rows(r.groups), footnote="; ".join(notes),
+            intervals=[g.interval for g in r.groups]))
     for i, g in enumerate(c.geography):
         top = g.countries[:TOP_COUNTRIES]
         rest = g.countries[TOP_COUNTRIES:]
@@ -227,10 +253,11 @@ def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
         for i, b in enumerate(c.label.balance):
             out["label"].append(bar_chart(
                 f"label-{i}", f"Positive rate by {b.by}", f"Share of rows labelled {c.label.positive!s} in "
-                f"each group of {b.by}.", _rate_rows(b.positive_rates), css="bar label",
-                footnote=f"disparate impact {num(b.disparate_impact)}; parity difference "
-                         f"{num(b.parity_difference)}" + (f"; {note}" if (note := _cells_note(
-                             b.best_cell, b.worst_cell, "highest", "lowest")) else "")))
+                f"each group of {b.by}" + _ci_caption(b.confidence), _rate_rows(b.positive_rates), css="bar label",
+                footnote=f"disparate impact {num(b.disparate_impact)}" + _range(b.disparate_impact_interval)
+                         + f"; parity difference {num(b.parity_difference)}" + (f"; {note}" if (note := _cells_note(
+                             b.best_cell, b.worst_cell, "highest", "lowest")) else ""),
+                intervals=[g.interval for g in b.positive_rates]))
     return out
 
 

@@ -24,6 +24,9 @@ class ExpectColumnRepresentationToMatchReference(DatavetExpectation):
         min_ratio: each reference group's share / reference share at least this (e.g. 0.8).
         max_tvd: largest allowed total variation distance to the reference.
         private: the attribute's values must not be published (groups get opaque names).
+        confidence: report Wilson intervals of the shares (share_intervals) and of the ratios.
+        decide_on: "point" (default) or "interval": min_share and min_ratio fail only when the whole
+            interval is below the limit.
 
     Returns:
         ``observed_value``: non_missing, counts, shares, min_share_observed, min_count_observed and,
@@ -40,10 +43,12 @@ class ExpectColumnRepresentationToMatchReference(DatavetExpectation):
     min_ratio: float | None = pydantic.Field(default=None, ge=0)
     max_tvd: float | None = pydantic.Field(default=None, ge=0, le=1)
     private: bool = False
+    confidence: float | None = pydantic.Field(default=None, gt=0, lt=1)
+    decide_on: str | None = None
 
     check: ClassVar[str] = REPRESENTATION
     success_keys: ClassVar[tuple] = ("column", "reference", "min_count", "min_share", "min_ratio", "max_tvd",
-                                     "missing_tokens", "private")
+                                     "missing_tokens", "private", "confidence", "decide_on")
     args_keys: ClassVar[tuple] = ("column", "reference")
 
     def _table(self) -> tuple[str, dict[str, Any]]:
@@ -55,4 +60,5 @@ class ExpectColumnRepresentationToMatchReference(DatavetExpectation):
     def _outcome(self, table: dict[str, Any], names: dict[str, dict[str, str]]) -> Outcome:
         return representation(table, self._tokens(), reference=reference_shares(self.reference),
                               min_count=self.min_count, min_share=self.min_share, min_ratio=self.min_ratio,
-                              max_tvd=self.max_tvd, private=self.private, names=names.get(self.column))
+                              max_tvd=self.max_tvd, private=self.private, names=names.get(self.column),
+                              confidence=self.confidence, decide_on=self.decide_on)

@@ -23,6 +23,8 @@ class ExpectLabelBalanceAcrossGroups(DatavetExpectation):
         max_parity_difference: max rate - min rate at most this.
         by_is_private: the attribute's values must not be published (groups get opaque names).
         private_by: with a list ``by``, the attributes whose values must not be published.
+        confidence: report Wilson intervals of the rates (and of disparate impact, parity difference).
+        decide_on: "point" (default) or "interval": fail a limit only when the whole interval violates it.
 
     Returns:
         ``observed_value``: positive_rates, rows (per group: rows with a label), disparate_impact,
@@ -39,10 +41,12 @@ class ExpectLabelBalanceAcrossGroups(DatavetExpectation):
     max_parity_difference: float | None = pydantic.Field(default=None, ge=0, le=1)
     by_is_private: bool = False
     private_by: list[str] | None = None
+    confidence: float | None = pydantic.Field(default=None, gt=0, lt=1)
+    decide_on: str | None = None
 
     check: ClassVar[str] = LABEL_BALANCE
     success_keys: ClassVar[tuple] = ("label", "by", "positive", "min_disparate_impact", "max_parity_difference",
-                                     "missing_tokens", "by_is_private", "private_by")
+                                     "missing_tokens", "by_is_private", "private_by", "confidence", "decide_on")
     args_keys: ClassVar[tuple] = ("label", "by", "positive")
 
     def _table(self) -> tuple[str, dict[str, Any]]:
@@ -58,8 +62,9 @@ class ExpectLabelBalanceAcrossGroups(DatavetExpectation):
             return label_balance(table, self._tokens(), self.positive,
                                  min_disparate_impact=self.min_disparate_impact,
                                  max_parity_difference=self.max_parity_difference, private_by=self.by_is_private,
-                                 by_names=names.get(self.by))
+                                 by_names=names.get(self.by), confidence=self.confidence, decide_on=self.decide_on)
         return label_balance(table, self._tokens(), self.positive, min_disparate_impact=self.min_disparate_impact,
                              max_parity_difference=self.max_parity_difference,
                              private=[c in (self.private_by or []) for c in self.by],
-                             names=[names.get(c) for c in self.by])
+                             names=[names.get(c) for c in self.by], confidence=self.confidence,
+                             decide_on=self.decide_on)
