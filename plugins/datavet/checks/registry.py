@@ -13,6 +13,7 @@ from datavet.checks.intersectional import Intersectional
 from datavet.checks.label_balance import LabelBalance
 from datavet.checks.missingness import Missingness
 from datavet.checks.missingness_parity import MissingnessParity
+from datavet.checks.proxy import Proxy
 from datavet.checks.representation import Representation
 
 CHECKS: dict[str, CheckType] = {}
@@ -33,7 +34,7 @@ def register(check: CheckType) -> CheckType:
 
 
 for _check in (Missingness(), MissingnessParity(), Representation(), Intersectional(), Geography(), LabelBalance(),
-               Files()):
+               Files(), Proxy()):
     register(_check)
 
 

@@ -15,6 +15,7 @@ from datavet.checks.intersectional import NAME as INTERSECTIONAL
 from datavet.checks.label_balance import NAME as LABEL_BALANCE
 from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.checks.missingness_parity import NAME as MISSINGNESS_PARITY
+from datavet.checks.proxy import NAME as PROXY
 from datavet.checks.representation import NAME as REPRESENTATION
 from datavet.datasheet.models import (
     CellRate,
@@ -31,6 +32,7 @@ from datavet.datasheet.models import (
     LabelBalance,
     LabelFigure,
     ParityFigure,
+    ProxyFigure,
     RepresentationFigure,
     TimeRange,
     Validation,
@@ -277,6 +279,17 @@ class SectionBuilder:
                            classes=self.shares(col, counts, shares), balance=balance)
 
 
+    def proxies(self) -> list[ProxyFigure]:
+        """Cramér's V per column as published (a column compared on a small number of rows withheld)."""
+        out = []
+        for r in _unique(self.of(PROXY), lambda r: r.column):
+            rows = _sizes(r.observed.get("rows"))
+            out.append(ProxyFigure(
+                protected=r.column or "", limit=_num(r.thresholds.get("max_cramers_v")),
+                columns=[self.rate("", str(c), v, rows) for c, v in (r.observed.get("cramers_v") or {}).items()],
+                above_limit=[str(c) for c in r.observed.get("above_limit") or []]))
+        return out
+
     def validation(self) -> Validation:
         r = self.report
         return Validation(result_id=r.validation_result_id, suite_name=r.suite_name, suite_hash=r.suite_hash,
@@ -312,7 +325,7 @@ def build_sections(loaded: LoadedSpec, report: CheckReport,
         rows=profile.rows, columns=columns, label=b.label(), parity=b.parity(),
         missing_cells=None if missing_cells is None else publish_count(missing_cells, b.t),
         duplicate_rows=publish_count(profile.duplicate_rows, b.t), representation=b.representation(),
-        intersections=b.intersections(), geography=b.geography(),
+        intersections=b.intersections(), geography=b.geography(), proxies=b.proxies(),
         time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()])
     return computed, b.validation()
 

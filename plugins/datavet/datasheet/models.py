@@ -135,6 +135,15 @@ class LabelFigure(_Model):
     balance: list[LabelBalance] = Field(default_factory=list, description="Positive rate across groups.")
 
 
+class ProxyFigure(_Model):
+    protected: str
+    limit: float | None = Field(default=None, description="The check's max_cramers_v.")
+    columns: list[GroupRate] = Field(description="Bias-corrected Cramér's V per column, strongest first "
+                                                 "(``group``: the column, ``rate``: V; null when undefined "
+                                                 "or withheld).")
+    above_limit: list[str] = Field(default_factory=list)
+
+
 class TimeRange(_Model):
     column: str
     min: str | None
@@ -184,6 +193,8 @@ class Computed(_Model):
     representation: list[RepresentationFigure] = Field(default_factory=list, description="C13.")
     intersections: list[IntersectionFigure] = Field(default_factory=list, description="C13.")
     geography: list[GeographyFigure] = Field(default_factory=list, description="C13 / C3.")
+    proxies: list[ProxyFigure] = Field(default_factory=list, description="C13: columns that stand in for a "
+                                                                         "protected attribute.")
     time_ranges: list[TimeRange] = Field(default_factory=list, description="K5: time-role columns.")
     files: FilesFigure | None = Field(default=None, description="C2/C4/C6/C9: a tree of files (image, audio "
                                                                 "or text datasets).")

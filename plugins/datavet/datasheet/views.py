@@ -169,7 +169,7 @@ def _share_rows(groups: list[GroupShare]) -> list[tuple[str, float | None, str, 
              else g.count.display, g.reference_share) for g in groups]
 
 
-def _rate_rows(groups: list[GroupRate]) -> list[tuple[str, float | None, str, float | None]]:
+def _rate_rows(groups: list[GroupRate], pct=pct) -> list[tuple[str, float | None, str, float | None]]:
     return [(g.group, g.rate, "withheld" if g.withheld else pct(g.rate), None) for g in groups]
 
 
@@ -209,7 +209,14 @@ class View:
 
 def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
     c = sheet.computed
-    out: dict[str, list[Chart]] = {"representation": [], "geography": [], "missingness": [], "label": []}
+    out: dict[str, list[Chart]] = {"representation": [], "geography": [], "missingness": [], "label": [],
+                                   "proxy": []}
+    for i, p in enumerate(c.proxies):
+        out["proxy"].append(bar_chart(
+            f"proxy-{i}", f"Proxies for {p.protected}", f"Bias-corrected Cramér's V (Bergsma 2013) between "
+            f"{p.protected} and each column, strongest first.", _rate_rows(p.columns, pct=num), css="bar",
+            footnote=(f"above the limit {num(p.limit)}: {', '.join(p.above_limit)}" if p.above_limit
+                      else f"no column above the limit {num(p.limit)}"), more="columns"))
     for i, r in enumerate(c.representation):
         ref = " against its reference (black tick)" if r.has_reference else ""
         notes = [f"total variation distance {num(r.tvd)}", f"chi-square p {pvalue(r.chi2_pvalue)}"] \
