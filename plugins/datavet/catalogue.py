@@ -55,7 +55,7 @@ class DatasetEntry:
 
 
 def registry_of(settings: Settings) -> Registry:
-    return Registry(settings.registry, settings.remote)
+    return Registry.of(settings)
 
 
 def datasets(settings: Settings) -> list[DatasetEntry]:

@@ -184,7 +184,7 @@ def _certified_outcome(cert: Certificate, settings: Settings) -> str:
     from datavet.registry import Registry
     from datavet.report import CheckReport, checks_tally
 
-    registry = Registry(settings.registry, settings.remote)
+    registry = Registry.of(settings)
     report = CheckReport.model_validate_json(registry.show(cert.tag, registry.validation_path(cert.dataset,
                                                                                               cert.md5)))
     head = f"{cert.dataset}: {checks_tally(report.checks)}"
@@ -210,7 +210,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if target.suffix in (".yaml", ".yml"):
         loaded = load_spec(target)
         settings = _settings_for(loaded.path)
-        registry = Registry(settings.registry, settings.remote)
+        registry = Registry.of(settings)
         result = verify_version(registry, loaded.spec.name, args.version)
     else:
         if not target.is_file():
@@ -219,7 +219,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if md5 is None:
             raise DatavetError(f"{target} states no md5", fix="pass a datavet certificate or datasheet")
         settings = Settings.from_env()
-        registry = Registry(settings.registry, settings.remote)
+        registry = Registry.of(settings)
         name = _dataset_of(target)
         result = verify_version(registry, name, md5)
         result.problems += document_problems(registry, name, result.tag, target)
@@ -265,7 +265,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)
-    registry = Registry(settings.registry, settings.remote)
+    registry = Registry.of(settings)
     tag = resolve_tag(registry, loaded.spec.name, args.version)
     print(certificate_summary(committed_certificate(registry, loaded.spec.name, tag), settings))
     return EXIT_OK

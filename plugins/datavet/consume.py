@@ -24,7 +24,7 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
     ``missing_as_null`` the dataset's missing tokens (e.g. ``?``) come back as nulls.
     """
     settings = settings or Settings.from_env()
-    registry = Registry(settings.registry, settings.remote)
+    registry = Registry.of(settings)
     tag = resolve_tag(registry, name, version)
     cert = committed_certificate(registry, name, tag)
     md5 = cert.md5

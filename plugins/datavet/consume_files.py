@@ -68,7 +68,7 @@ def open_certified(name: str, version: str | int | None = None, *, settings: Set
     """Check out a certified tree version (latest, tag number, tag or md5) into ``into`` (default
     ``<home>/checkouts/<name>/<md5>``), every file verified; refuses altered, missing or extra files."""
     settings = settings or Settings.from_env()
-    registry = Registry(settings.registry, settings.remote)
+    registry = Registry.of(settings)
     tag, md5, entries = certified_tree(registry, name, version)
     folder = (into or settings.home / "checkouts" / name / md5).resolve()
     if folder.exists():

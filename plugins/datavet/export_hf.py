@@ -30,7 +30,7 @@ def export_hf(loaded: LoadedSpec, settings: Settings, out: Path, version: str | 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise DatavetError(f"{out} exists and is not an empty folder", dataset=name,
                            fix="name a new or empty folder for the export")
-    registry = Registry(settings.registry, settings.remote)
+    registry = Registry.of(settings)
     tag = resolve_tag(registry, name, version)
     result = verify_version(registry, name, tag)
     if not result.ok:

@@ -11,7 +11,7 @@ from datavet.store import committed_certificate
 
 
 def certified_versions(loaded: LoadedSpec, settings: Settings) -> list[dict]:
-    return certified_versions_of(Registry(settings.registry, settings.remote), loaded.spec.name)
+    return certified_versions_of(Registry.of(settings), loaded.spec.name)
 
 
 def certified_versions_of(registry: Registry, name: str) -> list[dict]:

@@ -17,18 +17,26 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from datavet import dvctree
 from datavet.errors import RegistryError
-from datavet.ingest import file_md5
 
-LOCK_TIMEOUT_S = float(os.environ.get("DATAVET_LOCK_TIMEOUT", "600"))
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.settings import Settings
+from datavet.ingest import file_md5
 
 
 @dataclass(frozen=True)
 class Registry:
     root: Path
     remote: str
+    lock_timeout: float = 600.0  # seconds to wait for another datavet process's lock
+
+    @classmethod
+    def of(cls, settings: Settings) -> Registry:
+        """The registry the settings name (state paths and lock timeout from DATAVET_*)."""
+        return cls(root=settings.registry, remote=settings.remote, lock_timeout=settings.lock_timeout)
 
     # ---- layout --------------------------------------------------------------------------------
     def data_path(self, name: str, md5: str | None = None) -> Path:
@@ -119,7 +127,7 @@ class Registry:
         self.root.mkdir(parents=True, exist_ok=True)
         lock_path = self.root.parent / (f".{self.root.name}.lock" if dataset is None
                                         else f".{self.root.name}.{dataset}.lock")
-        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        deadline = time.monotonic() + self.lock_timeout
         with open(lock_path, "a+") as fh:
             while True:
                 try:
@@ -127,7 +135,7 @@ class Registry:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise RegistryError(f"registry {self.root} stayed locked for {LOCK_TIMEOUT_S:.0f}s",
+                        raise RegistryError(f"registry {self.root} stayed locked for {self.lock_timeout:.0f}s",
                                             fix="another datavet run holds it; wait or raise "
                                                 "DATAVET_LOCK_TIMEOUT") from None
                     time.sleep(0.2)

@@ -36,7 +36,7 @@ class StageOutcome:
 
 
 def _registry(settings: Settings) -> Registry:
-    return Registry(settings.registry, settings.remote)
+    return Registry.of(settings)
 
 
 def certified_outcome(loaded: LoadedSpec, settings: Settings, md5: str, tag: str) -> StageOutcome:

@@ -34,7 +34,7 @@ def datasheet_files(md5: str) -> tuple[str, ...]:
 
 
 def registry_for(settings: Settings) -> Registry:
-    return Registry(root=settings.registry, remote=settings.remote)
+    return Registry.of(settings)
 
 
 
