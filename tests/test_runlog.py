@@ -31,3 +31,20 @@ def test_a_record_replaces_the_last_one_and_unreadable_records_are_none(tmp_path
                                                                                 "run": "r2"}
     (settings.home / "runs" / "x.json").write_text("{not json")
     assert last_run(settings, "x") is None
+
+
+def test_an_airflow_task_records_a_spec_problem_under_its_folder_name(tmp_path, monkeypatch) -> None:
+    """A SpecError names a file, not a dataset: the record falls back to the spec's folder instead
+    of failing with AttributeError over the stage's own error."""
+    from types import SimpleNamespace
+
+    from datavet.airflow.operators import record_failure
+    from datavet.errors import SpecError
+
+    spec = make_project(tmp_path, example_spec_dict())
+    monkeypatch.setenv("DATAVET_HOME", str(tmp_path / ".datavet"))
+    context = {"dag": SimpleNamespace(dag_id="datavet_certify_adult"), "run_id": "manual__1"}
+    record_failure(str(spec), "validate", context, SpecError(str(spec), [f"{spec}: answers name another dataset"]))
+    run = last_run(Settings.from_env(tmp_path), "adult")
+    assert run is not None and run["stage"] == "validate" and "answers name another dataset" in run["message"]
+    assert run["run"] == "airflow:datavet_certify_adult/manual__1"

@@ -62,7 +62,9 @@ def certified_project(airflow_home: AirflowHome, tmp_path_factory: pytest.TempPa
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
     # the reference example's limits: Adult fails its error-severity representation check on sex
     failing = {**example_spec_dict(), "name": "adult_strict", "title": "Adult with the example's strict limits"}
-    make_project(project, failing, answers_from=ADULT_SPEC.parent / "answers.yaml")
+    strict = make_project(project, failing, answers_from=ADULT_SPEC.parent / "answers.yaml")
+    answers = strict.parent / "answers.yaml"  # complete answers of its own: the answers gate comes first
+    answers.write_text(answers.read_text().replace("dataset: adult\n", "dataset: adult_strict\n", 1))
     proc = airflow_home.run(project, "dags", "test", "datavet_certify_adult_strict")
     assert proc.returncode == 1, (proc.stdout + proc.stderr)[-6000:]
     spec = injected_titanic(project)

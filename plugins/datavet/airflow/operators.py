@@ -32,7 +32,7 @@ def record_failure(spec_path: str, stage: str, context: Any, exc: DatavetError) 
     from datavet.runlog import record_run
 
     root = project_root_for(Path(spec_path))
-    name = exc.dataset or Path(spec_path).parent.name
+    name = getattr(exc, "dataset", None) or Path(spec_path).parent.name  # a SpecError names a file, not a dataset
     with contextlib.suppress(OSError):  # never hide the stage's own error behind a bookkeeping one
         record_run(Settings.from_env(root), name, ok=False, stage=stage, run=_run_name(context), message=str(exc))
 
