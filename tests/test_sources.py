@@ -194,22 +194,32 @@ MEASURE = textwrap.dedent("""
 """)
 
 
-def test_version_stage_memory_stays_bounded(tmp_path: Path) -> None:
-    """Three million rows of 16 columns: the pandas reader peaked at 900 MB on them (and grew with the
-    rows: 3.9 GB at ten million); streaming, the version stage stays near its fixed cost."""
+def _version_peak(root: Path, rows: int) -> dict:
+    """Peak RSS of the version stage, in its own process, on ``rows`` rows of the benchmark's people-data."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     from bench_checks import GENERATE  # the benchmark's people-dataset
 
-    rows = 3_000_000
-    csv = tmp_path / "people.csv"
+    root.mkdir()
+    csv = root / "people.csv"
     duckdb.sql(GENERATE.format(rows=rows, path=csv).replace("FORMAT parquet, COMPRESSION zstd", "FORMAT csv"))
     spec = {"name": "people", "title": "people", "owner": "tests@example.org", "license": "CC0",
             "source": {"path": str(csv)}, "columns": {"sex": {"role": "protected"},
                                                       "label": {"role": "label", "positive": "yes"}}}
-    make_project(tmp_path, spec)
-    env = {**os.environ, **project_env(tmp_path), "PYTHONPATH": str(REPO / "plugins")}
-    proc = subprocess.run([sys.executable, "-c", MEASURE, str(tmp_path)], capture_output=True, text=True, env=env,
+    make_project(root, spec)
+    env = {**os.environ, **project_env(root), "PYTHONPATH": str(REPO / "plugins")}
+    proc = subprocess.run([sys.executable, "-c", MEASURE, str(root)], capture_output=True, text=True, env=env,
                           check=True)
     measured = json.loads(proc.stdout.strip().splitlines()[-1])
     assert measured["rows"] == rows
-    assert measured["peak_mb"] < 650, measured  # measured about 400 MB
+    return measured
+
+
+def test_version_stage_memory_stays_bounded(tmp_path: Path) -> None:
+    """Ten times the rows, about the same peak: the pandas reader peaked at 900 MB on three million
+    rows of 16 columns (and 3.9 GB at ten million); streaming, the version stage stays near its fixed
+    cost. The fixed cost itself depends on what is installed (GX imports pyspark when it is there), so
+    the bound is on the growth: measured about 400 MB at both sizes without pyspark, 780 MB with it."""
+    small = _version_peak(tmp_path / "small", 300_000)
+    large = _version_peak(tmp_path / "large", 3_000_000)
+    assert large["peak_mb"] - small["peak_mb"] < 200, (small, large)
+    assert large["peak_mb"] < 1200, large  # far below the pandas reader's 3.9 GB at ten million
