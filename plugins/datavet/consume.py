@@ -7,7 +7,7 @@ import pandas as pd
 
 from datavet import dvctree
 from datavet.errors import NotCertifiedError
-from datavet.ingest import file_md5
+from datavet.fsutil import file_md5
 from datavet.registry import Registry
 from datavet.settings import Settings
 from datavet.sources.base import TABLE_FILE

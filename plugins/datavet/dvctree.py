@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from datavet.ingest import file_md5
+from datavet.fsutil import file_md5
 
 DIR_SUFFIX = ".dir"
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from datavet.errors import DatavetError, VerificationError
-from datavet.ingest import file_md5
+from datavet.fsutil import file_md5
 from datavet.registry import Registry
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec

@@ -24,7 +24,7 @@ from datavet.errors import RegistryError
 
 if TYPE_CHECKING:  # pragma: no cover
     from datavet.settings import Settings
-from datavet.ingest import file_md5
+from datavet.fsutil import file_md5
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from datavet import dvctree
 from datavet.errors import RegistryError
-from datavet.fsutil import sha256_bytes, sha256_file
-from datavet.ingest import file_md5
+from datavet.fsutil import file_md5, sha256_bytes, sha256_file
 from datavet.registry import Registry
 from datavet.report import checks_tally
 from datavet.store import committed_certificate, resolve_tag

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datavet.column_stats import column_stats
 from datavet.registry import Registry
 from datavet.report import CheckReport
 from datavet.settings import Settings
@@ -76,6 +75,8 @@ def metrics_facet(outcome: StageOutcome) -> Any:
 
     spec = outcome.loaded.spec
     data = version_bytes(outcome.settings, outcome.md5, spec.name)
+    from datavet.column_stats import column_stats  # DuckDB: at run time, never at DAG parse time
+
     rows, stats = column_stats(data, list(spec.missing_tokens), spec.small_cell_threshold)
     return DataQualityMetricsInputDatasetFacet(
         rowCount=rows, bytes=data.stat().st_size,

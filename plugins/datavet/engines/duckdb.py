@@ -9,28 +9,13 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from datavet.engines.base import DataProfile, Engine, FrameTable, ParquetTable, Table
 from datavet.errors import DataError
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def parquet_scan(path: Path) -> str:
-    """A ``read_parquet`` over one file, or over every Parquet file below a directory (Hive partitions
-    such as ``country=FR/`` become columns), in a stable file order."""
-    path = Path(path).resolve()
-    if path.is_dir():
-        return f"read_parquet({literal(str(path / '**' / '*.parquet'))}, hive_partitioning = true)"
-    return f"read_parquet({literal(str(path))})"
+from datavet.sources.parquet import parquet_scan  # one reading of a Parquet file or directory
+from datavet.sources.table import literal
+from datavet.sources.table import quote as ident
 
 
 class DuckDBEngine(Engine):

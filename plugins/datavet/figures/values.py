@@ -14,10 +14,11 @@ import datetime as _dt
 import decimal
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as _pd
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as _pd
 
 WHITESPACE = " \t\n\r\x0b\x0c"
 NULL_TOKEN = "null"
@@ -36,6 +37,8 @@ def plain(value: Any) -> Any:
         return None
     if isinstance(value, decimal.Decimal) and value.is_nan():
         return None
+    import pandas as _pd  # here, not at import: the spec (and so DAG parsing) imports this module
+
     if value is _pd.NA or value is _pd.NaT:
         return None
     if isinstance(value, _pd.Timestamp):
@@ -129,6 +132,9 @@ def unique_tokens(tokens: Iterable[str]) -> list[str]:
 
 def missing_masks(series: _pd.Series, tokens: list[str]) -> list[np.ndarray]:
     """[null mask, one mask per token] of a column, vectorised (never a Python loop over rows)."""
+    import numpy as np
+    import pandas as _pd
+
     null = series.isna().to_numpy(dtype=bool)
     masks = [null]
     if not tokens:

@@ -78,7 +78,7 @@ class SqlSource:
         import pyarrow.parquet as pq
         import sqlalchemy as sa
 
-        from datavet.ingest import file_md5
+        from datavet.fsutil import file_md5
 
         table = sql_table(self.loaded)
         engine = self._sql_engine()

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from datavet.errors import DataError, RegistryError
-from datavet.ingest import file_md5
+from datavet.fsutil import file_md5
 from datavet.registry import Registry
 from datavet.report import CheckReport
 from datavet.settings import Settings

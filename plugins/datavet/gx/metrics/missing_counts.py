@@ -22,7 +22,8 @@ from great_expectations.execution_engine import (
 from great_expectations.expectations.metrics.metric_provider import metric_value
 from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 
-from datavet.figures.values import missing_masks, plain
+from datavet.figures.tables import missing_table
+from datavet.figures.values import missing_masks
 from datavet.gx.metrics.spark import missing_counts as spark_missing_counts
 from datavet.gx.metrics.sql import column_kinds, count_if, fetch, is_nan, token_condition
 
@@ -53,12 +54,7 @@ class MissingCounts(TableMetricProvider):
         else:
             keys, rows = [()], [len(df)]
             matrix = flags.sum().to_numpy(dtype=np.int64).reshape(1, -1)
-        width = 1 + len(tokens)
-        groups = []
-        for key, n, line in zip(keys, rows, matrix.tolist(), strict=True):
-            per_col = {c: line[i * width:(i + 1) * width] for i, c in enumerate(columns)}
-            groups.append([[plain(v) for v in key], int(n), per_col])
-        return {"by": by, "tokens": tokens, "columns": columns, "groups": groups}
+        return missing_table(by, tokens, columns, zip(keys, rows, matrix.tolist(), strict=True))
 
     @metric_value(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, execution_engine: SqlAlchemyExecutionEngine, metric_domain_kwargs: dict,
@@ -82,13 +78,7 @@ class MissingCounts(TableMetricProvider):
         if keys:
             query = query.group_by(*keys)
         _, result, _ = fetch(execution_engine, query)
-        width = 1 + len(tokens)
-        groups = []
-        for row in result:
-            key, n, values = row[:len(by)], row[len(by)], [int(v or 0) for v in row[len(by) + 1:]]
-            per_col = {c: values[i * width:(i + 1) * width] for i, c in enumerate(columns)}
-            groups.append([[plain(v) for v in key], int(n or 0), per_col])
-        return {"by": by, "tokens": tokens, "columns": columns, "groups": groups}
+        return missing_table(by, tokens, columns, ((r[:len(by)], r[len(by)], r[len(by) + 1:]) for r in result))
 
     @metric_value(engine=SparkDFExecutionEngine)
     def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict,

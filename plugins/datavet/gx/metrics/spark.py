@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from datavet.figures.tables import missing_table
 from datavet.figures.values import WHITESPACE, literal_tokens, plain
 
 _KINDS = {"string": "str", "varchar": "str", "char": "str", "boolean": "bool", "double": "float", "float": "float",
@@ -57,11 +58,4 @@ def missing_counts(df: Any, by: list[str], tokens: list[str]) -> dict[str, Any]:
         aggregates.extend(_count_if(_token_condition(col, kind, t)) for t in tokens)
     keys = [F.col(f"`{b}`") for b in by]
     result = (df.groupBy(*keys) if keys else df).agg(*aggregates).collect()
-    columns = list(kinds)
-    width = 1 + len(tokens)
-    groups = []
-    for row in result:
-        key, n, values = row[:len(by)], row[len(by)], [int(v or 0) for v in row[len(by) + 1:]]
-        per_col = {c: values[i * width:(i + 1) * width] for i, c in enumerate(columns)}
-        groups.append([[plain(v) for v in key], int(n or 0), per_col])
-    return {"by": by, "tokens": tokens, "columns": columns, "groups": groups}
+    return missing_table(by, tokens, list(kinds), ((r[:len(by)], r[len(by)], r[len(by) + 1:]) for r in result))
