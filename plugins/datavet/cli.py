@@ -33,47 +33,15 @@ def _settings_for(spec_path: Path) -> Settings:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from datavet.checks import run_checks
-    from datavet.engines import engine_name
-    from datavet.ingest import is_parquet, source_at
-    from datavet.sources import Materialised, source_for
-    from datavet.sources.roles import check_usable
+    from datavet.audit import audit
+    from datavet.ingest import source_at
 
     loaded = load_spec(args.spec)
     settings = _settings_for(Path(args.spec))
     if args.data:
         loaded = source_at(loaded, args.data)
-    engine = engine_name(cli=args.engine, spec=loaded.spec.engine, settings=settings)
-    if engine == "sql" and not args.data:  # the source.sql table audited in place: no version is made
-        report = run_checks(loaded, None, settings=settings, engine="sql")
-        return _report_check(args, loaded, report, None)
-    tree = loaded.spec.source.kind == "files"  # a tree of files: its label table, and the files check
-    given = loaded.source_path if loaded.spec.source.kind == "table" else None
-    with tempfile.TemporaryDirectory(prefix="datavet-check-") as tmp:
-        if (given is not None and given.is_file() and is_parquet(given) and not loaded.spec.source.options
-                and engine != "pandas"):
-            # A Parquet file is audited as it is, out of core (DuckDB or Spark): memory stays bounded.
-            import pyarrow.parquet as pq
-
-            from datavet.fsutil import file_md5
-
-            version = Materialised(given, file_md5(given), pq.ParquetFile(given).metadata.num_rows, given)
-        else:  # read exactly as `datavet certify` reads it
-            version = source_for(loaded, settings).materialise(Path(tmp) / "version" if tree else Path(tmp))
-        check_usable(loaded, version, settings)  # what certify refuses, check refuses
-        if engine == "pandas":
-            import pandas as pd
-
-            data = pd.read_parquet(version.table)
-        else:
-            data = version.table
-        md5 = version.md5
-        report = run_checks(loaded, data, data_hash=md5, settings=settings, engine=args.engine)
-        if tree:
-            from datavet.checks.registry import with_version_checks
-
-            report = with_version_checks(loaded, {"tree": version.integrity}, report)
-    return _report_check(args, loaded, report, md5)
+    found = audit(loaded, settings, engine=args.engine)
+    return _report_check(args, loaded, found.report, found.md5)
 
 
 def _report_check(args: argparse.Namespace, loaded: LoadedSpec, report: CheckReport, md5: str | None) -> int:

@@ -1,5 +1,6 @@
-"""Bad inputs through the whole pipeline: each fails with a DatavetError naming the dataset, the column
-where there is one, and a fix; and nothing is certified (the registry snapshot is unchanged).
+"""Bad inputs through the whole pipeline and through ``datavet check``: each fails with a DatavetError
+naming the dataset, the column where there is one, and a fix; and nothing is certified (the registry
+snapshot is unchanged).
 
 The cases extend tests/test_spec.py and tests/test_ingest.py (which test the parsers directly) to the
 full run, the registry and the CLI; none repeats one of them.
@@ -17,6 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from datavet.audit import audit
 from datavet.errors import BadReferenceError, ColumnNotFoundError, DataError, DatavetError, SpecError
 from datavet.pipeline import run_all
 from tests.faults.conftest import FaultProject, base_spec, registry_snapshot, write_titanic
@@ -237,3 +239,36 @@ def test_cli_exits_2_without_traceback(bad: FaultProject, case: Case) -> None:
     assert proc.stderr.startswith("datavet: ")
     _assert_clear(proc.stderr, case)
     assert registry_snapshot(bad.registry) == before
+
+
+# `datavet check` reads the spec, its references and the source as certify does, but not the answers
+# file (answers belong to the datasheet, which check does not write): those cases are certify's alone.
+CHECK_CASES = [c for c in CASES if not c.id.startswith("answers-")]
+
+
+@pytest.mark.parametrize("case", CHECK_CASES, ids=[c.id for c in CHECK_CASES])
+def test_check_refuses_what_certify_refuses(bad: FaultProject, case: Case) -> None:
+    """The same matrix through `datavet check`'s function: the same error class and words, and the
+    registry untouched (check never versions)."""
+    before = registry_snapshot(bad.registry)
+    case.make(bad)
+    with pytest.raises(DatavetError) as err:
+        audit(bad.loaded(), bad.settings)
+    assert isinstance(err.value, case.error), f"{type(err.value).__name__}: {err.value}"
+    _assert_clear(str(err.value), case)
+    assert registry_snapshot(bad.registry) == before
+
+
+def test_check_accepts_what_certify_accepts(bad: FaultProject) -> None:
+    """The other half of "the same inputs": the good source that certify versions, check passes."""
+    found = audit(bad.loaded(), bad.settings)
+    assert found.report.success and found.report.rows == 891
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id in CLI_SAMPLE], ids=CLI_SAMPLE)
+def test_check_cli_exits_2_without_traceback(bad: FaultProject, case: Case) -> None:
+    case.make(bad)
+    proc = bad.cli("check", str(bad.spec_path))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("datavet: ")
+    _assert_clear(proc.stderr, case)

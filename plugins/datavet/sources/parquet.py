@@ -82,6 +82,20 @@ class ParquetSource:
         finally:
             con.close()
 
+    def in_place(self) -> Materialised:
+        """The source file itself as the version to audit (``datavet check``: no copy, out of core),
+        after the same readability and column checks as :meth:`materialise`."""
+        import pyarrow.parquet as pq
+
+        from datavet.fsutil import file_md5
+
+        check_columns_exist(self.loaded, self.columns())
+        try:
+            rows = pq.ParquetFile(self.path).metadata.num_rows
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise self._error(exc) from None
+        return Materialised(self.path, file_md5(self.path), rows, self.path)
+
     def _scan(self) -> str:
         info = require_file(self.path, self.dataset, directory_fix=PATH_FIX)
         if stat.S_ISDIR(info.st_mode) and not parquet_files(self.path):
