@@ -75,10 +75,9 @@ def cmd_datasheet(args: argparse.Namespace) -> int:
         return _datasheet_init(Path(words[1]) if len(words) > 1 else None, args)
     if len(words) != 1:
         raise DatavetError("usage: datavet datasheet SPEC | datavet datasheet init SPEC")
-    from datavet.checks import run_checks
+    from datavet.audit import audit_in
     from datavet.datasheet import build_datasheet, completeness, render_all
     from datavet.ingest import source_at
-    from datavet.sources import source_for
 
     loaded = load_spec(words[0])
     out = Path(args.out) if args.out else loaded.path.parent
@@ -86,10 +85,11 @@ def cmd_datasheet(args: argparse.Namespace) -> int:
     if args.data:
         loaded = source_at(loaded, args.data)
     with tempfile.TemporaryDirectory(prefix="datavet-sheet-") as tmp:
-        version = source_for(loaded, settings).materialise(Path(tmp))
-        report = run_checks(loaded, version.table, data_hash=version.md5, settings=settings)
-        sheet = build_datasheet(loaded, report, version.table, data_md5=version.md5,
-                                answers_path=loaded.answers_path)
+        found = audit_in(Path(tmp), loaded, settings, in_place=False)  # the checks as `datavet check` runs them
+        version = found.version
+        sheet = build_datasheet(loaded, found.report, version.table, data_md5=version.md5,
+                                answers_path=loaded.answers_path,
+                                files=version.integrity if version.is_tree else None)
         paths = render_all(sheet, out)
     answered, required, missing = completeness(sheet)
     for path in paths.values():

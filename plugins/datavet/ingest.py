@@ -31,11 +31,22 @@ __all__ = ["arrow_schema", "check_columns_exist", "check_role_columns", "file_md
 
 
 def source_at(loaded: LoadedSpec, path: str | Path) -> LoadedSpec:
-    """The spec with its source at ``path`` instead (``--data``): a Parquet file by content is read
-    as Parquet whatever the spec's format, anything else with the spec's reader options."""
-    source = loaded.spec.source.model_copy(update={"path": str(Path(path).absolute())})
-    if Path(path).is_file() and is_parquet(Path(path)):
-        source = source.model_copy(update={"format": "parquet", "options": {}})
+    """The spec with its source at ``path`` instead (``--data``). For a table or SQL source: a file or a
+    Parquet directory, a Parquet file by content read as Parquet whatever the spec's format, anything
+    else with the spec's reader options. For a tree of files: a folder laid out like ``files.root``
+    (the same include/exclude patterns, path labels and manifest: the spec's own)."""
+    source = loaded.spec.source
+    where = Path(path).absolute()
+    if source.kind == "files":
+        if not where.is_dir():
+            raise DataError(f"--data {path}: this dataset is a tree of files, and {path} is not a folder",
+                            dataset=loaded.spec.name, fix="give a folder laid out like source.files.root (the "
+                            "include patterns are relative to it; the spec's manifest is kept)")
+        source = source.model_copy(update={"files": source.files.model_copy(update={"root": str(where)})})
+    else:
+        source = source.model_copy(update={"path": str(where), "sql": None})
+        if where.is_file() and is_parquet(where):
+            source = source.model_copy(update={"format": "parquet", "options": {}})
     return loaded.model_copy(update={"spec": loaded.spec.model_copy(update={"source": source})})
 
 

@@ -204,7 +204,7 @@ class Registry:
 
         Versioning only adds to the local cache: the remote receives bytes at certification, so a
         version that fails its checks leaves the remote exactly as it was."""
-        target = self.data_path(name)
+        target = self.data_path(name, md5)
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists() or file_md5(target) != md5:
             tmp = target.with_name(f".{target.name}.tmp")
@@ -250,6 +250,20 @@ class Registry:
         lines = ignore.read_text().splitlines() if ignore.exists() else []
         if f"/{rel}" not in lines:
             atomic_write_text(ignore, "\n".join([*lines, f"/{rel}"]) + "\n")
+
+    def retire_other_kind(self, name: str, md5: str) -> None:
+        """A dataset that changed kind (one table <-> a tree of files): the old kind's pointer leaves the
+        workspace and the index, so the certification commit records one version, the new one. Earlier
+        tags keep theirs; a failed certification's reset brings it back."""
+        other = self._out(name, not dvctree.is_tree(md5))
+        pointer = other.with_name(f"{other.name}.dvc")
+        if not pointer.exists():
+            return
+        self.git("rm", "-q", "--", pointer.relative_to(self.root).as_posix())
+        if other.is_dir():
+            shutil.rmtree(other)
+        else:
+            other.unlink(missing_ok=True)
 
     def version_size(self, md5: str) -> int:
         """Bytes of a version: the Parquet file, or the sum of a tree's files."""

@@ -85,7 +85,8 @@ class Engine:
         raise NotImplementedError
 
     def row_difference(self, new: Table, old: Table) -> tuple[int, int]:
-        """(rows of ``new`` not in ``old``, rows of ``old`` not in ``new``), as multisets."""
+        """(rows of ``new`` not in ``old``, rows of ``old`` not in ``new``), as multisets. Tables whose
+        columns (names, order, types) differ share no row: every row counts as added or removed."""
         raise NotImplementedError
 
     def close(self) -> None:

@@ -59,7 +59,7 @@ class PandasEngine(Engine):
     def row_difference(self, new: Table, old: Table) -> tuple[int, int]:
         """Multiset difference: rows numbered within their duplicates, then an outer merge."""
         a, b = frame_of(new), frame_of(old)
-        if list(a.columns) != list(b.columns):
+        if list(a.dtypes.items()) != list(b.dtypes.items()):  # no row of one schema is a row of the other
             return len(a), len(b)
         keys = list(a.columns)
 

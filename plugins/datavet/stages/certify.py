@@ -79,6 +79,7 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     content-addressed and unreferenced, and remotes can be shared, so it is never deleted."""
     spec = loaded.spec
     staging = registry.staging_dir(spec.name, md5)
+    registry.retire_other_kind(spec.name, md5)  # a table that became a tree, or back
     if md5.endswith(".dir"):
         registry.add_tree(spec.name, md5)  # .dvc points at the cached tree (committed below)
     else:
