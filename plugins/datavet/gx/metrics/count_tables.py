@@ -10,10 +10,10 @@ The result maps each table of the plan to the same shape the per-table metrics r
   column sets differing only in order share a grouping set, and a set both kinds need is grouped in
   the missing query only. A plan with no missing counts, or no value counts, is a single query.
 * pandas: one group-by per distinct column set; the missing-count group-by also gives the rows.
-* Spark (hook): a provider for ``SparkDFExecutionEngine`` belongs here, answering the plan in one job
-  (``GROUPING SETS`` in Spark SQL, or ``cube``/``groupingSets``); until one is registered, datavet's
-  expectations fall back to the per-table metrics on engines without one (see
-  datavet.gx.expectations.base).
+* Spark: the same two aggregations as SQL, each one Spark job (``DataFrame.groupingSets``), of which
+  only the grouped rows reach the driver.
+
+An engine without a provider here falls back to the per-table metrics (datavet.gx.expectations.base).
 """
 
 from __future__ import annotations
@@ -24,7 +24,11 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from great_expectations.core.metric_domain_types import MetricDomainTypes
-from great_expectations.execution_engine import PandasExecutionEngine, SqlAlchemyExecutionEngine
+from great_expectations.execution_engine import (
+    PandasExecutionEngine,
+    SparkDFExecutionEngine,
+    SqlAlchemyExecutionEngine,
+)
 from great_expectations.expectations.metrics.metric_provider import metric_value
 from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 
@@ -53,6 +57,12 @@ class CountTables(TableMetricProvider):
         selectable, _, _ = execution_engine.get_compute_domain(
             metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
         return sql_tables(execution_engine, selectable, CountPlan.from_kwargs(metric_value_kwargs))
+
+    @metric_value(engine=SparkDFExecutionEngine)
+    def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict,
+               metric_value_kwargs: dict, metrics: dict[str, Any], runtime_configuration: dict):
+        df, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
+        return spark_tables(df, CountPlan.from_kwargs(metric_value_kwargs))
 
 
 def _tables(groups: dict[frozenset[str], tuple[list[str], list[tuple], list[int], list[list[int]] | None]],
@@ -120,9 +130,7 @@ def sql_tables(execution_engine: Any, selectable: Any, plan: CountPlan) -> Table
     dialect = execution_engine.engine.dialect.name
     kinds = column_kinds(execution_engine, selectable)
     columns = list(kinds)
-    sets = grouping_sets(plan)
-    missing_sets = {cols: missing[0][0] for cols, (_, missing) in sets.items() if missing}
-    value_sets = {cols: values[0] for cols, (values, _) in sets.items() if cols not in missing_sets}
+    value_sets, missing_sets = _query_sets(plan)
     groups = {}
     if value_sets:
         groups.update(_grouped(execution_engine, selectable, value_sets, [], None))
@@ -152,6 +160,22 @@ def _grouped(execution_engine: Any, selectable: Any, sets: dict[frozenset[str], 
             selectable).group_by(sa.func.grouping_sets(*[sa.tuple_(*[sa.column(c) for c in order])
                                                            for order in sets.values()]))
     _, result, _ = fetch(execution_engine, query)
+    return grouped_rows(sets, union, result, width)
+
+
+def _query_sets(plan: CountPlan) -> tuple[dict[frozenset[str], tuple[str, ...]], dict[frozenset[str], tuple[str, ...]]]:
+    """(column sets only value counts need, column sets the missing counts need): two aggregations,
+    since a set in the second needs no grouping of its own in the first."""
+    sets = grouping_sets(plan)
+    missing_sets = {cols: missing[0][0] for cols, (_, missing) in sets.items() if missing}
+    value_sets = {cols: values[0] for cols, (values, _) in sets.items() if cols not in missing_sets}
+    return value_sets, missing_sets
+
+
+def grouped_rows(sets: dict[frozenset[str], tuple[str, ...]], union: list[str], result: Any,
+                 width: int | None) -> dict:
+    """Rows of a grouping-sets aggregation (``union``'s keys, the grouping id, the row count, then the
+    flat missing counts when ``width``) sorted into ``_tables``' groups by their grouping id."""
     by_mask = {sum(1 << (len(union) - 1 - i) for i, c in enumerate(union) if c not in cols): cols for cols in sets}
     out = {cols: (list(order), [], [], [] if width else None) for cols, order in sets.items()}
     positions = {cols: [union.index(c) for c in order] for cols, order in sets.items()}
@@ -165,3 +189,18 @@ def _grouped(execution_engine: Any, selectable: Any, sets: dict[frozenset[str], 
             matrix.append([int(v or 0) for v in row[n + 2:]])
     return out
 
+
+def spark_tables(df: Any, plan: CountPlan) -> Tables:
+    """The SQL engines' two aggregations on a Spark DataFrame: one job each."""
+    from datavet.gx.metrics.spark import missing_aggregates, spark_grouped, spark_kinds
+
+    tokens = token_union(plan)
+    columns = list(spark_kinds(df))
+    value_sets, missing_sets = _query_sets(plan)
+    groups = {}
+    for sets, aggregates, width in ((value_sets, [], None),
+                                    (missing_sets, missing_aggregates(df, tokens), 1 + len(tokens))):
+        if sets:
+            union = list(dict.fromkeys(c for order in sets.values() for c in order))
+            groups.update(grouped_rows(sets, union, spark_grouped(df, sets, union, aggregates), width))
+    return _tables(groups, plan, columns, tokens)

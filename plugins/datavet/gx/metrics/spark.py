@@ -45,17 +45,39 @@ def value_counts(df: Any, columns: list[str]) -> dict[str, Any]:
     return {"columns": columns, "rows": [[[plain(v) for v in r[:-1]], int(r[-1])] for r in rows]}
 
 
+def missing_aggregates(df: Any, tokens: list[str]) -> list[Any]:
+    """Per column, in the schema's order: its null/NaN count, then the count of each token."""
+    from pyspark.sql import functions as F
+
+    aggregates = []
+    for name, kind in spark_kinds(df).items():
+        col = F.col(f"`{name}`")
+        missing = col.isNull() | F.isnan(col) if kind == "float" else col.isNull()
+        aggregates.append(_count_if(missing))
+        aggregates.extend(_count_if(_token_condition(col, kind, t)) for t in tokens)
+    return aggregates
+
+
+def spark_grouped(df: Any, sets: dict[Any, tuple[str, ...]], union: list[str], aggregates: list[Any]) -> list:
+    """One job grouping by every column set of ``sets`` at once: rows of ``union``'s keys, the grouping
+    id (0 for a single set), the row count and ``aggregates`` (datavet.gx.metrics.count_tables)."""
+    from pyspark.sql import functions as F
+
+    keys = [F.col(f"`{c}`") for c in union]
+    rows = F.count(F.lit(1))
+    if len(sets) == 1:  # a plain groupBy (or none): the same counts without grouping-set machinery
+        result = (df.groupBy(*keys) if keys else df).agg(rows, *aggregates).collect()
+        return [(*r[:len(keys)], 0, *r[len(keys):]) for r in result]
+    grouping = [[F.col(f"`{c}`") for c in order] for order in sets.values()]
+    return df.groupingSets(grouping, *keys).agg(F.grouping_id(), rows, *aggregates).collect()
+
+
 def missing_counts(df: Any, by: list[str], tokens: list[str]) -> dict[str, Any]:
     """Per group of ``by``: rows, and per column its null/NaN count and the count of each token."""
     from pyspark.sql import functions as F
 
     kinds = spark_kinds(df)
-    aggregates = [F.count(F.lit(1))]
-    for name, kind in kinds.items():
-        col = F.col(f"`{name}`")
-        missing = col.isNull() | F.isnan(col) if kind == "float" else col.isNull()
-        aggregates.append(_count_if(missing))
-        aggregates.extend(_count_if(_token_condition(col, kind, t)) for t in tokens)
+    aggregates = [F.count(F.lit(1)), *missing_aggregates(df, tokens)]
     keys = [F.col(f"`{b}`") for b in by]
     result = (df.groupBy(*keys) if keys else df).agg(*aggregates).collect()
     return missing_table(by, tokens, list(kinds), ((r[:len(by)], r[len(by)], r[len(by) + 1:]) for r in result))
