@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +34,17 @@ def is_generated(meta: dict | None) -> bool:
     return bool((meta or {}).get(META_KEY, {}).get("generated"))
 
 
-def generated_expectations(loaded: LoadedSpec, columns: list[str]) -> list[dict[str, Any]]:
+def generated_expectations(loaded: LoadedSpec, columns: list[str],
+                           previous: Callable[[], Any] | None = None) -> list[dict[str, Any]]:
     """Plain-JSON expectation configurations for every check of the spec, check type by check type
-    in the registry's order (figures for every column)."""
-    from datavet.checks.base import SuiteContext
+    in the registry's order (figures for every column). ``previous``: gives the previous certified
+    version (datavet.store.previous_version), asked only by the checks that compare versions."""
+    from datavet.checks.base import SuiteContext, no_previous
     from datavet.checks.registry import CHECKS
 
     spec = loaded.spec
     ctx = SuiteContext(loaded=loaded, columns=list(columns), private=spec.private_columns,
-                       tokens=list(spec.missing_tokens))
+                       tokens=list(spec.missing_tokens), previous=previous or no_previous)
     out: list[dict[str, Any]] = []
     for check in CHECKS.values():
         for conf in check.configurations(spec.checks, ctx):
@@ -100,7 +103,8 @@ def _same(existing: Any, suite: Any) -> bool:
     return plain(existing) == plain(suite)
 
 
-def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: list[str]) -> tuple[Path, Any]:
+def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: list[str],
+                previous: Callable[[], Any] | None = None) -> tuple[Path, Any]:
     """Regenerate the datavet part of the suite, keep the hand-added part, save it as GX writes it."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -114,7 +118,7 @@ def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: l
         existing = load_checked(context, name, path)
         kept = [e.configuration for e in existing.expectations if not is_generated(e.meta)]
     configurations = [ExpectationConfiguration(**conf, id=_stable_id(name, i, conf))
-                      for i, conf in enumerate(generated_expectations(loaded, columns))]
+                      for i, conf in enumerate(generated_expectations(loaded, columns, previous))]
     for conf in [*configurations, *kept]:
         try:
             conf.to_domain_obj()  # GX's suite constructor would only log an invalid one and drop it
