@@ -6,6 +6,7 @@ cells."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from datavet.changes import metrics_of
 from datavet.checks import run_checks
 from datavet.checks.base import PreviousVersion
 from datavet.checks.drift import (
+    FILLED_IN,
     FIRST_VERSION,
     Drift,
     DriftSpec,
@@ -243,6 +245,23 @@ def test_changes_section_figures(adult):
     assert race.previous_tag == "adult/certified/1" and not race.success
 
 
+def test_the_suite_file_keeps_no_figures_of_the_previous_version(adult):
+    """The suite is committed with the project: it names the previous version, its counts (which may be
+    small cells) are filled in on the suite in memory; plain GX on the file says what to do."""
+    suite = json.loads((adult.settings.expectations_dir / "adult.json").read_text())
+    drift = [e for e in suite["expectations"] if e["meta"]["datavet"]["check"] == "drift"]
+    assert len(drift) == 4
+    for e in drift:
+        assert e["kwargs"]["previous"] == f"adult/certified/1 (md5 {adult.previous_md5}): {FILLED_IN}"
+    from datavet.gx.expectations.expect_column_to_match_previous_certified_version import (
+        ExpectColumnToMatchPreviousCertifiedVersion,
+    )
+
+    expectation = ExpectColumnToMatchPreviousCertifiedVersion(**drift[0]["kwargs"])
+    with pytest.raises(ValueError, match="validate it with datavet"):
+        expectation._outcome(table([drift[0]["kwargs"]["column"]], adult.new), {})
+
+
 # ---- German credit: previous version with 4/5 of A92 cut and 5 A202 rows left
 
 def german_cut(df: pd.DataFrame) -> pd.DataFrame:
@@ -425,6 +444,9 @@ def test_private_drift_figures_under_opaque_names(private_runs):
         assert secret not in text, secret
         assert secret not in stored, secret
         assert secret not in docs, secret
+    suite = (versions.settings.expectations_dir / "private.json").read_text()
+    for secret in SECRETS:
+        assert secret not in suite, secret
     published = by_check(report.published(10), "drift", column="religion")[0]
     assert published.observed["previous_counts"]["group-3"] == "<10"
     assert published.observed["share_changes"]["group-3"] is None

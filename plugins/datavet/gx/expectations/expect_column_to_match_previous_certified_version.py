@@ -25,9 +25,10 @@ class ExpectColumnToMatchPreviousCertifiedVersion(DatavetExpectation):
         private: the column's values must not be published (groups get opaque names).
         private_by: the attributes of ``by`` whose values must not be published.
         previous: the previous certified version's exact figures as plain JSON, filled in by datavet
-            when it builds the suite: ``{tag, md5, counts: {group: rows}}`` without ``by``,
-            ``{tag, md5, cells: [[group values], rows, positives]}`` with it; absent for a first version
-            (the expectation then passes with a note).
+            on the suite in memory when it validates: ``{tag, md5, counts: {group: rows}}`` without
+            ``by``, ``{tag, md5, cells: [[group values], rows, positives]}`` with it; absent for a first
+            version (the expectation then passes with a note). The suite file keeps only a text naming
+            the version (the exact counts may hold small cells), which fails with a clear message.
 
     Returns:
         ``observed_value``: previous_tag, counts / previous_counts, shares / previous_shares,
@@ -62,8 +63,9 @@ class ExpectColumnToMatchPreviousCertifiedVersion(DatavetExpectation):
         return [c for c in by_columns(self.by) if c in (self.private_by or [])]
 
     def _previous(self) -> dict[str, Any] | None:
-        if isinstance(self.previous, str):  # withheld from a stored result (a private column's raw values)
-            raise ValueError("the previous version's figures were withheld from this stored suite: rebuild it")
+        if isinstance(self.previous, str):  # the suite file, or a stored result of a private column
+            raise ValueError(f"the previous certified version's figures are not in this suite ({self.previous}): "
+                             "validate it with datavet (datavet check / the certify DAG), which fills them in")
         return self.previous
 
     def _outcome(self, table: dict[str, Any], names: dict[str, dict[str, str]]) -> Outcome:
