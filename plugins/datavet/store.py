@@ -7,7 +7,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from datavet.certificate import Certificate
-from datavet.errors import NotCertifiedError
+from datavet.errors import NotCertifiedError, RegistryError
 from datavet.registry import Registry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,9 +49,17 @@ def previous_version(loaded: LoadedSpec, settings: Settings, md5: str | None) ->
 
     @functools.cache
     def counts(columns: tuple[str, ...]) -> dict:
+        try:
+            table = ParquetTable(version_table(settings, old_md5, name))
+        except RegistryError as exc:
+            raise RegistryError(f"the drift check compares with {tag}, whose bytes ({old_md5}) are in neither "
+                                "the DVC cache nor the remote", dataset=name,
+                                fix=f"run `dvc pull` in the registry {Registry.of(settings).root} (or "
+                                    "`dvc fetch` from the remote the certificate names), or remove the drift "
+                                    "check from the spec") from exc
         engine = engine_for(version_engine(engine_name(spec=loaded.spec.engine, settings=settings)), settings)
         try:
-            rows = engine.value_counts(ParquetTable(version_table(settings, old_md5, name)), list(columns))
+            rows = engine.value_counts(table, list(columns))
         finally:
             engine.close()
         return {"columns": list(columns), "rows": [[list(key), n] for key, n in rows]}

@@ -29,7 +29,7 @@ from datavet.checks.drift import (
     rate_drift,
     share_drift,
 )
-from datavet.errors import SpecError
+from datavet.errors import RegistryError, SpecError
 from datavet.ingest import read_source, write_parquet
 from datavet.pipeline import run_all
 from datavet.publish import Publisher
@@ -450,3 +450,22 @@ def test_private_drift_figures_under_opaque_names(private_runs):
     published = by_check(report.published(10), "drift", column="religion")[0]
     assert published.observed["previous_counts"]["group-3"] == "<10"
     assert published.observed["share_changes"]["group-3"] is None
+
+
+def test_previous_bytes_gone_is_a_clear_error(tmp_path):
+    frame = pd.DataFrame({"g": ["a"] * 12 + ["b"] * 12})
+    source = tmp_path / "source.csv"
+    frame.to_csv(source, index=False)
+    spec = base_spec("gone", source)
+    spec["checks"] = {"missingness": {"max_rate": 1.0}, "drift": [{"column": "g", "max_tvd": 0.1}]}
+    versions = TwoVersions(tmp_path, spec, lambda df: df.iloc[:18].reset_index(drop=True))
+    registry = Registry.of(versions.settings)
+    for path in (registry.cache_path(versions.previous_md5), registry.remote_object(versions.previous_md5)):
+        path.unlink()
+    suite = versions.settings.expectations_dir / "gone.json"
+    before = suite.read_bytes()
+    other = write_parquet(versions.new.iloc[:20], tmp_path / "other.parquet")
+    with pytest.raises(RegistryError, match=r"compares with gone/certified/1, whose bytes") as err:
+        run_checks(versions.loaded, tmp_path / "other.parquet", data_hash=other, settings=versions.settings)
+    assert err.value.dataset == "gone" and "dvc pull" in err.value.fix
+    assert suite.read_bytes() == before  # nothing half written
