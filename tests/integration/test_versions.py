@@ -62,6 +62,8 @@ def test_second_version_reports_its_changes(airflow_home, tmp_path):
     md = (registry.datasheet_dir("adult") / "datasheet.md").read_text()
     assert "Changes since the previous certified version" in md and f"{len(dropped):,} removed" in md
     assert_drift(changes["drift"], new, old, md)
+    html = (registry.datasheet_dir("adult") / "datasheet.html").read_text()
+    assert "Drift against adult/certified/1" in html and "largest change" in html
     first_report = json.loads(registry.show("adult/certified/1",
                                             registry.validation_path("adult", changes["previous_md5"])))
     assert all(c["success"] and c["observed"]["previous_tag"] is None for c in first_report["checks"]
