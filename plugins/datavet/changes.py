@@ -1,5 +1,6 @@
 """What changed between two certified versions: rows added/removed, each protected attribute's
-share shift, missingness shift per column, geographic shift and the human answers that changed.
+share shift, missingness shift per column, geographic shift, the drift checks' figures and the human
+answers that changed.
 
 Figures come from the two versions' check reports (already computed) plus the engine's count of rows
 present in one version and not the other (multiset difference, so duplicates count).
@@ -11,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datavet.checks.drift import DriftFigures, drift_changes
 from datavet.checks.geography import NAME as GEOGRAPHY
 from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.checks.missingness import missing_rates as _missing_rates
@@ -34,6 +36,8 @@ class Changes(BaseModel):
     geography_shift: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="Per geography column: share shift per country (ISO3).")
     answers_changed: list[str] = Field(default_factory=list, description="Datasheet prompt ids answered differently.")
+    drift: list[DriftFigures] = Field(default_factory=list, description="The drift checks' figures (small cells "
+                                                                        "withheld).")
 
 
 def _shares_by(report: CheckReport, check: str) -> dict[str, dict[str, float]]:
@@ -95,6 +99,7 @@ def compute_changes(*, new_report: CheckReport, old_report: CheckReport, previou
         missing_rate_shift={c: miss_new.get(c, 0.0) - miss_old.get(c, 0.0) for c in missing},
         geography_shift={c: {k: v for k, v in shifts.items() if v} for c, shifts in geography.items()},
         answers_changed=[k for k in prompts if new_answers.get(k) != old_answers.get(k)],
+        drift=drift_changes(new_report),
     )
 
 

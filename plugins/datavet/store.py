@@ -3,9 +3,17 @@ which tag a reader means, what its certificate says) is answered here and nowher
 
 from __future__ import annotations
 
+import functools
+from typing import TYPE_CHECKING
+
 from datavet.certificate import Certificate
-from datavet.errors import NotCertifiedError
+from datavet.errors import NotCertifiedError, RegistryError
 from datavet.registry import Registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.checks.base import PreviousVersion
+    from datavet.settings import Settings
+    from datavet.spec import LoadedSpec
 
 
 def certified_tag_for(registry: Registry, name: str, md5: str) -> str | None:
@@ -14,6 +22,49 @@ def certified_tag_for(registry: Registry, name: str, md5: str) -> str | None:
         if registry.recorded_md5(name, rev=tag) == md5:
             return tag
     return None
+
+
+def previous_certified(registry: Registry, name: str, md5: str | None) -> tuple[str, str] | None:
+    """(tag, md5) of the newest certified version with other bytes than ``md5`` (None: there is none)."""
+    for tag in reversed(registry.certified_tags(name)):
+        old_md5 = registry.recorded_md5(name, rev=tag)
+        if old_md5 is not None and old_md5 != md5:
+            return tag, old_md5
+    return None
+
+
+def previous_version(loaded: LoadedSpec, settings: Settings, md5: str | None) -> PreviousVersion | None:
+    """The previous certified version as the checks that compare versions see it: its exact value counts
+    are computed on demand by the version engine from its certified bytes (the stored report only has
+    the published figures, small cells withheld)."""
+    from datavet.checks.base import PreviousVersion
+    from datavet.engines import ParquetTable, engine_for, engine_name, version_engine
+    from datavet.stages.common import version_table
+
+    name = loaded.spec.name
+    found = previous_certified(Registry.of(settings), name, md5)
+    if found is None:
+        return None
+    tag, old_md5 = found
+
+    @functools.cache
+    def counts(columns: tuple[str, ...]) -> dict:
+        try:
+            table = ParquetTable(version_table(settings, old_md5, name))
+        except RegistryError as exc:
+            raise RegistryError(f"the drift check compares with {tag}, whose bytes ({old_md5}) are in neither "
+                                "the DVC cache nor the remote", dataset=name,
+                                fix=f"run `dvc pull` in the registry {Registry.of(settings).root} (or "
+                                    "`dvc fetch` from the remote the certificate names), or remove the drift "
+                                    "check from the spec") from exc
+        engine = engine_for(version_engine(engine_name(spec=loaded.spec.engine, settings=settings)), settings)
+        try:
+            rows = engine.value_counts(table, list(columns))
+        finally:
+            engine.close()
+        return {"columns": list(columns), "rows": [[list(key), n] for key, n in rows]}
+
+    return PreviousVersion(tag=tag, md5=old_md5, value_counts=lambda columns: counts(tuple(columns)))
 
 
 def resolve_tag(registry: Registry, name: str, version: str | int | None) -> str:

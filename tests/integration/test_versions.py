@@ -1,5 +1,5 @@
 """Two certified versions through the real DAG: the second loses rows of one group. The datasheet's
-"changes" section and `dvc metrics diff` must report exactly what pandas computes."""
+"changes" section, the drift checks and `dvc metrics diff` must report exactly what pandas computes."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from tests.conftest import ADULT_SPEC, SHARED_DATA, adult_spec_dict, make_projec
 
 pytestmark = pytest.mark.integration
 NAMES = adult_spec_dict()["source"]["options"]["names"]
+DRIFT = [{"column": "race", "max_tvd": 0.05}, {"column": "income", "by": "sex", "max_rate_change": 0.05},
+         {"column": "sex", "max_tvd": 0.001, "severity": "warning"}]
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -29,6 +31,7 @@ def test_second_version_reports_its_changes(airflow_home, tmp_path):
     source.write_text("".join(lines))
     spec = adult_spec_dict()
     spec["source"]["path"] = str(source)
+    spec["checks"]["drift"] = DRIFT
     make_project(tmp_path, spec, answers_from=ADULT_SPEC.parent / "answers.yaml")
     first = airflow_home.run(tmp_path, "dags", "test", "datavet_certify_adult")
     assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
@@ -58,6 +61,13 @@ def test_second_version_reports_its_changes(airflow_home, tmp_path):
     assert changes["missing_rate_shift"]["occupation"] == pytest.approx(miss_new - miss_old, abs=1e-12)
     md = (registry.datasheet_dir("adult") / "datasheet.md").read_text()
     assert "Changes since the previous certified version" in md and f"{len(dropped):,} removed" in md
+    assert_drift(changes["drift"], new, old, md)
+    html = (registry.datasheet_dir("adult") / "datasheet.html").read_text()
+    assert "Drift against adult/certified/1" in html and "largest change" in html
+    first_report = json.loads(registry.show("adult/certified/1",
+                                            registry.validation_path("adult", changes["previous_md5"])))
+    assert all(c["success"] and c["observed"]["previous_tag"] is None for c in first_report["checks"]
+               if c["check"] == "drift")  # the first version has nothing to compare with
 
     # the same figures are DVC metrics: `dvc metrics diff` between the two tags shows them
     diff = subprocess.run([sys.executable, "-m", "dvc", "metrics", "diff", "adult/certified/1",
@@ -71,3 +81,35 @@ def test_second_version_reports_its_changes(airflow_home, tmp_path):
 
 def expected_share(new: pd.DataFrame, old: pd.DataFrame, attr: str, group: str) -> float:
     return float((new[attr] == group).mean() - (old[attr] == group).mean())
+
+
+def assert_drift(drift: list[dict], new: pd.DataFrame, old: pd.DataFrame, md: str) -> None:
+    """The drift figures in the datasheet's changes section against pandas: shares, their changes and
+    TVD; positive rates by sex and their changes; pass/fail from the same limits."""
+    by_subject = {(d["column"], d["by"]): d for d in drift}
+    assert set(by_subject) == {("race", None), ("income", "sex"), ("sex", None)}
+    for column, limit in (("race", 0.05), ("sex", 0.001)):
+        a, b = new[column].value_counts(normalize=True), old[column].value_counts(normalize=True)
+        change = a.sub(b, fill_value=0)
+        d = by_subject[(column, None)]
+        assert d["previous_tag"] == "adult/certified/1"
+        assert set(d["share_changes"]) == set(change.index)
+        for group, value in change.items():
+            assert d["share_changes"][group] == pytest.approx(value, abs=1e-12), (column, group)
+            assert d["shares"][group] == pytest.approx(a.get(group, 0.0), abs=1e-12)
+        tvd = 0.5 * change.abs().sum()
+        assert d["tvd"] == pytest.approx(tvd, abs=1e-12)
+        assert d["success"] == (tvd <= limit)
+        assert f"| TVD | | | {tvd:.3f} |" in md
+    assert by_subject[("race", None)]["success"] and not by_subject[("sex", None)]["success"]
+    rate_new = new.groupby("sex")["income"].apply(lambda s: (s == ">50K").mean())
+    rate_old = old.groupby("sex")["income"].apply(lambda s: (s == ">50K").mean())
+    d = by_subject[("income", "sex")]
+    for group in ("Female", "Male"):
+        assert d["rate_changes"][group] == pytest.approx(rate_new[group] - rate_old[group], abs=1e-12)
+        assert f"| {group} | {rate_old[group] * 100:.1f}% | {rate_new[group] * 100:.1f}% | " \
+               f"{(rate_new[group] - rate_old[group]) * 100:+.2f} pp |" in md
+    largest = (rate_new - rate_old).abs().max()
+    assert d["largest_rate_change"] == pytest.approx(largest, abs=1e-12)
+    assert d["success"] == (largest <= 0.05)
+    assert "### Drift against adult/certified/1" in md

@@ -9,7 +9,8 @@ suite builder, results, report, publish, metrics and changes loop over that tabl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,14 +22,31 @@ SEVERITY = {"error": "critical", "warning": "warning"}  # datavet's words -> GX'
 
 
 @dataclass(frozen=True)
+class PreviousVersion:
+    """The newest certified version of the dataset with other bytes (what the drift check compares
+    with): its tag, md5, and the engine's value counts of its certified bytes by some columns
+    (a ``datavet.figures.tables`` value-counts table, exact: nothing withheld)."""
+
+    tag: str
+    md5: str
+    value_counts: Callable[[list[str]], dict[str, Any]]
+
+
+def no_previous() -> PreviousVersion | None:
+    return None
+
+
+@dataclass(frozen=True)
 class SuiteContext:
     """What a check needs to configure its expectations: the spec, the data's columns, the private
-    columns (their values never published) and the missing tokens."""
+    columns (their values never published), the missing tokens and, asked for only by the checks that
+    compare versions (it reads the registry), the previous certified version."""
 
     loaded: LoadedSpec
     columns: list[str]
     private: set[str]
     tokens: list[str]
+    previous: Callable[[], PreviousVersion | None] = field(default=no_previous)
 
 
 class CheckType:
@@ -68,6 +86,12 @@ class CheckType:
         """Results of a check computed outside GX (``in_gx = False``) from facts the version carries
         (``{"tree": integrity}`` for a tree of files); GX checks return none here."""
         return []
+
+    def stored(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The kwargs as the suite file keeps them. The suite is committed with the project, so kwargs
+        that carry figures of the data (the previous version's exact counts) are replaced by a
+        description here; the suite in memory gets the full kwargs before it is validated."""
+        return kwargs
 
     def subject(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """The report's column / columns / by of one result, from its expectation kwargs."""

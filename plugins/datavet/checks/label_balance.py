@@ -50,20 +50,7 @@ def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
     k = len(table["columns"]) - 1
     if k == 1 and private is not None:  # a list of one attribute is that attribute
         private_by, by_names = private[0], (names or [None])[0]
-    cell_rows: dict[tuple[str, ...], int] = {}
-    cell_pos: dict[tuple[str, ...], int] = {}
-    for key, n in value_counts(table).items():
-        *groups, y = key
-        if any(is_missing(g, tokens) for g in groups):
-            continue
-        cell = tuple(label(g) for g in groups)
-        cell_rows.setdefault(cell, 0)
-        cell_pos.setdefault(cell, 0)
-        if is_missing(y, tokens):
-            continue
-        cell_rows[cell] += n
-        if text(y) == positive:
-            cell_pos[cell] += n
+    cell_rows, cell_pos = rate_cells(table, tokens, positive)
     if k > 1:
         flags, numbering = private or [False] * k, names or [None] * k
         cell_pos = rename_cells(cell_pos, cell_rows, flags, numbering)
@@ -97,6 +84,28 @@ def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
                    max_parity_difference)
     out.cap()
     return out
+
+
+def rate_cells(table: dict[str, Any], tokens: list[str], positive: str
+               ) -> tuple[dict[tuple[str, ...], int], dict[tuple[str, ...], int]]:
+    """(rows with a label, positive rows) per cell of raw group names, from the value counts of
+    (attribute..., label). Rows with any attribute missing are in no cell; rows whose label is missing
+    count in neither figure (a cell of only such rows has 0 rows)."""
+    cell_rows: dict[tuple[str, ...], int] = {}
+    cell_pos: dict[tuple[str, ...], int] = {}
+    for key, n in value_counts(table).items():
+        *groups, y = key
+        if any(is_missing(g, tokens) for g in groups):
+            continue
+        cell = tuple(label(g) for g in groups)
+        cell_rows.setdefault(cell, 0)
+        cell_pos.setdefault(cell, 0)
+        if is_missing(y, tokens):
+            continue
+        cell_rows[cell] += n
+        if text(y) == positive:
+            cell_pos[cell] += n
+    return cell_rows, cell_pos
 
 
 def _intervals(out: Outcome, positives: dict[str, int], rows: dict[str, int], confidence: float,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from datavet.checks.base import CheckType
+from datavet.checks.drift import Drift
 from datavet.checks.files import Files
 from datavet.checks.geography import Geography
 from datavet.checks.intersectional import Intersectional
@@ -34,7 +35,7 @@ def register(check: CheckType) -> CheckType:
 
 
 for _check in (Missingness(), MissingnessParity(), Representation(), Intersectional(), Geography(), LabelBalance(),
-               Files(), Proxy()):
+               Files(), Proxy(), Drift()):
     register(_check)
 
 

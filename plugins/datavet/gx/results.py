@@ -87,6 +87,8 @@ def scrub(results: Any, private: set[str]) -> None:
             if isinstance(kwargs.get("reference"), dict) and kwargs.get("column") in private:
                 observed = (result.result or {}).get("observed_value") or {}
                 kwargs["reference"] = observed.get("reference_shares", WITHHELD)
+            if isinstance(kwargs.get("previous"), dict):  # a previous version's raw groups (the drift check)
+                kwargs["previous"] = WITHHELD
             continue
         for key in ("value_set", "value_pairs_set", "values", "regex", "regex_list", "like_pattern",
                     "like_pattern_list", "value"):

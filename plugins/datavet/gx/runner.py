@@ -4,7 +4,9 @@ Data Docs when asked (Settings.data_docs), and the CheckReport the rest of datav
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -40,7 +42,15 @@ def build_suite(loaded: LoadedSpec, settings: Settings | None = None, columns: l
     settings = settings or Settings.from_env(loaded.root)
     context = file_context(settings)
     columns = list(columns) if columns is not None else source_columns(loaded, settings)
-    return write_suite(context, loaded, settings, columns)[0]
+    return write_suite(context, loaded, settings, columns, previous_of(loaded, settings, None))[0]
+
+
+def previous_of(loaded: LoadedSpec, settings: Settings, md5: str | None) -> Callable[[], Any]:
+    """The previous certified version (other bytes than ``md5``), looked up once and only when a
+    check asks for it (the drift check)."""
+    from datavet.store import previous_version
+
+    return functools.cache(lambda: previous_version(loaded, settings, md5))
 
 
 def choose_engine(loaded: LoadedSpec, data: Path | pd.DataFrame | None, engine: str | None,
@@ -105,7 +115,7 @@ def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame | None, *, data_has
     table, runner, columns = choose_engine(loaded, data, engine, settings)
     batch_definition, parameters = runner.gx_batch(table)
     context = file_context(settings)
-    path, suite = write_suite(context, loaded, settings, columns)
+    path, suite = write_suite(context, loaded, settings, columns, previous_of(loaded, settings, data_hash))
     validator = Validator(batch_definition=batch_definition, batch_parameters=parameters, result_format="SUMMARY")
     fetch_inside_connection(validator._wrapped_validator.execution_engine)  # see gx/batches.py
     with planned(suite_plan(suite.expectations)):  # every count table of the suite in one GX metric

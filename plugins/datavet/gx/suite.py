@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +34,17 @@ def is_generated(meta: dict | None) -> bool:
     return bool((meta or {}).get(META_KEY, {}).get("generated"))
 
 
-def generated_expectations(loaded: LoadedSpec, columns: list[str]) -> list[dict[str, Any]]:
+def generated_expectations(loaded: LoadedSpec, columns: list[str],
+                           previous: Callable[[], Any] | None = None) -> list[dict[str, Any]]:
     """Plain-JSON expectation configurations for every check of the spec, check type by check type
-    in the registry's order (figures for every column)."""
-    from datavet.checks.base import SuiteContext
+    in the registry's order (figures for every column). ``previous``: gives the previous certified
+    version (datavet.store.previous_version), asked only by the checks that compare versions."""
+    from datavet.checks.base import SuiteContext, no_previous
     from datavet.checks.registry import CHECKS
 
     spec = loaded.spec
     ctx = SuiteContext(loaded=loaded, columns=list(columns), private=spec.private_columns,
-                       tokens=list(spec.missing_tokens))
+                       tokens=list(spec.missing_tokens), previous=previous or no_previous)
     out: list[dict[str, Any]] = []
     for check in CHECKS.values():
         for conf in check.configurations(spec.checks, ctx):
@@ -100,7 +103,8 @@ def _same(existing: Any, suite: Any) -> bool:
     return plain(existing) == plain(suite)
 
 
-def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: list[str]) -> tuple[Path, Any]:
+def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: list[str],
+                previous: Callable[[], Any] | None = None) -> tuple[Path, Any]:
     """Regenerate the datavet part of the suite, keep the hand-added part, save it as GX writes it."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -113,8 +117,11 @@ def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: l
     if path.is_file():
         existing = load_checked(context, name, path)
         kept = [e.configuration for e in existing.expectations if not is_generated(e.meta)]
-    configurations = [ExpectationConfiguration(**conf, id=_stable_id(name, i, conf))
-                      for i, conf in enumerate(generated_expectations(loaded, columns))]
+    full = generated_expectations(loaded, columns, previous)
+    stored = [_stored(conf) for conf in full]
+    configurations = [ExpectationConfiguration(**conf, id=_stable_id(name, i, conf)) for i, conf in enumerate(stored)]
+    runtime = {c.id: {k: v for k, v in f["kwargs"].items() if s["kwargs"].get(k) != v}
+               for c, f, s in zip(configurations, full, stored, strict=True)}
     for conf in [*configurations, *kept]:
         try:
             conf.to_domain_obj()  # GX's suite constructor would only log an invalid one and drop it
@@ -125,10 +132,25 @@ def write_suite(context: Any, loaded: LoadedSpec, settings: Settings, columns: l
     suite = gx.ExpectationSuite(name=name, expectations=[*configurations, *kept],
                                 meta={META_KEY: {"spec": loaded.path.name, "generated_by": "datavet"}})
     if existing is not None and _same(existing, suite):
-        return path, existing  # nothing changed: neither re-written nor re-read
+        return path, _filled(existing, runtime)  # nothing changed: neither re-written nor re-read
     if not path.is_file():
         # GX gives random ids on creation and keeps given ones on update: create empty, then update,
         # so the same spec always writes the same bytes (and the same suite_hash).
         context.suites.add(gx.ExpectationSuite(name=name))
     context.suites.add_or_update(suite)
-    return path, load_checked(context, name, path)
+    return path, _filled(load_checked(context, name, path), runtime)
+
+
+def _stored(conf: dict[str, Any]) -> dict[str, Any]:
+    """A generated configuration as the suite file keeps it (datavet.checks.base.CheckType.stored)."""
+    from datavet.checks.registry import CHECKS
+
+    return {**conf, "kwargs": CHECKS[conf["meta"][META_KEY]["check"]].stored(dict(conf["kwargs"]))}
+
+
+def _filled(suite: Any, runtime: dict[str, dict[str, Any]]) -> Any:
+    """The suite in memory with the kwargs the file does not keep (the previous version's figures)."""
+    for expectation in suite.expectations:
+        for key, value in runtime.get(expectation.id, {}).items():
+            setattr(expectation, key, value)
+    return suite

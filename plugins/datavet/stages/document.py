@@ -13,6 +13,7 @@ from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 from datavet.stages.common import datasheet_files, registry_for, staged_report, version_stage, version_table
+from datavet.store import previous_certified
 
 
 def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
@@ -57,19 +58,18 @@ def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, rep
     """Diff against the newest certified version with other bytes (None for a first version)."""
     name = loaded.spec.name
     registry = registry_for(settings)
-    for tag in reversed(registry.certified_tags(name)):
-        old_md5 = registry.recorded_md5(name, rev=tag)
-        if old_md5 is None or old_md5 == md5:
-            continue
-        old_report = CheckReport.model_validate_json(registry.show(tag, registry.validation_path(name, old_md5)))
-        old_sheet = json.loads(registry.show(tag, registry.datasheet_dir(name) / "datasheet.json"))
-        engine = engine_for(version_engine(engine_name(spec=loaded.spec.engine, settings=settings)), settings)
-        difference = engine.row_difference(ParquetTable(version_table(settings, md5)),
-                                           ParquetTable(version_table(settings, old_md5)))
-        return compute_changes(new_report=report, old_report=old_report, previous_tag=tag,
-                               rows_added_removed=difference,
-                               new_answers=answers_of(sheet_json), old_answers=answers_of(old_sheet),
-                               small_cell_threshold=loaded.spec.small_cell_threshold)
-    return None
+    previous = previous_certified(registry, name, md5)
+    if previous is None:
+        return None
+    tag, old_md5 = previous
+    old_report = CheckReport.model_validate_json(registry.show(tag, registry.validation_path(name, old_md5)))
+    old_sheet = json.loads(registry.show(tag, registry.datasheet_dir(name) / "datasheet.json"))
+    engine = engine_for(version_engine(engine_name(spec=loaded.spec.engine, settings=settings)), settings)
+    difference = engine.row_difference(ParquetTable(version_table(settings, md5)),
+                                       ParquetTable(version_table(settings, old_md5)))
+    return compute_changes(new_report=report, old_report=old_report, previous_tag=tag,
+                           rows_added_removed=difference,
+                           new_answers=answers_of(sheet_json), old_answers=answers_of(old_sheet),
+                           small_cell_threshold=loaded.spec.small_cell_threshold)
 
 
