@@ -154,15 +154,14 @@ class Registry:
             self.git("config", "user.email", "datavet@localhost")
         if not (self.root / ".dvc").exists():
             self.run("dvc", "init", "-q")
-            self.run("dvc", "config", "core.autostage", "false")
+            self._set_dvc_config({("core", "autostage"): "false"})
             (self.root / ".gitignore").write_text("/.staging/\n")
             self.git("add", ".dvc", ".dvcignore", ".gitignore")
             self.git("commit", "-q", "-m", "Initialise datavet data registry")
-        config = dict(line.partition("=")[::2] for line in
-                      self.run("dvc", "config", "--project", "-l", check=False).stdout.splitlines())
+        config = self._dvc_config()
         # Compare the URL too: a copied or moved registry, or a changed DATAVET_REMOTE, would otherwise
         # push to the old remote while in_remote() looks in the new one.
-        if config.get("core.remote") != "storage" or not self._is_remote_url(config.get("remote.storage.url")):
+        if config.get(("core", "remote")) != "storage" or not self._is_remote_url(config.get(("remote", "url"))):
             url = self.remote
             if "://" not in self.remote:
                 try:
@@ -170,10 +169,43 @@ class Registry:
                 except OSError as exc:
                     raise RegistryError(f"cannot create the DVC remote {self.remote}: {exc.strerror}",
                                         fix="point DATAVET_REMOTE at a writable directory or URL") from None
-                url = os.path.relpath(self.remote, self.root)  # DVC stores it relative to .dvc/: relocatable
-            self.run("dvc", "remote", "add", "-f", "-d", "storage", url)
+                url = os.path.relpath(self.remote, self.root / ".dvc")  # as DVC keeps it: relative to .dvc/
+            self._set_dvc_config({("core", "remote"): "storage", ("remote", "url"): url})
             self.git("add", ".dvc/config")
             self.git("commit", "-q", "-m", f"Use DVC remote {self.remote}")
+
+    # DVC's project config is an INI file (``.dvc/config``); datavet reads and writes its three keys
+    # directly: each `dvc config` call costs a second of DVC's start-up, twice per certification.
+    _SECTIONS = {"core": "core", "remote": "'remote \"storage\"'"}
+
+    def _dvc_config(self) -> dict[tuple[str, str], str]:
+        """{(section, key): value} of the keys datavet manages (section "remote": the remote "storage")."""
+        import configparser
+
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(self.root / ".dvc" / "config", encoding="utf-8")
+        return {(name, key): parser[section][key] for name, section in self._SECTIONS.items()
+                if parser.has_section(section) for key in parser[section]}
+
+    def _set_dvc_config(self, values: dict[tuple[str, str], str]) -> None:
+        import configparser
+
+        from datavet.fsutil import atomic_write_text
+
+        path = self.root / ".dvc" / "config"
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.optionxform = str  # keep keys as written
+        parser.read(path, encoding="utf-8")
+        for (name, key), value in values.items():
+            section = self._SECTIONS[name]
+            if not parser.has_section(section):
+                parser.add_section(section)
+            parser[section][key] = value
+        lines = []
+        for section in parser.sections():
+            lines.append(f"[{section}]")
+            lines += [f"    {key} = {value}" for key, value in parser[section].items()]
+        atomic_write_text(path, "\n".join(lines) + "\n")
 
     def _is_remote_url(self, url: str | None) -> bool:
         """Whether DVC's configured URL (local paths are kept relative to ``.dvc/``) is our remote."""
