@@ -13,7 +13,7 @@ import errno
 import os
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -186,7 +186,7 @@ def _write(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> tuple[int,
     nulls = dict.fromkeys(schema.names, 0)
     rows = 0
     with pq.ParquetWriter(out, schema, compression="zstd", write_statistics=True) as writer:
-        for table in _row_groups(reader, schema):
+        for table in _read_ahead(_row_groups(reader, schema)):
             rows += table.num_rows
             for name, column in zip(schema.names, table.columns, strict=True):
                 nulls[name] += column.null_count
@@ -204,6 +204,48 @@ def pa_is_string(typ: pa.DataType) -> bool:
     import pyarrow as pa
 
     return pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_string_view(typ)
+
+
+def _read_ahead(row_groups: Iterator, depth: int = 2) -> Iterator:
+    """``row_groups`` produced by a second thread while this one compresses and writes the previous
+    ones: DuckDB's reading and pyarrow's zstd both release the GIL, so on two cores the version is
+    written in about the time of the slower of the two. At most ``depth`` row groups wait in memory;
+    the order, and so the bytes, are unchanged. An error in the reader is raised here."""
+    import queue
+    import threading
+
+    handoff: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in row_groups:
+                while not stop.is_set():
+                    try:
+                        handoff.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            handoff.put(done)
+        except BaseException as exc:  # handed to the consumer, raised in its thread
+            handoff.put(exc)
+
+    worker = threading.Thread(target=produce, name="datavet-version-reader", daemon=True)
+    worker.start()
+    try:
+        while (item := handoff.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()  # the writer failed or stopped early: let the reader end
+        while worker.is_alive():
+            with suppress(queue.Empty):
+                handoff.get(timeout=0.1)
+        worker.join()
 
 
 def _row_groups(reader, schema) -> Iterator:
