@@ -13,7 +13,7 @@ from typing import Any
 
 from datavet.engines.base import DataProfile, Engine, FrameTable, ParquetTable, Table
 from datavet.errors import DataError
-from datavet.sources.parquet import parquet_scan  # one reading of a Parquet file or directory
+from datavet.sources.parquet import parquet_files, parquet_scan  # one reading of a Parquet file or directory
 from datavet.sources.table import literal
 from datavet.sources.table import quote as ident
 
@@ -77,29 +77,26 @@ class DuckDBEngine(Engine):
 
     def profile(self, table: Table, *, time_columns: list[str], label_columns: list[str],
                 missing_tokens: list[str]) -> DataProfile:
-        """One scan groups identical rows, keeping only the narrow columns the profile needs (under
-        its own, smaller memory limit: the grouped table spills to disk instead)."""
-        with self._query(table, self.settings.duckdb_profile_memory_limit) as (con, src):
+        """Rows, time ranges and label counts from narrow scans; the distinct rows (for the duplicates)
+        under the profile's own, smaller memory limit, in as many hash partitions as that needs."""
+        limit = self.settings.duckdb_profile_memory_limit
+        with self._query(table, limit) as (con, src):
             types = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
             times = [c for c in time_columns if c in types]
             labels = [c for c in label_columns if c in types]
-            keys = ", ".join(ident(c) for c in types)
-            narrow = ([f"{_time_expr(c, types[c], missing_tokens)} AS t{i}" for i, c in enumerate(times)]
-                      + [f"{ident(c)} AS l{i}" for i, c in enumerate(labels)] + ["count(*) AS n"])
-            con.execute(f"CREATE TEMP TABLE g AS SELECT {', '.join(narrow)} FROM {src} GROUP BY {keys}")
-            outer = ", ".join(["sum(n)", "count(*)"] + [f"min(t{i}), max(t{i})" for i in range(len(times))])
-            row = con.execute(f"SELECT {outer} FROM g").fetchone()
+            ranges_sql = [f"min({e}), max({e})" for e in (_time_expr(c, types[c], missing_tokens) for c in times)]
+            row = con.execute(f"SELECT {', '.join(['count(*)', *ranges_sql])} FROM {src}").fetchone()
             label_counts = {}
-            for i, col in enumerate(labels):
-                found = con.execute(f"SELECT l{i}, sum(n) FROM g GROUP BY l{i} ORDER BY 2 DESC").fetchall()
+            for col in labels:
+                found = con.execute(f"SELECT {ident(col)}, count(*) FROM {src} GROUP BY ALL ORDER BY 2 DESC").fetchall()
                 label_counts[col] = {("<missing>" if v is None else str(v)): int(k) for v, k in found}
-        assert row is not None
-        rows = int(row[0] or 0)
+            rows = int(row[0] or 0)
+            distinct = _distinct_rows(con, src, list(types), _partitions(con, table, limit))
         ranges = {}
         for i, col in enumerate(times):
-            lo, hi = row[2 + 2 * i], row[3 + 2 * i]
+            lo, hi = row[1 + 2 * i], row[2 + 2 * i]
             ranges[col] = (None if lo is None else str(lo), None if hi is None else str(hi))
-        return DataProfile(rows=rows, duplicate_rows=rows - int(row[1] or 0), column_types=types,
+        return DataProfile(rows=rows, duplicate_rows=rows - distinct, column_types=types,
                            time_ranges=ranges, label_counts=label_counts)
 
     def row_difference(self, new: Table, old: Table) -> tuple[int, int]:
@@ -114,6 +111,51 @@ class DuckDBEngine(Engine):
                                        f"SELECT * FROM {y})").fetchone()[0])
 
             return count(a, b), count(b, a)
+
+
+def _partitions(con: Any, table: Table, memory_limit: str) -> int:
+    """How many hash partitions the distinct-row count starts with: one per half of the memory limit
+    that the rows take uncompressed (a 10M-row, 16-column version fits one at 512MB)."""
+    if not isinstance(table, ParquetTable):
+        return 1
+    files = parquet_files(table.path) if table.path.is_dir() else [table.path]
+    listed = ", ".join(literal(str(f)) for f in files)
+    size = con.execute("SELECT coalesce(sum(total_uncompressed_size), 0) "
+                       f"FROM parquet_metadata([{listed}])").fetchone()[0]
+    return max(1, -(-int(size) // max(1, byte_size(memory_limit) // 2)))
+
+
+def _distinct_rows(con: Any, src: str, columns: list[str], partitions: int) -> int:
+    """Distinct rows, counted per hash partition of the rows (equal rows share a partition, so the sum
+    is exact); a partition too large for the memory limit doubles the partitions and starts again."""
+    import duckdb
+
+    keys = ", ".join(ident(c) for c in columns)
+    while True:
+        try:
+            if partitions == 1:
+                return int(con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM {src})").fetchone()[0])
+            return sum(int(con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM {src} "
+                                       f"WHERE hash({keys}) % {partitions} = {p})").fetchone()[0])
+                       for p in range(partitions))
+        except duckdb.OutOfMemoryException:
+            if partitions >= MAX_PARTITIONS:
+                raise
+            partitions *= 2
+
+
+MAX_PARTITIONS = 1024
+
+
+def byte_size(text: str) -> int:
+    """Bytes of a DuckDB memory setting such as ``512MB``, ``1GB`` or ``2GiB``."""
+    import re
+
+    found = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)(i?)B?\s*", text, flags=re.IGNORECASE)
+    if found is None:
+        raise ValueError(f"not a memory size: {text!r} (write it like 512MB or 1GB)")
+    number, unit, binary = found.groups()
+    return int(float(number) * (1024 if binary else 1000) ** " KMGT".index(unit.upper() or " "))
 
 
 def _time_expr(col: str, typ: str, tokens: list[str]) -> str:

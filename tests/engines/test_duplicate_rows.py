@@ -1,0 +1,60 @@
+"""The datasheet's duplicate-row count on DuckDB: exact whatever the number of hash partitions it is
+counted in (equal rows share a partition), as pandas counts it; a memory limit too small for one
+partition makes more partitions, not an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from datavet.engines import ParquetTable
+from datavet.engines.duckdb import DuckDBEngine, _distinct_rows, byte_size
+from datavet.settings import Settings
+from tests.conftest import SHARED_DATA
+
+
+@pytest.fixture(scope="module")
+def with_duplicates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """Bank marketing with some rows repeated (NaN and text included) and its duplicates by pandas."""
+    bank = pd.read_csv(SHARED_DATA / "bank_marketing_bank.csv", sep=";", keep_default_na=False, na_values=[""])
+    extra = bank.sample(n=3000, random_state=3, replace=True).assign(score=np.nan)
+    frame = pd.concat([bank.assign(score=1.5), extra, extra.iloc[:700]], ignore_index=True)
+    path = tmp_path_factory.mktemp("dups") / "rows.parquet"
+    frame.to_parquet(path, index=False)
+    return path, int(frame.duplicated().sum())
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 7, 64])
+def test_exact_in_any_number_of_partitions(with_duplicates: tuple[Path, int], partitions: int, tmp_path) -> None:
+    path, duplicates = with_duplicates
+    engine = DuckDBEngine(Settings(project=tmp_path))
+    with engine._query(ParquetTable(path)) as (con, src):
+        columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+        rows = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
+        assert rows - _distinct_rows(con, src, columns, partitions) == duplicates > 1000
+
+
+def test_a_small_memory_limit_partitions_instead_of_failing(tmp_path) -> None:
+    """A million rows, mostly distinct (a key repeated four times over sampled rows), profiled under
+    a 24MB limit: one DISTINCT cannot hold them, the partitions can."""
+    bank = pd.read_csv(SHARED_DATA / "bank_marketing_bank.csv", sep=";", keep_default_na=False, na_values=[""])
+    big = bank.sample(n=1_000_000, replace=True, random_state=5).reset_index(drop=True)
+    big["key"] = np.arange(len(big)) // 4
+    path = tmp_path / "big.parquet"
+    big.to_parquet(path, index=False)
+    settings = Settings(project=tmp_path, duckdb_profile_memory_limit="24MB", duckdb_threads=1)
+    with DuckDBEngine(settings)._query(ParquetTable(path), "24MB") as (con, src), \
+            pytest.raises(Exception, match="Out of Memory"):
+        con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM {src})").fetchone()
+    profile = DuckDBEngine(settings).profile(ParquetTable(path), time_columns=[], label_columns=["y"],
+                                             missing_tokens=["?"])
+    assert profile.rows == 1_000_000 and profile.duplicate_rows == int(big.duplicated().sum()) > 0
+
+
+def test_memory_sizes_read_as_duckdb_reads_them() -> None:
+    assert byte_size("512MB") == 512_000_000 and byte_size("1GB") == 10**9 and byte_size("2GiB") == 2 * 2**30
+    with pytest.raises(ValueError, match="512MB"):
+        byte_size("lots")
