@@ -122,6 +122,52 @@ class ColumnSpec(Strict):
         default=None, description="For a geography column: two-letter values are US state postal codes "
                                   "(USPS), resolved to USA before ISO alpha-2 codes (CA is California).")
 
+    values: dict[DataText, str] | None = Field(
+        default=None, description="Group names for the column's values, applied before every check: {value as "
+                                  "the data writes it (compared as text): name}, e.g. {A91: male}. Values not "
+                                  "in the map keep their own name; the version's bytes are not changed.")
+    bins: list[float] | None = Field(
+        default=None, min_length=1, description="For a numeric column: ascending band edges, applied before "
+                                                "every check. Bands are right-open [a, b); values below the "
+                                                "first edge form the band '< first', values at or above the "
+                                                "last the band '>= last'; nulls stay missing.")
+    labels: list[str] | None = Field(
+        default=None, description="With bins: names of the bands between the edges (one fewer than the "
+                                  "edges), or of every band including the two open ones (one more).")
+
+    @field_validator("values")
+    @classmethod
+    def _values_are_names(cls, values: dict[str, str] | None) -> dict[str, str] | None:
+        if values is None:
+            return None
+        out = {k.strip(): v.strip() if isinstance(v, str) else v for k, v in values.items()}
+        empty = [k for k, v in out.items() if not v]
+        if not out or empty:
+            raise ValueError(f"values: give each value a non-empty name (empty: {empty}), or drop 'values'")
+        return out
+
+    @model_validator(mode="after")
+    def _bins_are_bands(self) -> ColumnSpec:
+        if self.values is not None and self.bins is not None:
+            raise ValueError("give either 'values' (names for codes) or 'bins' (bands of numbers), not both")
+        if self.labels is not None and self.bins is None:
+            raise ValueError("'labels' name the bands of 'bins'; add bins: [edges...] or drop 'labels'")
+        if self.bins is None:
+            return self
+        if any(b != b for b in self.bins) or any(a >= b for a, b in zip(self.bins, self.bins[1:], strict=False)):
+            raise ValueError(f"bins must be strictly ascending numbers, got {self.bins}; sort them and drop "
+                             "repeated edges")
+        closed = len(self.bins) - 1
+        if self.labels is not None:
+            if len(self.labels) not in (closed, closed + 2):
+                raise ValueError(f"{len(self.labels)} labels for {len(self.bins)} bin edges: give {closed} "
+                                 f"(the bands between the edges) or {closed + 2} (also '< {self.bins[0]:g}' "
+                                 f"and '>= {self.bins[-1]:g}', lowest first)")
+            self.labels = [s.strip() for s in self.labels]
+            if len(set(self.labels)) != len(self.labels) or not all(self.labels):
+                raise ValueError(f"labels must be distinct and non-empty, got {self.labels}")
+        return self
+
     @model_validator(mode="after")
     def _positive_only_for_labels(self) -> ColumnSpec:
         if self.positive is not None and self.role != "label":
@@ -202,6 +248,20 @@ class DatasetSpec(Strict):
     @classmethod
     def _tokens_are_stripped(cls, tokens: list[str]) -> list[str]:
         return [t.strip() for t in tokens]
+
+    @model_validator(mode="after")
+    def _recoding_keeps_missing(self) -> DatasetSpec:
+        """A missing token is neither recoded nor a group name: recoding never turns missing into a
+        value, or a value into missing (a column's missing counts stay those of the bytes)."""
+        tokens = set(self.missing_tokens)
+        for name, col in self.columns.items():
+            written = {*(col.values or {}), *(col.values or {}).values(), *(col.labels or [])}
+            clash = sorted(written & tokens)
+            if clash:
+                raise ValueError(f"columns.{name}: {clash} is a missing token (missing_tokens), so it can be "
+                                 "neither a value to rename nor a group name; drop it from values/labels or from "
+                                 "missing_tokens")
+        return self
 
     @model_validator(mode="after")
     def _cross_references(self) -> DatasetSpec:

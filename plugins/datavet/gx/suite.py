@@ -45,10 +45,14 @@ def generated_expectations(loaded: LoadedSpec, columns: list[str],
     spec = loaded.spec
     ctx = SuiteContext(loaded=loaded, columns=list(columns), private=spec.private_columns,
                        tokens=list(spec.missing_tokens), previous=previous or no_previous)
+    from datavet.recode import rules_of
+
+    rules = rules_of(spec)
+    recode = {"recode": rules} if rules else {}  # absent when unused: unchanged suites keep their bytes
     out: list[dict[str, Any]] = []
     for check in CHECKS.values():
         for conf in check.configurations(spec.checks, ctx):
-            out.append({"type": conf["type"], "kwargs": {**conf["kwargs"], "missing_tokens": ctx.tokens},
+            out.append({"type": conf["type"], "kwargs": {**conf["kwargs"], "missing_tokens": ctx.tokens, **recode},
                         "meta": {META_KEY: {"generated": True, "check": conf["check"]}},
                         "severity": conf["severity"]})
     return out
