@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from datavet.fingerprint import rules_of, table_columns
 from datavet.registry import Registry
 from datavet.settings import Settings
 from datavet.sources import source_for
@@ -45,7 +46,8 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
         made = source_for(loaded, settings).materialise(scratch)
         check_usable(loaded, made, settings)
         with registry.locked():
-            tag = certified_tag_for(registry, spec.name, made.md5)
+            rules = rules_of(loaded, settings, table_columns(made.table))
+            tag = certified_tag_for(registry, spec.name, made.md5, rules, loaded.path)
             if tag:
                 log.info("%s: version %s is already certified as %s; nothing to do", spec.name, made.md5, tag)
                 return VersionInfo(spec.name, made.md5, made.rows, tag)
