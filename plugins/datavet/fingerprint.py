@@ -51,7 +51,9 @@ def table_columns(table: Path | pd.DataFrame) -> list[str]:
 def rules_of(loaded: LoadedSpec, settings: Settings, columns: list[str]) -> Rules:
     """The fingerprint of the rules a version of ``columns`` is checked and documented under."""
     from datavet.gx.suite import generated_expectations, is_generated, read_suite_json, suite_path
+    from datavet.references import check_references
 
+    check_references(loaded)  # the suite resolves them: a bad one is refused here with its column
     on_disk = read_suite_json(suite_path(loaded, settings)) or {}
     by_hand = [e for e in on_disk.get("expectations", []) if not is_generated(e.get("meta"))]
     for e in by_hand:
