@@ -157,3 +157,18 @@ def test_bins_on_text_are_a_data_error_before_anything_is_written(tmp_path):
     assert "bins need numbers" in err.value.message and "values:" in (err.value.fix or "")
     written = [p for p in (tmp_path / "gx").rglob("*") if p.is_file() and "validation" in str(p)]
     assert written == []
+
+
+def test_a_recoded_label_takes_its_positive_from_the_names(tmp_path):
+    """``positive`` names a recoded group; the version stage's role check accepts the codes behind it."""
+    from datavet.sources.roles import check_role_columns
+
+    df = pd.DataFrame({"sex": ["A91", "A92", "A92", "A93", "A95"], "y": [1, 2, 1, 1, 2]})
+    loaded, settings, _ = frame_project(
+        tmp_path, {"sex": {"role": "protected", "values": SEX},
+                   "y": {"role": "label", "values": {1: "good", 2: "bad"}, "positive": "good"}}, df,
+        {"label_balance": [{"label": "y", "by": "sex", "max_parity_difference": 1.0}]})
+    check_role_columns(loaded, df, settings)  # raised "no row has the positive value 'good'" before
+    report = run_checks(loaded, df, engine="pandas", settings=settings, store=False)
+    rates = check(report, "label_balance", by="sex").observed["positive_rates"]
+    assert rates == {"male": 1.0, "female": pytest.approx(1 / 3)}
