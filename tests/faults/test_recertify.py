@@ -49,6 +49,10 @@ def test_changed_limits_certify_the_same_bytes_again(project: FaultProject) -> N
     assert committed_certificate(project.registry, "titanic", "titanic/certified/1").rules == first.rules
     again = run_all(project.loaded(), project.settings)
     assert not again[2] and again[1].tag == "titanic/certified/2"
+    for version in ("1", "2", first.md5):  # both certifications verify; the md5 names the latest
+        out = project.cli("verify", str(project.spec_path), "--version", version)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert ("titanic/certified/1" if version == "1" else "titanic/certified/2") in out.stdout
 
 
 def test_changed_answers_alone_certify_again(project: FaultProject) -> None:
