@@ -172,3 +172,15 @@ def test_a_recoded_label_takes_its_positive_from_the_names(tmp_path):
     report = run_checks(loaded, df, engine="pandas", settings=settings, store=False)
     rates = check(report, "label_balance", by="sex").observed["positive_rates"]
     assert rates == {"male": 1.0, "female": pytest.approx(1 / 3)}
+    # the datasheet's label figure names the classes as the checks do; its column table states the maps
+    from datavet.datasheet.computed import build_sections
+    from datavet.engines.base import FrameTable
+    from datavet.engines.duckdb import DuckDBEngine
+
+    profile = DuckDBEngine(settings).profile(FrameTable(df), time_columns=[], label_columns=["y"],
+                                             missing_tokens=[])
+    computed, _ = build_sections(loaded, report, profile)
+    assert computed.label.positive == "good"
+    assert sorted(c.group for c in computed.label.classes) == ["bad", "good"]  # counts below 10: withheld
+    recoded = {c.name: c.recoded for c in computed.columns}
+    assert recoded["y"] == "values renamed before the checks (others keep their own): 1 → good; 2 → bad"

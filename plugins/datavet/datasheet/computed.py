@@ -259,8 +259,9 @@ class SectionBuilder:
         col = labels[0]
         tokens = set(self.spec.missing_tokens)
         counts: dict[str, int] = {}
+        names = self.spec.columns[col].values or {}  # a recoded label's classes are its groups' names
         for value, n in self.profile.label_counts.get(col, {}).items():
-            key = "<missing>" if value.strip() in tokens else value
+            key = "<missing>" if value.strip() in tokens else names.get(value.strip(), value)
             counts[key] = counts.get(key, 0) + n
         known = sum(n for v, n in counts.items() if v != "<missing>")
         shares = {v: (n / known if known and v != "<missing>" else None) for v, n in counts.items()}
