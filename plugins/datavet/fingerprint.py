@@ -7,7 +7,7 @@ spec) certifies nothing new:
 
 * spec: the validated spec as sorted JSON (defaults filled in, comments gone);
 * suite: the expectations the spec generates for the version's columns, plus any added by hand to
-  the suite file (datavet.gx.suite), as sorted JSON;
+  the suite file (datavet.checks.suite), as sorted JSON;
 * answers: the answers file's bytes (its words are what the datasheet publishes), or ``none``.
 
 A certificate written before fingerprints were recorded has only ``spec_sha256`` (the spec file's
@@ -50,7 +50,7 @@ def table_columns(table: Path | pd.DataFrame) -> list[str]:
 
 def rules_of(loaded: LoadedSpec, settings: Settings, columns: list[str]) -> Rules:
     """The fingerprint of the rules a version of ``columns`` is checked and documented under."""
-    from datavet.gx.suite import generated_expectations, is_generated, read_suite_json, suite_path
+    from datavet.checks.suite import generated_expectations, is_generated, read_suite_json, suite_path
     from datavet.references import check_references
 
     check_references(loaded)  # the suite resolves them: a bad one is refused here with its column
