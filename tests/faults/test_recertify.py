@@ -21,6 +21,20 @@ def history(project: FaultProject) -> list[dict]:
     return json.loads(out.stdout)
 
 
+def dataset_page(project: FaultProject) -> str:
+    """The auditor's dataset page as the plugin renders it (catalogue + template, without a server)."""
+    from starlette.requests import Request
+
+    from datavet import catalogue
+    from datavet.airflow.ui.pages import render
+
+    entry = catalogue.dataset(project.settings, "titanic")
+    changes = {v["tag"]: catalogue.version_detail(project.settings, "titanic", int(v["tag"].rsplit("/", 1)[1]))[
+        "changes"] for v in entry.versions}
+    request = Request({"type": "http", "root_path": ""})
+    return render(request, "dataset.html.j2", title=entry.title, entry=entry, changes=changes, airflow_run=None)
+
+
 def test_same_rules_are_a_noop_even_with_a_new_comment(project: FaultProject) -> None:
     head = project.registry.git("rev-parse", "HEAD")
     project.spec_path.write_text("# a reworded comment\n" + project.spec_path.read_text(), encoding="utf-8")
@@ -49,6 +63,7 @@ def test_changed_limits_certify_the_same_bytes_again(project: FaultProject) -> N
     assert committed_certificate(project.registry, "titanic", "titanic/certified/1").rules == first.rules
     again = run_all(project.loaded(), project.settings)
     assert not again[2] and again[1].tag == "titanic/certified/2"
+    assert "re-certified: spec, suite changed (same bytes as an earlier tag)" in dataset_page(project)
     for version in ("1", "2", first.md5):  # both certifications verify; the md5 names the latest
         out = project.cli("verify", str(project.spec_path), "--version", version)
         assert out.returncode == 0, out.stdout + out.stderr
