@@ -45,8 +45,8 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
     with storage_errors(spec.name, "version"), incoming(registry, spec.name) as scratch:
         made = source_for(loaded, settings).materialise(scratch)
         check_usable(loaded, made, settings)
+        rules = rules_of(loaded, settings, table_columns(made.table))  # outside the lock: no other dataset waits
         with registry.locked():
-            rules = rules_of(loaded, settings, table_columns(made.table))
             tag = certified_tag_for(registry, spec.name, made.md5, rules, loaded.path)
             if tag:
                 log.info("%s: version %s is already certified as %s; nothing to do", spec.name, made.md5, tag)
