@@ -47,6 +47,7 @@ def previous_version(loaded: LoadedSpec, settings: Settings, md5: str | None) ->
     the published figures, small cells withheld)."""
     from datavet.checks.base import PreviousVersion
     from datavet.engines import ParquetTable, engine_for, engine_name, version_engine
+    from datavet.recode import recode_value_counts, rules_of
     from datavet.stages.common import version_table
 
     name = loaded.spec.name
@@ -70,7 +71,9 @@ def previous_version(loaded: LoadedSpec, settings: Settings, md5: str | None) ->
             rows = engine.value_counts(table, list(columns))
         finally:
             engine.close()
-        return {"columns": list(columns), "rows": [[list(key), n] for key, n in rows]}
+        # grouped as this version's tables are: the spec's values and bins (datavet.recode) apply to both
+        return recode_value_counts({"columns": list(columns), "rows": [[list(key), n] for key, n in rows]},
+                                   rules_of(loaded.spec))
 
     return PreviousVersion(tag=tag, md5=old_md5, value_counts=lambda columns: counts(tuple(columns)))
 
