@@ -98,6 +98,16 @@ def document_problems(registry: Registry, name: str, tag: str, document: Path) -
             f"certification, or describes other bytes)"]
 
 
+def document_tag(registry: Registry, name: str, md5: str, document: Path) -> str:
+    """The certification a document belongs to: bytes certified again under new rules have several,
+    each with its own documents; the newest one holding ``document``, else the newest of the bytes."""
+    newest = resolve_tag(registry, name, md5)
+    for tag in reversed(registry.certified_tags(name)):
+        if registry.recorded_md5(name, rev=tag) == md5 and not document_problems(registry, name, tag, document):
+            return tag
+    return newest
+
+
 def stated_md5(document: Path) -> str | None:
     """The md5 a certificate, report or datasheet says it describes."""
     if document.suffix == ".json":

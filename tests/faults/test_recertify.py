@@ -79,6 +79,14 @@ def test_changed_answers_alone_certify_again(project: FaultProject) -> None:
     _, cert, created = run_all(project.loaded(), project.settings)
     assert created and cert.tag == "titanic/certified/2"
     assert history(project)[1]["reason"] == "re-certified: answers changed"
+    # a copy of either certification's datasheet verifies against its own certification
+    registry = project.registry
+    sheet = registry.datasheet_dir("titanic") / "datasheet.json"
+    for tag in ("titanic/certified/1", "titanic/certified/2"):
+        copy = project.root / f"copy-{tag.rsplit('/', 1)[1]}.json"
+        copy.write_bytes(registry.show(tag, sheet))
+        out = project.cli("verify", str(copy))
+        assert out.returncode == 0 and tag in out.stdout, out.stdout + out.stderr
 
 
 def test_an_old_certificate_is_judged_by_its_spec_file(project: FaultProject) -> None:
