@@ -45,6 +45,52 @@ def band_names(bins: list[float], labels: list[str] | None = None) -> list[str]:
     return list(labels)
 
 
+# ---- the spec's keys, validated (datavet.spec calls these; a ValueError becomes a SpecError) ----------
+def value_names(values: dict[str, Any] | None) -> dict[str, str] | None:
+    """A ``values`` map with stripped keys and names; every name non-empty."""
+    if values is None:
+        return None
+    out = {k.strip(): v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    empty = [k for k, v in out.items() if not v]
+    if not out or empty:
+        raise ValueError(f"values: give each value a non-empty name (empty: {empty}), or drop 'values'")
+    return out
+
+
+def checked_bands(values: Any, bins: list[float] | None, labels: list[str] | None) -> list[str] | None:
+    """Refuse what cannot make bands; returns the labels stripped."""
+    if values is not None and bins is not None:
+        raise ValueError("give either 'values' (names for codes) or 'bins' (bands of numbers), not both")
+    if labels is not None and bins is None:
+        raise ValueError("'labels' name the bands of 'bins'; add bins: [edges...] or drop 'labels'")
+    if bins is None:
+        return labels
+    if any(b != b for b in bins) or any(a >= b for a, b in zip(bins, bins[1:], strict=False)):
+        raise ValueError(f"bins must be strictly ascending numbers, got {bins}; sort them and drop repeated edges")
+    if labels is None:
+        return None
+    closed = len(bins) - 1
+    if len(labels) not in (closed, closed + 2):
+        raise ValueError(f"{len(labels)} labels for {len(bins)} bin edges: give {closed} (the bands between the "
+                         f"edges) or {closed + 2} (also '< {bins[0]:g}' and '>= {bins[-1]:g}', lowest first)")
+    labels = [s.strip() for s in labels]
+    if len(set(labels)) != len(labels) or not all(labels):
+        raise ValueError(f"labels must be distinct and non-empty, got {labels}")
+    return labels
+
+
+def refuse_token_clashes(columns: dict[str, Any], tokens: list[str]) -> None:
+    """A missing token is neither recoded nor a group name: recoding never turns missing into a value,
+    or a value into missing (a column's missing counts stay those of the bytes)."""
+    for name, col in columns.items():
+        written = {*(col.values or {}), *(col.values or {}).values(), *(col.labels or [])}
+        clash = sorted(written & set(tokens))
+        if clash:
+            raise ValueError(f"columns.{name}: {clash} is a missing token (missing_tokens), so it can be neither a "
+                             "value to rename nor a group name; drop it from values/labels or from missing_tokens")
+
+
+# ---- the rules as the checks apply them -------------------------------------------------------------
 def rules_of(spec: Any) -> Rules:
     """The spec's recoding rules, JSON-able (what the suite carries and the datasheet shows)."""
     out: Rules = {}

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from datavet.checks.limits import Strict
 from datavet.errors import SpecError
+from datavet.recode import checked_bands, refuse_token_clashes, value_names
 from datavet.yamltext import DataText, load_user_yaml
 
 EngineName = Literal["duckdb", "pandas", "spark", "sql"]
@@ -135,37 +136,11 @@ class ColumnSpec(Strict):
         default=None, description="With bins: names of the bands between the edges (one fewer than the "
                                   "edges), or of every band including the two open ones (one more).")
 
-    @field_validator("values")
-    @classmethod
-    def _values_are_names(cls, values: dict[str, str] | None) -> dict[str, str] | None:
-        if values is None:
-            return None
-        out = {k.strip(): v.strip() if isinstance(v, str) else v for k, v in values.items()}
-        empty = [k for k, v in out.items() if not v]
-        if not out or empty:
-            raise ValueError(f"values: give each value a non-empty name (empty: {empty}), or drop 'values'")
-        return out
+    _values = field_validator("values")(lambda v: value_names(v))
 
     @model_validator(mode="after")
     def _bins_are_bands(self) -> ColumnSpec:
-        if self.values is not None and self.bins is not None:
-            raise ValueError("give either 'values' (names for codes) or 'bins' (bands of numbers), not both")
-        if self.labels is not None and self.bins is None:
-            raise ValueError("'labels' name the bands of 'bins'; add bins: [edges...] or drop 'labels'")
-        if self.bins is None:
-            return self
-        if any(b != b for b in self.bins) or any(a >= b for a, b in zip(self.bins, self.bins[1:], strict=False)):
-            raise ValueError(f"bins must be strictly ascending numbers, got {self.bins}; sort them and drop "
-                             "repeated edges")
-        closed = len(self.bins) - 1
-        if self.labels is not None:
-            if len(self.labels) not in (closed, closed + 2):
-                raise ValueError(f"{len(self.labels)} labels for {len(self.bins)} bin edges: give {closed} "
-                                 f"(the bands between the edges) or {closed + 2} (also '< {self.bins[0]:g}' "
-                                 f"and '>= {self.bins[-1]:g}', lowest first)")
-            self.labels = [s.strip() for s in self.labels]
-            if len(set(self.labels)) != len(self.labels) or not all(self.labels):
-                raise ValueError(f"labels must be distinct and non-empty, got {self.labels}")
+        self.labels = checked_bands(self.values, self.bins, self.labels)
         return self
 
     @model_validator(mode="after")
@@ -251,16 +226,7 @@ class DatasetSpec(Strict):
 
     @model_validator(mode="after")
     def _recoding_keeps_missing(self) -> DatasetSpec:
-        """A missing token is neither recoded nor a group name: recoding never turns missing into a
-        value, or a value into missing (a column's missing counts stay those of the bytes)."""
-        tokens = set(self.missing_tokens)
-        for name, col in self.columns.items():
-            written = {*(col.values or {}), *(col.values or {}).values(), *(col.labels or [])}
-            clash = sorted(written & tokens)
-            if clash:
-                raise ValueError(f"columns.{name}: {clash} is a missing token (missing_tokens), so it can be "
-                                 "neither a value to rename nor a group name; drop it from values/labels or from "
-                                 "missing_tokens")
+        refuse_token_clashes(self.columns, self.missing_tokens)
         return self
 
     @model_validator(mode="after")
