@@ -39,6 +39,9 @@ class Certificate(BaseModel):
     files: dict[str, str] = Field(
         description="sha256 of every document certified with the data, by registry-relative path.")
     checks: list[CheckOutcome]
+    rules: dict[str, str] | None = Field(
+        default=None, description="sha256 of the normalised spec, the suite and the answers the bytes were "
+                                  "certified under (datavet.fingerprint); absent in certificates from before.")
     certified_by: str | None = Field(
         default=None, description="What certified it: 'cli', or 'airflow:<dag_id>/<run_id>' (lets a retry of "
                                   "the same run finish its work, e.g. emit the Asset event).")

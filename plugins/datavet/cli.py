@@ -172,7 +172,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from datavet.registry import Registry
-    from datavet.verify import document_problems, stated_md5, verify_version
+    from datavet.verify import document_problems, document_tag, stated_md5, verify_version
 
     target = Path(args.target)
     if target.suffix in (".yaml", ".yml"):
@@ -189,7 +189,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         settings = Settings.from_env()
         registry = Registry.of(settings)
         name = _dataset_of(target)
-        result = verify_version(registry, name, md5)
+        result = verify_version(registry, name, document_tag(registry, name, md5, target))
         result.problems += document_problems(registry, name, result.tag, target)
     print(result.text())
     return EXIT_OK if result.ok else EXIT_FAILED

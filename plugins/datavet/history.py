@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from datavet.certificate import Certificate
+from datavet.fingerprint import reason
 from datavet.registry import Registry
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
@@ -16,12 +18,14 @@ def certified_versions(loaded: LoadedSpec, settings: Settings) -> list[dict]:
 
 def certified_versions_of(registry: Registry, name: str) -> list[dict]:
     rows = []
+    latest: dict[str, Certificate] = {}  # md5 -> its latest certificate so far
     for tag in registry.certified_tags(name):
         cert = committed_certificate(registry, name, tag)
         failed = [f"{c.check} {c.subject}" for c in cert.checks if not c.success]
         rows.append({"tag": tag, "md5": cert.md5, "rows": cert.rows, "certified_at": cert.certified_at,
                      "checks": len(cert.checks), "passed": len(cert.checks) - len(failed),
-                     "warnings": failed})
+                     "warnings": failed, "reason": reason(latest.get(cert.md5), cert)})
+        latest[cert.md5] = cert
     return rows
 
 
@@ -35,5 +39,6 @@ def history_table(loaded: LoadedSpec, settings: Settings, *, as_json: bool = Fal
     for r in rows:
         lines.append(f"{r['tag']:<28} {r['md5']:<32} {r['rows']:>10}  {r['certified_at']:<25} "
                      f"{r['passed']}/{r['checks']} checks passed" + (f" (warned: {'; '.join(r['warnings'])})"
-                                                              if r["warnings"] else ""))
+                                                              if r["warnings"] else "")
+                     + (f" [{r['reason']}]" if r["reason"] else ""))
     return "\n".join(lines)

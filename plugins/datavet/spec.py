@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from datavet.checks.limits import Strict
 from datavet.errors import SpecError
+from datavet.recode import checked_bands, refuse_token_clashes, value_names
 from datavet.yamltext import DataText, load_user_yaml
 
 EngineName = Literal["duckdb", "pandas", "spark", "sql"]
@@ -122,6 +123,26 @@ class ColumnSpec(Strict):
         default=None, description="For a geography column: two-letter values are US state postal codes "
                                   "(USPS), resolved to USA before ISO alpha-2 codes (CA is California).")
 
+    values: dict[DataText, str] | None = Field(
+        default=None, description="Group names for the column's values, applied before every check: {value as "
+                                  "the data writes it (compared as text): name}, e.g. {A91: male}. Values not "
+                                  "in the map keep their own name; the version's bytes are not changed.")
+    bins: list[float] | None = Field(
+        default=None, min_length=1, description="For a numeric column: ascending band edges, applied before "
+                                                "every check. Bands are right-open [a, b); values below the "
+                                                "first edge form the band '< first', values at or above the "
+                                                "last the band '>= last'; nulls stay missing.")
+    labels: list[str] | None = Field(
+        default=None, description="With bins: names of the bands between the edges (one fewer than the "
+                                  "edges), or of every band including the two open ones (one more).")
+
+    _values = field_validator("values")(lambda v: value_names(v))
+
+    @model_validator(mode="after")
+    def _bins_are_bands(self) -> ColumnSpec:
+        self.labels = checked_bands(self.values, self.bins, self.labels)
+        return self
+
     @model_validator(mode="after")
     def _positive_only_for_labels(self) -> ColumnSpec:
         if self.positive is not None and self.role != "label":
@@ -202,6 +223,11 @@ class DatasetSpec(Strict):
     @classmethod
     def _tokens_are_stripped(cls, tokens: list[str]) -> list[str]:
         return [t.strip() for t in tokens]
+
+    @model_validator(mode="after")
+    def _recoding_keeps_missing(self) -> DatasetSpec:
+        refuse_token_clashes(self.columns, self.missing_tokens)
+        return self
 
     @model_validator(mode="after")
     def _cross_references(self) -> DatasetSpec:

@@ -4,10 +4,12 @@ which tag a reader means, what its certificate says) is answered here and nowher
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from datavet.certificate import Certificate
 from datavet.errors import NotCertifiedError, RegistryError
+from datavet.fingerprint import Rules, changed_parts
 from datavet.registry import Registry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -16,11 +18,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from datavet.spec import LoadedSpec
 
 
-def certified_tag_for(registry: Registry, name: str, md5: str) -> str | None:
-    """The tag that certified exactly these bytes, if any (certificates are committed with the tag)."""
+def certified_tag_for(registry: Registry, name: str, md5: str, rules: Rules | None = None,
+                      spec_path: Path | None = None) -> str | None:
+    """The tag that certified exactly these bytes, if any (certificates are committed with the tag).
+
+    With ``rules`` (datavet.fingerprint), only when the latest certification of these bytes was under
+    the same rules: bytes certified under other rules are certified again."""
     for tag in reversed(registry.certified_tags(name)):
         if registry.recorded_md5(name, rev=tag) == md5:
-            return tag
+            if rules is None or not changed_parts(committed_certificate(registry, name, tag), rules, spec_path):
+                return tag
+            return None
     return None
 
 
@@ -39,6 +47,7 @@ def previous_version(loaded: LoadedSpec, settings: Settings, md5: str | None) ->
     the published figures, small cells withheld)."""
     from datavet.checks.base import PreviousVersion
     from datavet.engines import ParquetTable, engine_for, engine_name, version_engine
+    from datavet.recode import recode_value_counts, rules_of
     from datavet.stages.common import version_table
 
     name = loaded.spec.name
@@ -62,7 +71,9 @@ def previous_version(loaded: LoadedSpec, settings: Settings, md5: str | None) ->
             rows = engine.value_counts(table, list(columns))
         finally:
             engine.close()
-        return {"columns": list(columns), "rows": [[list(key), n] for key, n in rows]}
+        # grouped as this version's tables are: the spec's values and bins (datavet.recode) apply to both
+        return recode_value_counts({"columns": list(columns), "rows": [[list(key), n] for key, n in rows]},
+                                   rules_of(loaded.spec))
 
     return PreviousVersion(tag=tag, md5=old_md5, value_counts=lambda columns: counts(tuple(columns)))
 
@@ -86,7 +97,7 @@ def resolve_tag(registry: Registry, name: str, version: str | int | None) -> str
         return text
     if text.isdigit() and f"{name}/certified/{text}" in tags:
         return f"{name}/certified/{text}"
-    for tag in tags:
+    for tag in reversed(tags):  # bytes certified again under new rules: their latest certification
         if registry.recorded_md5(name, rev=tag) == text:
             return tag
     raise NotCertifiedError(f"version {text!r} is not certified (certified: {', '.join(tags)})", dataset=name,

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 def version_tree(loaded: LoadedSpec, settings: Settings) -> tuple[str, str, int, str | None]:
     """(dataset, md5, rows, tag if already certified) after caching the tree version."""
+    from datavet.fingerprint import rules_of, table_columns
     from datavet.sources import source_for
     from datavet.stages.common import registry_for, storage_errors
     from datavet.store import certified_tag_for
@@ -37,7 +38,8 @@ def version_tree(loaded: LoadedSpec, settings: Settings) -> tuple[str, str, int,
             version = source_for(loaded, settings).materialise(scratch)
             check_role_columns(loaded, version.table, settings)
             with registry.locked():
-                tag = certified_tag_for(registry, spec.name, version.md5)
+                rules = rules_of(loaded, settings, table_columns(version.table))
+                tag = certified_tag_for(registry, spec.name, version.md5, rules, loaded.path)
                 if tag is None:
                     registry.cache_tree(scratch, version.entries)
         finally:

@@ -46,6 +46,7 @@ from datavet.datasheet.privacy import (
 )
 from datavet.datasheet.profile import DataProfile
 from datavet.publish import publish_result
+from datavet.recode import describe, rules_of
 from datavet.report import CheckReport, CheckResult
 from datavet.spec import LoadedSpec
 
@@ -132,10 +133,13 @@ class SectionBuilder:
         """C4 and C6 per column; also the total of missing cells (None when nothing was checked)."""
         missing = {r.column: r for r in self.of(MISSINGNESS) if r.column}
         out, total = [], 0
+        rules = rules_of(self.spec)
         for name, typ in self.profile.column_types.items():
             col = self.spec.columns.get(name)
             info = ColumnInfo(name=name, type=typ, role=col.role if col else None,
-                              description=col.description if col else None)
+                              description=col.description if col else None,
+                              recoded=describe(rules[name], name in self.spec.private_columns)
+                              if name in rules else None)
             r = missing.get(name)
             if r is not None:
                 n = int(r.observed.get("missing_count", 0))
@@ -255,8 +259,9 @@ class SectionBuilder:
         col = labels[0]
         tokens = set(self.spec.missing_tokens)
         counts: dict[str, int] = {}
+        names = self.spec.columns[col].values or {}  # a recoded label's classes are its groups' names
         for value, n in self.profile.label_counts.get(col, {}).items():
-            key = "<missing>" if value.strip() in tokens else value
+            key = "<missing>" if value.strip() in tokens else names.get(value.strip(), value)
             counts[key] = counts.get(key, 0) + n
         known = sum(n for v, n in counts.items() if v != "<missing>")
         shares = {v: (n / known if known and v != "<missing>" else None) for v, n in counts.items()}

@@ -59,6 +59,8 @@ class ColumnInfo(_Model):
     type: str = Field(description="Storage type in the Parquet version (DuckDB type name).")
     role: str | None = Field(description="Role in the dataset spec (protected, label, ...).")
     description: str | None
+    recoded: str | None = Field(default=None, description="The spec's values map or bins, applied before every "
+                                                          "check (the version's bytes keep the raw values).")
     missing: Count | None = Field(default=None, description="Missing cells (null or a missing token).")
     missing_rate: float | None = None
     missing_tokens: dict[str, Count] = Field(default_factory=dict, description="Missing cells per token.")

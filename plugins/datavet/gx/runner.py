@@ -22,6 +22,7 @@ from datavet.gx.plan import planned, suite_plan
 from datavet.gx.results import check_result, scrub
 from datavet.gx.suite import suite_name, write_suite
 from datavet.ingest import check_columns_exist, is_parquet, read_source
+from datavet.recode import check_binned_columns, rules_of
 from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
@@ -113,6 +114,7 @@ def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame | None, *, data_has
 
     settings = settings or Settings.from_env(loaded.root)
     table, runner, columns = choose_engine(loaded, data, engine, settings)
+    check_binned_columns(rules_of(loaded.spec), lambda cols: runner.value_counts(table, cols), loaded.spec.name)
     batch_definition, parameters = runner.gx_batch(table)
     context = file_context(settings)
     path, suite = write_suite(context, loaded, settings, columns, previous_of(loaded, settings, data_hash))

@@ -14,63 +14,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from datavet.checks.suite import (  # noqa: F401  (the suite's plain-JSON part, re-exported)
+    META_KEY,
+    generated_expectations,
+    is_generated,
+    read_suite_json,
+    suite_name,
+    suite_path,
+)
 from datavet.errors import SuiteError
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 
-META_KEY = "datavet"
 _NAMESPACE = uuid.UUID("6f1c3a52-5b8e-4f0e-9d55-2a8d1d9a7c01")
-
-
-def suite_name(loaded: LoadedSpec) -> str:
-    return loaded.spec.name
-
-
-def suite_path(loaded: LoadedSpec, settings: Settings) -> Path:
-    return settings.expectations_dir / f"{suite_name(loaded)}.json"
-
-
-def is_generated(meta: dict | None) -> bool:
-    return bool((meta or {}).get(META_KEY, {}).get("generated"))
-
-
-def generated_expectations(loaded: LoadedSpec, columns: list[str],
-                           previous: Callable[[], Any] | None = None) -> list[dict[str, Any]]:
-    """Plain-JSON expectation configurations for every check of the spec, check type by check type
-    in the registry's order (figures for every column). ``previous``: gives the previous certified
-    version (datavet.store.previous_version), asked only by the checks that compare versions."""
-    from datavet.checks.base import SuiteContext, no_previous
-    from datavet.checks.registry import CHECKS
-
-    spec = loaded.spec
-    ctx = SuiteContext(loaded=loaded, columns=list(columns), private=spec.private_columns,
-                       tokens=list(spec.missing_tokens), previous=previous or no_previous)
-    out: list[dict[str, Any]] = []
-    for check in CHECKS.values():
-        for conf in check.configurations(spec.checks, ctx):
-            out.append({"type": conf["type"], "kwargs": {**conf["kwargs"], "missing_tokens": ctx.tokens},
-                        "meta": {META_KEY: {"generated": True, "check": conf["check"]}},
-                        "severity": conf["severity"]})
-    return out
 
 
 def _stable_id(suite: str, position: int, conf: dict[str, Any]) -> str:
     """Same spec, same ids: the suite file (and its hash) only changes when the checks change."""
     return str(uuid.uuid5(_NAMESPACE, json.dumps([suite, position, conf], sort_keys=True)))
-
-
-def read_suite_json(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SuiteError(f"the suite {path} is not valid JSON: {exc}",
-                         fix="repair the file, or delete it to regenerate it from the spec") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("expectations", []), list):
-        raise SuiteError(f"the suite {path} is not a GX suite (no 'expectations' list)",
-                         fix="repair the file, or delete it to regenerate it from the spec")
-    return doc
 
 
 def load_checked(context: Any, name: str, path: Path) -> Any:

@@ -51,8 +51,9 @@ def check_role_columns(loaded: LoadedSpec, table: Path | pd.DataFrame, settings:
         absent = [*spec.missing_tokens, ""]
         aggregates = [f"count(*) FILTER (WHERE {text[c]} IS NOT NULL AND {text[c]} NOT IN ({_params(absent)}))"
                       for c in roles]
-        aggregates += [f"count(*) FILTER (WHERE {text[c]} = ?)" for c, _ in sorted(labels.items())]
-        parameters = [v for _ in roles for v in absent] + [p.strip() for _, p in sorted(labels.items())]
+        raw = {c: _raw_positives(loaded, c, p) for c, p in labels.items()}  # a recoded label: its codes too
+        aggregates += [f"count(*) FILTER (WHERE {text[c]} IN ({_params(raw[c])}))" for c in sorted(labels)]
+        parameters = [v for _ in roles for v in absent] + [v for c in sorted(labels) for v in raw[c]]
         counts = con.execute(f"SELECT {', '.join(aggregates)} FROM {source}", parameters).fetchone()
         for column, present in zip(roles, counts[: len(roles)], strict=True):
             if not present:
@@ -87,6 +88,13 @@ def _text(column: str, duckdb_type: str) -> str:
     else:
         value = f"CAST({cell} AS VARCHAR)"
     return f"trim({value}, '{WHITESPACE}')"
+
+
+def _raw_positives(loaded: LoadedSpec, column: str, positive: str) -> list[str]:
+    """The raw texts that are the positive value once the column's ``values`` map is applied."""
+    col = loaded.spec.columns.get(column)
+    names = (col.values or {}) if col else {}
+    return [positive.strip(), *(k for k, v in names.items() if v == positive.strip())]
 
 
 def _params(values: list[str]) -> str:

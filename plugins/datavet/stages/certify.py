@@ -25,6 +25,7 @@ from datavet.stages.common import (
     staged_report,
     storage_errors,
     version_bytes,
+    version_rules,
 )
 from datavet.store import certified_tag_for
 
@@ -47,7 +48,8 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: s
         if discarded:
             log.warning("%s: discarded what an interrupted run left in the registry: %s", spec.name,
                         "; ".join(discarded))
-        existing = certified_tag_for(registry, spec.name, md5)
+        rules = version_rules(loaded, settings, md5)
+        existing = certified_tag_for(registry, spec.name, md5, rules, loaded.path)
         if existing:
             cert = Certificate.model_validate_json(registry.show(existing, registry.certificate_path(spec.name, md5)))
             log.info("%s: version %s is already certified as %s; nothing to do", spec.name, md5, existing)
@@ -61,7 +63,7 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: s
                             fix="run the datasheet stage first (the certify DAG does)")
         data = version_bytes(settings, md5, spec.name)
         try:
-            cert = _commit_and_tag(loaded, registry, report, data, md5, certified_by)
+            cert = _commit_and_tag(loaded, registry, report, data, md5, certified_by, rules)
         except BaseException:
             _restore(registry, spec.name)
             raise
@@ -71,7 +73,7 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: s
 
 
 def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport, data: Path, md5: str,
-                    certified_by: str) -> Certificate:
+                    certified_by: str, rules: dict[str, str]) -> Certificate:
     """Point the .dvc file at the bytes, place the documents, write the certificate, push, commit, tag.
 
     The push comes after every local write (a full disk fails before the remote is touched) and
@@ -109,7 +111,7 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
         files={dst.relative_to(registry.root).as_posix(): sha256_file(dst) for dst in written},
         checks=[CheckOutcome(check=c.check, subject=c.subject, severity=c.severity, success=c.success)
                 for c in report.checks],
-        certified_by=certified_by,
+        certified_by=certified_by, rules=rules,
     )
     cert_path = registry.certificate_path(spec.name, md5)
     atomic_write_text(cert_path, cert.to_json())

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from datavet.errors import DataError, RegistryError
+from datavet.fingerprint import Rules, rules_of, table_columns
 from datavet.fsutil import file_md5
 from datavet.registry import Registry
 from datavet.report import CheckReport
 from datavet.settings import Settings
+from datavet.spec import LoadedSpec
 from datavet.store import certified_tag_for
 
 log = logging.getLogger("datavet.stages")
@@ -55,15 +57,31 @@ def storage_errors(dataset: str, stage: str) -> Iterator[None]:
         raise RegistryError(exc.message, dataset=dataset, fix=exc.fix) from exc
 
 
+def version_rules(loaded: LoadedSpec, settings: Settings, md5: str) -> Rules:
+    """The fingerprint of the rules this version is certified under now (datavet.fingerprint). Only
+    the Parquet schema is read: the bytes are hashed where a stage reads them, not here too."""
+    columns = None
+    if not md5.endswith(".dir"):
+        try:
+            columns = table_columns(registry_for(settings).bytes_path(md5))
+        except Exception:  # gone or unreadable: version_table below says why, as every stage does
+            columns = None
+    if columns is None:
+        columns = table_columns(version_table(settings, md5, loaded.spec.name))
+    return rules_of(loaded, settings, columns)
+
+
 @contextlib.contextmanager
-def version_stage(settings: Settings, name: str, md5: str, stage: str) -> Iterator[str | None]:
-    """Run a stage under the dataset's lock; yields the tag if the version is already certified.
+def version_stage(settings: Settings, loaded: LoadedSpec, md5: str, stage: str) -> Iterator[str | None]:
+    """Run a stage under the dataset's lock; yields the tag if the version is already certified
+    under the current rules.
 
     The lock keeps two runs of one DAG from writing into, or deleting, the same staging folder; a
     version certified meanwhile (by a concurrent run or an earlier attempt) needs no more work."""
     registry = registry_for(settings)
+    name = loaded.spec.name
     with registry.locked(name), storage_errors(name, stage):
-        tag = certified_tag_for(registry, name, md5)
+        tag = certified_tag_for(registry, name, md5, version_rules(loaded, settings, md5), loaded.path)
         if tag:
             log.info("%s: version %s is already certified as %s; %s has nothing to do", name, md5, tag, stage)
         yield tag

@@ -20,7 +20,7 @@ def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path
     """Write the datasheet (md/html/json) for the version; refuse if required answers are missing."""
     spec = loaded.spec
     registry = registry_for(settings)
-    with version_stage(settings, spec.name, md5, "document") as tag:
+    with version_stage(settings, loaded, md5, "document") as tag:
         if tag:
             return {name.removeprefix("datasheet.").split(".")[0]: registry.datasheet_dir(spec.name) / name
                     for name in datasheet_files(md5)}

@@ -22,7 +22,7 @@ def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
     spec = loaded.spec
     check_references(loaded)
     registry = registry_for(settings)
-    with version_stage(settings, spec.name, md5, "validate") as tag:
+    with version_stage(settings, loaded, md5, "validate") as tag:
         if tag:
             return CheckReport.model_validate_json(registry.show(tag, registry.validation_path(spec.name, md5)))
         require_answers(loaded)

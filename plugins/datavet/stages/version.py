@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from datavet.fingerprint import rules_of, table_columns
 from datavet.registry import Registry
 from datavet.settings import Settings
 from datavet.sources import source_for
@@ -44,8 +45,9 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
     with storage_errors(spec.name, "version"), incoming(registry, spec.name) as scratch:
         made = source_for(loaded, settings).materialise(scratch)
         check_usable(loaded, made, settings)
+        rules = rules_of(loaded, settings, table_columns(made.table))  # outside the lock: no other dataset waits
         with registry.locked():
-            tag = certified_tag_for(registry, spec.name, made.md5)
+            tag = certified_tag_for(registry, spec.name, made.md5, rules, loaded.path)
             if tag:
                 log.info("%s: version %s is already certified as %s; nothing to do", spec.name, made.md5, tag)
                 return VersionInfo(spec.name, made.md5, made.rows, tag)

@@ -26,6 +26,7 @@ from datavet.figures import Outcome
 from datavet.figures.privacy import column_names
 from datavet.figures.values import unique_tokens
 from datavet.gx.plan import CountPlan, missing_plan, plan_for, value_plan
+from datavet.recode import recode_table
 
 VALUE_COUNTS = "datavet.value_counts"
 MISSING_COUNTS = "datavet.missing_counts"
@@ -37,6 +38,7 @@ class DatavetExpectation(BatchExpectation):
     """Base class: subclasses name their table (``_table``) and derive an Outcome (``_outcome``)."""
 
     missing_tokens: list[str] = []
+    recode: dict[str, dict[str, Any]] = {}  # the spec's values/bins (datavet.recode), applied to every table
 
     check: ClassVar[str] = ""
     metric_dependencies: ClassVar[tuple] = ()
@@ -93,6 +95,9 @@ class DatavetExpectation(BatchExpectation):
             private = {c: tables["value_counts"][(c,)] for c in self._private()}
         else:
             table, private = metrics[name], {c: metrics[NAMES + c] for c in self._private()}
+        if self.recode:  # the one place every check, on every engine, sees recoded groups
+            table = recode_table(table, self.recode)
+            private = {c: recode_table(t, self.recode) for c, t in private.items()}
         names = {c: column_names(counts, self._tokens()) for c, counts in private.items()}
         outcome = self._outcome(table, names)
         return {"success": outcome.success, "result": outcome.as_result()}

@@ -1,0 +1,107 @@
+"""Issue 12: a certification is for (bytes, spec, suite, answers). The same bytes under changed rules
+are certified again with a new tag, and `history` says which rules changed; under the same rules
+(even with a reworded comment) nothing happens; an old certificate without a fingerprint is judged
+by its spec file's hash."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from datavet.certificate import Certificate
+from datavet.pipeline import run_all
+from datavet.store import committed_certificate
+from tests.faults.conftest import FaultProject
+
+
+def history(project: FaultProject) -> list[dict]:
+    out = project.cli("history", str(project.spec_path), "--json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    return json.loads(out.stdout)
+
+
+def dataset_page(project: FaultProject) -> str:
+    """The auditor's dataset page as the plugin renders it (catalogue + template, without a server)."""
+    from starlette.requests import Request
+
+    from datavet import catalogue
+    from datavet.airflow.ui.pages import render
+
+    entry = catalogue.dataset(project.settings, "titanic")
+    changes = {v["tag"]: catalogue.version_detail(project.settings, "titanic", int(v["tag"].rsplit("/", 1)[1]))[
+        "changes"] for v in entry.versions}
+    request = Request({"type": "http", "root_path": ""})
+    return render(request, "dataset.html.j2", title=entry.title, entry=entry, changes=changes, airflow_run=None)
+
+
+def test_same_rules_are_a_noop_even_with_a_new_comment(project: FaultProject) -> None:
+    head = project.registry.git("rev-parse", "HEAD")
+    project.spec_path.write_text("# a reworded comment\n" + project.spec_path.read_text(), encoding="utf-8")
+    info, cert, created = run_all(project.loaded(), project.settings)
+    assert not created and info.certified_tag == cert.tag == "titanic/certified/1"
+    assert project.registry.git("rev-parse", "HEAD") == head
+
+
+def test_changed_limits_certify_the_same_bytes_again(project: FaultProject) -> None:
+    first = committed_certificate(project.registry, "titanic", "titanic/certified/1")
+    assert first.rules is not None and set(first.rules) == {"spec", "suite", "answers"}
+    spec = yaml.safe_load(project.spec_path.read_text())
+    spec["checks"]["missingness"]["max_rate"] = 0.79  # a limit: the spec and the suite change
+    project.write_spec(spec)
+    info, cert, created = run_all(project.loaded(), project.settings)
+    assert created and info.certified_tag is None
+    assert cert.tag == "titanic/certified/2" and cert.md5 == first.md5
+    assert cert.rules["answers"] == first.rules["answers"]
+    assert cert.rules["spec"] != first.rules["spec"] and cert.rules["suite"] != first.rules["suite"]
+    rows = history(project)
+    assert [r["tag"] for r in rows] == ["titanic/certified/1", "titanic/certified/2"]
+    assert rows[0]["reason"] is None and rows[1]["reason"] == "re-certified: spec, suite changed"
+    table = project.cli("history", str(project.spec_path)).stdout
+    assert "[re-certified: spec, suite changed]" in table
+    # each tag keeps its own certificate; the md5 names the latest certification of the bytes
+    assert committed_certificate(project.registry, "titanic", "titanic/certified/1").rules == first.rules
+    again = run_all(project.loaded(), project.settings)
+    assert not again[2] and again[1].tag == "titanic/certified/2"
+    assert "re-certified: spec, suite changed (same bytes as an earlier tag)" in dataset_page(project)
+    for version in ("1", "2", first.md5):  # both certifications verify; the md5 names the latest
+        out = project.cli("verify", str(project.spec_path), "--version", version)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert ("titanic/certified/1" if version == "1" else "titanic/certified/2") in out.stdout
+
+
+def test_changed_answers_alone_certify_again(project: FaultProject) -> None:
+    answers = project.spec_path.parent / "answers.yaml"
+    doc = yaml.safe_load(answers.read_text())
+    first = next(iter(doc["answers"]))
+    doc["answers"][first]["answer"] += " Reviewed again."
+    answers.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    _, cert, created = run_all(project.loaded(), project.settings)
+    assert created and cert.tag == "titanic/certified/2"
+    assert history(project)[1]["reason"] == "re-certified: answers changed"
+    # a copy of either certification's datasheet verifies against its own certification
+    registry = project.registry
+    sheet = registry.datasheet_dir("titanic") / "datasheet.json"
+    for tag in ("titanic/certified/1", "titanic/certified/2"):
+        copy = project.root / f"copy-{tag.rsplit('/', 1)[1]}.json"
+        copy.write_bytes(registry.show(tag, sheet))
+        out = project.cli("verify", str(copy))
+        assert out.returncode == 0 and tag in out.stdout, out.stdout + out.stderr
+
+
+def test_an_old_certificate_is_judged_by_its_spec_file(project: FaultProject) -> None:
+    """Certificates from before fingerprints: same spec file -> no-op; another spec file -> certify again."""
+    registry = project.registry
+    md5 = registry.recorded_md5("titanic")
+    path = registry.certificate_path("titanic", md5)
+    old = Certificate.from_path(path).model_copy(update={"rules": None})
+    path.write_text(old.to_json(), encoding="utf-8")
+    registry.git("commit", "-qam", "a certificate as older datavet wrote it")
+    registry.git("tag", "-f", "-a", "titanic/certified/1", "-m", "old")
+    assert not run_all(project.loaded(), project.settings)[2]
+    spec = yaml.safe_load(project.spec_path.read_text())
+    spec["title"] += " (renamed)"
+    project.write_spec(spec)
+    _, cert, created = run_all(project.loaded(), project.settings)
+    assert created and cert.tag == "titanic/certified/2"
+    assert history(project)[1]["reason"] == "re-certified: spec changed"
