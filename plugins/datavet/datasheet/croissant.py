@@ -84,6 +84,11 @@ def _answers(sheet: Datasheet, *pids: str, prefix: dict[str, str] | None = None)
     return out
 
 
+def _rates(groups: list) -> str:
+    """Each group's rate, or "withheld" where a small cell hides it."""
+    return ", ".join(f"{g.group} {'withheld' if g.rate is None else fig(g.rate)}" for g in groups)
+
+
 def _group(g: GroupShare) -> str:
     if g.share is None:
         return f"{g.group} {g.count.display} rows (share withheld: small cell)"
@@ -108,16 +113,14 @@ def measured_skews(sheet: Datasheet) -> list[str]:
         out.append(text + ".")
     if c.label:
         for b in c.label.balance:
-            rates = ", ".join(f"{g.group} {'withheld' if g.rate is None else fig(g.rate)}" for g in b.positive_rates)
-            text = f"Rate of {c.label.column} = {c.label.positive} by {b.by}: {rates}"
+            text = f"Rate of {c.label.column} = {c.label.positive} by {b.by}: {_rates(b.positive_rates)}"
             if b.disparate_impact is not None:
                 text += f"; disparate impact {fig(b.disparate_impact)}"
             if b.parity_difference is not None:
                 text += f"; parity difference {fig(b.parity_difference)}"
             out.append(text + ".")
     for p in c.parity:
-        rates = ", ".join(f"{g.group} {'withheld' if g.rate is None else fig(g.rate)}" for g in p.groups)
-        text = f"Missing rate of {p.column} by {p.by}: {rates}"
+        text = f"Missing rate of {p.column} by {p.by}: {_rates(p.groups)}"
         if p.max_diff is not None:
             text += f"; largest difference {fig(p.max_diff)}"
         out.append(text + ".")
