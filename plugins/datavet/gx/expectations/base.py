@@ -104,7 +104,7 @@ class DatavetExpectation(BatchExpectation):
 
 
 def _computes_plans(execution_engine: Any) -> bool:
-    """Whether ``execution_engine`` has a provider of ``datavet.count_tables`` (pandas, SQLAlchemy)."""
+    """Whether ``execution_engine`` has a provider of ``datavet.count_tables`` (pandas, SQLAlchemy, Spark)."""
     if execution_engine is None:
         return False
     try:
