@@ -6,6 +6,7 @@ import hashlib
 import os
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 
@@ -75,3 +76,24 @@ def file_md5(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+_SETTLED: dict[tuple[int, int, int, int, int], str] = {}
+SETTLE_NS = 1_000_000_000  # a file last changed this long before it was hashed cannot change unseen
+
+
+def settled_md5(path: Path) -> str:
+    """``file_md5``, remembered for this process while the file keeps its inode, size, mtime and
+    ctime: each stage re-verifies the version it reads, and in one process (``datavet certify``)
+    that would hash the same immutable cache object once per stage. Only a file whose times lie a
+    second before the hashing began is remembered: a write within the same clock tick could leave
+    them as they were (git's "racily clean" rule)."""
+    began = time.time_ns()
+    info = os.stat(path)
+    key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    if key in _SETTLED:
+        return _SETTLED[key]
+    md5 = file_md5(path)
+    if max(info.st_mtime_ns, info.st_ctime_ns) < began - SETTLE_NS and os.stat(path).st_ctime_ns == info.st_ctime_ns:
+        _SETTLED[key] = md5
+    return md5

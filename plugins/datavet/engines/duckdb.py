@@ -78,7 +78,8 @@ class DuckDBEngine(Engine):
     def profile(self, table: Table, *, time_columns: list[str], label_columns: list[str],
                 missing_tokens: list[str]) -> DataProfile:
         """Rows, time ranges and label counts from narrow scans; the distinct rows (for the duplicates)
-        under the profile's own, smaller memory limit, in as many hash partitions as that needs."""
+        from the rows' hashes, under the profile's own, smaller memory limit, in as many hash
+        partitions as that needs."""
         limit = self.settings.duckdb_profile_memory_limit
         with self._query(table, limit) as (con, src):
             types = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
@@ -91,7 +92,7 @@ class DuckDBEngine(Engine):
                 found = con.execute(f"SELECT {ident(col)}, count(*) FROM {src} GROUP BY ALL ORDER BY 2 DESC").fetchall()
                 label_counts[col] = {("<missing>" if v is None else str(v)): int(k) for v, k in found}
             rows = int(row[0] or 0)
-            distinct = _distinct_rows(con, src, list(types), _partitions(con, table, limit))
+            distinct = _distinct_rows(con, src, list(types), _partitions(con, table, limit), rows)
         ranges = {}
         for i, col in enumerate(times):
             lo, hi = row[1 + 2 * i], row[2 + 2 * i]
@@ -115,33 +116,46 @@ class DuckDBEngine(Engine):
 
 def _partitions(con: Any, table: Table, memory_limit: str) -> int:
     """How many hash partitions the distinct-row count starts with: one per half of the memory limit
-    that the rows take uncompressed (a 10M-row, 16-column version fits one at 512MB)."""
+    that the rows' hashes take in DuckDB's hash table (10M rows fit one at 512MB)."""
     if not isinstance(table, ParquetTable):
         return 1
     files = parquet_files(table.path) if table.path.is_dir() else [table.path]
     listed = ", ".join(literal(str(f)) for f in files)
-    size = con.execute("SELECT coalesce(sum(total_uncompressed_size), 0) "
-                       f"FROM parquet_metadata([{listed}])").fetchone()[0]
-    return max(1, -(-int(size) // max(1, byte_size(memory_limit) // 2)))
+    rows = con.execute(f"SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata([{listed}])").fetchone()[0]
+    return max(1, -(-int(rows) * HASHED_ROW_BYTES // max(1, byte_size(memory_limit) // 2)))
 
 
-def _distinct_rows(con: Any, src: str, columns: list[str], partitions: int) -> int:
-    """Distinct rows, counted per hash partition of the rows (equal rows share a partition, so the sum
-    is exact); a partition too large for the memory limit doubles the partitions and starts again."""
+HASHED_ROW_BYTES = 24  # a row's 64-bit hash and its count in DuckDB's aggregate, with the table's slack
+
+
+def _distinct_rows(con: Any, src: str, columns: list[str], partitions: int, rows: int) -> int:
+    """Distinct rows among ``rows``, exactly, comparing whole rows only where it must: a row whose
+    64-bit hash no other row shares is distinct, so only rows that share a hash (the duplicates, and
+    the rare collision) are compared column by column. Counted per hash partition (equal rows share
+    one); a partition too large for the memory limit doubles the partitions and starts again."""
     import duckdb
 
-    keys = ", ".join(ident(c) for c in columns)
+    hashed = f"hash({', '.join(ident(c) for c in columns)})"
     while True:
         try:
-            if partitions == 1:
-                return int(con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM {src})").fetchone()[0])
-            return sum(int(con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM {src} "
-                                       f"WHERE hash({keys}) % {partitions} = {p})").fetchone()[0])
-                       for p in range(partitions))
+            shared_rows = distinct_shared = 0
+            for p in range(partitions):
+                where = "" if partitions == 1 else f" WHERE {hashed} % {partitions} = {p}"
+                con.execute(f"CREATE OR REPLACE TEMP TABLE datavet_shared AS SELECT {hashed} AS h, count(*) AS n "
+                            f"FROM {src}{where} GROUP BY ALL HAVING count(*) > 1")
+                hashes, in_shared = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM datavet_shared").fetchone()
+                if hashes:
+                    shared_rows += int(in_shared)
+                    distinct_shared += int(con.execute(
+                        f"SELECT count(*) FROM (SELECT DISTINCT * FROM {src} "
+                        f"WHERE {hashed} IN (SELECT h FROM datavet_shared))").fetchone()[0])
+            return rows - shared_rows + distinct_shared
         except duckdb.OutOfMemoryException:
             if partitions >= MAX_PARTITIONS:
                 raise
             partitions *= 2
+        finally:
+            con.execute("DROP TABLE IF EXISTS datavet_shared")
 
 
 MAX_PARTITIONS = 1024

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from datavet.errors import DataError, RegistryError
 from datavet.fingerprint import Rules, rules_of, table_columns
-from datavet.fsutil import file_md5
+from datavet.fsutil import settled_md5
 from datavet.registry import Registry
 from datavet.report import CheckReport
 from datavet.settings import Settings
@@ -95,7 +95,7 @@ def version_bytes(settings: Settings, md5: str, dataset: str | None = None) -> P
         raise RegistryError(f"no copy of version {md5} in the DVC cache or the remote", dataset=dataset,
                             fix="re-run the whole certify DAG (its version stage stores the bytes again)"
                             ) from exc
-    actual = file_md5(path)
+    actual = settled_md5(path)
     if actual != md5.removesuffix(".dir"):  # a tree version's bytes are its .dir listing
         raise DataError(f"the stored bytes of version {md5} now hash to {actual}", dataset=dataset,
                         fix="the DVC cache was altered: run `dvc fetch` / `dvc checkout` in the registry")
