@@ -61,11 +61,13 @@ def entries_of(folder: Path) -> list[Entry]:
             for p in sorted(folder.rglob("*")) if p.is_file()]
 
 
-def store_object(store: Path, md5: str, src: Path | None = None, data: bytes | None = None) -> Path:
+def store_object(store: Path, md5: str, src: Path | None = None, data: bytes | None = None, *,
+                 link: bool = True) -> Path:
     """Put one object into ``store`` (read-only, as DVC does) unless an object of that size is there.
 
-    A file from a staging folder on the same file system is hard-linked, not copied: the staging
-    copy is datavet's own and is deleted after caching."""
+    With ``link``, a file from a staging folder on the same file system is hard-linked, not copied:
+    the staging copy is datavet's own and is deleted after caching. A remote gets copies (a remote
+    sharing the cache's inodes would not survive damage to the cache)."""
     target = object_path(store, md5)
     size = len(data) if data is not None else os.stat(src).st_size  # type: ignore[arg-type]
     try:
@@ -80,6 +82,8 @@ def store_object(store: Path, md5: str, src: Path | None = None, data: bytes | N
             tmp.write_bytes(data)
         else:
             try:
+                if not link:
+                    raise OSError("copy asked for")
                 os.link(src, tmp)  # type: ignore[arg-type]
             except OSError:
                 shutil.copyfile(src, tmp)  # type: ignore[arg-type]
@@ -105,6 +109,32 @@ def cache_tree(store: Path, folder: Path, entries: list[Entry]) -> str:
     md5 = tree_md5(entries)
     store_object(store, md5, data=dir_bytes(entries))
     return md5
+
+
+def push_local(cache: Path, remote: Path, md5: str) -> int:
+    """Copy version ``md5`` from the DVC cache into a local-directory remote, object for object as
+    `dvc push` lays them out; returns how many objects were copied. An object already in the remote
+    at its size is not copied again, so a tree's next version sends only its new files; a tree's
+    ``.dir`` goes last (its presence means the whole tree is there)."""
+    entries = read_tree(cache, md5) if is_tree(md5) else []
+    if entries is None:
+        raise FileNotFoundError(f"no intact listing of tree version {md5} in the DVC cache {cache}")
+    copied = 0
+    for md5_of_object in [*(e.md5 for e in entries), md5]:
+        target = object_path(remote, md5_of_object)
+        source = object_path(cache, md5_of_object)
+        if not (target.is_file() and target.stat().st_size == source.stat().st_size):
+            store_object(remote, md5_of_object, src=source, link=False)
+            copied += 1
+    return copied
+
+
+def pointer(md5: str, size: int, relpath: str, nfiles: int | None = None) -> dict:
+    """The ``.dvc`` file DVC 3's `dvc add` writes for a file (or, with ``nfiles``, a directory)."""
+    out: dict = {"md5": md5, "size": size}
+    if nfiles is not None:
+        out["nfiles"] = nfiles
+    return {"outs": [{**out, "hash": "md5", "path": relpath}]}
 
 
 def read_tree(store: Path, md5: str) -> list[Entry] | None:

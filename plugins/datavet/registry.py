@@ -231,8 +231,9 @@ class Registry:
             tmp.unlink(missing_ok=True)
         return target
 
-    def add_version(self, name: str, parquet: Path, md5: str, *, push: bool = False) -> None:
-        """`dvc add` the version into the workspace path (and the cache); `dvc push` it if asked.
+    def add_version(self, name: str, parquet: Path, md5: str) -> None:
+        """Place the version at the workspace path and point its ``.dvc`` file at it, as `dvc add`
+        writes them (the bytes are in the cache already: ``cache_version``).
 
         Versioning only adds to the local cache: the remote receives bytes at certification, so a
         version that fails its checks leaves the remote exactly as it was."""
@@ -242,13 +243,7 @@ class Registry:
             tmp = target.with_name(f".{target.name}.tmp")
             shutil.copyfile(parquet, tmp)
             os.replace(tmp, target)
-        self.run("dvc", "add", "-q", str(target.relative_to(self.root)))
-        recorded = self.recorded_md5(name)
-        if recorded != md5:
-            raise RegistryError(f"DVC recorded md5 {recorded} for {target}, expected {md5}",
-                                fix="another process changed the file; re-run")
-        if push:
-            self.push(name)
+        self._point(name, md5, dvctree.pointer(md5, target.stat().st_size, target.name))
 
     def cache_tree(self, folder: Path, entries: list[dvctree.Entry]) -> str:
         """A tree version into the DVC cache only (one object per file, shared between versions,
@@ -269,14 +264,17 @@ class Registry:
 
         The files are not checked out into the workspace (consumers check a version out with
         ``datavet.open_certified``): a registry holds many versions, and DVC needs only the cache."""
+        entries = self.tree_entries(md5)
+        rel = self.data_path(name, md5).name
+        self._point(name, md5, dvctree.pointer(md5, self.version_size(md5), rel, nfiles=len(entries)))
+
+    def _point(self, name: str, md5: str, pointer: dict) -> None:
+        """Write the ``.dvc`` file and gitignore its output, as `dvc add` does."""
         import yaml
 
         from datavet.fsutil import atomic_write_text
 
-        entries = self.tree_entries(md5)
-        size = self.version_size(md5)
         rel = self.data_path(name, md5).name
-        pointer = {"outs": [{"md5": md5, "size": size, "nfiles": len(entries), "hash": "md5", "path": rel}]}
         atomic_write_text(self.dvc_file(name, md5), yaml.safe_dump(pointer, sort_keys=False))
         ignore = self.dvc_file(name, md5).parent / ".gitignore"
         lines = ignore.read_text().splitlines() if ignore.exists() else []
@@ -303,8 +301,14 @@ class Registry:
             return self.bytes_path(md5).stat().st_size
         return dvctree.tree_size(self.cache_dir, self.tree_entries(md5))
 
-    def push(self, name: str) -> None:
-        self.run("dvc", "push", "-q", str(self.dvc_file(name).relative_to(self.root)))
+    def push(self, name: str, md5: str) -> None:
+        """Send a version to the remote: a local-directory remote gets the missing objects copied in
+        DVC's layout (no `dvc push`, which would check every object of a 100,000-file tree again);
+        any other remote is DVC's to push to."""
+        if self.remote_dir is not None:
+            dvctree.push_local(self.cache_dir, self.remote_dir, md5)
+        else:
+            self.run("dvc", "push", "-q", str(self.dvc_file(name, md5).relative_to(self.root)))
 
     def recorded_md5(self, name: str, rev: str | None = None) -> str | None:
         """The md5 a ``.dvc`` file records (in the workspace, or at a git revision)."""

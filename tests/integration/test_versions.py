@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from datavet.fsutil import file_md5
 from datavet.registry import Registry
 from datavet.settings import Settings
 from tests.conftest import ADULT_SPEC, SHARED_DATA, adult_spec_dict, make_project
@@ -77,6 +78,25 @@ def test_second_version_reports_its_changes(airflow_home, tmp_path):
     assert (rows["old"], rows["new"], rows["diff"]) == (len(old), len(new), len(new) - len(old))
     female = json.loads(diff.stdout)["metrics/adult.json"]["representation_shares.sex.Female"]
     assert female["diff"] == pytest.approx(expected_share(new, old, "sex", "Female"), abs=1e-9)
+    assert_pulls_each_tag(registry, tmp_path / "clone")
+
+
+def assert_pulls_each_tag(registry: Registry, clone: Path) -> None:
+    """A clone of the registry gets each certified version's exact bytes with `dvc pull` from the
+    remote datavet pushed to (DVC reads the objects datavet wrote)."""
+    def run(*cmd: str) -> str:
+        done = subprocess.run(cmd, cwd=clone, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    subprocess.run(["git", "clone", "-q", str(registry.root), str(clone)], check=True)
+    run(sys.executable, "-m", "dvc", "remote", "modify", "--local", "storage", "url", str(registry.remote))
+    for tag in registry.certified_tags("adult"):
+        run("git", "checkout", "-q", tag)
+        run(sys.executable, "-m", "dvc", "pull", "-q", "data/adult/adult.parquet.dvc")
+        md5 = registry.recorded_md5("adult", rev=tag)
+        assert file_md5(clone / "data" / "adult" / "adult.parquet") == md5
+        assert "in sync" in run(sys.executable, "-m", "dvc", "status", "-c", "data/adult/adult.parquet.dvc")
 
 
 def expected_share(new: pd.DataFrame, old: pd.DataFrame, attr: str, group: str) -> float:

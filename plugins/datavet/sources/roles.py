@@ -49,26 +49,28 @@ def check_role_columns(loaded: LoadedSpec, table: Path | pd.DataFrame, settings:
         types = {name: typ for name, typ, *_ in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()}
         text = {c: _text(c, types[c]) for c in {*roles, *labels}}
         absent = [*spec.missing_tokens, ""]
-        aggregates = [f"count(*) FILTER (WHERE {text[c]} IS NOT NULL AND {text[c]} NOT IN ({_params(absent)}))"
-                      for c in roles]
         raw = {c: _raw_positives(loaded, c, p) for c, p in labels.items()}  # a recoded label: its codes too
-        aggregates += [f"count(*) FILTER (WHERE {text[c]} IN ({_params(raw[c])}))" for c in sorted(labels)]
-        parameters = [v for _ in roles for v in absent] + [v for c in sorted(labels) for v in raw[c]]
-        counts = con.execute(f"SELECT {', '.join(aggregates)} FROM {source}", parameters).fetchone()
-        for column, present in zip(roles, counts[: len(roles)], strict=True):
-            if not present:
+        for column in roles:
+            if not _any_row(con, source, f"{text[column]} IS NOT NULL AND {text[column]} NOT IN ({_params(absent)})",
+                            absent):
                 role = spec.columns[column].role
                 raise DataError(f"every value is missing in this {role} column, so no check can use it",
                                 dataset=spec.name, column=column,
                                 fix=f"fill in the column in the source, or drop its role: {role} from the spec")
-        for (column, positive), found in zip(sorted(labels.items()), counts[len(roles):], strict=True):
-            if not found:
+        for column, positive in sorted(labels.items()):
+            if not _any_row(con, source, f"{text[column]} IN ({_params(raw[column])})", raw[column]):
                 raise DataError(f"no row has the positive value {positive!r} (values: "
                                 f"{_seen(con, source, text[column], column, loaded)})", dataset=spec.name,
                                 column=column, fix=f"set columns.{column}.positive (or the label_balance check's "
                                                    "'positive') to the value that means positive")
     finally:
         con.close()
+
+
+def _any_row(con: duckdb.DuckDBPyConnection, source: str, condition: str, parameters: list[str]) -> bool:
+    """Whether some row meets ``condition``: the scan stops at the first one (in a usable column,
+    within the first rows), so only a column that fails the check is read to its end."""
+    return con.execute(f"SELECT 1 FROM {source} WHERE {condition} LIMIT 1", parameters).fetchone() is not None
 
 
 def _register(con: duckdb.DuckDBPyConnection, table: Path | pd.DataFrame) -> str:

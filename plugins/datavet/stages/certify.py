@@ -115,7 +115,7 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     )
     cert_path = registry.certificate_path(spec.name, md5)
     atomic_write_text(cert_path, cert.to_json())
-    registry.push(spec.name)
+    registry.push(spec.name, md5)
     if not registry.in_remote(md5):
         raise RegistryError(f"version {md5} is not in the DVC remote {registry.remote} after push",
                             dataset=spec.name, fix="check the remote is reachable and writable")
