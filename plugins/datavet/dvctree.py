@@ -100,12 +100,16 @@ def tree_size(store: Path, entries: list[Entry]) -> int:
     return sum(os.stat(f"{base}{e.md5[:2]}/{e.md5[2:]}").st_size for e in entries)
 
 
-def cache_tree(store: Path, folder: Path, entries: list[Entry]) -> str:
-    """Put every file of ``folder`` and the ``.dir`` object into ``store``; returns the tree's md5.
+def cache_tree(store: Path, folder: Path, entries: list[Entry], staged: Iterable[str] | None = None) -> str:
+    """Put every file of the tree and the ``.dir`` object into ``store``; returns the tree's md5.
 
-    The ``.dir`` object is written last: its presence means the whole tree is there."""
+    ``folder`` holds the entries named in ``staged`` (all of them when None); every other entry's
+    object is in ``store`` already (its source saw it there). The ``.dir`` object is written last:
+    its presence means the whole tree is there."""
+    wanted = None if staged is None else set(staged)
     for entry in entries:
-        store_object(store, entry.md5, src=folder / entry.relpath)
+        if wanted is None or entry.relpath in wanted:
+            store_object(store, entry.md5, src=folder / entry.relpath)
     md5 = tree_md5(entries)
     store_object(store, md5, data=dir_bytes(entries))
     return md5
@@ -119,13 +123,17 @@ def push_local(cache: Path, remote: Path, md5: str) -> int:
     entries = read_tree(cache, md5) if is_tree(md5) else []
     if entries is None:
         raise FileNotFoundError(f"no intact listing of tree version {md5} in the DVC cache {cache}")
+    here, there = f"{cache}/files/md5/", f"{remote}/files/md5/"  # string paths: one pass per file
     copied = 0
-    for md5_of_object in [*(e.md5 for e in entries), md5]:
-        target = object_path(remote, md5_of_object)
-        source = object_path(cache, md5_of_object)
-        if not (target.is_file() and target.stat().st_size == source.stat().st_size):
-            store_object(remote, md5_of_object, src=source, link=False)
-            copied += 1
+    for name in [*(e.md5 for e in entries), md5]:
+        rel = f"{name[:2]}/{name[2:]}"
+        try:
+            if os.stat(there + rel).st_size == os.stat(here + rel).st_size:
+                continue
+        except FileNotFoundError:
+            pass
+        store_object(remote, name, src=Path(here + rel), link=False)
+        copied += 1
     return copied
 
 
@@ -138,17 +146,27 @@ def pointer(md5: str, size: int, relpath: str, nfiles: int | None = None) -> dic
 
 
 def read_tree(store: Path, md5: str) -> list[Entry] | None:
-    """The entries of tree ``md5`` in ``store``; None if the ``.dir`` object is absent or not that tree."""
+    """The entries of tree ``md5`` in ``store``; None if the ``.dir`` object is absent or not that tree.
+
+    The bytes are read and hashed on every call; their parse is kept per md5 (the same bytes give the
+    same entries), since the stages of one certification read a 100,000-file listing many times."""
     path = object_path(store, md5)
     if not path.is_file():
         return None
     data = path.read_bytes()
     if hashlib.md5(data).hexdigest() + DIR_SUFFIX != md5:
         return None
-    try:
-        return parse_dir(data)
-    except (ValueError, KeyError, TypeError):
-        return None
+    if md5 not in _PARSED:
+        try:
+            if len(_PARSED) >= 2:  # two listings kept: the tree being certified and the one before it
+                _PARSED.pop(next(iter(_PARSED)))
+            _PARSED[md5] = parse_dir(data)
+        except (ValueError, KeyError, TypeError):
+            return None
+    return list(_PARSED[md5])
+
+
+_PARSED: dict[str, list[Entry]] = {}
 
 
 def holds_tree(store: Path, md5: str, like: Path) -> bool:

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -245,10 +245,10 @@ class Registry:
             os.replace(tmp, target)
         self._point(name, md5, dvctree.pointer(md5, target.stat().st_size, target.name))
 
-    def cache_tree(self, folder: Path, entries: list[dvctree.Entry]) -> str:
+    def cache_tree(self, folder: Path, entries: list[dvctree.Entry], staged: Iterable[str] | None = None) -> str:
         """A tree version into the DVC cache only (one object per file, shared between versions,
         and its ``.dir`` listing), touching no tracked file; returns its ``<md5>.dir``."""
-        return dvctree.cache_tree(self.cache_dir, folder, entries)
+        return dvctree.cache_tree(self.cache_dir, folder, entries, staged)
 
     def tree_entries(self, md5: str) -> list[dvctree.Entry]:
         """The files of tree version ``md5``, from the cache's ``.dir`` listing (else the local remote's)."""
@@ -259,14 +259,14 @@ class Registry:
         raise RegistryError(f"no intact listing of tree version {md5} in the cache or the remote",
                             fix="run `dvc pull` in the registry, or re-run the certify DAG")
 
-    def add_tree(self, name: str, md5: str) -> None:
+    def add_tree(self, name: str, md5: str, size: int) -> None:
         """Point ``data/<name>/<name>.dvc`` at a cached tree, as `dvc add` would write it.
 
         The files are not checked out into the workspace (consumers check a version out with
         ``datavet.open_certified``): a registry holds many versions, and DVC needs only the cache."""
         entries = self.tree_entries(md5)
         rel = self.data_path(name, md5).name
-        self._point(name, md5, dvctree.pointer(md5, self.version_size(md5), rel, nfiles=len(entries)))
+        self._point(name, md5, dvctree.pointer(md5, size, rel, nfiles=len(entries)))
 
     def _point(self, name: str, md5: str, pointer: dict) -> None:
         """Write the ``.dvc`` file and gitignore its output, as `dvc add` does."""
@@ -302,13 +302,26 @@ class Registry:
         return dvctree.tree_size(self.cache_dir, self.tree_entries(md5))
 
     def push(self, name: str, md5: str) -> None:
-        """Send a version to the remote: a local-directory remote gets the missing objects copied in
-        DVC's layout (no `dvc push`, which would check every object of a 100,000-file tree again);
-        any other remote is DVC's to push to."""
+        """Send a version to the remote and check it arrived: a local-directory remote gets the missing
+        objects copied in DVC's layout (`dvc push` would check every object of a 100,000-file tree
+        again; the copy's own check is the object sizes, a single file's md5 re-hashed); any other
+        remote is DVC's to push to and to report on."""
         if self.remote_dir is not None:
-            dvctree.push_local(self.cache_dir, self.remote_dir, md5)
+            try:
+                dvctree.push_local(self.cache_dir, self.remote_dir, md5)
+            except OSError as exc:
+                where = f" on {exc.filename}" if exc.filename else ""
+                raise RegistryError(f"pushing version {md5} into the DVC remote {self.remote} failed{where}: "
+                                    f"{exc.strerror or exc} (datavet copies the objects a `dvc push` would)",
+                                    fix="check the remote is mounted and writable (DATAVET_REMOTE), then re-run "
+                                        "(the stage is safe to retry; nothing was certified)") from exc
+            arrived = dvctree.is_tree(md5) or self.in_remote(md5)
         else:
             self.run("dvc", "push", "-q", str(self.dvc_file(name, md5).relative_to(self.root)))
+            arrived = self.in_remote(md5)
+        if not arrived:
+            raise RegistryError(f"version {md5} is not in the DVC remote {self.remote} after push",
+                                fix="check the remote is reachable and writable")
 
     def recorded_md5(self, name: str, rev: str | None = None) -> str | None:
         """The md5 a ``.dvc`` file records (in the workspace, or at a git revision)."""

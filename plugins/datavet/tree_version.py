@@ -41,7 +41,7 @@ def version_tree(loaded: LoadedSpec, settings: Settings) -> tuple[str, str, int,
                 rules = rules_of(loaded, settings, table_columns(version.table))
                 tag = certified_tag_for(registry, spec.name, version.md5, rules, loaded.path)
                 if tag is None:
-                    registry.cache_tree(scratch, version.entries)
+                    registry.cache_tree(scratch, version.entries, version.staged)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     if tag:

@@ -9,11 +9,10 @@ import this package: Airflow parses DAG files that import ``datavet.checks`` and
 import importlib as _importlib
 import logging as _logging
 
-# GX's INFO lines (about 160 "Skipping registering function ..." while it imports, then contexts and
-# data sources loaded, batch slices parsed) say nothing the reader of a datavet run acts on, and came
-# before datavet's own lines in every validate task log: GX speaks from WARNING up, whatever level
-# the Airflow task logger runs at. Set before GX is first imported, below.
-_logging.getLogger("great_expectations").setLevel(_logging.WARNING)
+from datavet import gx_preload as _preload
+
+_preload.wait()  # an import of GX begun ahead (datavet certify) finishes before this one starts
+_preload.quiet_gx()
 
 from datavet.checks.registry import CHECKS as _CHECKS  # noqa: E402
 from datavet.gx import metrics  # noqa: E402, F401  (registration on import)

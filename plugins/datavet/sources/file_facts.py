@@ -95,18 +95,25 @@ class FactsCache:
             "CREATE TABLE IF NOT EXISTS facts (md5 TEXT, suffix TEXT, format TEXT, readable INTEGER,"
             " problem TEXT, width INTEGER, height INTEGER, PRIMARY KEY (md5, suffix));")
 
-    def md5_of(self, path: Path, size: int, mtime_ns: int, inode: int) -> str | None:
-        row = self.conn.execute("SELECT size, mtime_ns, inode, md5 FROM state WHERE path = ?", (str(path),)).fetchone()
-        return row[3] if row and tuple(row[:3]) == (size, mtime_ns, inode) else None
+    def states_under(self, root: Path) -> dict[str, tuple[int, int, int, str]]:
+        """(size, mtime_ns, inode, md5) of every file remembered under ``root``, in one range query
+        (a query per file would cost more than the stat it saves)."""
+        rows = self.conn.execute("SELECT path, size, mtime_ns, inode, md5 FROM state WHERE path >= ? AND path < ?",
+                                 (f"{root}/", f"{root}0"))  # '0' sorts right after '/'
+        return {row[0]: tuple(row[1:]) for row in rows}
 
-    def remember_md5(self, path: Path, size: int, mtime_ns: int, inode: int, md5: str) -> None:
+    def remember_md5(self, path: str | Path, size: int, mtime_ns: int, inode: int, md5: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?)",
                           (str(path), size, mtime_ns, inode, md5))
 
-    def facts(self, md5: str, suffix: str) -> FileFacts | None:
-        row = self.conn.execute("SELECT format, readable, problem, width, height FROM facts WHERE md5 = ? AND "
-                                "suffix = ?", (md5, suffix.lower())).fetchone()
-        return None if row is None else FileFacts(row[0], bool(row[1]), row[2], row[3], row[4])
+    def facts_of(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], FileFacts]:
+        """The facts known for these (md5, lower-case suffix) pairs, joined in SQLite in one query."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (md5 TEXT, suffix TEXT)")
+        self.conn.execute("DELETE FROM wanted")
+        self.conn.executemany("INSERT INTO wanted VALUES (?, ?)", sorted(keys))
+        rows = self.conn.execute("SELECT f.md5, f.suffix, format, readable, problem, width, height FROM facts f "
+                                 "JOIN wanted w ON f.md5 = w.md5 AND f.suffix = w.suffix")
+        return {(r[0], r[1]): FileFacts(r[2], bool(r[3]), r[4], r[5], r[6]) for r in rows}
 
     def remember_facts(self, md5: str, suffix: str, facts: FileFacts) -> None:
         self.conn.execute("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -18,6 +18,7 @@ import os
 import posixpath
 import re
 import shutil
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,10 +41,13 @@ SAMPLE = 10
 
 @dataclass(frozen=True)
 class TreeMaterialised(Materialised):
-    """A tree version with the md5 of each of its files (so caching it re-reads nothing)."""
+    """A tree version with the md5 of each of its files (so caching it re-reads nothing). Its
+    ``path`` holds the table, ``integrity.json`` and the files whose content the DVC cache did not
+    hold yet; ``entries`` lists every file."""
 
     entries: list[dvctree.Entry] = field(default_factory=list)
     integrity: dict = field(default_factory=dict)
+    staged: frozenset[str] = frozenset()  # the entries whose bytes are in ``path`` (the rest are cached)
 
 
 @dataclass
@@ -62,6 +66,8 @@ class FilesSource:
         self.files = loaded.spec.source.files
         self.counts = _Counts()
         self._made: set[str] = set()
+        self._stats: dict[str, os.stat_result] = {}  # by enumerate: each file's stat
+        self._staged: set[str] = set()  # files copied into staging (content the cache lacked)
 
     # ---- the protocol -----------------------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -96,16 +102,31 @@ class FilesSource:
         return root.resolve()
 
     def enumerate(self, root: Path) -> list[str]:
-        """Paths (posix, relative to root) of the dataset's files, sorted; refuses any that leave root."""
+        """Paths (posix, relative to root) of the dataset's files, sorted; refuses any that leave root.
+
+        One ``lstat`` per file: a file that is not a link is where its folder really is (each folder
+        is resolved once), so only links are resolved one by one; the ``stat`` of each file is kept
+        for staging it."""
         def matches(pattern: str) -> set[str]:
             if posixpath.isabs(pattern) or ".." in Path(pattern).parts:
                 raise DataError(f"the pattern {pattern!r} leaves source.files.root", dataset=self.spec.name,
                                 fix="write include/exclude patterns relative to root, without '..'")
-            return {Path(p).as_posix() for p in glob.glob(pattern, root_dir=root, recursive=True)}
+            return set(glob.glob(pattern, root_dir=root, recursive=True))  # posix paths already
+
+        base = str(root)
+        links: dict[str, os.stat_result] = {}
+
+        def lstat(rel: str) -> os.stat_result | None:
+            if rel not in links:
+                try:
+                    links[rel] = os.lstat(f"{base}/{rel}")
+                except FileNotFoundError:  # gone since the glob listed it
+                    return None
+            return links[rel]
 
         chosen: set[str] = set()
         for pattern in self.files.include:
-            found = {p for p in matches(pattern) if (root / p).is_file() or (root / p).is_symlink()}
+            found = {p for p in matches(pattern) if (st := lstat(p)) is not None and not stat.S_ISDIR(st.st_mode)}
             if not found:
                 raise DataError(f"source.files.include pattern {pattern!r} matches no file under {root}",
                                 dataset=self.spec.name, fix="check the pattern (relative to source.files.root; "
@@ -116,19 +137,29 @@ class FilesSource:
         if not chosen:
             raise DataError(f"source.files.exclude leaves no file under {root}", dataset=self.spec.name,
                             fix="narrow source.files.exclude")
+        folders: dict[str, str] = {}
+        self._stats = {}
         for rel in sorted(chosen):
-            path = root / rel
-            try:
-                real = path.resolve(strict=True)
-            except (OSError, RuntimeError):
-                raise DataError(f"{rel} is a broken symbolic link or a loop", dataset=self.spec.name,
-                                fix="remove it or exclude it with source.files.exclude") from None
-            if not real.is_relative_to(root):
+            info = lstat(rel)
+            if info is not None and stat.S_ISREG(info.st_mode):
+                folder = rel.rpartition("/")[0]
+                if folder not in folders:
+                    folders[folder] = os.path.realpath(f"{base}/{folder}") if folder else base
+                real, target = f"{folders[folder]}/{rel.rpartition('/')[2]}", info
+            else:
+                try:
+                    real = str((root / rel).resolve(strict=True))
+                    target = os.stat(real)
+                except (OSError, RuntimeError):
+                    raise DataError(f"{rel} is a broken symbolic link or a loop", dataset=self.spec.name,
+                                    fix="remove it or exclude it with source.files.exclude") from None
+            if not real.startswith(base + "/"):
                 raise DataError(f"{rel} is a symbolic link to {real}, outside source.files.root {root}",
                                 dataset=self.spec.name, fix="copy the file into the root, or exclude the link")
-            if not real.is_file():
+            if not stat.S_ISREG(target.st_mode):
                 raise DataError(f"{rel} is not a regular file", dataset=self.spec.name,
                                 fix="exclude it with source.files.exclude")
+            self._stats[rel] = target
         return sorted(chosen)
 
     def _manifest(self) -> pd.DataFrame | None:
@@ -195,19 +226,25 @@ class FilesSource:
         from datavet.ingest import write_parquet
         from datavet.sources.table import check_columns_exist
 
+        staging.mkdir(parents=True, exist_ok=True)
         facts: dict[str, tuple[str, int, FileFacts]] = {}
         with facts_cache(self.settings.home / "cache" / "file-facts.sqlite") as cache:
+            states = cache.states_under(root)
+            md5s = {rel: self._stage_file(root, rel, staging / FILES_DIR / rel, cache, states) for rel in present}
+            suffixes = {rel: os.path.splitext(rel)[1].lower() for rel in present}
+            known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()})
             for i, rel in enumerate(present, 1):
                 if i % 2000 == 0:  # short transactions: other datasets' runs share this cache
                     cache.commit()
-                md5, size = self._stage_file(root / rel, staging / FILES_DIR / rel, cache)
-                suffix = Path(rel).suffix.lower()
-                known = cache.facts(md5, suffix)
-                if known is None:
-                    known = compute_facts(staging / FILES_DIR / rel, suffix)
-                    cache.remember_facts(md5, suffix, known)
+                md5, suffix = md5s[rel], suffixes[rel]
+                found = known.get((md5, suffix))
+                if found is None:
+                    staged = staging / FILES_DIR / rel
+                    found = compute_facts(staged if staged.exists() else Path(self._cached(md5)), suffix)
+                    cache.remember_facts(md5, suffix, found)
+                    known[(md5, suffix)] = found
                     self.counts.decoded += 1
-                facts[rel] = (md5, size, known)
+                facts[rel] = (md5, self._stats[rel].st_size, found)
         table = pd.DataFrame({
             "file": present,
             "file_bytes": pd.array([facts[r][1] for r in present], dtype="Int64"),
@@ -229,35 +266,41 @@ class FilesSource:
         entries += dvctree.entries_of_files(staging, [TABLE_FILE, INTEGRITY_FILE])
         log.info("%s: %d files (%d hashed, %d decoded; the rest known by state and content)", self.spec.name,
                  len(present), self.counts.hashed, self.counts.decoded)
+        staged = frozenset(e.relpath for e in entries if e.relpath.startswith(f"{FILES_DIR}/")
+                           and e.relpath[len(FILES_DIR) + 1:] in self._staged) | {TABLE_FILE, INTEGRITY_FILE}
         return TreeMaterialised(path=staging, md5=dvctree.tree_md5(entries), rows=len(table),
-                                table=staging / TABLE_FILE, entries=entries, integrity=integrity)
+                                table=staging / TABLE_FILE, entries=entries, integrity=integrity, staged=staged)
 
-    def _stage_file(self, src: Path, dst: Path, cache) -> tuple[str, int]:
-        """Put the file's bytes at ``dst``: hard-linked from the DVC cache when its state says it is
-        content already cached, else copied while hashing (one read). Returns (md5, size)."""
-        parent = os.path.dirname(dst)  # string paths here: this runs once per file (100,000s)
+    def _cached(self, md5: str) -> str:
+        return f"{self.settings.registry}/.dvc/cache/files/md5/{md5[:2]}/{md5[2:]}"
+
+    def _stage_file(self, root: Path, rel: str, dst: Path, cache, states: dict[str, tuple[int, int, int, str]]
+                    ) -> str:
+        """The file's md5: known by its state when the DVC cache already holds that content (then
+        nothing is read or written), else read once while it is copied into staging, for caching."""
+        src = f"{root}/{rel}"  # string paths here: this runs once per file (100,000s)
+        st = self._stats[rel]
+        known = states.get(src)
+        if known is not None and known[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
+            try:
+                if os.stat(self._cached(known[3])).st_size == st.st_size:
+                    return known[3]
+            except OSError:  # not cached (any more): stage it again
+                pass
+        parent = os.path.dirname(dst)
         if parent not in self._made:
             os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
-        st = os.stat(src)
-        md5 = cache.md5_of(src, st.st_size, st.st_mtime_ns, st.st_ino)
-        if md5 is not None:
-            cached = f"{self.settings.registry}/.dvc/cache/files/md5/{md5[:2]}/{md5[2:]}"
-            try:
-                if os.stat(cached).st_size == st.st_size:
-                    os.link(cached, dst)
-                    return md5, st.st_size
-            except OSError:  # not cached (any more), or another file system: copy it
-                pass
         digest = hashlib.md5()
         with open(src, "rb") as fin, open(dst, "wb") as fout:
             while block := fin.read(1 << 20):
                 digest.update(block)
                 fout.write(block)
         self.counts.hashed += 1
+        self._staged.add(rel)
         md5 = digest.hexdigest()
         cache.remember_md5(src, st.st_size, st.st_mtime_ns, st.st_ino, md5)
-        return md5, st.st_size
+        return md5
 
     def _integrity(self, present: list[str], facts: dict[str, tuple[str, int, FileFacts]],
                    manifest: pd.DataFrame | None, labels: pd.DataFrame | None) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 from datavet import __version__
 from datavet.certificate import Certificate, CheckOutcome
 from datavet.changes import metrics_of
-from datavet.errors import ChecksFailed, DataError, RegistryError
+from datavet.errors import ChecksFailed, DataError
 from datavet.fsutil import atomic_copy, atomic_write_text, sha256_file
 from datavet.registry import Registry
 from datavet.report import CheckReport
@@ -82,8 +82,9 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     spec = loaded.spec
     staging = registry.staging_dir(spec.name, md5)
     registry.retire_other_kind(spec.name, md5)  # a table that became a tree, or back
+    size = registry.version_size(md5)
     if md5.endswith(".dir"):
-        registry.add_tree(spec.name, md5)  # .dvc points at the cached tree (committed below)
+        registry.add_tree(spec.name, md5, size)  # .dvc points at the cached tree (committed below)
     else:
         registry.add_version(spec.name, data, md5)  # .dvc points at md5 (workspace only until the commit)
     sequence = len(registry.certified_tags(spec.name)) + 1
@@ -100,7 +101,7 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     written.append(metrics_path)
     shared = registry.declare_metrics(spec.name)  # one dvc.yaml for all datasets: committed, not hashed
     cert = Certificate(
-        dataset=spec.name, md5=md5, size=registry.version_size(md5), rows=report.rows, tag=tag,
+        dataset=spec.name, md5=md5, size=size, rows=report.rows, tag=tag,
         sequence=sequence, certified_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         datavet_version=__version__, spec_sha256=sha256_file(loaded.path),
         missing_tokens=list(spec.missing_tokens),
@@ -115,10 +116,7 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     )
     cert_path = registry.certificate_path(spec.name, md5)
     atomic_write_text(cert_path, cert.to_json())
-    registry.push(spec.name, md5)
-    if not registry.in_remote(md5):
-        raise RegistryError(f"version {md5} is not in the DVC remote {registry.remote} after push",
-                            dataset=spec.name, fix="check the remote is reachable and writable")
+    registry.push(spec.name, md5)  # raises unless the remote holds the version afterwards
     pointer = registry.dvc_file(spec.name, md5)
     paths = [str(p.relative_to(registry.root)) for p in [*written, cert_path, shared, pointer,
                                                           pointer.parent / ".gitignore"]]
