@@ -79,21 +79,29 @@ def file_md5(path: Path, chunk: int = 1 << 20) -> str:
 
 
 _SETTLED: dict[tuple[int, int, int, int, int], str] = {}
-SETTLE_NS = 1_000_000_000  # a file last changed this long before it was hashed cannot change unseen
+SETTLE_NS = 1_000_000_000  # on a file system that keeps whole seconds (ext3, HFS+), a second
+SETTLE_FINE_NS = 20_000_000  # with nanosecond times, a few kernel clock ticks (at most 10 ms each)
 
 
 def settled_md5(path: Path) -> str:
     """``file_md5``, remembered for this process while the file keeps its inode, size, mtime and
     ctime: each stage re-verifies the version it reads, and in one process (``datavet certify``)
-    that would hash the same immutable cache object once per stage. Only a file whose times lie a
-    second before the hashing began is remembered: a write within the same clock tick could leave
-    them as they were (git's "racily clean" rule)."""
+    that would hash the same immutable cache object once per stage. Only a file whose times lie
+    before the hashing began by more than the file system's time resolution is remembered: a write
+    within the same tick could leave them as they were (git's "racily clean" rule)."""
     began = time.time_ns()
     info = os.stat(path)
     key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
     if key in _SETTLED:
         return _SETTLED[key]
     md5 = file_md5(path)
-    if max(info.st_mtime_ns, info.st_ctime_ns) < began - SETTLE_NS and os.stat(path).st_ctime_ns == info.st_ctime_ns:
+    changed = max(info.st_mtime_ns, info.st_ctime_ns)
+    if changed < began - settle_margin(changed) and os.stat(path).st_ctime_ns == info.st_ctime_ns:
         _SETTLED[key] = md5
     return md5
+
+
+def settle_margin(changed_ns: int) -> int:
+    """How long before the hashing a file's last change must lie: times in whole seconds tell of a
+    file system that keeps no finer ones (a time landing on the second by chance just waits longer)."""
+    return SETTLE_NS if changed_ns % 1_000_000_000 == 0 else SETTLE_FINE_NS
