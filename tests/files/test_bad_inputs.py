@@ -94,6 +94,17 @@ def test_symlink_pointing_outside_the_root(project: FilesProject, tmp_path: Path
     _refused(project, "20_0_1_999.jpg is a symbolic link", "outside source.files.root")
 
 
+def test_file_in_a_linked_folder_outside_the_root(project: FilesProject, tmp_path: Path) -> None:
+    """A folder link leaves the root too: its files are refused by the folder's real path."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "30_1_2_998.jpg").write_bytes((tmp_path / "source" / "faces" / sorted(
+        p.name for p in (tmp_path / "source" / "faces").glob("*.jpg"))[0]).read_bytes())
+    os.symlink(outside, tmp_path / "source" / "faces" / "more", target_is_directory=True)
+    _break(project, set_key("source", "files", "include", value=["faces/**/*.jpg"]))
+    _refused(project, "more/30_1_2_998.jpg is a symbolic link", "outside source.files.root")
+
+
 def test_regex_without_named_groups(project: FilesProject) -> None:
     _break(project, set_key("source", "labels_from_path", value=r"(\d+)_([01])_.*"))
     _refused(project, "no named group")

@@ -86,6 +86,7 @@ class FilesSource:
         labels = self._path_labels(present)
         if staging.exists():
             shutil.rmtree(staging)
+        self._made, self._staged = set(), set()
         try:
             return self._write(root, present, manifest, labels, staging)
         except BaseException:
@@ -114,15 +115,15 @@ class FilesSource:
             return set(glob.glob(pattern, root_dir=root, recursive=True))  # posix paths already
 
         base = str(root)
-        links: dict[str, os.stat_result] = {}
+        lstats: dict[str, os.stat_result] = {}
 
         def lstat(rel: str) -> os.stat_result | None:
-            if rel not in links:
+            if rel not in lstats:
                 try:
-                    links[rel] = os.lstat(f"{base}/{rel}")
+                    lstats[rel] = os.lstat(f"{base}/{rel}")
                 except FileNotFoundError:  # gone since the glob listed it
                     return None
-            return links[rel]
+            return lstats[rel]
 
         chosen: set[str] = set()
         for pattern in self.files.include:
@@ -266,8 +267,7 @@ class FilesSource:
         entries += dvctree.entries_of_files(staging, [TABLE_FILE, INTEGRITY_FILE])
         log.info("%s: %d files (%d hashed, %d decoded; the rest known by state and content)", self.spec.name,
                  len(present), self.counts.hashed, self.counts.decoded)
-        staged = frozenset(e.relpath for e in entries if e.relpath.startswith(f"{FILES_DIR}/")
-                           and e.relpath[len(FILES_DIR) + 1:] in self._staged) | {TABLE_FILE, INTEGRITY_FILE}
+        staged = frozenset(f"{FILES_DIR}/{rel}" for rel in self._staged) | {TABLE_FILE, INTEGRITY_FILE}
         return TreeMaterialised(path=staging, md5=dvctree.tree_md5(entries), rows=len(table),
                                 table=staging / TABLE_FILE, entries=entries, integrity=integrity, staged=staged)
 
