@@ -1,6 +1,6 @@
 """The datasheet's duplicate-row count on DuckDB: exact whatever the number of hash partitions it is
-counted in (equal rows share a partition), as pandas counts it; a memory limit too small for one
-partition makes more partitions, not an error."""
+counted in (equal rows share a partition), as pandas counts it; a memory limit too small for the
+whole count spills or makes more partitions, not an error."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from datavet.engines import ParquetTable
-from datavet.engines.duckdb import DuckDBEngine, _distinct_rows, byte_size
+from datavet.engines.duckdb import DuckDBEngine, _distinct_rows
 from datavet.settings import Settings
 from tests.conftest import SHARED_DATA
 
@@ -39,7 +39,7 @@ def test_exact_in_any_number_of_partitions(with_duplicates: tuple[Path, int], pa
 
 def test_a_small_memory_limit_partitions_instead_of_failing(tmp_path) -> None:
     """A million rows, mostly distinct (a key repeated four times over sampled rows), profiled under
-    a 24MB limit: one DISTINCT cannot hold them, the partitions can."""
+    a 24MB limit: one DISTINCT cannot hold them, the rows' hashes can (spilled, or in partitions)."""
     bank = pd.read_csv(SHARED_DATA / "bank_marketing_bank.csv", sep=";", keep_default_na=False, na_values=[""])
     big = bank.sample(n=1_000_000, replace=True, random_state=5).reset_index(drop=True)
     big["key"] = np.arange(len(big)) // 4
@@ -52,9 +52,3 @@ def test_a_small_memory_limit_partitions_instead_of_failing(tmp_path) -> None:
     profile = DuckDBEngine(settings).profile(ParquetTable(path), time_columns=[], label_columns=["y"],
                                              missing_tokens=["?"])
     assert profile.rows == 1_000_000 and profile.duplicate_rows == int(big.duplicated().sum()) > 0
-
-
-def test_memory_sizes_read_as_duckdb_reads_them() -> None:
-    assert byte_size("512MB") == 512_000_000 and byte_size("1GB") == 10**9 and byte_size("2GiB") == 2 * 2**30
-    with pytest.raises(ValueError, match="512MB"):
-        byte_size("lots")
