@@ -221,15 +221,8 @@ class Registry:
         target = self.cache_path(md5)
         if target.is_file() and file_md5(target) == md5:
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        try:
-            shutil.copyfile(parquet, tmp)
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return target
+        target.unlink(missing_ok=True)  # damaged: store_object keeps an object of the right size
+        return dvctree.store_object(self.cache_dir, md5, src=parquet)  # linked: the staged copy is deleted after
 
     def add_version(self, name: str, parquet: Path, md5: str) -> None:
         """Place the version at the workspace path and point its ``.dvc`` file at it, as `dvc add`
