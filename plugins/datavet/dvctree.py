@@ -80,13 +80,13 @@ def store_object(store: Path, md5: str, src: Path | None = None, data: bytes | N
     try:
         if data is not None:
             tmp.write_bytes(data)
-        else:
+        elif link:
             try:
-                if not link:
-                    raise OSError("copy asked for")
                 os.link(src, tmp)  # type: ignore[arg-type]
-            except OSError:
+            except OSError:  # another file system: copy it
                 shutil.copyfile(src, tmp)  # type: ignore[arg-type]
+        else:
+            shutil.copyfile(src, tmp)  # type: ignore[arg-type]
         os.chmod(tmp, 0o444)
         os.replace(tmp, target)
     finally:
@@ -143,6 +143,20 @@ def pointer(md5: str, size: int, relpath: str, nfiles: int | None = None) -> dic
     if nfiles is not None:
         out["nfiles"] = nfiles
     return {"outs": [{**out, "hash": "md5", "path": relpath}]}
+
+
+def write_pointer(dvc_file: Path, pointer: dict) -> None:
+    """Write a ``.dvc`` file and gitignore its output beside it, as `dvc add` does."""
+    import yaml
+
+    from datavet.fsutil import atomic_write_text
+
+    atomic_write_text(dvc_file, yaml.safe_dump(pointer, sort_keys=False))
+    rel = pointer["outs"][0]["path"]
+    ignore = dvc_file.parent / ".gitignore"
+    lines = ignore.read_text().splitlines() if ignore.exists() else []
+    if f"/{rel}" not in lines:
+        atomic_write_text(ignore, "\n".join([*lines, f"/{rel}"]) + "\n")
 
 
 def read_tree(store: Path, md5: str) -> list[Entry] | None:

@@ -236,7 +236,7 @@ class Registry:
             tmp = target.with_name(f".{target.name}.tmp")
             shutil.copyfile(parquet, tmp)
             os.replace(tmp, target)
-        self._point(name, md5, dvctree.pointer(md5, target.stat().st_size, target.name))
+        dvctree.write_pointer(self.dvc_file(name, md5), dvctree.pointer(md5, target.stat().st_size, target.name))
 
     def cache_tree(self, folder: Path, entries: list[dvctree.Entry], staged: Iterable[str] | None = None) -> str:
         """A tree version into the DVC cache only (one object per file, shared between versions,
@@ -259,20 +259,7 @@ class Registry:
         ``datavet.open_certified``): a registry holds many versions, and DVC needs only the cache."""
         entries = self.tree_entries(md5)
         rel = self.data_path(name, md5).name
-        self._point(name, md5, dvctree.pointer(md5, size, rel, nfiles=len(entries)))
-
-    def _point(self, name: str, md5: str, pointer: dict) -> None:
-        """Write the ``.dvc`` file and gitignore its output, as `dvc add` does."""
-        import yaml
-
-        from datavet.fsutil import atomic_write_text
-
-        rel = self.data_path(name, md5).name
-        atomic_write_text(self.dvc_file(name, md5), yaml.safe_dump(pointer, sort_keys=False))
-        ignore = self.dvc_file(name, md5).parent / ".gitignore"
-        lines = ignore.read_text().splitlines() if ignore.exists() else []
-        if f"/{rel}" not in lines:
-            atomic_write_text(ignore, "\n".join([*lines, f"/{rel}"]) + "\n")
+        dvctree.write_pointer(self.dvc_file(name, md5), dvctree.pointer(md5, size, rel, nfiles=len(entries)))
 
     def retire_other_kind(self, name: str, md5: str) -> None:
         """A dataset that changed kind (one table <-> a tree of files): the old kind's pointer leaves the

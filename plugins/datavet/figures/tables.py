@@ -23,16 +23,6 @@ from datavet.figures.values import MISSING_GROUP, NULL_TOKEN, GroupNamer, is_mis
 Key = tuple[Any, ...]
 
 
-
-def missing_table(by: list[str], tokens: list[str], columns: list[str], grouped: Iterable[tuple]) -> dict[str, Any]:
-    """The missing-counts table from ``(key, rows, flat counts)`` per group, where the flat counts are
-    every column's [null, token...] counts one after the other (what each engine's query returns)."""
-    width = 1 + len(tokens)
-    groups = [[[plain(v) for v in key], int(n or 0),
-               {c: [int(x or 0) for x in flat[i * width:(i + 1) * width]] for i, c in enumerate(columns)}]
-              for key, n, flat in grouped]
-    return {"by": list(by), "tokens": list(tokens), "columns": list(columns), "groups": groups}
-
 def value_counts(table: dict[str, Any]) -> dict[Key, int]:
     """Counts by plain key; keys that differ only in their flavour of null are merged."""
     out: dict[Key, int] = {}

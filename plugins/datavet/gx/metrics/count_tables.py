@@ -13,7 +13,8 @@ The result maps each table of the plan to the same shape the per-table metrics r
 * Spark: the same two aggregations as SQL, each one Spark job (``DataFrame.groupingSets``), of which
   only the grouped rows reach the driver.
 
-An engine without a provider here falls back to the per-table metrics (datavet.gx.expectations.base).
+The per-table metrics (``datavet.value_counts``, ``datavet.missing_counts``) are this metric for a plan
+of one table.
 """
 
 from __future__ import annotations
@@ -48,21 +49,28 @@ class CountTables(TableMetricProvider):
     @metric_value(engine=PandasExecutionEngine)
     def _pandas(cls, execution_engine: PandasExecutionEngine, metric_domain_kwargs: dict,
                 metric_value_kwargs: dict, metrics: dict[str, Any], runtime_configuration: dict):
-        df, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
-        return pandas_tables(df, CountPlan.from_kwargs(metric_value_kwargs))
+        return tables_on(execution_engine, metric_domain_kwargs, CountPlan.from_kwargs(metric_value_kwargs))
 
     @metric_value(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, execution_engine: SqlAlchemyExecutionEngine, metric_domain_kwargs: dict,
                     metric_value_kwargs: dict, metrics: dict[str, Any], runtime_configuration: dict):
-        selectable, _, _ = execution_engine.get_compute_domain(
-            metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
-        return sql_tables(execution_engine, selectable, CountPlan.from_kwargs(metric_value_kwargs))
+        return tables_on(execution_engine, metric_domain_kwargs, CountPlan.from_kwargs(metric_value_kwargs))
 
     @metric_value(engine=SparkDFExecutionEngine)
     def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict,
                metric_value_kwargs: dict, metrics: dict[str, Any], runtime_configuration: dict):
-        df, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
-        return spark_tables(df, CountPlan.from_kwargs(metric_value_kwargs))
+        return tables_on(execution_engine, metric_domain_kwargs, CountPlan.from_kwargs(metric_value_kwargs))
+
+
+def tables_on(execution_engine: Any, metric_domain_kwargs: dict, plan: CountPlan) -> Tables:
+    """The plan's count tables on whichever GX engine computes the metric (the per-table metrics ask
+    for a plan of one table)."""
+    domain, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
+    if isinstance(execution_engine, SqlAlchemyExecutionEngine):
+        return sql_tables(execution_engine, domain, plan)
+    if isinstance(execution_engine, SparkDFExecutionEngine):
+        return spark_tables(domain, plan)
+    return pandas_tables(domain, plan)
 
 
 def _tables(groups: dict[frozenset[str], tuple[list[str], list[tuple], list[int], list[list[int]] | None]],

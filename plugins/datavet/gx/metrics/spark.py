@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from datavet.figures.tables import missing_table
 from datavet.figures.values import WHITESPACE, literal_tokens, plain
 
 _KINDS = {"string": "str", "varchar": "str", "char": "str", "boolean": "bool", "double": "float", "float": "float",
@@ -70,14 +69,3 @@ def spark_grouped(df: Any, sets: dict[Any, tuple[str, ...]], union: list[str], a
         return [(*r[:len(keys)], 0, *r[len(keys):]) for r in result]
     grouping = [[F.col(f"`{c}`") for c in order] for order in sets.values()]
     return df.groupingSets(grouping, *keys).agg(F.grouping_id(), rows, *aggregates).collect()
-
-
-def missing_counts(df: Any, by: list[str], tokens: list[str]) -> dict[str, Any]:
-    """Per group of ``by``: rows, and per column its null/NaN count and the count of each token."""
-    from pyspark.sql import functions as F
-
-    kinds = spark_kinds(df)
-    aggregates = [F.count(F.lit(1)), *missing_aggregates(df, tokens)]
-    keys = [F.col(f"`{b}`") for b in by]
-    result = (df.groupBy(*keys) if keys else df).agg(*aggregates).collect()
-    return missing_table(by, tokens, list(kinds), ((r[:len(by)], r[len(by)], r[len(by) + 1:]) for r in result))
