@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from datavet import dvctree
+from datavet.fsutil import file_md5
 from datavet.sources import source_for
 from datavet.sources.files import INTEGRITY_FILE, FilesSource
 from tests.files.conftest import make_tree, new_files_project
@@ -107,3 +108,40 @@ def test_same_tree_same_md5_and_facts_are_computed_once_per_content(tmp_path: Pa
 
 def test_make_tree_is_deterministic(tmp_path: Path) -> None:
     assert make_tree(tmp_path / "a").files == make_tree(tmp_path / "b").files
+
+
+def test_caches_that_lost_an_object_or_the_facts_are_refilled(tmp_path: Path) -> None:
+    """The state cache says a file's md5, but its DVC cache object is gone (``dvc gc``): the file is
+    read and staged again and the version is the same. The facts cache is emptied: facts are
+    decoded again from the cached objects, nothing is re-read from the source."""
+    import sqlite3
+
+    from datavet.pipeline import version
+
+    project, tree = new_files_project(tmp_path)
+    first = version(project.loaded(), project.settings)
+    registry = project.registry
+    entries = registry.tree_entries(first.md5)
+    gone = next(e for e in entries if e.relpath.startswith("files/"))
+    registry.cache_path(gone.md5).unlink()
+    source = source_for(project.loaded(), project.settings)
+    again = source.materialise(tmp_path / "again")
+    assert again.md5 == first.md5 and gone.relpath in again.staged
+    assert source.counts.hashed == sum(e.md5 == gone.md5 for e in entries if e.relpath.startswith("files/"))
+    assert (tmp_path / "again" / gone.relpath).read_bytes() == tree.files[gone.relpath.removeprefix("files/")]
+    registry.cache_tree(tmp_path / "again", again.entries, again.staged)
+    assert file_md5(registry.cache_path(gone.md5)) == gone.md5
+
+    with sqlite3.connect(project.settings.home / "cache" / "file-facts.sqlite") as db:
+        db.execute("DELETE FROM facts")
+    source = source_for(project.loaded(), project.settings)
+    third = source.materialise(tmp_path / "third")
+    assert third.md5 == first.md5 and third.integrity == cached_integrity(registry, first.md5)
+    assert source.counts.hashed == 0 and source.counts.decoded == len({e.md5 for e in entries
+                                                                        if e.relpath.startswith("files/")})
+
+
+def cached_integrity(registry, md5: str) -> dict:
+    """The integrity.json of a cached tree version."""
+    entry = next(e for e in registry.tree_entries(md5) if e.relpath == INTEGRITY_FILE)
+    return json.loads(registry.cache_path(entry.md5).read_bytes())
