@@ -4,7 +4,8 @@ GX's import is about 4 s of pure Python; the version stage spends its time in Du
 I/O, which leave the GIL free. ``datavet certify`` starts the import (``start``) and ``datavet.gx``
 waits for it (``wait``) before importing GX itself, so no GX module is imported by two threads at
 once. The third-party libraries both threads use are imported before the thread starts, for the
-same reason. Nothing else imports GX: the Airflow tasks and ``datavet check`` import it when needed.
+same reason. Only ``datavet certify`` imports ahead: the Airflow tasks and ``datavet check`` import
+GX when they need it.
 """
 
 from __future__ import annotations
