@@ -52,7 +52,22 @@ def parse_dir(data: bytes) -> list[Entry]:
 
 def object_path(store: Path, md5: str) -> Path:
     """Where a DVC 3 cache or local remote (``store``) keeps an object."""
-    return store / "files" / "md5" / md5[:2] / md5[2:]
+    return Path(object_file(store, md5))
+
+
+def object_file(store: Path | str, md5: str) -> str:
+    """``object_path`` as a string, for the loops over every file of a 100,000-file tree (building a
+    Path per file would cost more than the file's stat)."""
+    return f"{store}/files/md5/{md5[:2]}/{md5[2:]}"
+
+
+def same_size(store: Path, other: Path, md5: str) -> bool:
+    """Whether object ``md5`` is in both stores at the same size (a push's check: re-hashing is
+    `datavet verify`'s job)."""
+    try:
+        return os.stat(object_file(store, md5)).st_size == os.stat(object_file(other, md5)).st_size
+    except FileNotFoundError:
+        return False
 
 
 def entries_of(folder: Path) -> list[Entry]:
@@ -96,8 +111,7 @@ def store_object(store: Path, md5: str, src: Path | None = None, data: bytes | N
 
 def tree_size(store: Path, entries: list[Entry]) -> int:
     """Total bytes of a tree's files in ``store`` (string paths: 100,000 stats stay fast)."""
-    base = f"{store}/files/md5/"
-    return sum(os.stat(f"{base}{e.md5[:2]}/{e.md5[2:]}").st_size for e in entries)
+    return sum(os.stat(object_file(store, e.md5)).st_size for e in entries)
 
 
 def cache_tree(store: Path, folder: Path, entries: list[Entry], staged: Iterable[str] | None = None) -> str:
@@ -123,17 +137,11 @@ def push_local(cache: Path, remote: Path, md5: str) -> int:
     entries = read_tree(cache, md5) if is_tree(md5) else []
     if entries is None:
         raise FileNotFoundError(f"no intact listing of tree version {md5} in the DVC cache {cache}")
-    here, there = f"{cache}/files/md5/", f"{remote}/files/md5/"  # string paths: one pass per file
     copied = 0
     for name in [*(e.md5 for e in entries), md5]:
-        rel = f"{name[:2]}/{name[2:]}"
-        try:
-            if os.stat(there + rel).st_size == os.stat(here + rel).st_size:
-                continue
-        except FileNotFoundError:
-            pass
-        store_object(remote, name, src=Path(here + rel), link=False)
-        copied += 1
+        if not same_size(remote, cache, name):
+            store_object(remote, name, src=object_path(cache, name), link=False)
+            copied += 1
     return copied
 
 
@@ -185,19 +193,9 @@ _PARSED: dict[str, list[Entry]] = {}
 
 def holds_tree(store: Path, md5: str, like: Path) -> bool:
     """Whether ``store`` holds the intact listing of tree ``md5`` and, for every file, an object of
-    the size the same object has in ``like`` (a push's check: re-hashing is `datavet verify`'s job)."""
+    the size the same object has in ``like``."""
     entries = read_tree(store, md5)
-    if entries is None:
-        return False
-    here, there = f"{store}/files/md5/", f"{like}/files/md5/"
-    for entry in entries:
-        rel = f"{entry.md5[:2]}/{entry.md5[2:]}"
-        try:
-            if os.stat(here + rel).st_size != os.stat(there + rel).st_size:
-                return False
-        except FileNotFoundError:
-            return False
-    return True
+    return entries is not None and all(same_size(store, like, e.md5) for e in entries)
 
 
 def tree_problems(store: Path, md5: str, where: str, *, missing_ok: bool = False) -> list[str]:

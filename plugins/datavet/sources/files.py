@@ -28,6 +28,7 @@ import pandas as pd
 
 from datavet import dvctree
 from datavet.errors import DataError
+from datavet.registry import Registry
 from datavet.sources.base import TABLE_FILE, Materialised
 from datavet.sources.file_facts import FileFacts, compute_facts, facts_cache
 from datavet.sources.manifest import read_manifest
@@ -68,6 +69,7 @@ class FilesSource:
         self._made: set[str] = set()
         self._stats: dict[str, os.stat_result] = {}  # by enumerate: each file's stat
         self._staged: set[str] = set()  # files copied into staging (content the cache lacked)
+        self._cache_dir = Registry.of(settings).cache_dir
 
     # ---- the protocol -----------------------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -240,8 +242,8 @@ class FilesSource:
                 md5, suffix = md5s[rel], suffixes[rel]
                 found = known.get((md5, suffix))
                 if found is None:
-                    staged = staging / FILES_DIR / rel
-                    found = compute_facts(staged if staged.exists() else Path(self._cached(md5)), suffix)
+                    found = compute_facts(staging / FILES_DIR / rel if rel in self._staged else Path(self._cached(md5)),
+                                          suffix)
                     cache.remember_facts(md5, suffix, found)
                     known[(md5, suffix)] = found
                     self.counts.decoded += 1
@@ -272,7 +274,7 @@ class FilesSource:
                                 table=staging / TABLE_FILE, entries=entries, integrity=integrity, staged=staged)
 
     def _cached(self, md5: str) -> str:
-        return f"{self.settings.registry}/.dvc/cache/files/md5/{md5[:2]}/{md5[2:]}"
+        return dvctree.object_file(self._cache_dir, md5)
 
     def _stage_file(self, root: Path, rel: str, dst: Path, cache, states: dict[str, tuple[int, int, int, str]]
                     ) -> str:
