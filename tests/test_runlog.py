@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from datavet.runlog import last_run, record_run
+from datavet.registry.runlog import last_run, record_run
 from datavet.settings import Settings
 from tests.conftest import ADULT_SPEC, example_spec_dict, make_project, project_env
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from datavet.errors import DatavetError, NotCertifiedError
-from datavet.history import certified_versions_of
 from datavet.registry import Registry
+from datavet.registry.history import certified_versions_of
+from datavet.registry.runlog import last_run
+from datavet.registry.verify import committed_certificate, verify_version
 from datavet.report import CheckReport
-from datavet.runlog import last_run
 from datavet.settings import Settings
 from datavet.spec import discover_specs, load_spec
-from datavet.verify import committed_certificate, verify_version
 
 # Documents a version page offers for download, by the name in the URL; each is read from the tag.
 DOWNLOADS = {"datasheet.md": "text/markdown; charset=utf-8", "datasheet.json": "application/json",

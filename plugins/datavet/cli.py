@@ -19,7 +19,7 @@ from datavet.settings import Settings
 from datavet.spec import load_spec
 
 if TYPE_CHECKING:
-    from datavet.certificate import Certificate
+    from datavet.registry.certificate import Certificate
     from datavet.report import CheckReport
     from datavet.spec import LoadedSpec
 
@@ -129,7 +129,7 @@ def _datasheet_init(spec_path: Path | None, args: argparse.Namespace) -> int:
 
 def cmd_certify(args: argparse.Namespace) -> int:
     from datavet.pipeline import certificate_summary, run_all
-    from datavet.runlog import record_run
+    from datavet.registry.runlog import record_run
 
     loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)
@@ -172,7 +172,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from datavet.registry import Registry
-    from datavet.verify import document_problems, document_tag, stated_md5, verify_version
+    from datavet.registry.verify import document_problems, document_tag, stated_md5, verify_version
 
     target = Path(args.target)
     if target.suffix in (".yaml", ".yml"):
@@ -219,7 +219,7 @@ def _dataset_of(document: Path) -> str:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from datavet.history import history_table
+    from datavet.registry.history import history_table
 
     loaded = load_spec(args.spec)
     print(history_table(loaded, _settings_for(loaded.path), as_json=args.json))
@@ -229,7 +229,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from datavet.pipeline import certificate_summary
     from datavet.registry import Registry
-    from datavet.store import committed_certificate, resolve_tag
+    from datavet.registry.store import committed_certificate, resolve_tag
 
     loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)

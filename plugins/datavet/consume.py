@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from datavet import dvctree
 from datavet.errors import NotCertifiedError
 from datavet.fsutil import file_md5
-from datavet.registry import Registry
+from datavet.registry import Registry, dvctree
+from datavet.registry.store import committed_certificate, resolve_tag
 from datavet.settings import Settings
 from datavet.sources.base import TABLE_FILE
-from datavet.store import committed_certificate, resolve_tag
 
 
 def load_certified(name: str, version: str | int | None = None, *, settings: Settings | None = None,

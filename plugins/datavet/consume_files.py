@@ -13,14 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-from datavet import dvctree
 from datavet.errors import NotCertifiedError, RegistryError
 from datavet.fsutil import file_md5
-from datavet.registry import Registry
+from datavet.registry import Registry, dvctree
+from datavet.registry.store import committed_certificate, resolve_tag
 from datavet.settings import Settings
 from datavet.sources.base import TABLE_FILE
 from datavet.sources.files import FILES_DIR
-from datavet.store import committed_certificate, resolve_tag
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from pathlib import Path
 from datavet.errors import DatavetError, VerificationError
 from datavet.fsutil import file_md5
 from datavet.registry import Registry
+from datavet.registry.verify import committed_certificate, resolve_tag, verify_version
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
-from datavet.verify import committed_certificate, resolve_tag, verify_version
 
 
 def export_hf(loaded: LoadedSpec, settings: Settings, out: Path, version: str | None = None) -> dict[str, Path]:

@@ -7,7 +7,8 @@ what the CLI's ``datavet certify``, the Airflow operators and ``dvc.yaml`` impor
 from __future__ import annotations
 
 from datavet import gx_preload
-from datavet.certificate import Certificate
+from datavet.registry.certificate import Certificate
+from datavet.registry.store import certified_tag_for
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 from datavet.stages import (
@@ -25,7 +26,6 @@ from datavet.stages import (
     version,
     version_bytes,
 )
-from datavet.store import certified_tag_for
 
 
 def run_all(loaded: LoadedSpec, settings: Settings) -> tuple[VersionInfo, Certificate | None, bool]:

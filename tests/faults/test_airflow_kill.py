@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from datavet.verify import verify_version
+from datavet.registry.verify import verify_version
 from tests.conftest import AirflowHome
 from tests.faults.conftest import FaultProject, registry_snapshot, write_titanic
 

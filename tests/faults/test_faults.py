@@ -21,8 +21,8 @@ import pytest
 
 from datavet.errors import DataError, RegistryError
 from datavet.pipeline import certify, document, run_all, validate, version
+from datavet.registry.verify import verify_version
 from datavet.settings import Settings
-from datavet.verify import verify_version
 from tests.faults.conftest import DATAVET, FaultProject, registry_snapshot, write_titanic
 
 TAGS = ["titanic/certified/1"]
@@ -175,7 +175,7 @@ def test_disk_full_while_placing_the_datasheet_in_the_registry(staged: tuple[Fau
 KILLER = """
 import os, signal, sys
 from pathlib import Path
-from datavet import dvctree
+from datavet.registry import dvctree
 from datavet.pipeline import certify
 from datavet.registry import Registry
 from datavet.settings import Settings

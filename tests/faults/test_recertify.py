@@ -9,9 +9,9 @@ import json
 
 import yaml
 
-from datavet.certificate import Certificate
 from datavet.pipeline import run_all
-from datavet.store import committed_certificate
+from datavet.registry.certificate import Certificate
+from datavet.registry.store import committed_certificate
 from tests.faults.conftest import FaultProject
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from datavet.certificate import Certificate
 from datavet.registry import Registry
-from datavet.verify import verify_version
+from datavet.registry.certificate import Certificate
+from datavet.registry.verify import verify_version
 from tests.faults.conftest import FaultProject
 
 Locate = Callable[[Registry, str], Path]

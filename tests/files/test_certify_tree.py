@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from datavet import dvctree, load_certified, open_certified
-from datavet.certificate import Certificate
+from datavet import load_certified, open_certified
 from datavet.errors import NotCertifiedError
 from datavet.ingest import file_md5
-from datavet.verify import verify_version
+from datavet.registry import dvctree
+from datavet.registry.certificate import Certificate
+from datavet.registry.verify import verify_version
 from tests.files.conftest import FilesProject, Tree, image_bytes
 
 
@@ -129,8 +130,8 @@ def test_one_flipped_byte_in_the_remote_is_named(tree_copy) -> None:
 def test_second_version_shares_unchanged_files_and_keeps_history(tree_copy) -> None:
     """Adding one image: only it, the table, integrity.json and the listing are new objects in the
     remote; both versions stay loadable, and the datasheet's changes section counts one new row."""
-    from datavet.history import certified_versions
     from datavet.pipeline import run_all
+    from datavet.registry.history import certified_versions
 
     project, tree = tree_copy
     remote = Path(project.settings.remote)

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from datavet.certificate import Certificate
 from datavet.registry import Registry
+from datavet.registry.certificate import Certificate
 from datavet.settings import Settings
 from tests.conftest import REPO, SHARED_DATA
 
@@ -85,7 +85,7 @@ def test_label_figures_match_pandas_on_the_manifest(certified, manifest) -> None
 
 
 def test_integrity_figures_match_the_manifest_and_the_files(certified, manifest) -> None:
-    from datavet.tree_version import tree_integrity
+    from datavet.registry.tree_version import tree_integrity
 
     project = certified
     md5 = _registry(project).recorded_md5("fairface_val")

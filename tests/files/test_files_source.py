@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from datavet import dvctree
 from datavet.fsutil import file_md5
+from datavet.registry import dvctree
 from datavet.sources import source_for
 from datavet.sources.files import INTEGRITY_FILE, FilesSource
 from tests.files.conftest import make_tree, new_files_project

@@ -15,7 +15,7 @@ import yaml
 from datavet.consume import load_certified
 from datavet.consume_files import open_certified
 from datavet.pipeline import run_all
-from datavet.verify import verify_version
+from datavet.registry.verify import verify_version
 from tests.files.conftest import new_files_project
 
 

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from datavet.certificate import Certificate
 from datavet.errors import NotCertifiedError
 from datavet.ingest import file_md5
 from datavet.registry import Registry
+from datavet.registry.certificate import Certificate
 from datavet.settings import Settings
 from tests.conftest import ADULT_SPEC, adult_spec_dict, example_spec_dict, make_project
 

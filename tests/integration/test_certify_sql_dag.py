@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from datavet.certificate import Certificate
 from datavet.ingest import file_md5
 from datavet.registry import Registry
+from datavet.registry.certificate import Certificate
 from datavet.settings import Settings
 from tests.conftest import ADULT_SPEC, adult_spec_dict, project_env
 from tests.pg import PASSWORD

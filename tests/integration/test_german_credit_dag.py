@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from datavet.registry.store import committed_certificate
 from datavet.settings import Settings
-from datavet.store import committed_certificate
 from tests.checks.test_datasets import GERMAN
 from tests.conftest import SHARED_DATA, make_project
 from tests.datasheet.conftest import full_answers

@@ -29,7 +29,7 @@ def _run_name(context: Any) -> str:
 
 def record_failure(spec_path: str, stage: str, context: Any, exc: DatavetError) -> None:
     """Keep why a stage failed (the published summary or the spec problem) for the auditor pages."""
-    from datavet.runlog import record_run
+    from datavet.registry.runlog import record_run
 
     root = project_root_for(Path(spec_path))
     name = getattr(exc, "dataset", None) or Path(spec_path).parent.name  # a SpecError names a file, not a dataset
@@ -73,7 +73,7 @@ class _SpecOperator(BaseOperator):
 
     @contextlib.contextmanager
     def _recorded(self, context: Any) -> Iterator[None]:
-        """airflow_errors(), and a failure's reason kept for the auditor pages (datavet.runlog)."""
+        """airflow_errors(), and a failure's reason kept for the auditor pages (datavet.registry.runlog)."""
         with airflow_errors():
             try:
                 yield
@@ -142,7 +142,7 @@ class DatavetCertifyOperator(_VersionedOperator):
 
     def execute(self, context: Any) -> dict:
         from datavet.pipeline import certify
-        from datavet.runlog import record_run
+        from datavet.registry.runlog import record_run
 
         run = _run_name(context)
         with self._recorded(context):
@@ -176,7 +176,7 @@ class InvalidSpecOperator(_SpecOperator):
         self.message = message
 
     def execute(self, context: Any) -> None:
-        from datavet.runlog import record_run
+        from datavet.registry.runlog import record_run
 
         root = project_root_for(Path(self.spec_path))
         with contextlib.suppress(OSError):

@@ -1,7 +1,7 @@
 """The datavet part of a dataset's GX suite as plain JSON, and the suite file as written on disk.
 
 Pure Python (no Great Expectations import): the version stage fingerprints the rules with it
-(datavet.fingerprint) before anything imports GX; datavet.gx.suite saves it through GX.
+(datavet.registry.fingerprint) before anything imports GX; datavet.gx.suite saves it through GX.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def generated_expectations(loaded: LoadedSpec, columns: list[str],
                            previous: Callable[[], Any] | None = None) -> list[dict[str, Any]]:
     """Plain-JSON expectation configurations for every check of the spec, check type by check type
     in the registry's order (figures for every column). ``previous``: gives the previous certified
-    version (datavet.store.previous_version), asked only by the checks that compare versions."""
+    version (datavet.registry.store.previous_version), asked only by the checks that compare versions."""
     from datavet.checks.base import SuiteContext, no_previous
     from datavet.checks.registry import CHECKS
 

@@ -49,7 +49,7 @@ def build_suite(loaded: LoadedSpec, settings: Settings | None = None, columns: l
 def previous_of(loaded: LoadedSpec, settings: Settings, md5: str | None) -> Callable[[], Any]:
     """The previous certified version (other bytes than ``md5``), looked up once and only when a
     check asks for it (the drift check)."""
-    from datavet.store import previous_version
+    from datavet.registry.store import previous_version
 
     return functools.cache(lambda: previous_version(loaded, settings, md5))
 

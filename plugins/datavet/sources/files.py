@@ -26,9 +26,8 @@ from typing import ClassVar
 
 import pandas as pd
 
-from datavet import dvctree
 from datavet.errors import DataError
-from datavet.registry import Registry
+from datavet.registry import Registry, dvctree
 from datavet.sources.base import TABLE_FILE, Materialised
 from datavet.sources.file_facts import FileFacts, compute_facts, facts_cache
 from datavet.sources.manifest import read_manifest

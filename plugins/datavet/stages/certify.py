@@ -8,11 +8,12 @@ import shutil
 from pathlib import Path
 
 from datavet import __version__
-from datavet.certificate import Certificate, CheckOutcome
 from datavet.changes import metrics_of
 from datavet.errors import ChecksFailed, DataError
 from datavet.fsutil import atomic_copy, atomic_write_text, sha256_file
 from datavet.registry import Registry
+from datavet.registry.certificate import Certificate, CheckOutcome
+from datavet.registry.store import certified_tag_for
 from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
@@ -27,7 +28,6 @@ from datavet.stages.common import (
     version_bytes,
     version_rules,
 )
-from datavet.store import certified_tag_for
 
 
 def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: str = "cli"

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from datavet.errors import DataError, RegistryError
-from datavet.fingerprint import Rules, rules_of, table_columns
 from datavet.fsutil import settled_md5
 from datavet.registry import Registry
+from datavet.registry.fingerprint import Rules, rules_of, table_columns
+from datavet.registry.store import certified_tag_for
 from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
-from datavet.store import certified_tag_for
 
 log = logging.getLogger("datavet.stages")
 REPORT_FILE = "report.json"  # the published form (small cells suppressed): what the registry stores
@@ -58,7 +58,7 @@ def storage_errors(dataset: str, stage: str) -> Iterator[None]:
 
 
 def version_rules(loaded: LoadedSpec, settings: Settings, md5: str) -> Rules:
-    """The fingerprint of the rules this version is certified under now (datavet.fingerprint). Only
+    """The fingerprint of the rules this version is certified under now (datavet.registry.fingerprint). Only
     the Parquet schema is read: the bytes are hashed where a stage reads them, not here too."""
     columns = None
     if not md5.endswith(".dir"):
@@ -106,8 +106,8 @@ def version_table(settings: Settings, md5: str, dataset: str | None = None) -> P
     """The Parquet table the checks read: the version itself, or a tree version's ``table.parquet``."""
     if not md5.endswith(".dir"):
         return version_bytes(settings, md5, dataset)
+    from datavet.registry.tree_version import tree_member
     from datavet.sources.base import TABLE_FILE
-    from datavet.tree_version import tree_member
 
     return tree_member(settings, md5, TABLE_FILE, dataset)
 

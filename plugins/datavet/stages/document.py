@@ -9,11 +9,11 @@ from pathlib import Path
 
 from datavet.changes import Changes, answers_of, compute_changes
 from datavet.engines import ParquetTable, engine_for, engine_name, version_engine
+from datavet.registry.store import previous_certified
 from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 from datavet.stages.common import datasheet_files, registry_for, staged_report, version_stage, version_table
-from datavet.store import previous_certified
 
 
 def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
@@ -35,7 +35,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
     report = staged_report(settings, spec.name, md5, exact=True)
     files = None
     if md5.endswith(".dir"):  # a tree of files: the composition of its files
-        from datavet.tree_version import tree_integrity
+        from datavet.registry.tree_version import tree_integrity
 
         files = tree_integrity(settings, md5, spec.name)
     sheet = build_datasheet(loaded, report, version_table(settings, md5, spec.name), data_md5=md5,

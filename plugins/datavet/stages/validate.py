@@ -31,7 +31,7 @@ def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
         report = run_checks(loaded, version_table(settings, md5, spec.name), data_hash=md5, settings=settings)
         if md5.endswith(".dir"):  # a tree of files: the checks on its integrity (checks computed outside GX)
             from datavet.checks.registry import with_version_checks
-            from datavet.tree_version import tree_integrity
+            from datavet.registry.tree_version import tree_integrity
 
             report = with_version_checks(loaded, {"tree": tree_integrity(settings, md5, spec.name)}, report)
         # the exact report decides and feeds the datasheet; only the published form leaves the process

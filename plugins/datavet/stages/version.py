@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from datavet.fingerprint import rules_of, table_columns
 from datavet.registry import Registry
+from datavet.registry.fingerprint import rules_of, table_columns
+from datavet.registry.store import certified_tag_for
 from datavet.settings import Settings
 from datavet.sources import source_for
 from datavet.sources.roles import check_usable
 from datavet.spec import LoadedSpec
 from datavet.stages.common import log, registry_for, storage_errors
-from datavet.store import certified_tag_for
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
     the ``.dvc`` pointer."""
     spec = loaded.spec
     if spec.source.kind == "files":
-        from datavet.tree_version import version_tree
+        from datavet.registry.tree_version import version_tree
 
         return VersionInfo(*version_tree(loaded, settings))
     registry = registry_for(settings)

@@ -41,7 +41,7 @@ class Certificate(BaseModel):
     checks: list[CheckOutcome]
     rules: dict[str, str] | None = Field(
         default=None, description="sha256 of the normalised spec, the suite and the answers the bytes were "
-                                  "certified under (datavet.fingerprint); absent in certificates from before.")
+                                  "certified under (datavet.registry.fingerprint); absent in certificates from before.")
     certified_by: str | None = Field(
         default=None, description="What certified it: 'cli', or 'airflow:<dag_id>/<run_id>' (lets a retry of "
                                   "the same run finish its work, e.g. emit the Asset event).")

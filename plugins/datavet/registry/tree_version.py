@@ -23,10 +23,10 @@ log = logging.getLogger(__name__)
 
 def version_tree(loaded: LoadedSpec, settings: Settings) -> tuple[str, str, int, str | None]:
     """(dataset, md5, rows, tag if already certified) after caching the tree version."""
-    from datavet.fingerprint import rules_of, table_columns
+    from datavet.registry.fingerprint import rules_of, table_columns
+    from datavet.registry.store import certified_tag_for
     from datavet.sources import source_for
     from datavet.stages.common import registry_for, storage_errors
-    from datavet.store import certified_tag_for
 
     spec = loaded.spec
     registry = registry_for(settings)

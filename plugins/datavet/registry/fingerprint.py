@@ -27,7 +27,7 @@ from datavet.fsutil import sha256_file
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from datavet.certificate import Certificate
+    from datavet.registry.certificate import Certificate
     from datavet.settings import Settings
     from datavet.spec import LoadedSpec
 

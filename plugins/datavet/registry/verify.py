@@ -10,12 +10,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from datavet import dvctree
 from datavet.errors import RegistryError
 from datavet.fsutil import file_md5, sha256_bytes, sha256_file
-from datavet.registry import Registry
+from datavet.registry import dvctree
+from datavet.registry.repo import Registry
+from datavet.registry.store import committed_certificate, resolve_tag
 from datavet.report import checks_tally
-from datavet.store import committed_certificate, resolve_tag
 
 
 @dataclass

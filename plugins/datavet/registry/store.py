@@ -7,10 +7,10 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from datavet.certificate import Certificate
 from datavet.errors import NotCertifiedError, RegistryError
-from datavet.fingerprint import Rules, changed_parts
-from datavet.registry import Registry
+from datavet.registry.certificate import Certificate
+from datavet.registry.fingerprint import Rules, changed_parts
+from datavet.registry.repo import Registry
 
 if TYPE_CHECKING:  # pragma: no cover
     from datavet.checks.base import PreviousVersion
@@ -22,7 +22,7 @@ def certified_tag_for(registry: Registry, name: str, md5: str, rules: Rules | No
                       spec_path: Path | None = None) -> str | None:
     """The tag that certified exactly these bytes, if any (certificates are committed with the tag).
 
-    With ``rules`` (datavet.fingerprint), only when the latest certification of these bytes was under
+    With ``rules`` (datavet.registry.fingerprint), only when the latest certification of these bytes was under
     the same rules: bytes certified under other rules are certified again."""
     for tag in reversed(registry.certified_tags(name)):
         if registry.recorded_md5(name, rev=tag) == md5:

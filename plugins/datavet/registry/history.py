@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from datavet.certificate import Certificate
-from datavet.fingerprint import reason
-from datavet.registry import Registry
+from datavet.registry.certificate import Certificate
+from datavet.registry.fingerprint import reason
+from datavet.registry.repo import Registry
+from datavet.registry.store import committed_certificate
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
-from datavet.store import committed_certificate
 
 
 def certified_versions(loaded: LoadedSpec, settings: Settings) -> list[dict]:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from datavet import dvctree
 from datavet.errors import RegistryError
+from datavet.registry import dvctree
 
 if TYPE_CHECKING:  # pragma: no cover
     from datavet.settings import Settings
