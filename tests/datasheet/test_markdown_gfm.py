@@ -1,0 +1,38 @@
+"""The Markdown card as GitHub and the Hugging Face Hub render it (markdown-it-py with GFM tables): every
+table row comes from a line written as a table row, so no paragraph is swallowed into a table."""
+
+from __future__ import annotations
+
+import pytest
+from markdown_it import MarkdownIt
+
+from datavet.changes import compute_changes
+from datavet.datasheet import build_datasheet, render_markdown
+
+
+def swallowed_lines(markdown: str) -> list[str]:
+    """Source lines that a GFM renderer puts into a table although they are not written as a row."""
+    lines = markdown.splitlines()
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    return [lines[t.map[0]] for t in tokens if t.type == "tr_open" and not lines[t.map[0]].lstrip().startswith("|")]
+
+
+def card_body(markdown: str) -> str:
+    """The card without its YAML front matter (the Hub strips it before rendering)."""
+    return markdown.split("\n---\n", 1)[1] if markdown.startswith("---\n") else markdown
+
+
+@pytest.mark.parametrize("with_answers", [False, True])
+def test_no_paragraph_is_swallowed_into_a_table(adult, titanic, with_answers):
+    for v in (adult, titanic):
+        sheet = build_datasheet(v.loaded, v.report, v.parquet, data_md5=v.md5)
+        changes = compute_changes(new_report=v.report, old_report=v.report, previous_tag=f"{v.loaded.spec.name}/v1",
+                                  rows_added_removed=(0, 0), new_answers={"A1": ("new", None)} if with_answers else {},
+                                  old_answers={}, small_cell_threshold=10)
+        markdown = card_body(render_markdown(sheet.model_copy(update={"changes": changes})))
+        assert swallowed_lines(markdown) == []
+        paragraphs = [t.content for t in MarkdownIt("commonmark").enable("table").parse(markdown) if t.type == "inline"]
+        answers = [p for p in paragraphs if p.startswith("**Answers changed:**")]
+        assert answers == ["**Answers changed:** A1." if with_answers else "**Answers changed:** none."]
+        for label in ("**Instances (C2):**",):
+            assert any(p.startswith(label) for p in paragraphs), label
