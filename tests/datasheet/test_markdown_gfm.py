@@ -36,3 +36,19 @@ def test_no_paragraph_is_swallowed_into_a_table(adult, titanic, with_answers):
         assert answers == ["**Answers changed:** A1." if with_answers else "**Answers changed:** none."]
         for label in ("**Instances (C2):**",):
             assert any(p.startswith(label) for p in paragraphs), label
+
+
+def test_card_shows_duplicates_with_and_without_identifying_columns(titanic, adult):
+    """Titanic's ids make every row distinct; without PassengerId, Name and Ticket rows repeat (pandas)."""
+    from datavet.datasheet import render_html
+
+    sheet = build_datasheet(titanic.loaded, titanic.report, titanic.parquet, data_md5=titanic.md5)
+    ids = titanic.loaded.spec.columns_with_role("identifying")
+    exact, without = int(titanic.df.duplicated().sum()), int(titanic.df.drop(columns=ids).duplicated().sum())
+    assert (sheet.computed.duplicate_rows.value, sheet.computed.duplicate_rows_without_identifying.value) == (
+        exact, without) and without > 10
+    assert f"**Duplicate rows (C9):** {exact}; {without} without the identifying columns." in render_markdown(sheet)
+    assert f"without identifying columns <b>{without}</b>" in render_html(sheet)
+    plain = build_datasheet(adult.loaded, adult.report, adult.parquet, data_md5=adult.md5)
+    assert plain.computed.duplicate_rows_without_identifying is None  # Adult names no identifying column
+    assert "without the identifying columns" not in render_markdown(plain)

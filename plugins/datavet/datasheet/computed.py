@@ -330,6 +330,8 @@ def build_sections(loaded: LoadedSpec, report: CheckReport,
         rows=profile.rows, columns=columns, label=b.label(), parity=b.parity(),
         missing_cells=None if missing_cells is None else publish_count(missing_cells, b.t),
         duplicate_rows=publish_count(profile.duplicate_rows, b.t), representation=b.representation(),
+        duplicate_rows_without_identifying=(None if profile.duplicate_rows_without_identifying is None else
+                                            publish_count(profile.duplicate_rows_without_identifying, b.t)),
         intersections=b.intersections(), geography=b.geography(), proxies=b.proxies(),
         time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()])
     return computed, b.validation()

@@ -163,6 +163,9 @@ def limitations(sheet: Datasheet) -> list[str]:
     out = _answers(sheet, "C3", "C9")
     if _missing(c.duplicate_rows):
         out.append(f"{c.duplicate_rows.display} rows repeat an earlier row exactly.")
+    if c.duplicate_rows_without_identifying is not None and _missing(c.duplicate_rows_without_identifying):
+        out.append(f"{c.duplicate_rows_without_identifying.display} rows repeat an earlier row in every column "
+                   "but the identifying ones.")
     for check in sheet.validation.checks:
         if check.status != "passed":
             out.append(f"Check {check.check} on {check.subject} {check.status}: {'; '.join(check.failures)}")

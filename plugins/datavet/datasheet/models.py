@@ -192,6 +192,9 @@ class Computed(_Model):
     missing_cells: Count | None = Field(default=None, description="C6: missing cells over all columns.")
     parity: list[ParityFigure] = Field(default_factory=list, description="C6: missingness across groups.")
     duplicate_rows: Count = Field(description="C9: rows that repeat an earlier row exactly.")
+    duplicate_rows_without_identifying: Count | None = Field(
+        default=None, description="C9: rows that repeat an earlier row in every column but the identifying ones "
+                                  "(an id column makes every row distinct); null without identifying columns.")
     representation: list[RepresentationFigure] = Field(default_factory=list, description="C13.")
     intersections: list[IntersectionFigure] = Field(default_factory=list, description="C13.")
     geography: list[GeographyFigure] = Field(default_factory=list, description="C13 / C3.")

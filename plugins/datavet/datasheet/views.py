@@ -272,11 +272,14 @@ def build_view(sheet: Datasheet) -> View:
     c = sheet.computed
     counts = {s: sum(1 for o in sheet.validation.checks if o.status == s) for s in ("passed", "warned", "failed")}
     done = sheet.completeness
+    without = c.duplicate_rows_without_identifying
     tiles = [
         Tile("Instances", f"{c.rows:,}", "rows in this version"),
         Tile("Columns", str(len(c.columns))),
-        Tile("Duplicate rows", c.duplicate_rows.display, "exact repeats",
-             "warn" if c.duplicate_rows.value or c.duplicate_rows.suppressed else "plain"),
+        Tile("Duplicate rows", c.duplicate_rows.display, "exact repeats" + (
+             f"; {without.display} without identifying columns" if without is not None else ""),
+             "warn" if any(n.value or n.suppressed for n in (c.duplicate_rows, without) if n is not None)
+             else "plain"),
         Tile("Missing cells", c.missing_cells.display if c.missing_cells else "n/a", "null or token"),
         Tile("Checks passed", f"{counts['passed']}/{len(sheet.validation.checks)}",
              f"{counts['warned']} warned, {counts['failed']} failed",
