@@ -97,9 +97,18 @@ class SectionBuilder:
         self.profile = profile
         self.t = loaded.spec.small_cell_threshold
         self.mask = ValueMasker(loaded.spec.private_columns)
+        # a binned column's groups keep the bands' order (lowest first), not the order of their counts
+        self.bands = {c: {name: i for i, name in enumerate(rule["labels"])}
+                      for c, rule in rules_of(loaded.spec).items() if "bins" in rule}
         for r in report.checks:  # learn masks before anything is published
             if r.check == REPRESENTATION and r.column:
                 self.mask.learn(r.column, {str(k): v for k, v in (r.observed.get("counts") or {}).items()})
+
+    def in_order(self, by: str | list[str], items: Iterable[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+        """(group, figure) pairs of one attribute: a binned attribute's in band order, others as given."""
+        items = list(items)
+        bands = self.bands.get(by) if isinstance(by, str) else None
+        return sorted(items, key=lambda kv: bands.get(str(kv[0]), len(bands))) if bands else items
 
     def of(self, check: str) -> list[CheckResult]:
         return [r for r in self.report.checks if r.check == check]
@@ -158,7 +167,8 @@ class SectionBuilder:
             sizes = _sizes(o.get("group_rows"))
             out.append(ParityFigure(
                 column=r.column or "", by=by_text(by),
-                groups=[self.rate(by, str(g), v, sizes) for g, v in (o.get("group_missing_rate") or {}).items()],
+                groups=[self.rate(by, str(g), v, sizes)
+                        for g, v in self.in_order(by, (o.get("group_missing_rate") or {}).items())],
                 max_rate=_num(o.get("max_rate")), min_rate=_num(o.get("min_rate")),
                 max_diff=_num(o.get("max_diff")), max_ratio=_num(o.get("max_ratio")),
                 best_cell=self.cell(by, o.get("best_cell")), worst_cell=self.cell(by, o.get("worst_cell"))))
@@ -167,10 +177,13 @@ class SectionBuilder:
     def shares(self, column: str, counts: dict[str, int], shares: dict[str, Any],
                reference: dict[str, Any] | None = None,
                ratios: dict[str, Any] | None = None, intervals: dict[str, Any] | None = None) -> list[GroupShare]:
-        """Groups largest first; reference groups absent from the data are listed with count 0."""
+        """Groups largest first (a binned column's bands lowest first); reference groups absent from the
+        data are listed with count 0."""
         reference, ratios, intervals = reference or {}, ratios or {}, intervals or {}
         groups = list(counts) + [g for g in reference if g not in counts]
-        groups.sort(key=lambda g: (-counts.get(g, 0), str(g)))
+        bands = self.bands.get(column)
+        groups.sort(key=(lambda g: (bands.get(str(g), len(bands)), str(g))) if bands else
+                    (lambda g: (-counts.get(g, 0), str(g))))
         return [GroupShare(group=self.mask.label(column, g), count=publish_count(counts.get(g, 0), self.t),
                            share=publish_share(counts.get(g, 0),
                                                shares.get(g, 0.0 if g in reference else None), self.t),
@@ -272,8 +285,8 @@ class SectionBuilder:
             by, sizes = r.by or "", _sizes(r.observed.get("rows"))
             intervals = _sizes(r.observed.get("rate_intervals"))
             balance.append(LabelBalance(
-                by=by_text(by), positive_rates=[self.rate(by, str(g), v, sizes, intervals)
-                                                for g, v in (r.observed.get("positive_rates") or {}).items()],
+                by=by_text(by), positive_rates=[self.rate(by, str(g), v, sizes, intervals) for g, v in
+                                                self.in_order(by, (r.observed.get("positive_rates") or {}).items())],
                 disparate_impact=_num(r.observed.get("disparate_impact")),
                 parity_difference=_num(r.observed.get("parity_difference")),
                 confidence=_num(r.observed.get("confidence")),

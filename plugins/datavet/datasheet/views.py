@@ -14,13 +14,28 @@ from datavet.datasheet.models import CellRate, Datasheet, GroupRate, GroupShare
 
 LABEL_W, PLOT_W, VALUE_W, ROW_H, TOP, BOTTOM = 160, 240, 130, 26, 6, 28
 MAX_BARS = 14  # longer lists are cut: the tables and the JSON hold every group
-STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25)
+STEP_MANTISSAS = (1, 2, 2.5, 5)  # axis steps are these times a power of ten
 MAX_LABEL = 18
 TOP_COUNTRIES = 12
 
 
+MAX_DIGITS = 6
+
+
+def shown_digits(percent: float, digits: int) -> int:
+    """At least ``digits`` decimals, more when fewer would print a non-zero value as 0 (or a value short
+    of 100 % as 100): a 0.03 % bar reads "0.030%" (two significant digits), 99.996 % "99.996%"."""
+    for edge, significant in ((0.0, 2), (100.0, 1)):
+        gap = abs(percent - edge)
+        if 0 < gap < math.inf and round(gap, digits) == 0:
+            digits = max(digits, min(MAX_DIGITS, significant - 1 - math.floor(math.log10(gap))))
+    return digits
+
+
 def pct(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{100 * value:.{digits}f}%"
+    if value is None:
+        return "n/a"
+    return f"{100 * value:.{shown_digits(100 * value, digits)}f}%"
 
 
 def num(value: float | None, digits: int = 3) -> str:
@@ -122,16 +137,31 @@ class Chart:
         return self.label_w - 8
 
 
+def _steps(top: float) -> list[float]:
+    """Round steps from a tenth of ``top``'s decade upwards, so ticks of a 0.04 % rate are round too."""
+    decade = math.floor(math.log10(top)) - 1
+    return [m * 10.0 ** e for e in range(decade, 1) for m in STEP_MANTISSAS if m * 10.0 ** e <= 0.25]
+
+
 def _scale(values: list[float]) -> tuple[float, int]:
     """Axis maximum and number of intervals, so that ticks fall on round percentages."""
     top = max([v for v in values if v is not None] or [0.0])
     if top <= 0:  # nothing to draw (all zero or withheld): a plain 0-100% axis
         return 1.0, 4
-    for step in STEPS:
+    for step in _steps(top):
         n = max(1, math.ceil(round(top / step, 9)))
         if n <= 5:
             return min(1.0, n * step), max(n, 2) if n * step <= 1.0 else 4
     return 1.0, 4
+
+
+def tick_labels(vmax: float, parts: int) -> list[str]:
+    """The fewest decimals that write every tick exactly, so no two ticks read the same."""
+    values = [100 * vmax * k / parts for k in range(parts + 1)]
+    for digits in range(MAX_DIGITS + 1):
+        if all(abs(round(v, digits) - v) < 1e-9 for v in values):
+            break
+    return [f"{v:.{digits}f}%" for v in values]
 
 
 def bar_chart(cid: str, title: str, caption: str, rows: list[tuple[str, float | None, str, float | None]],
@@ -157,8 +187,7 @@ def bar_chart(cid: str, title: str, caption: str, rows: list[tuple[str, float | 
                         ci_x1=None if iv is None else round(LABEL_W + PLOT_W * iv[0] / vmax, 1),
                         ci_x2=None if iv is None else round(LABEL_W + PLOT_W * iv[1] / vmax, 1),
                         ci_text=None if iv is None else f"{pct(iv[0])} to {pct(iv[1])}"))
-    digits = 0 if all(round(100 * vmax * k / parts, 6).is_integer() for k in range(parts + 1)) else 1
-    ticks = [(round(LABEL_W + PLOT_W * k / parts, 1), pct(vmax * k / parts, digits)) for k in range(parts + 1)]
+    ticks = [(round(LABEL_W + PLOT_W * k / parts, 1), text) for k, text in enumerate(tick_labels(vmax, parts))]
     return Chart(id=cid, title=title, caption=caption, bars=bars, ticks=ticks, footnote=footnote,
                  has_reference=any(r is not None for *_, r in rows), has_interval=any(iv for iv in intervals),
                  height=TOP + len(rows) * ROW_H + BOTTOM)
