@@ -19,7 +19,9 @@ def frame_of(table: Table) -> pd.DataFrame:
         df.columns = [str(c) for c in df.columns]
         return df
     if isinstance(table, ParquetTable):
-        return pd.read_parquet(table.path)
+        from datavet.ingest import read_parquet
+
+        return read_parquet(table.path)
     raise DataError(f"the pandas engine reads Parquet versions or DataFrames, not {type(table).__name__}",
                     fix="use engine: sql to audit a database table in place")
 
