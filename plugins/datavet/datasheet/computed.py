@@ -90,6 +90,14 @@ def _pairs(value: Any) -> list[tuple[str, int]]:
     return out
 
 
+def class_names(values: dict[str, Any] | None) -> list[str] | None:
+    """The names of codes 0..n-1 when a values map names exactly those (what a ClassLabel holds)."""
+    if not values or sorted(values) != sorted(str(i) for i in range(len(values))):
+        return None
+    names = [str(values[str(i)]) for i in range(len(values))]
+    return names if len(set(names)) == len(names) else None  # two codes, one group: no ClassLabel
+
+
 class SectionBuilder:
     def __init__(self, loaded: LoadedSpec, report: CheckReport, profile: DataProfile) -> None:
         self.spec = loaded.spec
@@ -148,7 +156,9 @@ class SectionBuilder:
             info = ColumnInfo(name=name, type=typ, role=col.role if col else None,
                               description=col.description if col else None,
                               recoded=describe(rules[name], name in self.spec.private_columns)
-                              if name in rules else None)
+                              if name in rules else None,
+                              class_names=None if name in self.spec.private_columns or "INT" not in typ.upper()
+                              else class_names(rules.get(name, {}).get("values")))
             r = missing.get(name)
             if r is not None:
                 n = int(r.observed.get("missing_count", 0))

@@ -62,6 +62,9 @@ class ColumnInfo(_Model):
     recoded: str | None = Field(default=None, description="The spec's values map or bins, applied before every "
                                                           "check (the version's bytes keep the raw values).")
     missing: Count | None = Field(default=None, description="Missing cells (null or a missing token).")
+    class_names: list[str] | None = Field(
+        default=None, description="An integer column coded 0..n-1 whose values map names every code: the names "
+                                  "by code (a Hugging Face ClassLabel); null otherwise, and for private columns.")
     missing_rate: float | None = None
     missing_tokens: dict[str, Count] = Field(default_factory=dict, description="Missing cells per token.")
 

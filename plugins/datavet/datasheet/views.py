@@ -8,9 +8,10 @@ Charts are horizontal bar charts drawn as inline SVG; a suppressed count draws n
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
-from datavet.datasheet.models import CellRate, Datasheet, GroupRate, GroupShare
+from datavet.datasheet.models import CellRate, ColumnInfo, Datasheet, GroupRate, GroupShare
 
 LABEL_W, PLOT_W, VALUE_W, ROW_H, TOP, BOTTOM = 160, 240, 130, 26, 6, 28
 MAX_BARS = 14  # longer lists are cut: the tables and the JSON hold every group
@@ -234,6 +235,7 @@ class View:
     anchors: dict[str, str] = field(default_factory=dict)
     nav: list[tuple[str, str]] = field(default_factory=list)
     figure_names: dict[str, str] = field(default_factory=dict)
+    citation: str = ""
 
 
 def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
@@ -318,7 +320,7 @@ def build_view(sheet: Datasheet) -> View:
     ]
     return View(sheet=sheet, tiles=tiles, charts=charts_for(sheet), check_counts=counts,
                 anchors=anchors_for(sheet), figure_names=FIGURE_NAMES,
-                nav=[(s.key, s.title.split(",")[0]) for s in sheet.sections])
+                nav=[(s.key, s.title.split(",")[0]) for s in sheet.sections], citation=bibtex(sheet))
 
 
 FIGURE_NAMES = {"rows": "instances", "columns": "columns", "label": "label", "missing_cells": "missing values",
@@ -353,6 +355,29 @@ def limits_text(limits: dict[str, float | int]) -> str:
     return ", ".join(f"{key} {value}" for key, value in limits.items())
 
 
+HF_DTYPES = {"BIGINT": "int64", "INTEGER": "int32", "SMALLINT": "int16", "TINYINT": "int8", "DOUBLE": "float64",
+             "FLOAT": "float32", "BOOLEAN": "bool", "VARCHAR": "string", "DATE": "date32",
+             "TIMESTAMP": "timestamp[us]", "TIMESTAMP WITH TIME ZONE": "timestamp[us, tz=UTC]"}
+
+
+def feature(col: ColumnInfo) -> dict:
+    """A column as a Hugging Face feature: a ClassLabel with the spec's names for a column coded 0..n-1."""
+    if col.class_names:
+        return {"name": col.name, "dtype": {"class_label": {"names": dict(enumerate(col.class_names))}}}
+    return {"name": col.name, "dtype": HF_DTYPES.get(col.type.upper(), "string")}
+
+
+def bibtex(sheet: Datasheet) -> str:
+    """A BibTeX entry for this version (the card's citation): title, owner, date and the md5."""
+    def braced(text: str) -> str:
+        return text.replace("\\", " ").replace("{", "(").replace("}", ")")
+
+    key = re.sub(r"[^A-Za-z0-9_-]", "_", sheet.dataset) + f"_{sheet.data_md5[:8]}"
+    return (f"@misc{{{key},\n  title = {{{braced(sheet.title)}}},\n  author = {{{braced(sheet.owner)}}},\n"
+            f"  year = {{{sheet.generated_at.year}}},\n  note = {{Version md5 {sheet.data_md5}, certified with "
+            f"datavet}}\n}}")
+
+
 def front_matter(sheet: Datasheet) -> dict:
     """Hugging Face dataset-card metadata, plus what binds the card to the bytes."""
     c = sheet.computed
@@ -363,6 +388,12 @@ def front_matter(sheet: Datasheet) -> dict:
                   "size_categories": [size_category(c.rows)], "tags": tags}
     if c.label is not None:
         meta["task_categories"] = ["tabular-classification"]
+    # what `datavet export hf` lays out: the certified bytes as the train split
+    meta["configs"] = [{"config_name": "default",
+                        "data_files": [{"split": "train", "path": f"data/{sheet.dataset}.parquet"}]}]
+    meta["source_datasets"] = ["original"]
+    meta["annotations_creators"] = ["other" if c.label is not None else "no-annotation"]
+    meta["dataset_info"] = {"features": [feature(col) for col in c.columns]}
     meta["datavet"] = {"dataset": sheet.dataset, "data_md5": sheet.data_md5,
                        "validation_result_id": sheet.validation.result_id,
                        "checks_passed": sheet.validation.success,
