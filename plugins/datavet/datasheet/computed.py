@@ -13,6 +13,7 @@ from datavet.checks.cells import by_columns, by_text
 from datavet.checks.geography import NAME as GEOGRAPHY
 from datavet.checks.intersectional import NAME as INTERSECTIONAL
 from datavet.checks.label_balance import NAME as LABEL_BALANCE
+from datavet.checks.limits import SourcedReference
 from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.checks.missingness_parity import NAME as MISSINGNESS_PARITY
 from datavet.checks.proxy import NAME as PROXY
@@ -33,6 +34,7 @@ from datavet.datasheet.models import (
     LabelFigure,
     ParityFigure,
     ProxyFigure,
+    ReferenceInfo,
     RepresentationFigure,
     TimeRange,
     Validation,
@@ -117,6 +119,21 @@ class SectionBuilder:
         items = list(items)
         bands = self.bands.get(by) if isinstance(by, str) else None
         return sorted(items, key=lambda kv: bands.get(str(kv[0]), len(bands))) if bands else items
+
+    def reference_of(self, entries: Iterable[Any], column: str, shares: dict[str, Any]) -> ReferenceInfo | None:
+        """The provenance of the spec's reference that a result of ``column`` was compared with (the
+        entry whose groups the result's reference shares name; else the column's first with one)."""
+        from datavet.references import provenance
+
+        candidates = [e.reference for e in entries if e.column == column and e.reference is not None]
+        if not candidates or not shares:
+            return None
+        def groups(ref: Any) -> set[str]:
+            table = ref.shares if isinstance(ref, SourcedReference) else ref
+            return {str(k) for k in table} if isinstance(table, dict) else set()
+        chosen = next((r for r in candidates if groups(r) == set(shares)), candidates[0])
+        info = provenance(chosen)
+        return None if info is None else ReferenceInfo(**info)
 
     def of(self, check: str) -> list[CheckResult]:
         return [r for r in self.report.checks if r.check == check]
@@ -217,7 +234,8 @@ class SectionBuilder:
                 tvd=_num(o.get("tvd")), chi2_pvalue=_num(o.get("chi2_pvalue")),
                 absent_groups=[self.mask.label(col, g) for g in o.get("absent_groups") or []],
                 unexpected_groups=[self.mask.label(col, g) for g in o.get("unexpected_groups") or []],
-                has_reference=bool(ref), confidence=_num(o.get("confidence"))))
+                has_reference=bool(ref), confidence=_num(o.get("confidence")),
+                reference=self.reference_of(self.spec.checks.representation, col, ref)))
         # drop a reference-less figure when the same column also has one with a reference
         with_ref = {f.column for f in out if f.has_reference}
         return [f for f in out if f.has_reference or f.column not in with_ref]
@@ -260,7 +278,7 @@ class SectionBuilder:
                 tvd=_num(o.get("tvd")),
                 underrepresented=[str(u.get("country", u)) if isinstance(u, dict) else str(u)
                                   for u in o.get("underrepresented") or []],
-                has_reference=bool(ref)))
+                has_reference=bool(ref), reference=self.reference_of(self.spec.checks.geography, col, ref)))
         return out
 
     def regions(self, o: dict[str, Any]) -> list[GroupRate]:

@@ -109,6 +109,8 @@ def measured_skews(sheet: Datasheet) -> list[str]:
         text = f"Group representation by {r.column} (share of rows): " + ", ".join(_group(g) for g in r.groups)
         if r.tvd is not None:
             text += f"; total variation distance from the reference {fig(r.tvd)}"
+        if r.reference is not None:
+            text += f"; reference population {r.reference.text}"
         if r.absent_groups:
             text += f"; absent: {', '.join(r.absent_groups)}"
         out.append(text + ".")
@@ -135,6 +137,8 @@ def measured_skews(sheet: Datasheet) -> list[str]:
             text += f", HHI {fig(g.hhi)}"
         if g.effective_countries is not None:
             text += f", effective countries {g.effective_countries:.2f}"
+        if g.reference is not None:
+            text += f"; reference population {g.reference.text}"
         out.append(text + ".")
     for i in c.intersections:
         if i.empty_cells:

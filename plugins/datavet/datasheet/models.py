@@ -81,6 +81,24 @@ class ParityFigure(_Model):
     worst_cell: CellRate | None = Field(default=None, description="With several attributes: highest missing rate.")
 
 
+class ReferenceInfo(_Model):
+    """Where a reference population comes from, shown beside every figure compared with it."""
+
+    name: str
+    source: str | None = Field(default=None, description="URL or citation of the figures.")
+    year: int | None = Field(default=None, description="The year the figures describe.")
+    population: str | None = Field(default=None, description="Who the figures describe.")
+    sourced: bool = Field(description="False: inline numbers or a CSV given without name, source, year and "
+                                      "population (flagged unsourced).")
+
+    @property
+    def text(self) -> str:
+        """One line for captions, cards and Croissant."""
+        if not self.sourced:
+            return f"{self.name}, unsourced (no name, source, year or population given in the spec)"
+        return f"{self.name}: {self.population}, {self.year}; source: {self.source}"
+
+
 class RepresentationFigure(_Model):
     confidence: float | None = Field(default=None, description="The confidence of the shares' intervals.")
     column: str
@@ -91,6 +109,7 @@ class RepresentationFigure(_Model):
     absent_groups: list[str] = Field(default_factory=list)
     unexpected_groups: list[str] = Field(default_factory=list)
     has_reference: bool = False
+    reference: ReferenceInfo | None = Field(default=None, description="The reference population's provenance.")
 
 
 class IntersectionCell(_Model):
@@ -119,6 +138,7 @@ class GeographyFigure(_Model):
     tvd: float | None = None
     underrepresented: list[str] = Field(default_factory=list)
     has_reference: bool = False
+    reference: ReferenceInfo | None = Field(default=None, description="The reference population's provenance.")
 
 
 class LabelBalance(_Model):

@@ -115,6 +115,7 @@ class Chart:
     has_reference: bool
     footnote: str = ""
     has_interval: bool = False
+    reference: str = ""  # the reference population's provenance, shown beside the chart
     label_w: int = LABEL_W
     plot_w: int = PLOT_W
     width: int = LABEL_W + PLOT_W + VALUE_W
@@ -254,10 +255,12 @@ def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
             if r.has_reference else []
         notes += [f"absent: {', '.join(r.absent_groups)}"] if r.absent_groups else []
         notes += [f"not in the reference: {', '.join(r.unexpected_groups)}"] if r.unexpected_groups else []
-        out["representation"].append(bar_chart(
+        chart = bar_chart(
             f"rep-{i}", f"{r.column}: share of rows", f"Share of the {r.non_missing.display} rows with a known "
             f"{r.column}{ref}" + _ci_caption(r.confidence), _share_rows(r.groups), footnote="; ".join(notes),
-            intervals=[g.interval for g in r.groups]))
+            intervals=[g.interval for g in r.groups])
+        chart.reference = r.reference.text if r.reference else ""
+        out["representation"].append(chart)
     for i, g in enumerate(c.geography):
         top = g.countries[:TOP_COUNTRIES]
         rest = g.countries[TOP_COUNTRIES:]
@@ -265,9 +268,11 @@ def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
         if rest:
             share = sum(x.share or 0.0 for x in rest)
             rows.append((f"{len(rest)} other countries", share, pct(share), None))
-        out["geography"].append(bar_chart(
+        chart = bar_chart(
             f"geo-{i}", f"{g.column}: rows by country", "Share of resolved rows per country (ISO 3166-1 "
-            "alpha-3)" + (", black tick: reference population share." if g.has_reference else "."), rows))
+            "alpha-3)" + (", black tick: reference population share." if g.has_reference else "."), rows)
+        chart.reference = g.reference.text if g.reference else ""
+        out["geography"].append(chart)
         if g.regions:
             out["geography"].append(bar_chart(f"geo-reg-{i}", f"{g.column}: rows by region",
                                               "Share of resolved rows per region.", _rate_rows(g.regions)))
