@@ -52,3 +52,13 @@ def test_card_shows_duplicates_with_and_without_identifying_columns(titanic, adu
     plain = build_datasheet(adult.loaded, adult.report, adult.parquet, data_md5=adult.md5)
     assert plain.computed.duplicate_rows_without_identifying is None  # Adult names no identifying column
     assert "without the identifying columns" not in render_markdown(plain)
+
+
+def test_every_table_starts_after_a_blank_line(adult, titanic):
+    """A table glued to the paragraph before it renders differently on GitHub and on the Hub."""
+    for v in (adult, titanic):
+        markdown = card_body(render_markdown(build_datasheet(v.loaded, v.report, v.parquet, data_md5=v.md5)))
+        lines = markdown.splitlines()
+        starts = [i for i, line in enumerate(lines) if line.startswith("|") and not lines[i - 1].startswith("|")]
+        glued = [lines[i - 1] for i in starts if lines[i - 1] != ""]
+        assert starts and not glued, glued

@@ -56,7 +56,8 @@ def test_sourced_reference_beside_chart_card_and_croissant(sheet):
     line = "US residents by sex: US residents, all ages, 2019; source: " + SOURCE
     assert charts["sex"].reference == line
     assert f"Reference population: {line}" in html.unescape(render_html(sheet))
-    assert f"reference population {line}." in html.unescape(render_markdown(sheet))
+    card = html.unescape(render_markdown(sheet))
+    assert f"): Reference population {line}.\n\n| Group |" in card  # the table still starts after a blank line
     doc = croissant(sheet, Distribution(project.parquet, "adult.parquet"))
     assert any(f"reference population {line}" in text for text in doc["rai:dataBiases"])
     # inline numbers are allowed, and flagged
