@@ -65,8 +65,8 @@ def titanic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFram
     return path, frame
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "pandas", "sqlite"])
-def test_duplicates_without_identifying_columns(titanic, engine: str, tmp_path) -> None:
+@pytest.mark.parametrize("engine", ["duckdb", "pandas", "sqlite", "spark"])
+def test_duplicates_without_identifying_columns(titanic, engine: str, tmp_path, request) -> None:
     """Titanic: no row repeats exactly (PassengerId differs), but 107 repeat in every other column
     than the identifying ones; pandas' duplicated() on the same columns gives both counts."""
     from datavet.engines import FrameTable, SqlTable, engine_for
@@ -81,7 +81,9 @@ def test_duplicates_without_identifying_columns(titanic, engine: str, tmp_path) 
         table = SqlTable(url, "titanic", table="titanic")
         runner = engine_for("sql", settings)
     else:
-        table = ParquetTable(path) if engine == "duckdb" else FrameTable(frame)
+        if engine == "spark":
+            request.getfixturevalue("spark_session")
+        table = FrameTable(frame) if engine == "pandas" else ParquetTable(path)
         runner = engine_for(engine, settings)
     profile = runner.profile(table, time_columns=[], label_columns=[], missing_tokens=[],
                              identifying_columns=TITANIC_IDS)
