@@ -57,7 +57,9 @@ def audit_in(workspace: Path, loaded: LoadedSpec, settings: Settings, *, engine:
     if chosen == "pandas":
         import pandas as pd
 
-        data: Path | pd.DataFrame = pd.read_parquet(version.table)
+        from datavet.ingest import read_parquet
+
+        data: Path | pd.DataFrame = read_parquet(version.table)
     else:
         data = version.table
     report = run_checks(loaded, data, data_hash=version.md5, settings=settings, engine=engine or "auto")

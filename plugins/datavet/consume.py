@@ -7,6 +7,7 @@ import pandas as pd
 
 from datavet.errors import NotCertifiedError
 from datavet.fsutil import file_md5
+from datavet.ingest import read_parquet
 from datavet.registry import Registry, dvctree
 from datavet.registry.store import committed_certificate, resolve_tag
 from datavet.settings import Settings
@@ -37,7 +38,7 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
         raise NotCertifiedError(
             f"the bytes of {tag} hash to {actual} but were certified as {md5}; refusing altered data",
             dataset=name, fix="restore the data with `dvc pull` in the registry, or certify the new version")
-    df = pd.read_parquet(path, columns=columns)
+    df = read_parquet(path, columns=columns)  # integers exact, a null or not
     if missing_as_null and cert.missing_tokens:
         from datavet.figures.values import missing_masks
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from datavet.errors import NotCertifiedError, RegistryError
 from datavet.fsutil import file_md5
+from datavet.ingest import read_parquet
 from datavet.registry import Registry, dvctree
 from datavet.registry.store import committed_certificate, resolve_tag
 from datavet.settings import Settings
@@ -74,7 +75,7 @@ def open_certified(name: str, version: str | int | None = None, *, settings: Set
         _check_folder(folder, entries, name, tag)
     else:
         _checkout(registry, folder, entries, name, tag)
-    table = pd.read_parquet(folder / TABLE_FILE)
+    table = read_parquet(folder / TABLE_FILE)  # integers exact, a null or not
     return CertifiedFiles(dataset=name, tag=tag, md5=md5, folder=folder, table=table)
 
 

@@ -61,7 +61,24 @@ def read_source(loaded: LoadedSpec, path: str | Path | None = None, settings: Se
     settings = settings or Settings.from_env(loaded.root)
     with tempfile.TemporaryDirectory(prefix="datavet-read-") as tmp:
         version = source_for(loaded, settings).materialise(Path(tmp))
-        return pd.read_parquet(version.table)
+        return read_parquet(version.table)
+
+
+NULLABLE_INTEGERS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+                     pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+                     pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
+
+
+def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A version as a DataFrame, integers exact: an integer column holding a null comes back as pandas'
+    nullable integer (``Int64``), not as float64, which rounds integers above 2**53 (a 17-digit date
+    stamp). Columns without a null keep numpy's types, as ``pandas.read_parquet`` gives them."""
+    table = pq.read_table(path, columns=columns)
+    df = table.to_pandas()
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if column.null_count and column.type in NULLABLE_INTEGERS:
+            df[name] = column.to_pandas(types_mapper=NULLABLE_INTEGERS.get).array
+    return df
 
 
 def is_parquet(path: Path) -> bool:

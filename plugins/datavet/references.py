@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from datavet.checks.limits import CsvReference, Reference
+from datavet.checks.limits import CsvReference, Reference, SourcedReference
 from datavet.errors import BadReferenceError
 from datavet.spec import LoadedSpec
 
@@ -39,6 +39,27 @@ def reference_metadata(name: str) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "population"}
 
 
+UNSOURCED = "unsourced"
+
+
+def provenance(ref: Reference | None) -> dict[str, Any] | None:
+    """What a reader is told about a reference beside the figures compared with it: ``name``,
+    ``source``, ``year``, ``population``, and ``sourced`` (False for inline numbers or a CSV given
+    without them: the datasheet flags those as unsourced)."""
+    if ref is None:
+        return None
+    if isinstance(ref, SourcedReference):
+        return {"name": ref.name, "source": ref.source, "year": ref.year, "population": ref.population,
+                "sourced": True}
+    if isinstance(ref, str):
+        meta = reference_metadata(ref)
+        return {"name": ref, "source": f"{meta['source']} ({meta['indicator']}, {meta['licence']})",
+                "year": meta["year"], "population": f"residents of the {meta['countries']} ISO 3166-1 countries "
+                                                    "in that table (aggregates removed)", "sourced": True}
+    what = f"CSV {ref.csv}" if isinstance(ref, CsvReference) else "inline shares"
+    return {"name": what, "source": None, "year": None, "population": None, "sourced": False}
+
+
 def normalised(values: dict[str, float], what: str) -> dict[str, float]:
     bad = [g for g, v in values.items() if not math.isfinite(v) or v < 0]
     if bad:
@@ -61,6 +82,8 @@ def resolve_reference(loaded: LoadedSpec, ref: Reference | None, column: str | N
         if isinstance(ref, str):
             named_reference(ref)  # fail now, at suite generation, on an unknown name
             return ref
+        if isinstance(ref, SourcedReference):  # the suite keeps the shares; provenance is the datasheet's
+            return resolve_reference(loaded, ref.csv or ref.shares, column)
         if isinstance(ref, CsvReference):
             return _from_csv(loaded, ref)
         return normalised({str(k): float(v) for k, v in ref.items()}, "(inline)")

@@ -41,6 +41,8 @@ class CheckResult(BaseModel):
         default_factory=list, description="The same as data: figure, group, observed, op, limit, limit_value "
                                           "(datavet.figures.outcome.Violation); failures are rendered from them.")
     notes: list[str] = Field(default_factory=list, description="Why a figure is null, and similar.")
+    breakdown: bool = Field(default=False, description="A default breakdown (label balance or missingness by a "
+                                                       "protected attribute) that the spec does not list.")
 
     @property
     def subject(self) -> str:

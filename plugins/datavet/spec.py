@@ -136,6 +136,11 @@ class ColumnSpec(Strict):
         default=None, description="With bins: names of the bands between the edges (one fewer than the "
                                   "edges), or of every band including the two open ones (one more).")
 
+    breakdown: bool = Field(
+        default=True, description="For a protected column: false leaves it out of the default breakdowns (label "
+                                  "balance of the label, and missingness of each parity column, by every protected "
+                                  "attribute and by their intersection, reported as warnings without limits).")
+
     _values = field_validator("values")(lambda v: value_names(v))
 
     @model_validator(mode="after")
@@ -147,6 +152,9 @@ class ColumnSpec(Strict):
     def _positive_only_for_labels(self) -> ColumnSpec:
         if self.positive is not None and self.role != "label":
             raise ValueError("'positive' is only meaningful with role: label; add role: label or drop 'positive'")
+        if not self.breakdown and self.role != "protected":
+            raise ValueError("'breakdown: false' opts a protected column out of the default breakdowns; add role: "
+                             "protected or drop 'breakdown'")
         if self.postal_codes is not None and self.role != "geography":
             raise ValueError("'postal_codes' is only meaningful with role: geography; add role: geography or "
                              "drop 'postal_codes'")

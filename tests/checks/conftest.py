@@ -75,6 +75,8 @@ def module_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("checks")
 
 
-def by_check(report, check: str, **where: Any):
-    """The results of ``check`` whose fields match ``where`` (e.g. column='sex')."""
-    return [c for c in report.checks if c.check == check and all(getattr(c, k) == v for k, v in where.items())]
+def by_check(report, check: str, *, breakdowns: bool = False, **where: Any):
+    """The results of ``check`` whose fields match ``where`` (e.g. column='sex'); the default breakdowns
+    the spec does not list (datavet.checks.breakdowns) only with ``breakdowns=True``."""
+    return [c for c in report.checks if c.check == check and (breakdowns or not c.breakdown)
+            and all(getattr(c, k) == v for k, v in where.items())]

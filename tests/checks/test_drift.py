@@ -299,3 +299,19 @@ def test_german_small_previous_group_is_withheld(german):
     assert r.observed["previous_counts"]["A202"] == "<10"
     assert r.observed["share_changes"]["A202"] is None
     assert r.observed["tvd"] is not None
+
+
+def test_card_with_drift_renders_as_gfm(adult):
+    """The changes section with its drift table, through a GFM renderer: no paragraph becomes a table row."""
+    from datavet.changes import compute_changes
+    from datavet.datasheet import build_datasheet, render_markdown
+    from tests.datasheet.test_markdown_gfm import card_body, swallowed_lines
+
+    report = adult.reports["duckdb"]
+    changes = compute_changes(new_report=report, old_report=adult.first, previous_tag=adult.tag,
+                              rows_added_removed=(len(adult.new) - len(adult.previous), 0), new_answers={},
+                              old_answers={}, small_cell_threshold=10)
+    assert changes.drift
+    sheet = build_datasheet(adult.loaded, report, adult.parquet, data_md5=adult.md5)
+    markdown = card_body(render_markdown(sheet.model_copy(update={"changes": changes})))
+    assert "### Drift against" in markdown and swallowed_lines(markdown) == []

@@ -151,3 +151,44 @@ def test_a_column_compared_on_few_rows_is_withheld():
     assert published.observed["rows"] == {"few": "<10", "many": 80}
     assert published.failures == ["cramers_v[few] = withheld (small cell) > max_cramers_v 0.5",
                                   "cramers_v[many] = 1 > max_cramers_v 0.5"]
+
+
+def scipy_bergsma_v(x: pd.Series, y: pd.Series) -> float:
+    """Bias-corrected V from scipy's plain Cramér's V: phi² = V² · min(r-1, k-1), then Bergsma's correction."""
+    from scipy.stats.contingency import association
+
+    table = pd.crosstab(x, y).to_numpy()
+    n, (r, k) = table.sum(), table.shape
+    phi2 = association(table, method="cramer", correction=False) ** 2 * min(r - 1, k - 1)
+    phi2 = max(0.0, phi2 - (r - 1) * (k - 1) / (n - 1))
+    return math.sqrt(phi2 / (min(r - (r - 1) ** 2 / (n - 1), k - (k - 1) ** 2 / (n - 1)) - 1))
+
+
+SEXES = {"A91": "male", "A92": "female", "A93": "male", "A94": "male", "A95": "female"}
+AGE_BINS = [25, 35, 50, 65]
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_values_and_bins_recode_before_cramers_v(module_tmp, engine):
+    """German credit with personal_status_sex mapped to two groups and age in bands: V is that of the
+    recoded columns (pandas map/cut, scipy's association), not of the five codes or the 53 raw ages."""
+    spec = german_spec()
+    spec["columns"]["personal_status_sex"] = {"role": "protected", "values": SEXES}
+    spec["columns"]["age"] = {"role": "protected", "bins": AGE_BINS}
+    spec["checks"] = {"proxy": [{"protected": "personal_status_sex", "max_cramers_v": 0.3,
+                                 "columns": ["age", "job", "housing", "amount"]},
+                                {"protected": "age", "max_cramers_v": 0.3, "columns": ["housing", "job"]}]}
+    project = Project(module_tmp / f"german-recoded-{engine}", spec)
+    sex_result, age_result = by_check(project.run(engine, store=False), "proxy")
+    raw = pd.read_csv(DATA / "german.data", sep=" ", header=None, names=GERMAN, dtype=str)
+    sex = raw["personal_status_sex"].map(SEXES)
+    age = pd.cut(raw["age"].astype(int), [-math.inf, *AGE_BINS, math.inf], right=False)
+    expected = {"age": scipy_bergsma_v(sex, age), "job": scipy_bergsma_v(sex, raw["job"]),
+                "housing": scipy_bergsma_v(sex, raw["housing"]),
+                "amount": scipy_bergsma_v(sex, deciles(raw["amount"].astype(int)))}
+    assert sex_result.observed["cramers_v"] == pytest.approx(expected, abs=1e-12)
+    assert sex_result.observed["binned_columns"] == ["amount"]  # age is in its bands, not in deciles
+    raw_codes = bergsma_v(raw["personal_status_sex"], raw["job"])
+    assert abs(raw_codes - expected["job"]) > 1e-3  # the five raw codes give another figure
+    assert age_result.observed["cramers_v"] == pytest.approx(
+        {"housing": scipy_bergsma_v(age, raw["housing"]), "job": scipy_bergsma_v(age, raw["job"])}, abs=1e-12)

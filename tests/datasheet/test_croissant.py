@@ -45,12 +45,12 @@ def test_mlcroissant_validates_and_reads_the_records(which, adult, titanic, adul
     v, path = (adult, adult_croissant) if which == "adult" else (titanic, titanic_croissant)
     dataset = mlc.Dataset(jsonld=path)  # raises ValidationError on any error
     issues = dataset.metadata.ctx.issues
-    # the one warning left: no schema.org version (the tag number is given at certification, after
-    # the documents are hashed into the certificate; the md5 in "identifier" names the version)
-    assert not issues.errors and sorted(issues.warnings) == [
-        f'[Metadata({v.loaded.spec.name})] Property "https://schema.org/version" is recommended, but does not exist.'
-    ], issues.report()
+    assert not issues.errors and not issues.warnings, issues.report()
     assert dataset.metadata.name == v.loaded.spec.name
+    # version: the documentation date in MAJOR.MINOR.PATCH, the md5 as build metadata
+    day = json.loads(path.read_text(encoding="utf-8"))["datePublished"]
+    year, month, date = (int(x) for x in day.split("-"))
+    assert dataset.metadata.version == f"{year}.{month}.{date}+{v.md5}"
     records = dataset.records(record_set="records")
     first = [r for _, r in zip(range(3), records, strict=False)]
     frame = pd.read_parquet(v.parquet)
@@ -114,3 +114,24 @@ def test_titanic_small_cells_stay_withheld(titanic, titanic_croissant):
         assert f"{group} <10 rows (share withheld: small cell)" in biases
         share = counts[group] / len(titanic.df)
         assert f"{group} {fig(share)}" not in biases
+
+
+def test_licence_url_and_collection_timeframe(adult, titanic, adult_croissant, titanic_croissant):
+    """An SPDX licence id becomes its URL ("other" stays text); the collection timeframe comes from the
+    years the answer to K5 names (Adult: "1994 ... 1996"), read by mlcroissant as dates."""
+    import re
+
+    from datavet.datasheet.croissant import licence
+
+    adult_doc = json.loads(adult_croissant.read_text(encoding="utf-8"))
+    assert adult_doc["license"] == "https://spdx.org/licenses/CC-BY-4.0.html"
+    assert json.loads(titanic_croissant.read_text(encoding="utf-8"))["license"] == "other"
+    assert licence("https://example.org/terms") == "https://example.org/terms"
+    assert licence("Free for research, ask first") == "Free for research, ask first"
+    answers = __import__("yaml").safe_load(adult.loaded.answers_path.read_text())["answers"]
+    years = sorted({int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", answers["K5"]["answer"])})
+    assert adult_doc["rai:dataCollectionTimeframe"] == [f"{years[0]}-01-01", f"{years[-1]}-12-31"]
+    assert years[0] == 1994 and years[-1] == 1996
+    assert f"Collection period: {' '.join(answers['K5']['answer'].split())}" in adult_doc["rai:dataCollection"]
+    metadata = mlc.Dataset(jsonld=adult_croissant).metadata
+    assert [d.year for d in metadata.data_collection_timeframe] == [1994, 1996]

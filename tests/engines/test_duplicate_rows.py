@@ -52,3 +52,43 @@ def test_a_small_memory_limit_partitions_instead_of_failing(tmp_path) -> None:
     profile = DuckDBEngine(settings).profile(ParquetTable(path), time_columns=[], label_columns=["y"],
                                              missing_tokens=["?"])
     assert profile.rows == 1_000_000 and profile.duplicate_rows == int(big.duplicated().sum()) > 0
+
+
+TITANIC_IDS = ["PassengerId", "Name", "Ticket"]
+
+
+@pytest.fixture(scope="module")
+def titanic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    frame = pd.read_csv(SHARED_DATA / "titanic_train.csv")
+    path = tmp_path_factory.mktemp("titanic") / "titanic.parquet"
+    frame.to_parquet(path, index=False)
+    return path, frame
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "pandas", "sqlite", "spark"])
+def test_duplicates_without_identifying_columns(titanic, engine: str, tmp_path, request) -> None:
+    """Titanic: no row repeats exactly (PassengerId differs), but 107 repeat in every other column
+    than the identifying ones; pandas' duplicated() on the same columns gives both counts."""
+    from datavet.engines import FrameTable, SqlTable, engine_for
+
+    path, frame = titanic
+    settings = Settings(project=tmp_path)
+    if engine == "sqlite":
+        import sqlalchemy as sa
+
+        url = f"sqlite:///{tmp_path / 'titanic.db'}"
+        frame.to_sql("titanic", sa.create_engine(url), index=False)
+        table = SqlTable(url, "titanic", table="titanic")
+        runner = engine_for("sql", settings)
+    else:
+        if engine == "spark":
+            request.getfixturevalue("spark_session")
+        table = FrameTable(frame) if engine == "pandas" else ParquetTable(path)
+        runner = engine_for(engine, settings)
+    profile = runner.profile(table, time_columns=[], label_columns=[], missing_tokens=[],
+                             identifying_columns=TITANIC_IDS)
+    assert profile.duplicate_rows == int(frame.duplicated().sum()) == 0
+    expected = int(frame.drop(columns=TITANIC_IDS).duplicated().sum())
+    assert profile.duplicate_rows_without_identifying == expected > 100
+    plain = runner.profile(table, time_columns=[], label_columns=[], missing_tokens=[])
+    assert plain.duplicate_rows_without_identifying is None  # no identifying column: one figure

@@ -60,9 +60,11 @@ def test_one_assertion_per_check_with_its_outcome(events) -> None:
         (inp,) = _complete(evs, task)["inputs"]
         assertions = inp["inputFacets"]["dataQualityAssertions"]["assertions"]
         assert [(a["assertion"], a.get("column"), a["success"], a["severity"]) for a in assertions] == \
-            [(c["check"], c.get("column"), c["success"], c["severity"]) for c in report["checks"]]
+            [(c["check"], c.get("column"), c["success"], {"warning": "warn"}.get(c["severity"], c["severity"]))
+             for c in report["checks"]]
         warned = [a for a in assertions if not a["success"]]
-        assert warned and all(a["severity"] == "warning" and a["actual"] for a in warned)
+        assert warned and all(a["severity"] == "warn" and a["actual"] for a in warned)
+        assert inp["inputFacets"]["dataQualityAssertions"]["_schemaURL"].split("/facets/")[1].startswith("1-1-0/")
         limits = [json.loads(a["expected"]) for a in assertions if a.get("expected")]
         assert limits == [c["thresholds"] for c in report["checks"] if c["thresholds"]]
 
@@ -70,7 +72,8 @@ def test_one_assertion_per_check_with_its_outcome(events) -> None:
 def test_metrics_match_pandas_and_withhold_small_cells(events) -> None:
     evs, registry = events
     (inp,) = _complete(evs, "validate")["inputs"]
-    metrics = inp["inputFacets"]["dataQualityMetrics"]
+    metrics = inp["facets"]["dataQualityMetrics"]  # the dataset-level facet
+    assert metrics["_schemaURL"].endswith("DataQualityMetricsDatasetFacet.json#/$defs/DataQualityMetricsDatasetFacet")
     df = pd.read_parquet(registry.data_path("adult"))
     assert metrics["rowCount"] == len(df) == 32561
     assert metrics["bytes"] == registry.data_path("adult").stat().st_size
@@ -81,6 +84,13 @@ def test_metrics_match_pandas_and_withhold_small_cells(events) -> None:
         n = int(missing.sum())
         assert got.get("nullCount") == (None if 0 < n < 10 else n), col
     assert metrics["columnMetrics"]["occupation"]["nullCount"] == 1843
+
+
+def test_the_version_stage_reads_the_source_file(events) -> None:
+    evs, _ = events
+    (source,) = _complete(evs, "version")["inputs"]
+    assert (source["namespace"], source["name"]) == ("file", str((ADULT_SPEC.parents[2] / ".." / "shared" / "data" /
+                                                                   "adult.data").resolve()))
 
 
 def test_datasheet_is_the_documentation(events) -> None:

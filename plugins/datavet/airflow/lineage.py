@@ -2,9 +2,12 @@
 succeeds, through ``get_openlineage_facets_on_complete``).
 
 The dataset is the version's file in the registry (namespace ``file``). Its facets: the version
-(md5), one data-quality assertion per check with its outcome and limits, data-quality metrics (row
-count, bytes, per-column missing and distinct counts, small cells withheld) and the datasheet as
-documentation. Every text comes from the published report: nothing here holds an exact small count.
+(md5), one data-quality assertion per check with its outcome and limits (DataQualityAssertions
+1-1-0), the dataset-level DataQualityMetricsDatasetFacet (row count, bytes, per-column missing and
+distinct counts, small cells withheld) and the datasheet as documentation. The version stage also
+names the source it read as an input: the CSV/Parquet file or folder, the tree's root, or the
+database table (namespace ``<scheme>://<host>:<port>``, name ``<database>.<table>``, no credentials).
+Every text comes from the published report: nothing here holds an exact small count.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 
 NAMESPACE = "file"
+SEVERITY = {"error": "error", "warning": "warn"}  # the assertion facet's words for datavet's severities
 
 
 @dataclass
@@ -32,6 +36,7 @@ class StageOutcome:
     report: CheckReport | None = None  # published
     datasheet_md: Path | None = None
     tag: str | None = None
+    read_source: bool = False  # the version stage: the source it read is an input
 
 
 def _registry(settings: Settings) -> Registry:
@@ -58,7 +63,7 @@ def assertions_facet(report: CheckReport) -> Any:
     )
 
     return DataQualityAssertionsDatasetFacet(assertions=[
-        Assertion(assertion=c.check, success=c.success, column=c.column, severity=c.severity,
+        Assertion(assertion=c.check, success=c.success, column=c.column, severity=SEVERITY.get(c.severity, c.severity),
                   name=f"{c.check} on {c.subject}" if c.subject else c.check,
                   expected=json.dumps(c.thresholds, sort_keys=True) if c.thresholds else None,
                   actual="; ".join(c.failures) or None)
@@ -66,9 +71,9 @@ def assertions_facet(report: CheckReport) -> Any:
 
 
 def metrics_facet(outcome: StageOutcome) -> Any:
-    from openlineage.client.generated.data_quality_metrics_input_dataset import (
+    from openlineage.client.generated.data_quality_metrics_dataset import (
         ColumnMetrics,
-        DataQualityMetricsInputDatasetFacet,
+        DataQualityMetricsDatasetFacet,
     )
 
     from datavet.stages import version_bytes
@@ -78,9 +83,29 @@ def metrics_facet(outcome: StageOutcome) -> Any:
     from datavet.column_stats import column_stats  # DuckDB: at run time, never at DAG parse time
 
     rows, stats = column_stats(data, list(spec.missing_tokens), spec.small_cell_threshold)
-    return DataQualityMetricsInputDatasetFacet(
+    return DataQualityMetricsDatasetFacet(
         rowCount=rows, bytes=data.stat().st_size,
         columnMetrics={col: ColumnMetrics(nullCount=s.missing, distinctCount=s.distinct) for col, s in stats.items()})
+
+
+def source_dataset(loaded: LoadedSpec) -> tuple[str, str] | None:
+    """(namespace, name) of what the version stage read, after OpenLineage's naming: a local file or
+    folder as ``file`` + absolute path; a database table as ``<scheme>://<host>:<port>`` +
+    ``<database>.<table>`` (user and password never leave the URL); None for a query (no table)."""
+    source = loaded.spec.source
+    if source.sql is not None:
+        if not source.sql.table:
+            return None
+        from sqlalchemy.engine import make_url
+
+        from datavet.database import source_url
+
+        url = make_url(source_url(loaded))
+        scheme = {"postgresql": "postgres"}.get(url.get_backend_name(), url.get_backend_name())
+        where = f"{url.host}:{url.port}" if url.port else str(url.host or "localhost")
+        return f"{scheme}://{where}", f"{url.database}.{source.sql.table}" if url.database else source.sql.table
+    root = source.files.root if source.files is not None else source.path
+    return (NAMESPACE, str(loaded.resolve(root))) if root else None
 
 
 def _base_facets(outcome: StageOutcome) -> dict[str, Any]:
@@ -105,9 +130,11 @@ def operator_lineage(outcome: StageOutcome | None) -> Any:
     name = dataset_name(outcome)
     facets = _base_facets(outcome)
     inputs = []
+    if outcome.read_source and (source := source_dataset(outcome.loaded)) is not None:
+        inputs.append(InputDataset(namespace=source[0], name=source[1]))
     if outcome.report is not None:
-        inputs.append(InputDataset(namespace=NAMESPACE, name=name, facets={"version": facets["version"]},
-                                   inputFacets={"dataQualityAssertions": assertions_facet(outcome.report),
-                                                "dataQualityMetrics": metrics_facet(outcome)}))
+        inputs.append(InputDataset(namespace=NAMESPACE, name=name,
+                                   facets={"version": facets["version"], "dataQualityMetrics": metrics_facet(outcome)},
+                                   inputFacets={"dataQualityAssertions": assertions_facet(outcome.report)}))
     outputs = [OutputDataset(namespace=NAMESPACE, name=name, facets=facets)]
     return OperatorLineage(inputs=inputs, outputs=outputs)

@@ -106,7 +106,7 @@ class DatavetVersionOperator(_SpecOperator):
             self.log.warning("%s: version %s is certified as %s but Airflow has no Asset event for it (certified "
                              "outside Airflow?); the certify task will emit it", info.dataset, info.md5,
                              info.certified_tag)
-        self._outcome = StageOutcome(loaded, settings, info.md5)
+        self._outcome = StageOutcome(loaded, settings, info.md5, read_source=True)
         return info.md5
 
 

@@ -105,7 +105,9 @@ class CheckType:
         """Add this published result's figures to the DVC metrics ``out``."""
 
 
-def expectation(check: CheckType, severity: str, **kwargs: Any) -> dict[str, Any]:
-    """One generated expectation configuration (unset limits dropped)."""
-    return {"type": check.expectation_type, "check": check.name, "severity": SEVERITY[severity],
-            "kwargs": {k: v for k, v in kwargs.items() if v is not None}}
+def expectation(check: CheckType, severity: str, *, breakdown: bool = False, **kwargs: Any) -> dict[str, Any]:
+    """One generated expectation configuration (unset limits dropped); ``breakdown``: a default
+    breakdown the spec does not list (datavet.checks.breakdowns)."""
+    out = {"type": check.expectation_type, "check": check.name, "severity": SEVERITY[severity],
+           "kwargs": {k: v for k, v in kwargs.items() if v is not None}}
+    return {**out, "breakdown": True} if breakdown else out

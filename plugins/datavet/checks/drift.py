@@ -96,10 +96,10 @@ def share_drift(table: dict[str, Any], tokens: Sequence[str], previous: Mapping[
                         previous_non_missing=total_before, previous_counts={g: before.get(g, 0) for g in groups},
                         previous_shares=shares_before, share_changes=changes, tvd=tvd,
                         appeared=appeared, disappeared=disappeared)
+    empty = "this version" if not total else "the previous version"
     if tvd is None:
-        out.notes.append("tvd is null: " + ("this version" if not total else "the previous version")
-                         + " has no non-missing rows of the column")
-    check_max(out, "tvd", tvd, "max_tvd", max_tvd, " (no non-missing rows in one version)")
+        out.notes.append(f"tvd is null: {empty} has no non-missing rows of the column")
+    check_max(out, "tvd", tvd, "max_tvd", max_tvd, f" ({empty} has no non-missing rows)")
     return out
 
 

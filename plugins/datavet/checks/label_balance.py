@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
+from datavet.checks.breakdowns import default_bys
 from datavet.checks.cells import by_columns, by_key, extremes, joined, private_kwargs, publish_cells, rename_cells
 from datavet.checks.limits import Severity, Share
 from datavet.checks.uncertainty import Uncertain, difference_interval, ratio_interval, uncertainty_kwargs, wilson
@@ -134,12 +135,22 @@ class LabelBalance(CheckType):
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         spec = ctx.loaded.spec
-        return [expectation(self, lb.severity, label=lb.label, by=lb.by,
-                            positive=spec.positive_value(lb.label, lb.positive),
-                            min_disparate_impact=lb.min_disparate_impact,
-                            max_parity_difference=lb.max_parity_difference, **private_kwargs(lb.by, ctx.private),
-                            **uncertainty_kwargs(lb))
-                for lb in checks.label_balance]
+        listed = [expectation(self, lb.severity, label=lb.label, by=lb.by,
+                              positive=spec.positive_value(lb.label, lb.positive),
+                              min_disparate_impact=lb.min_disparate_impact,
+                              max_parity_difference=lb.max_parity_difference, **private_kwargs(lb.by, ctx.private),
+                              **uncertainty_kwargs(lb))
+                  for lb in checks.label_balance]
+        for column in spec.columns_with_role("label"):  # every protected attribute by default (checks/breakdowns)
+            own = [lb for lb in checks.label_balance if lb.label == column]
+            positive = spec.columns[column].positive or next((lb.positive for lb in own if lb.positive), None)
+            if positive is None:
+                continue
+            for by in default_bys(spec, column, [lb.by for lb in own]):
+                listed.append(expectation(self, "warning", breakdown=True, label=column, by=by,
+                                          positive=spec.positive_value(column, positive),
+                                          **private_kwargs(by, ctx.private)))
+        return listed
 
     def columns(self, checks: Any) -> set[str]:
         return {c for lb in checks.label_balance for c in (lb.label, *by_columns(lb.by))}

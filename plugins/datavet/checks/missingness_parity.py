@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
+from datavet.checks.breakdowns import default_bys
 from datavet.checks.cells import by_columns, by_key, extremes, joined, private_kwargs, publish_cells, rename_cells
 from datavet.checks.limits import Severity, Share, Strict
 from datavet.figures.outcome import Outcome, check_max, fmt, ratio
@@ -97,9 +98,15 @@ class MissingnessParity(CheckType):
         return list(checks.missingness.parity) if checks.missingness else []
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
-        return [expectation(self, p.severity, column=p.column, by=p.by, max_diff=p.max_diff,
-                            max_ratio=p.max_ratio, **private_kwargs(p.by, ctx.private))
-                for p in self._entries(checks)]
+        entries = self._entries(checks)
+        listed = [expectation(self, p.severity, column=p.column, by=p.by, max_diff=p.max_diff,
+                              max_ratio=p.max_ratio, **private_kwargs(p.by, ctx.private))
+                  for p in entries]
+        for column in dict.fromkeys(p.column for p in entries):  # every protected attribute by default
+            for by in default_bys(ctx.loaded.spec, column, [p.by for p in entries if p.column == column]):
+                listed.append(expectation(self, "warning", breakdown=True, column=column, by=by,
+                                          **private_kwargs(by, ctx.private)))
+        return listed
 
     def columns(self, checks: Any) -> set[str]:
         return {c for p in self._entries(checks) for c in (p.column, *by_columns(p.by))}

@@ -117,7 +117,7 @@ def _limits(out: Outcome, counts: dict[str, int], reference: Mapping[str, float]
             elif r < min_ratio:
                 out.violate("ratios", r, "<", "min_ratio", min_ratio, group=g)
     if reference and max_tvd is not None:
-        check_max(out, "tvd", out.observed["tvd"], "max_tvd", max_tvd, " (no rows)")
+        check_max(out, "tvd", out.observed["tvd"], "max_tvd", max_tvd, " (no non-missing rows)")
     out.cap()
 
 

@@ -48,7 +48,8 @@ def generated_expectations(loaded: LoadedSpec, columns: list[str],
     for check in CHECKS.values():
         for conf in check.configurations(spec.checks, ctx):
             out.append({"type": conf["type"], "kwargs": {**conf["kwargs"], "missing_tokens": ctx.tokens, **recode},
-                        "meta": {META_KEY: {"generated": True, "check": conf["check"]}},
+                        "meta": {META_KEY: {"generated": True, "check": conf["check"],
+                                            **({"breakdown": True} if conf.get("breakdown") else {})}},
                         "severity": conf["severity"]})
     return out
 

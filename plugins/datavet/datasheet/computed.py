@@ -13,6 +13,7 @@ from datavet.checks.cells import by_columns, by_text
 from datavet.checks.geography import NAME as GEOGRAPHY
 from datavet.checks.intersectional import NAME as INTERSECTIONAL
 from datavet.checks.label_balance import NAME as LABEL_BALANCE
+from datavet.checks.limits import SourcedReference
 from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.checks.missingness_parity import NAME as MISSINGNESS_PARITY
 from datavet.checks.proxy import NAME as PROXY
@@ -33,6 +34,7 @@ from datavet.datasheet.models import (
     LabelFigure,
     ParityFigure,
     ProxyFigure,
+    ReferenceInfo,
     RepresentationFigure,
     TimeRange,
     Validation,
@@ -90,6 +92,14 @@ def _pairs(value: Any) -> list[tuple[str, int]]:
     return out
 
 
+def class_names(values: dict[str, Any] | None) -> list[str] | None:
+    """The names of codes 0..n-1 when a values map names exactly those (what a ClassLabel holds)."""
+    if not values or sorted(values) != sorted(str(i) for i in range(len(values))):
+        return None
+    names = [str(values[str(i)]) for i in range(len(values))]
+    return names if len(set(names)) == len(names) else None  # two codes, one group: no ClassLabel
+
+
 class SectionBuilder:
     def __init__(self, loaded: LoadedSpec, report: CheckReport, profile: DataProfile) -> None:
         self.spec = loaded.spec
@@ -97,9 +107,33 @@ class SectionBuilder:
         self.profile = profile
         self.t = loaded.spec.small_cell_threshold
         self.mask = ValueMasker(loaded.spec.private_columns)
+        # a binned column's groups keep the bands' order (lowest first), not the order of their counts
+        self.bands = {c: {name: i for i, name in enumerate(rule["labels"])}
+                      for c, rule in rules_of(loaded.spec).items() if "bins" in rule}
         for r in report.checks:  # learn masks before anything is published
             if r.check == REPRESENTATION and r.column:
                 self.mask.learn(r.column, {str(k): v for k, v in (r.observed.get("counts") or {}).items()})
+
+    def in_order(self, by: str | list[str], items: Iterable[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+        """(group, figure) pairs of one attribute: a binned attribute's in band order, others as given."""
+        items = list(items)
+        bands = self.bands.get(by) if isinstance(by, str) else None
+        return sorted(items, key=lambda kv: bands.get(str(kv[0]), len(bands))) if bands else items
+
+    def reference_of(self, entries: Iterable[Any], column: str, shares: dict[str, Any]) -> ReferenceInfo | None:
+        """The provenance of the spec's reference that a result of ``column`` was compared with (the
+        entry whose groups the result's reference shares name; else the column's first with one)."""
+        from datavet.references import provenance
+
+        candidates = [e.reference for e in entries if e.column == column and e.reference is not None]
+        if not candidates or not shares:
+            return None
+        def groups(ref: Any) -> set[str]:
+            table = ref.shares if isinstance(ref, SourcedReference) else ref
+            return {str(k) for k in table} if isinstance(table, dict) else set()
+        chosen = next((r for r in candidates if groups(r) == set(shares)), candidates[0])
+        info = provenance(chosen)
+        return None if info is None else ReferenceInfo(**info)
 
     def of(self, check: str) -> list[CheckResult]:
         return [r for r in self.report.checks if r.check == check]
@@ -139,7 +173,9 @@ class SectionBuilder:
             info = ColumnInfo(name=name, type=typ, role=col.role if col else None,
                               description=col.description if col else None,
                               recoded=describe(rules[name], name in self.spec.private_columns)
-                              if name in rules else None)
+                              if name in rules else None,
+                              class_names=None if name in self.spec.private_columns or "INT" not in typ.upper()
+                              else class_names(rules.get(name, {}).get("values")))
             r = missing.get(name)
             if r is not None:
                 n = int(r.observed.get("missing_count", 0))
@@ -158,7 +194,8 @@ class SectionBuilder:
             sizes = _sizes(o.get("group_rows"))
             out.append(ParityFigure(
                 column=r.column or "", by=by_text(by),
-                groups=[self.rate(by, str(g), v, sizes) for g, v in (o.get("group_missing_rate") or {}).items()],
+                groups=[self.rate(by, str(g), v, sizes)
+                        for g, v in self.in_order(by, (o.get("group_missing_rate") or {}).items())],
                 max_rate=_num(o.get("max_rate")), min_rate=_num(o.get("min_rate")),
                 max_diff=_num(o.get("max_diff")), max_ratio=_num(o.get("max_ratio")),
                 best_cell=self.cell(by, o.get("best_cell")), worst_cell=self.cell(by, o.get("worst_cell"))))
@@ -167,10 +204,13 @@ class SectionBuilder:
     def shares(self, column: str, counts: dict[str, int], shares: dict[str, Any],
                reference: dict[str, Any] | None = None,
                ratios: dict[str, Any] | None = None, intervals: dict[str, Any] | None = None) -> list[GroupShare]:
-        """Groups largest first; reference groups absent from the data are listed with count 0."""
+        """Groups largest first (a binned column's bands lowest first); reference groups absent from the
+        data are listed with count 0."""
         reference, ratios, intervals = reference or {}, ratios or {}, intervals or {}
         groups = list(counts) + [g for g in reference if g not in counts]
-        groups.sort(key=lambda g: (-counts.get(g, 0), str(g)))
+        bands = self.bands.get(column)
+        groups.sort(key=(lambda g: (bands.get(str(g), len(bands)), str(g))) if bands else
+                    (lambda g: (-counts.get(g, 0), str(g))))
         return [GroupShare(group=self.mask.label(column, g), count=publish_count(counts.get(g, 0), self.t),
                            share=publish_share(counts.get(g, 0),
                                                shares.get(g, 0.0 if g in reference else None), self.t),
@@ -194,7 +234,8 @@ class SectionBuilder:
                 tvd=_num(o.get("tvd")), chi2_pvalue=_num(o.get("chi2_pvalue")),
                 absent_groups=[self.mask.label(col, g) for g in o.get("absent_groups") or []],
                 unexpected_groups=[self.mask.label(col, g) for g in o.get("unexpected_groups") or []],
-                has_reference=bool(ref), confidence=_num(o.get("confidence"))))
+                has_reference=bool(ref), confidence=_num(o.get("confidence")),
+                reference=self.reference_of(self.spec.checks.representation, col, ref)))
         # drop a reference-less figure when the same column also has one with a reference
         with_ref = {f.column for f in out if f.has_reference}
         return [f for f in out if f.has_reference or f.column not in with_ref]
@@ -237,7 +278,7 @@ class SectionBuilder:
                 tvd=_num(o.get("tvd")),
                 underrepresented=[str(u.get("country", u)) if isinstance(u, dict) else str(u)
                                   for u in o.get("underrepresented") or []],
-                has_reference=bool(ref)))
+                has_reference=bool(ref), reference=self.reference_of(self.spec.checks.geography, col, ref)))
         return out
 
     def regions(self, o: dict[str, Any]) -> list[GroupRate]:
@@ -272,8 +313,8 @@ class SectionBuilder:
             by, sizes = r.by or "", _sizes(r.observed.get("rows"))
             intervals = _sizes(r.observed.get("rate_intervals"))
             balance.append(LabelBalance(
-                by=by_text(by), positive_rates=[self.rate(by, str(g), v, sizes, intervals)
-                                                for g, v in (r.observed.get("positive_rates") or {}).items()],
+                by=by_text(by), positive_rates=[self.rate(by, str(g), v, sizes, intervals) for g, v in
+                                                self.in_order(by, (r.observed.get("positive_rates") or {}).items())],
                 disparate_impact=_num(r.observed.get("disparate_impact")),
                 parity_difference=_num(r.observed.get("parity_difference")),
                 confidence=_num(r.observed.get("confidence")),
@@ -330,6 +371,8 @@ def build_sections(loaded: LoadedSpec, report: CheckReport,
         rows=profile.rows, columns=columns, label=b.label(), parity=b.parity(),
         missing_cells=None if missing_cells is None else publish_count(missing_cells, b.t),
         duplicate_rows=publish_count(profile.duplicate_rows, b.t), representation=b.representation(),
+        duplicate_rows_without_identifying=(None if profile.duplicate_rows_without_identifying is None else
+                                            publish_count(profile.duplicate_rows_without_identifying, b.t)),
         intersections=b.intersections(), geography=b.geography(), proxies=b.proxies(),
         time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()])
     return computed, b.validation()

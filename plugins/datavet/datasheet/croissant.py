@@ -10,6 +10,7 @@ disparate impact, missing rates) where datavet measured them, so the skews are s
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,8 @@ def measured_skews(sheet: Datasheet) -> list[str]:
         text = f"Group representation by {r.column} (share of rows): " + ", ".join(_group(g) for g in r.groups)
         if r.tvd is not None:
             text += f"; total variation distance from the reference {fig(r.tvd)}"
+        if r.reference is not None:
+            text += f"; reference population {r.reference.text}"
         if r.absent_groups:
             text += f"; absent: {', '.join(r.absent_groups)}"
         out.append(text + ".")
@@ -134,6 +137,8 @@ def measured_skews(sheet: Datasheet) -> list[str]:
             text += f", HHI {fig(g.hhi)}"
         if g.effective_countries is not None:
             text += f", effective countries {g.effective_countries:.2f}"
+        if g.reference is not None:
+            text += f"; reference population {g.reference.text}"
         out.append(text + ".")
     for i in c.intersections:
         if i.empty_cells:
@@ -163,6 +168,9 @@ def limitations(sheet: Datasheet) -> list[str]:
     out = _answers(sheet, "C3", "C9")
     if _missing(c.duplicate_rows):
         out.append(f"{c.duplicate_rows.display} rows repeat an earlier row exactly.")
+    if c.duplicate_rows_without_identifying is not None and _missing(c.duplicate_rows_without_identifying):
+        out.append(f"{c.duplicate_rows_without_identifying.display} rows repeat an earlier row in every column "
+                   "but the identifying ones.")
     for check in sheet.validation.checks:
         if check.status != "passed":
             out.append(f"Check {check.check} on {check.subject} {check.status}: {'; '.join(check.failures)}")
@@ -177,6 +185,41 @@ def personal_information(sheet: Datasheet) -> list[str]:
         if names:
             out.append(f"Columns marked {role} in the spec: {', '.join(names)}.")
     return out
+
+
+SPDX_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
+NOT_LICENCES = {"other", "unknown", "proprietary", "none", "see-license", "unlicensed"}
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def licence(text: str) -> str:
+    """The licence as a URL where it is one: an SPDX id (``CC-BY-4.0``) becomes its SPDX page; a URL stays
+    as written; anything else ("other", free terms) stays text, as no URL can be made for it."""
+    text = text.strip()
+    if text.startswith(("https://", "http://")):
+        return text
+    if SPDX_ID.fullmatch(text) and text.lower() not in NOT_LICENCES:
+        return f"https://spdx.org/licenses/{text}.html"
+    return text
+
+
+def collection_timeframe(sheet: Datasheet) -> list[str]:
+    """Start and end of collection as ISO dates: the time-role columns' earliest and latest values, or
+    else the first and last year that the answer to K5 names (its text goes to rai:dataCollection)."""
+    starts = [t.min[:10] for t in sheet.computed.time_ranges if t.min]
+    ends = [t.max[:10] for t in sheet.computed.time_ranges if t.max]
+    if starts and ends and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in (*starts, *ends)):
+        return [min(starts), max(ends)]
+    years = sorted({int(y) for y in YEAR.findall(_answer(sheet, "K5") or "")})
+    return [f"{years[0]}-01-01", f"{years[-1]}-12-31"] if years else []
+
+
+def semver(sheet: Datasheet) -> str:
+    """schema.org ``version`` as Croissant asks (MAJOR.MINOR.PATCH): the documentation date as
+    YEAR.MONTH.DAY, with the md5 as build metadata. The tag number is given at certification, after
+    this document is hashed into the certificate, so it cannot be the version here."""
+    day = sheet.generated_at
+    return f"{day.year}.{day.month}.{day.day}+{sheet.data_md5}"
 
 
 def _one(parts: list[str]) -> str:
@@ -198,7 +241,10 @@ def croissant(sheet: Datasheet, distribution: Distribution) -> dict[str, Any]:
     size = distribution.path.stat().st_size
     description = _answer(sheet, "M1") or sheet.title
     rai = {
-        "rai:dataCollection": _one(_answers(sheet, "K1", "K2", "K4")),
+        "rai:dataCollection": _one(_answers(sheet, "K1", "K2", "K4", "K5", prefix={"K5": "Collection period: "})),
+        # the RAI 1.0 specification spells it ...Timeframe, mlcroissant 1.1 reads ...TimeFrame: both
+        "rai:dataCollectionTimeframe": collection_timeframe(sheet),
+        "rai:dataCollectionTimeFrame": collection_timeframe(sheet),
         "rai:dataCollectionMissingData": _one(missing_data(sheet)),
         "rai:dataCollectionRawData": _one(_answers(sheet, "P2")),
         "rai:dataPreprocessingProtocol": _answers(sheet, "P1"),
@@ -217,13 +263,12 @@ def croissant(sheet: Datasheet, distribution: Distribution) -> dict[str, Any]:
         "name": sheet.dataset,
         "alternateName": sheet.title,
         "description": description,
-        "license": sheet.license,
+        "license": licence(sheet.license),
         "creator": {"@type": "sc:Organization", "name": sheet.owner, "email": sheet.owner},
         "datePublished": sheet.generated_at.date().isoformat(),
         "citeAs": f"{sheet.title}. {sheet.owner}. Version md5 {sheet.data_md5}, "
                   f"documented {sheet.generated_at:%Y-%m-%d}.",
-        # no schema.org "version": the tag number is given at certification, after this document is
-        # hashed into the certificate; the md5 identifies the version
+        "version": semver(sheet),
         "identifier": sheet.data_md5,
         "distribution": [{
             "@type": "cr:FileObject", "@id": FILE_ID, "name": FILE_ID,

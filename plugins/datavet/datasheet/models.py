@@ -62,6 +62,9 @@ class ColumnInfo(_Model):
     recoded: str | None = Field(default=None, description="The spec's values map or bins, applied before every "
                                                           "check (the version's bytes keep the raw values).")
     missing: Count | None = Field(default=None, description="Missing cells (null or a missing token).")
+    class_names: list[str] | None = Field(
+        default=None, description="An integer column coded 0..n-1 whose values map names every code: the names "
+                                  "by code (a Hugging Face ClassLabel); null otherwise, and for private columns.")
     missing_rate: float | None = None
     missing_tokens: dict[str, Count] = Field(default_factory=dict, description="Missing cells per token.")
 
@@ -78,6 +81,24 @@ class ParityFigure(_Model):
     worst_cell: CellRate | None = Field(default=None, description="With several attributes: highest missing rate.")
 
 
+class ReferenceInfo(_Model):
+    """Where a reference population comes from, shown beside every figure compared with it."""
+
+    name: str
+    source: str | None = Field(default=None, description="URL or citation of the figures.")
+    year: int | None = Field(default=None, description="The year the figures describe.")
+    population: str | None = Field(default=None, description="Who the figures describe.")
+    sourced: bool = Field(description="False: inline numbers or a CSV given without name, source, year and "
+                                      "population (flagged unsourced).")
+
+    @property
+    def text(self) -> str:
+        """One line for captions, cards and Croissant."""
+        if not self.sourced:
+            return f"{self.name}, unsourced (no name, source, year or population given in the spec)"
+        return f"{self.name}: {self.population}, {self.year}; source: {self.source}"
+
+
 class RepresentationFigure(_Model):
     confidence: float | None = Field(default=None, description="The confidence of the shares' intervals.")
     column: str
@@ -88,6 +109,7 @@ class RepresentationFigure(_Model):
     absent_groups: list[str] = Field(default_factory=list)
     unexpected_groups: list[str] = Field(default_factory=list)
     has_reference: bool = False
+    reference: ReferenceInfo | None = Field(default=None, description="The reference population's provenance.")
 
 
 class IntersectionCell(_Model):
@@ -116,6 +138,7 @@ class GeographyFigure(_Model):
     tvd: float | None = None
     underrepresented: list[str] = Field(default_factory=list)
     has_reference: bool = False
+    reference: ReferenceInfo | None = Field(default=None, description="The reference population's provenance.")
 
 
 class LabelBalance(_Model):
@@ -192,6 +215,9 @@ class Computed(_Model):
     missing_cells: Count | None = Field(default=None, description="C6: missing cells over all columns.")
     parity: list[ParityFigure] = Field(default_factory=list, description="C6: missingness across groups.")
     duplicate_rows: Count = Field(description="C9: rows that repeat an earlier row exactly.")
+    duplicate_rows_without_identifying: Count | None = Field(
+        default=None, description="C9: rows that repeat an earlier row in every column but the identifying ones "
+                                  "(an id column makes every row distinct); null without identifying columns.")
     representation: list[RepresentationFigure] = Field(default_factory=list, description="C13.")
     intersections: list[IntersectionFigure] = Field(default_factory=list, description="C13.")
     geography: list[GeographyFigure] = Field(default_factory=list, description="C13 / C3.")

@@ -20,7 +20,8 @@ def profile_version(table_path: Path, loaded: LoadedSpec, engine: Engine) -> Dat
     spec = loaded.spec
     try:
         return engine.profile(ParquetTable(path), time_columns=spec.columns_with_role("time"),
-                              label_columns=spec.columns_with_role("label"), missing_tokens=spec.missing_tokens)
+                              label_columns=spec.columns_with_role("label"), missing_tokens=spec.missing_tokens,
+                              identifying_columns=spec.columns_with_role("identifying"))
     except DataError:
         raise
     except Exception as exc:  # each engine's driver has its own error types

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from datavet.datasheet.croissant import FILE_NAME as CROISSANT_FILE
 from datavet.datasheet.croissant import Distribution, render_croissant
 from datavet.datasheet.models import Datasheet
-from datavet.datasheet.views import blocks, build_view, front_matter, limits_text, num, pct, pvalue
+from datavet.datasheet.views import blocks, build_view, front_matter, limits_text, num, pct, pvalue, shown_digits
 from datavet.fsutil import new_temp_file
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -48,7 +48,7 @@ def md_cell(value: object) -> str:
 
 def shift(value: float) -> str:
     """A change of a share or rate, in percentage points with its sign."""
-    return f"{value * 100:+.2f} pp"
+    return f"{value * 100:+.{shown_digits(abs(value * 100), 2)}f} pp"
 
 
 def _env(markdown: bool) -> Environment:

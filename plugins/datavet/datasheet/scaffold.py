@@ -62,6 +62,9 @@ def _drafts(loaded: LoadedSpec, report: CheckReport | None, profile: DataProfile
     if profile is not None:
         drafts["C9"] = (f"{publish_count(profile.duplicate_rows, t).display} rows repeat an earlier row "
                         "exactly.")
+        if profile.duplicate_rows_without_identifying is not None:
+            drafts["C9"] += (f" {publish_count(profile.duplicate_rows_without_identifying, t).display} repeat one "
+                             "in every column but the identifying ones.")
         if profile.time_ranges:
             drafts["K5"] = "; ".join(f"{c} runs from {lo} to {hi}" for c, (lo, hi) in profile.time_ranges.items())
     if report is not None:

@@ -8,19 +8,35 @@ Charts are horizontal bar charts drawn as inline SVG; a suppressed count draws n
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
-from datavet.datasheet.models import CellRate, Datasheet, GroupRate, GroupShare
+from datavet.datasheet.models import CellRate, ColumnInfo, Datasheet, GroupRate, GroupShare
 
 LABEL_W, PLOT_W, VALUE_W, ROW_H, TOP, BOTTOM = 160, 240, 130, 26, 6, 28
 MAX_BARS = 14  # longer lists are cut: the tables and the JSON hold every group
-STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25)
+STEP_MANTISSAS = (1, 2, 2.5, 5)  # axis steps are these times a power of ten
 MAX_LABEL = 18
 TOP_COUNTRIES = 12
 
 
+MAX_DIGITS = 6
+
+
+def shown_digits(percent: float, digits: int) -> int:
+    """At least ``digits`` decimals, more when fewer would print a non-zero value as 0 (or a value short
+    of 100 % as 100): a 0.03 % bar reads "0.030%" (two significant digits), 99.996 % "99.996%"."""
+    for edge, significant in ((0.0, 2), (100.0, 1)):
+        gap = abs(percent - edge)
+        if 0 < gap < math.inf and round(gap, digits) == 0:
+            digits = max(digits, min(MAX_DIGITS, significant - 1 - math.floor(math.log10(gap))))
+    return digits
+
+
 def pct(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{100 * value:.{digits}f}%"
+    if value is None:
+        return "n/a"
+    return f"{100 * value:.{shown_digits(100 * value, digits)}f}%"
 
 
 def num(value: float | None, digits: int = 3) -> str:
@@ -99,6 +115,7 @@ class Chart:
     has_reference: bool
     footnote: str = ""
     has_interval: bool = False
+    reference: str = ""  # the reference population's provenance, shown beside the chart
     label_w: int = LABEL_W
     plot_w: int = PLOT_W
     width: int = LABEL_W + PLOT_W + VALUE_W
@@ -122,16 +139,31 @@ class Chart:
         return self.label_w - 8
 
 
+def _steps(top: float) -> list[float]:
+    """Round steps from a tenth of ``top``'s decade upwards, so ticks of a 0.04 % rate are round too."""
+    decade = math.floor(math.log10(top)) - 1
+    return [m * 10.0 ** e for e in range(decade, 1) for m in STEP_MANTISSAS if m * 10.0 ** e <= 0.25]
+
+
 def _scale(values: list[float]) -> tuple[float, int]:
     """Axis maximum and number of intervals, so that ticks fall on round percentages."""
     top = max([v for v in values if v is not None] or [0.0])
     if top <= 0:  # nothing to draw (all zero or withheld): a plain 0-100% axis
         return 1.0, 4
-    for step in STEPS:
+    for step in _steps(top):
         n = max(1, math.ceil(round(top / step, 9)))
         if n <= 5:
             return min(1.0, n * step), max(n, 2) if n * step <= 1.0 else 4
     return 1.0, 4
+
+
+def tick_labels(vmax: float, parts: int) -> list[str]:
+    """The fewest decimals that write every tick exactly, so no two ticks read the same."""
+    values = [100 * vmax * k / parts for k in range(parts + 1)]
+    for digits in range(MAX_DIGITS + 1):
+        if all(abs(round(v, digits) - v) < 1e-9 for v in values):
+            break
+    return [f"{v:.{digits}f}%" for v in values]
 
 
 def bar_chart(cid: str, title: str, caption: str, rows: list[tuple[str, float | None, str, float | None]],
@@ -157,8 +189,7 @@ def bar_chart(cid: str, title: str, caption: str, rows: list[tuple[str, float | 
                         ci_x1=None if iv is None else round(LABEL_W + PLOT_W * iv[0] / vmax, 1),
                         ci_x2=None if iv is None else round(LABEL_W + PLOT_W * iv[1] / vmax, 1),
                         ci_text=None if iv is None else f"{pct(iv[0])} to {pct(iv[1])}"))
-    digits = 0 if all(round(100 * vmax * k / parts, 6).is_integer() for k in range(parts + 1)) else 1
-    ticks = [(round(LABEL_W + PLOT_W * k / parts, 1), pct(vmax * k / parts, digits)) for k in range(parts + 1)]
+    ticks = [(round(LABEL_W + PLOT_W * k / parts, 1), text) for k, text in enumerate(tick_labels(vmax, parts))]
     return Chart(id=cid, title=title, caption=caption, bars=bars, ticks=ticks, footnote=footnote,
                  has_reference=any(r is not None for *_, r in rows), has_interval=any(iv for iv in intervals),
                  height=TOP + len(rows) * ROW_H + BOTTOM)
@@ -205,6 +236,7 @@ class View:
     anchors: dict[str, str] = field(default_factory=dict)
     nav: list[tuple[str, str]] = field(default_factory=list)
     figure_names: dict[str, str] = field(default_factory=dict)
+    citation: str = ""
 
 
 def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
@@ -223,10 +255,12 @@ def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
             if r.has_reference else []
         notes += [f"absent: {', '.join(r.absent_groups)}"] if r.absent_groups else []
         notes += [f"not in the reference: {', '.join(r.unexpected_groups)}"] if r.unexpected_groups else []
-        out["representation"].append(bar_chart(
+        chart = bar_chart(
             f"rep-{i}", f"{r.column}: share of rows", f"Share of the {r.non_missing.display} rows with a known "
             f"{r.column}{ref}" + _ci_caption(r.confidence), _share_rows(r.groups), footnote="; ".join(notes),
-            intervals=[g.interval for g in r.groups]))
+            intervals=[g.interval for g in r.groups])
+        chart.reference = r.reference.text if r.reference else ""
+        out["representation"].append(chart)
     for i, g in enumerate(c.geography):
         top = g.countries[:TOP_COUNTRIES]
         rest = g.countries[TOP_COUNTRIES:]
@@ -234,9 +268,11 @@ def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
         if rest:
             share = sum(x.share or 0.0 for x in rest)
             rows.append((f"{len(rest)} other countries", share, pct(share), None))
-        out["geography"].append(bar_chart(
+        chart = bar_chart(
             f"geo-{i}", f"{g.column}: rows by country", "Share of resolved rows per country (ISO 3166-1 "
-            "alpha-3)" + (", black tick: reference population share." if g.has_reference else "."), rows))
+            "alpha-3)" + (", black tick: reference population share." if g.has_reference else "."), rows)
+        chart.reference = g.reference.text if g.reference else ""
+        out["geography"].append(chart)
         if g.regions:
             out["geography"].append(bar_chart(f"geo-reg-{i}", f"{g.column}: rows by region",
                                               "Share of resolved rows per region.", _rate_rows(g.regions)))
@@ -272,11 +308,14 @@ def build_view(sheet: Datasheet) -> View:
     c = sheet.computed
     counts = {s: sum(1 for o in sheet.validation.checks if o.status == s) for s in ("passed", "warned", "failed")}
     done = sheet.completeness
+    without = c.duplicate_rows_without_identifying
     tiles = [
         Tile("Instances", f"{c.rows:,}", "rows in this version"),
         Tile("Columns", str(len(c.columns))),
-        Tile("Duplicate rows", c.duplicate_rows.display, "exact repeats",
-             "warn" if c.duplicate_rows.value or c.duplicate_rows.suppressed else "plain"),
+        Tile("Duplicate rows", c.duplicate_rows.display, "exact repeats" + (
+             f"; {without.display} without identifying columns" if without is not None else ""),
+             "warn" if any(n.value or n.suppressed for n in (c.duplicate_rows, without) if n is not None)
+             else "plain"),
         Tile("Missing cells", c.missing_cells.display if c.missing_cells else "n/a", "null or token"),
         Tile("Checks passed", f"{counts['passed']}/{len(sheet.validation.checks)}",
              f"{counts['warned']} warned, {counts['failed']} failed",
@@ -286,7 +325,7 @@ def build_view(sheet: Datasheet) -> View:
     ]
     return View(sheet=sheet, tiles=tiles, charts=charts_for(sheet), check_counts=counts,
                 anchors=anchors_for(sheet), figure_names=FIGURE_NAMES,
-                nav=[(s.key, s.title.split(",")[0]) for s in sheet.sections])
+                nav=[(s.key, s.title.split(",")[0]) for s in sheet.sections], citation=bibtex(sheet))
 
 
 FIGURE_NAMES = {"rows": "instances", "columns": "columns", "label": "label", "missing_cells": "missing values",
@@ -321,6 +360,29 @@ def limits_text(limits: dict[str, float | int]) -> str:
     return ", ".join(f"{key} {value}" for key, value in limits.items())
 
 
+HF_DTYPES = {"BIGINT": "int64", "INTEGER": "int32", "SMALLINT": "int16", "TINYINT": "int8", "DOUBLE": "float64",
+             "FLOAT": "float32", "BOOLEAN": "bool", "VARCHAR": "string", "DATE": "date32",
+             "TIMESTAMP": "timestamp[us]", "TIMESTAMP WITH TIME ZONE": "timestamp[us, tz=UTC]"}
+
+
+def feature(col: ColumnInfo) -> dict:
+    """A column as a Hugging Face feature: a ClassLabel with the spec's names for a column coded 0..n-1."""
+    if col.class_names:
+        return {"name": col.name, "dtype": {"class_label": {"names": dict(enumerate(col.class_names))}}}
+    return {"name": col.name, "dtype": HF_DTYPES.get(col.type.upper(), "string")}
+
+
+def bibtex(sheet: Datasheet) -> str:
+    """A BibTeX entry for this version (the card's citation): title, owner, date and the md5."""
+    def braced(text: str) -> str:
+        return text.replace("\\", " ").replace("{", "(").replace("}", ")")
+
+    key = re.sub(r"[^A-Za-z0-9_-]", "_", sheet.dataset) + f"_{sheet.data_md5[:8]}"
+    return (f"@misc{{{key},\n  title = {{{braced(sheet.title)}}},\n  author = {{{braced(sheet.owner)}}},\n"
+            f"  year = {{{sheet.generated_at.year}}},\n  note = {{Version md5 {sheet.data_md5}, certified with "
+            f"datavet}}\n}}")
+
+
 def front_matter(sheet: Datasheet) -> dict:
     """Hugging Face dataset-card metadata, plus what binds the card to the bytes."""
     c = sheet.computed
@@ -331,6 +393,12 @@ def front_matter(sheet: Datasheet) -> dict:
                   "size_categories": [size_category(c.rows)], "tags": tags}
     if c.label is not None:
         meta["task_categories"] = ["tabular-classification"]
+    # what `datavet export hf` lays out: the certified bytes as the train split
+    meta["configs"] = [{"config_name": "default",
+                        "data_files": [{"split": "train", "path": f"data/{sheet.dataset}.parquet"}]}]
+    meta["source_datasets"] = ["original"]
+    meta["annotations_creators"] = ["other" if c.label is not None else "no-annotation"]
+    meta["dataset_info"] = {"features": [feature(col) for col in c.columns]}
     meta["datavet"] = {"dataset": sheet.dataset, "data_md5": sheet.data_md5,
                        "validation_result_id": sheet.validation.result_id,
                        "checks_passed": sheet.validation.success,

@@ -9,6 +9,7 @@ engine talks to DuckDB, pandas, Spark or a database directly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -57,6 +58,9 @@ class DataProfile:
     column_types: dict[str, str]
     time_ranges: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     label_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # {label column: {value: rows}}
+    # the same count over every column but the identifying ones (an id makes every row distinct);
+    # None when the table has no identifying column
+    duplicate_rows_without_identifying: int | None = None
 
 
 class Engine:
@@ -80,8 +84,9 @@ class Engine:
         raise NotImplementedError
 
     def profile(self, table: Table, *, time_columns: list[str], label_columns: list[str],
-                missing_tokens: list[str]) -> DataProfile:
-        """Row count, column types, duplicate rows, time ranges and label counts, in as few passes as possible."""
+                missing_tokens: list[str], identifying_columns: Sequence[str] = ()) -> DataProfile:
+        """Row count, column types, duplicate rows (also without ``identifying_columns``), time ranges
+        and label counts, in as few passes as possible."""
         raise NotImplementedError
 
     def row_difference(self, new: Table, old: Table) -> tuple[int, int]:

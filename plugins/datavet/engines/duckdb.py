@@ -7,7 +7,7 @@ count tables (one row per group) come back to Python.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -76,7 +76,7 @@ class DuckDBEngine(Engine):
         return [(tuple(r[:-1]), int(r[-1])) for r in rows]
 
     def profile(self, table: Table, *, time_columns: list[str], label_columns: list[str],
-                missing_tokens: list[str]) -> DataProfile:
+                missing_tokens: list[str], identifying_columns: Sequence[str] = ()) -> DataProfile:
         """Rows, time ranges and label counts from narrow scans; the distinct rows (for the duplicates)
         from the rows' hashes, under the profile's own, smaller memory limit."""
         limit = self.settings.duckdb_profile_memory_limit
@@ -92,12 +92,15 @@ class DuckDBEngine(Engine):
                 label_counts[col] = {("<missing>" if v is None else str(v)): int(k) for v, k in found}
             rows = int(row[0] or 0)
             distinct = _distinct_rows(con, src, list(types), 1, rows)
+            kept = [c for c in types if c not in set(identifying_columns)]
+            without = _distinct_rows(con, src, kept, 1, rows) if 0 < len(kept) < len(types) else None
         ranges = {}
         for i, col in enumerate(times):
             lo, hi = row[1 + 2 * i], row[2 + 2 * i]
             ranges[col] = (None if lo is None else str(lo), None if hi is None else str(hi))
         return DataProfile(rows=rows, duplicate_rows=rows - distinct, column_types=types,
-                           time_ranges=ranges, label_counts=label_counts)
+                           time_ranges=ranges, label_counts=label_counts,
+                           duplicate_rows_without_identifying=None if without is None else rows - without)
 
     def row_difference(self, new: Table, old: Table) -> tuple[int, int]:
         with self.connect() as con:
@@ -122,7 +125,8 @@ def _distinct_rows(con: Any, src: str, columns: list[str], partitions: int, rows
     partitions until they fit."""
     import duckdb
 
-    hashed = f"hash({', '.join(ident(c) for c in columns)})"
+    keys = ", ".join(ident(c) for c in columns)
+    hashed = f"hash({keys})"
     while True:
         try:
             shared_rows = distinct_shared = 0
@@ -134,7 +138,7 @@ def _distinct_rows(con: Any, src: str, columns: list[str], partitions: int, rows
                 if hashes:
                     shared_rows += int(in_shared)
                     distinct_shared += int(con.execute(
-                        f"SELECT count(*) FROM (SELECT DISTINCT * FROM {src} "
+                        f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {src} "
                         f"WHERE {hashed} IN (SELECT h FROM datavet_shared))").fetchone()[0])
             return rows - shared_rows + distinct_shared
         except duckdb.OutOfMemoryException:

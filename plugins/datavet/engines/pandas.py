@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -18,7 +19,9 @@ def frame_of(table: Table) -> pd.DataFrame:
         df.columns = [str(c) for c in df.columns]
         return df
     if isinstance(table, ParquetTable):
-        return pd.read_parquet(table.path)
+        from datavet.ingest import read_parquet
+
+        return read_parquet(table.path)
     raise DataError(f"the pandas engine reads Parquet versions or DataFrames, not {type(table).__name__}",
                     fix="use engine: sql to audit a database table in place")
 
@@ -48,13 +51,14 @@ class PandasEngine(Engine):
                                                                                   strict=True)]
 
     def profile(self, table: Table, *, time_columns: list[str], label_columns: list[str],
-                missing_tokens: list[str]) -> DataProfile:
+                missing_tokens: list[str], identifying_columns: Sequence[str] = ()) -> DataProfile:
         """DuckDB over the frame in memory (zero-copy), so both engines describe a table identically
         (its type names and timestamp text are what the datasheet shows)."""
         from datavet.engines.duckdb import DuckDBEngine
 
         return DuckDBEngine(self.settings).profile(FrameTable(frame_of(table)), time_columns=time_columns,
-                                                   label_columns=label_columns, missing_tokens=missing_tokens)
+                                                   label_columns=label_columns, missing_tokens=missing_tokens,
+                                                   identifying_columns=identifying_columns)
 
     def row_difference(self, new: Table, old: Table) -> tuple[int, int]:
         """Multiset difference: rows numbered within their duplicates, then an outer merge."""

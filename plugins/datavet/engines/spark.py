@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +142,7 @@ class SparkEngine(Engine):
         return [(tuple(key), n) for key, n in value_counts(self.frame(table), columns)["rows"]]
 
     def profile(self, table: Table, *, time_columns: list[str], label_columns: list[str],
-                missing_tokens: list[str]) -> DataProfile:
+                missing_tokens: list[str], identifying_columns: Sequence[str] = ()) -> DataProfile:
         from pyspark.sql import functions as F
 
         from datavet.figures.values import MISSING_GROUP, WHITESPACE
@@ -171,8 +172,12 @@ class SparkEngine(Engine):
         for c in labels:
             found = sorted(df.groupBy(F.col(f"`{c}`")).count().collect(), key=lambda r: -r[1])
             label_counts[c] = {(MISSING_GROUP if v is None else str(v)): int(n) for v, n in found}
+        kept = [c for c in types if c not in set(identifying_columns)]
+        without = None
+        if 0 < len(kept) < len(types):  # one more job, only when some column is identifying
+            without = rows - df.select(*[F.col(f"`{c}`") for c in kept]).distinct().count()
         return DataProfile(rows=rows, duplicate_rows=rows - distinct, column_types=types, time_ranges=ranges,
-                           label_counts=label_counts)
+                           label_counts=label_counts, duplicate_rows_without_identifying=without)
 
     def row_difference(self, new: Table, old: Table) -> tuple[int, int]:
         a, b = self.frame(new), self.frame(old)

@@ -13,6 +13,7 @@ the connect timeout (``datavet.database.create_engine``); and error codes (SQLST
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from datavet.database import CONNECT_TIMEOUT, create_engine, driver_errors, masked
@@ -112,7 +113,7 @@ class SqlEngine(Engine):
         return [(tuple(plain(v) for v in r[:-1]), int(r[-1])) for r in rows]
 
     def profile(self, table: Table, *, time_columns: list[str], label_columns: list[str],
-                missing_tokens: list[str]) -> DataProfile:
+                missing_tokens: list[str], identifying_columns: Sequence[str] = ()) -> DataProfile:
         import sqlalchemy as sa
 
         from datavet.figures.values import MISSING_GROUP
@@ -148,8 +149,14 @@ class SqlEngine(Engine):
                                  "cannot count labels")
             label_counts[c] = {(MISSING_GROUP if v is None else str(v)): int(n)
                                for v, n in sorted(found, key=lambda r: -r[1])}
+        kept = [c for c in names if c not in set(identifying_columns)]
+        without = None
+        if 0 < len(kept) < len(names):  # one more scan, only when some column is identifying
+            inner = self.select(table, sa.literal(1).label("one")).group_by(*[sa.column(c) for c in kept]).subquery("k")
+            (found,), _ = self._run(table, sa.select(sa.func.count()).select_from(inner), "cannot profile the data")
+            without = rows - int(found[0] or 0)
         return DataProfile(rows=rows, duplicate_rows=rows - distinct, column_types=types, time_ranges=ranges,
-                           label_counts=label_counts)
+                           label_counts=label_counts, duplicate_rows_without_identifying=without)
 
     def _type_names(self, table: SqlTable, codes: list[Any]) -> list[str]:
         """Type names for the datasheet (PostgreSQL: the OIDs' names; other drivers: their type codes)."""

@@ -80,6 +80,8 @@ class Outcome:
 
     def violate(self, figure: str, observed: Any, op: str, limit: str, limit_value: Any, *, group: Any = None,
                 count: bool = False, why: str = "", suffix: str = "") -> None:
+        """``why`` explains an undefined figure only: a defined one needs no excuse (and a wrong one misleads)."""
+        why = why if observed is None else ""
         self.violations.append(Violation(figure=figure, limit=limit, limit_value=limit_value, op=op,
                                          observed=observed, group=None if group is None else str(group),
                                          count=count, why=why, suffix=suffix))
@@ -125,10 +127,12 @@ def ratio(num: float, den: float) -> float | None:
 def check_min(out: Outcome, name: str, value: float | None, limit_name: str, limit: float | None,
               why_undefined: str = "", *, group: Any = None, count: bool = False) -> None:
     if limit is not None and (value is None or value < limit):
-        out.violate(name, value, "<", limit_name, limit, group=group, count=count, why=why_undefined)
+        out.violate(name, value, "<", limit_name, limit, group=group, count=count,
+                    why=why_undefined if value is None else "")
 
 
 def check_max(out: Outcome, name: str, value: float | None, limit_name: str, limit: float | None,
               why_undefined: str = "", *, group: Any = None, count: bool = False) -> None:
     if limit is not None and (value is None or value > limit):
-        out.violate(name, value, ">", limit_name, limit, group=group, count=count, why=why_undefined)
+        out.violate(name, value, ">", limit_name, limit, group=group, count=count,
+                    why=why_undefined if value is None else "")

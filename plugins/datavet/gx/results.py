@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from datavet.checks.registry import CHECKS
-from datavet.gx.suite import is_generated
+from datavet.gx.suite import META_KEY, is_generated
 from datavet.report import CheckResult, plain_json
 
 WITHHELD = "<withheld: private column>"
@@ -52,7 +52,7 @@ def check_result(result: Any, private: set[str]) -> CheckResult:
             observed=plain_json(payload.get("observed_value") or {}),
             thresholds={k: kwargs[k] for k in kind.limit_keys if kwargs.get(k) is not None},
             failures=list(details.get("failures", [])), violations=list(details.get("violations", [])),
-            notes=list(details.get("notes", [])))
+            notes=list(details.get("notes", [])), breakdown=bool(config.meta[META_KEY].get("breakdown")))
         if raised:
             out.failures.append(f"the check could not run: {message}")
         return out

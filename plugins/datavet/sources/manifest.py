@@ -39,7 +39,9 @@ def read_manifest(loaded: LoadedSpec, settings: Settings, *, header_only: bool =
         if header_only:
             return pd.DataFrame(columns=source.columns())
         with tempfile.TemporaryDirectory(prefix="datavet-manifest-") as tmp:
-            return pd.read_parquet(source.materialise(Path(tmp)).table)
+            from datavet.ingest import read_parquet
+
+            return read_parquet(source.materialise(Path(tmp)).table)
     except DataError as exc:
         raise DataError(f"manifest: {exc.message}", dataset=loaded.spec.name, column=exc.column,
                         fix=(exc.fix or "").replace("source.", "source.manifest.")) from None

@@ -149,12 +149,13 @@ def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, emp
 
     DuckDB reads in parallel but hands the rows over in order; pyarrow writes them in row groups of
     exactly ``ROW_GROUP_ROWS`` rows (DuckDB's own parallel writer cuts row groups where its threads
-    happen to, so its bytes differ run to run). An integer column with a missing value is stored as
-    float64, as pandas stored it before, and so is a text column with no value at all when
-    ``empty_text_as_float`` (what ``pandas.read_csv`` did): a second pass, only when that happens."""
+    happen to, so its bytes differ run to run). An integer column with a missing value stays an
+    integer column with nulls: exact, where float64 (what pandas stored) rounds integers above 2**53.
+    A text column with no value at all is stored as float64 when ``empty_text_as_float`` (what
+    ``pandas.read_csv`` did): a second pass, only when that happens."""
     with scratch_file(out.parent, out.name) as first, scratch_file(out.parent, out.name) as second:
         rows, nulls, schema = _write(con, select, first)
-        nullable = {name for name, count in nulls.items() if count and pa_is_integer(schema.field(name).type)}
+        nullable: set[str] = set()
         if empty_text_as_float and rows:
             nullable |= {name for name, count in nulls.items()
                          if count == rows and pa_is_string(schema.field(name).type)}
@@ -192,12 +193,6 @@ def _write(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> tuple[int,
                 nulls[name] += column.null_count
             writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
     return rows, nulls, schema
-
-
-def pa_is_integer(typ: pa.DataType) -> bool:
-    import pyarrow as pa
-
-    return pa.types.is_integer(typ)
 
 
 def pa_is_string(typ: pa.DataType) -> bool:

@@ -12,6 +12,7 @@ from datavet.checks.proxy import NAME as PROXY
 from datavet.checks.proxy import proxy
 from datavet.figures.outcome import Outcome
 from datavet.gx.expectations.base import DatavetExpectation, value_counts_of
+from datavet.recode import recode_table
 
 PAIR = "datavet.proxy:"  # + column: the dependency holding the value counts of (protected, column)
 
@@ -26,7 +27,8 @@ class ExpectColumnToHaveNoProxies(DatavetExpectation):
 
     Returns:
         ``observed_value``: cramers_v (strongest first), rows (per column: rows with both values),
-        binned_columns (numeric columns cut into deciles), above_limit.
+        binned_columns (numeric columns cut into deciles), above_limit. The spec's ``values`` and
+        ``bins`` recode both sides first, as for every other check.
 
     Example: Adult's ``relationship`` has V = 0.65 with ``sex`` (Husband/Wife): fails with
     ``max_cramers_v=0.5``.
@@ -58,7 +60,10 @@ class ExpectColumnToHaveNoProxies(DatavetExpectation):
         return deps
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None):
-        outcome = self._outcome({c: metrics[PAIR + c] for c in self.columns}, {})
+        pairs = {c: metrics[PAIR + c] for c in self.columns}
+        if self.recode:  # values and bins apply here too (docs/checks.md): V of the spec's groups, not raw codes
+            pairs = {c: recode_table(t, self.recode) for c, t in pairs.items()}
+        outcome = self._outcome(pairs, {})
         return {"success": outcome.success, "result": outcome.as_result()}
 
     def _outcome(self, table: dict[str, Any], names: dict[str, dict[str, str]]) -> Outcome:
