@@ -82,6 +82,10 @@ def cmd_datasheet(args: argparse.Namespace) -> int:
     loaded = load_spec(words[0])
     out = Path(args.out) if args.out else loaded.path.parent
     settings = _settings_for(loaded.path)
+    if loaded.answers_path.is_file():  # a malformed answers file is named before any check runs
+        from datavet.datasheet import load_answers
+
+        load_answers(loaded.answers_path, loaded)
     if args.data:
         loaded = source_at(loaded, args.data)
     with tempfile.TemporaryDirectory(prefix="datavet-sheet-") as tmp:
