@@ -305,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datavet", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"datavet {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress display on long work (it is shown only on a terminal anyway)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("check", help="run the spec's checks; exit 1 if an error-severity check fails")
@@ -376,6 +378,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    if args.quiet:
+        import os
+
+        from datavet.progress import QUIET_ENV
+
+        os.environ[QUIET_ENV] = "1"
     try:
         return args.func(args)
     except ChecksFailed as exc:

@@ -28,6 +28,7 @@ from typing import ClassVar
 import pandas as pd
 
 from datavet.errors import DataError
+from datavet.progress import Progress
 from datavet.registry import Registry, dvctree
 from datavet.sources.base import TABLE_FILE, Materialised
 from datavet.sources.file_facts import FileFacts, compute_facts, facts_cache
@@ -242,21 +243,28 @@ class FilesSource:
         facts: dict[str, tuple[str, int, FileFacts]] = {}
         with facts_cache(self.settings.home / "cache" / "file-facts.sqlite") as cache:
             states = cache.states_under(root)
-            md5s = {rel: self._stage_file(root, rel, staging / FILES_DIR / rel, cache, states) for rel in present}
+            with Progress("hashing files", total=len(present), unit="files", dataset=self.spec.name) as progress:
+                md5s = {}
+                for rel in present:
+                    md5s[rel] = self._stage_file(root, rel, staging / FILES_DIR / rel, cache, states)
+                    progress.advance()
             suffixes = {rel: os.path.splitext(rel)[1].lower() for rel in present}
             known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()})
-            for i, rel in enumerate(present, 1):
-                if i % 2000 == 0:  # short transactions: other datasets' runs share this cache
-                    cache.commit()
-                md5, suffix = md5s[rel], suffixes[rel]
-                found = known.get((md5, suffix))
-                if found is None:
-                    found = compute_facts(staging / FILES_DIR / rel if rel in self._staged else Path(self._cached(md5)),
-                                          suffix)
-                    cache.remember_facts(md5, suffix, found)
-                    known[(md5, suffix)] = found
-                    self.counts.decoded += 1
-                facts[rel] = (md5, self._stats[rel].st_size, found)
+            unknown = len({(md5s[r], suffixes[r]) for r in present} - set(known))
+            with Progress("decoding files", total=unknown, unit="files", dataset=self.spec.name) as decoding:
+                for i, rel in enumerate(present, 1):
+                    if i % 2000 == 0:  # short transactions: other datasets' runs share this cache
+                        cache.commit()
+                    md5, suffix = md5s[rel], suffixes[rel]
+                    found = known.get((md5, suffix))
+                    if found is None:
+                        where = staging / FILES_DIR / rel if rel in self._staged else Path(self._cached(md5))
+                        found = compute_facts(where, suffix)
+                        cache.remember_facts(md5, suffix, found)
+                        known[(md5, suffix)] = found
+                        self.counts.decoded += 1
+                        decoding.advance()
+                    facts[rel] = (md5, self._stats[rel].st_size, found)
         table = pd.DataFrame({
             "file": present,
             "file_bytes": pd.array([facts[r][1] for r in present], dtype="Int64"),
