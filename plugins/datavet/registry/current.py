@@ -87,7 +87,9 @@ def promote(registry: Registry, name: str, tag: str) -> tuple[str | None, bool]:
         rel = path.relative_to(registry.root).as_posix()
         try:
             registry.git("add", rel)
-            registry.git("commit", "-q", "-m", f"Promote {tag} as the current version of {name} (was {before})")
+            # only this file: whatever an interrupted run left staged is not committed with it
+            registry.git("commit", "-q", "-m", f"Promote {tag} as the current version of {name} (was {before})",
+                         "--", rel)
         except BaseException:
             registry.git("reset", "-q", "HEAD", "--", rel, check=False)
             registry.git("checkout", "-q", "HEAD", "--", rel, check=False)  # back to the committed record
