@@ -109,8 +109,12 @@ class DatavetVersionOperator(_SpecOperator):
             info = version(loaded, settings)
         if info.certified_tag:
             if announced(context, certified_asset(info.dataset), info.md5, str(settings.registry)):
+                from datavet.registry import Registry
+                from datavet.registry.current import not_current_note
+
+                note = not_current_note(Registry.of(settings), info.dataset, info.certified_tag)
                 _skip(self, f"{info.dataset}: version {info.md5} is already certified as {info.certified_tag}; "
-                            "nothing to do")
+                            "nothing to do" + (f". {note}" if note else ""))
             self.log.warning("%s: version %s is certified as %s but Airflow has no Asset event for it (certified "
                              "outside Airflow?); the certify task will emit it", info.dataset, info.md5,
                              info.certified_tag)
