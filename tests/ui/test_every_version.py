@@ -9,6 +9,7 @@ from datavet import catalogue
 from datavet.airflow.ui.pages import render
 from tests.faults import conftest as faults
 from tests.faults.conftest import FaultProject, base_spec, write_titanic
+from tests.ui.cdp import CHROMIUM, Page
 
 certified_base = faults.certified_base  # the fault tests' certified Titanic project, copied per test
 project = faults.project
@@ -44,6 +45,18 @@ def test_an_altered_older_version_shows_on_both_pages(project: FaultProject) -> 
            "verify_versions": found}
     index = render(_request("/"), "index.html.j2", title="Datasets", rows=[row])
     assert "FAILED</span> titanic/certified/1" in index and "OK</span>: the other 1" in index
+    if CHROMIUM.exists():  # the list with a verify failure (a long remote path) fits a 1,400 px window
+        html = project.root / "index.html"
+        html.write_text(index, encoding="utf-8")
+        page = Page(project.root / "chromium")
+        try:
+            page.open(html.as_uri(), cookie=None, width=1400)
+            widths = page.evaluate("[document.documentElement.scrollWidth, "
+                                   "document.querySelector('#datasets').scrollWidth, "
+                                   "document.querySelector('main').clientWidth]")
+        finally:
+            page.close()
+        assert widths[0] <= 1400 and widths[1] <= widths[2], widths
 
 
 def test_a_failed_runs_blocking_error_comes_first(project: FaultProject) -> None:
