@@ -40,6 +40,7 @@ def test_an_altered_older_version_shows_on_both_pages(project: FaultProject) -> 
                   verified={v["tag"]: v for v in found})
     rows = page.split("<tr>")[2:]  # newest first
     assert "titanic/certified/2" in rows[0] and 'class="ok">OK</span>' in rows[0]
+    assert 'class="ok">current</span>' in rows[0] and "current</span>" not in rows[1]
     assert "titanic/certified/1" in rows[1] and 'class="bad">FAILED</span>' in rows[1]
     row = {**entry.to_json(), "airflow_run": None, "verify": catalogue.verify(settings, "titanic"),
            "verify_versions": found}
