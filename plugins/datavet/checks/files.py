@@ -127,14 +127,15 @@ class Files(CheckType):
         given = spec.limits()
         limits = {k: m for k, (m, _) in given.items()}
         severities = {k: sev for k, (_, sev) in given.items()}
-        out = files_integrity(facts["tree"], limits, severities)
+        mixed = len(set(severities.values())) > 1  # else the result's own severity says it for every limit
+        out = files_integrity(facts["tree"], limits, severities if mixed else None)
         # one result: at error severity when a violated limit (or, passing, any limit) is an error one
         blocking = [v for v in out.violations if severities.get(v.limit) == "error"]
         if out.violations:
             severity = "error" if blocking else "warning"
         else:
             severity = "error" if "error" in severities.values() or not severities else "warning"
-        if len(set(severities.values())) > 1:
+        if mixed:
             out.notes.append("warning-severity limits (reported, not blocking): "
                              + ", ".join(k for k, sev in severities.items() if sev == "warning"))
         return [CheckResult(check=NAME, column="file", severity=severity, success=out.success,
