@@ -36,6 +36,8 @@ _datavet_env() {
   export AIRFLOW__LOGGING__LOGGING_LEVEL="${AIRFLOW__LOGGING__LOGGING_LEVEL:-WARNING}"
   export DVC_NO_ANALYTICS=1
   export GX_ANALYTICS_ENABLED=False
+  # noise the user cannot act on, raised before datavet is imported (datavet.quiet.PYTHONWARNINGS_DATAVET)
+  export PYTHONWARNINGS="ignore:Could not import graphviz:UserWarning,ignore:GitWildMatchPattern:DeprecationWarning,ignore:You are using a generic SQLDatasource:UserWarning"
   mkdir -p "$AIRFLOW_HOME" || return 1
 }
 # Every step above checks its own result: errexit is not in force inside a function called by `if`.

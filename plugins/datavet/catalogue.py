@@ -45,13 +45,25 @@ class DatasetEntry:
         if self.spec_error:
             return self.spec_error
         if self.last_run and not self.last_run.get("ok"):
-            return f"{self.last_run.get('stage')} failed: {self.last_run.get('message')}"
+            return f"{self.last_run.get('stage')} failed: {blocking_first(str(self.last_run.get('message')))}"
         return None
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "spec": self.spec_path, "spec_error": self.spec_error,
                 "latest": self.latest, "versions": self.versions, "last_run": self.last_run,
                 "failing": self.failing}
+
+
+def blocking_first(message: str) -> str:
+    """A failed run's summary with its blocking ([error]) lines before the warnings: the reason the
+    version was not certified is what an auditor reads first."""
+    lines = message.splitlines()
+    if len(lines) < 2:
+        return message
+    head = [line for line in lines if not line.startswith("[")]
+    errors = [line for line in lines if line.startswith("[error]")]
+    rest = [line for line in lines if line.startswith("[") and not line.startswith("[error]")]
+    return "\n".join([*head[:1], *errors, *rest, *head[1:]])
 
 
 def registry_of(settings: Settings) -> Registry:
@@ -131,6 +143,19 @@ def document(settings: Settings, name: str, sequence: int, filename: str) -> byt
     tag = _require_tag(registry, name, sequence)
     md5 = committed_certificate(registry, name, tag).md5
     return registry.show(tag, _document_path(registry, name, md5, filename))
+
+
+def verify_versions(settings: Settings, name: str) -> list[dict[str, Any]]:
+    """``verify`` of every certified version, oldest first; a version that cannot be verified at all
+    (its certificate unreadable) is a failed verification naming why."""
+    out = []
+    for tag in registry_of(settings).certified_tags(name):
+        sequence = int(tag.rsplit("/", 1)[1])
+        try:
+            out.append(verify(settings, name, sequence))
+        except DatavetError as exc:
+            out.append({"dataset": name, "tag": tag, "md5": None, "ok": False, "checked": [], "problems": [str(exc)]})
+    return out
 
 
 def verify(settings: Settings, name: str, sequence: int | None = None) -> dict[str, Any]:

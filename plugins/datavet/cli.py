@@ -82,6 +82,10 @@ def cmd_datasheet(args: argparse.Namespace) -> int:
     loaded = load_spec(words[0])
     out = Path(args.out) if args.out else loaded.path.parent
     settings = _settings_for(loaded.path)
+    if loaded.answers_path.is_file():  # a malformed answers file is named before any check runs
+        from datavet.datasheet import load_answers
+
+        load_answers(loaded.answers_path, loaded)
     if args.data:
         loaded = source_at(loaded, args.data)
     with tempfile.TemporaryDirectory(prefix="datavet-sheet-") as tmp:
@@ -140,7 +144,13 @@ def cmd_certify(args: argparse.Namespace) -> int:
         raise
     record_run(settings, loaded.spec.name, ok=True, stage="certify", run="cli", message=cert.tag)
     if not created:
+        from datavet.registry import Registry
+        from datavet.registry.current import not_current_note
+
         print(f"{info.dataset}: version {info.md5} is already certified as {cert.tag}; nothing to do")
+        note = not_current_note(Registry.of(settings), info.dataset, cert.tag)
+        if note:
+            print(note)
     print(certificate_summary(cert, settings))
     print(_certified_outcome(cert, settings))
     return EXIT_OK
@@ -239,6 +249,50 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _dataset(arg: str) -> tuple[str, Settings]:
+    """A dataset named by its spec file or by its name (then the project is DATAVET_PROJECT or the
+    current folder's)."""
+    if arg.endswith((".yaml", ".yml")):
+        loaded = load_spec(arg)
+        return loaded.spec.name, _settings_for(loaded.path)
+    import re
+
+    from datavet.spec import NAME_PATTERN
+
+    if not re.match(NAME_PATTERN, arg):
+        raise DatavetError(f"{arg!r} is neither a dataset name nor a spec file",
+                           fix="pass the dataset's name (as in its spec's name:) or its dataset.yaml")
+    return arg, Settings.from_env()
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    import json
+
+    from datavet.diff import diff_text, diff_versions
+
+    name, settings = _dataset(args.dataset)
+    found = diff_versions(settings, name, args.a, args.b)
+    print(json.dumps(found, indent=2, default=str) if args.json else diff_text(found))
+    return EXIT_OK
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    from datavet.registry import Registry
+    from datavet.registry.current import promote
+    from datavet.registry.store import resolve_tag
+
+    name, settings = _dataset(args.dataset)
+    registry = Registry.of(settings)
+    tag = resolve_tag(registry, name, args.version)
+    before, changed = promote(registry, name, tag)
+    if not changed:
+        print(f"{name}: {tag} is already the current version; nothing to do")
+    else:
+        print(f"{name}: {tag} is now the current version (was {before}): load_certified, open_certified, "
+              "verify and show use it by default; recorded in the registry's history")
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from datavet.schemas import write_schemas
 
@@ -251,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datavet", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"datavet {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress display on long work (it is shown only on a terminal anyway)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("check", help="run the spec's checks; exit 1 if an error-severity check fails")
@@ -299,6 +355,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", help="tag number, tag or md5 (default: latest)")
     p.set_defaults(func=cmd_show)
 
+    p = sub.add_parser("diff", help="what changed between two certified versions: rows, shares, checks, answers, "
+                                    "spec keys")
+    p.add_argument("dataset", metavar="NAME", help="the dataset's name, or its spec file")
+    p.add_argument("a", metavar="A", help="tag number, tag or md5")
+    p.add_argument("b", metavar="B", help="tag number, tag or md5")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("promote", help="make a certified version the one consumers load by default (promoting an "
+                                       "earlier one is a rollback)")
+    p.add_argument("dataset", metavar="NAME", help="the dataset's name, or its spec file")
+    p.add_argument("version", metavar="VERSION", help="tag number, tag or md5")
+    p.set_defaults(func=cmd_promote)
+
     p = sub.add_parser("schema", help="export the JSON Schemas of the spec, answers and datasheet")
     p.add_argument("--out", default="schemas")
     p.set_defaults(func=cmd_schema)
@@ -308,6 +378,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    if args.quiet:
+        import os
+
+        from datavet.progress import QUIET_ENV
+
+        os.environ[QUIET_ENV] = "1"
     try:
         return args.func(args)
     except ChecksFailed as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -15,13 +17,16 @@ from datavet.sources.base import TABLE_FILE
 
 
 def load_certified(name: str, version: str | int | None = None, *, settings: Settings | None = None,
-                   missing_as_null: bool = True, columns: list[str] | None = None) -> pd.DataFrame:
+                   missing_as_null: bool = True, columns: list[str] | None = None, recoded: bool = False,
+                   spec: Path | None = None) -> pd.DataFrame:
     """Return the latest (or the named) certified version of ``name`` as a DataFrame.
 
     For a tree of files this is its label table (one row per file); ``open_certified`` gives the files.
     ``version``: None for the latest, a tag number, a tag, or an md5. The bytes read are hashed
     first and must equal the certificate's md5; uncertified or altered data is refused. With
-    ``missing_as_null`` the dataset's missing tokens (e.g. ``?``) come back as nulls.
+    ``missing_as_null`` the dataset's missing tokens (e.g. ``?``) come back as nulls. With
+    ``recoded`` the spec's ``values`` and ``bins`` are applied as the checks applied them (the rules
+    of the spec the version was certified under: ``spec``, default the project's; datavet.recoded).
     """
     settings = settings or Settings.from_env()
     registry = Registry.of(settings)
@@ -46,5 +51,9 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
             token_masks = missing_masks(df[col], list(cert.missing_tokens))[1:]
             if any(m.any() for m in token_masks):
                 df[col] = df[col].mask(np.logical_or.reduce(token_masks))
-    df.attrs["datavet"] = {"dataset": name, "md5": cert.md5, "tag": tag}
+    if recoded:
+        from datavet.recoded import certified_rules, recode_frame
+
+        df = recode_frame(df, certified_rules(cert, settings, spec))
+    df.attrs["datavet"] = {"dataset": name, "md5": cert.md5, "tag": tag, "recoded": recoded}
     return df

@@ -64,9 +64,10 @@ def certified_tree(registry: Registry, name: str, version: str | int | None) -> 
 
 
 def open_certified(name: str, version: str | int | None = None, *, settings: Settings | None = None,
-                   into: Path | None = None) -> CertifiedFiles:
+                   into: Path | None = None, recoded: bool = False, spec: Path | None = None) -> CertifiedFiles:
     """Check out a certified tree version (latest, tag number, tag or md5) into ``into`` (default
-    ``<home>/checkouts/<name>/<md5>``), every file verified; refuses altered, missing or extra files."""
+    ``<home>/checkouts/<name>/<md5>``), every file verified; refuses altered, missing or extra files.
+    With ``recoded`` the labels carry the spec's ``values`` and ``bins`` (datavet.recoded)."""
     settings = settings or Settings.from_env()
     registry = Registry.of(settings)
     tag, md5, entries = certified_tree(registry, name, version)
@@ -76,6 +77,10 @@ def open_certified(name: str, version: str | int | None = None, *, settings: Set
     else:
         _checkout(registry, folder, entries, name, tag)
     table = read_parquet(folder / TABLE_FILE)  # integers exact, a null or not
+    if recoded:
+        from datavet.recoded import certified_rules, recode_frame
+
+        table = recode_frame(table, certified_rules(committed_certificate(registry, name, tag), settings, spec))
     return CertifiedFiles(dataset=name, tag=tag, md5=md5, folder=folder, table=table)
 
 

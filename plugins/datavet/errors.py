@@ -96,3 +96,14 @@ class VerificationError(DatavetError):
     """A certificate, datasheet or data file no longer matches what was certified."""
 
     reason = "verification_failed"
+
+
+class AnswersError(SpecError):
+    """The datasheet answers file (answers.yaml) is invalid: named as such, not as the spec."""
+
+    reason = "invalid_answers"
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        super().__init__(path, problems)
+        lines = "\n".join(f"  - {p}" for p in problems)
+        Exception.__init__(self, f"{path}: {len(problems)} problem(s) in the answers file:\n{lines}")

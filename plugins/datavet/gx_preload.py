@@ -24,6 +24,9 @@ def quiet_gx() -> None:
     came before datavet's own lines in every validate task log: GX speaks from WARNING up, whatever
     level the Airflow task logger runs at. Called before GX is first imported."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    from datavet.quiet import quiet
+
+    quiet()  # and GX's advice on datasources datavet chooses
 
 
 def start() -> None:

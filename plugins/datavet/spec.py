@@ -123,6 +123,11 @@ class ColumnSpec(Strict):
         default=None, description="For a geography column: two-letter values are US state postal codes "
                                   "(USPS), resolved to USA before ISO alpha-2 codes (CA is California).")
 
+    type: Literal["integer", "number", "string", "boolean"] | None = Field(
+        default=None, description="For a tree of files: the type its labels from paths and the manifest are cast "
+                                  "to (integer, number, string, boolean), so bins apply to an age read from a "
+                                  "file name; a label that does not cast stops the version stage.")
+
     values: dict[DataText, str] | None = Field(
         default=None, description="Group names for the column's values, applied before every check: {value as "
                                   "the data writes it (compared as text): name}, e.g. {A91: male}. Values not "

@@ -105,6 +105,15 @@ def test_integrity_figures_match_the_manifest_and_the_files(certified, manifest)
     assert check["severity"] == "warning" and not check["success"] and report["success"]
     assert check["observed"]["missing_files"] == 5954
     assert check["observed"]["duplicate_files"] == facts["duplicate_files"]
+    # duplicates whose manifest labels differ from the first file with the same bytes (pandas)
+    labels = manifest.set_index("file")[["age", "gender", "race", "service_test"]]
+    rels = [p.relative_to(SHARED_DATA).as_posix() for p in paths]
+    by_digest = pd.DataFrame({"file": rels, "md5": digests}).sort_values("file")
+    firsts = by_digest.drop_duplicates("md5").set_index("md5")["file"]
+    dups = by_digest[by_digest["md5"].duplicated()]
+    conflicts = sum(not labels.loc[f].astype(str).equals(labels.loc[firsts[m]].astype(str))
+                    for f, m in zip(dups["file"], dups["md5"], strict=True))
+    assert check["observed"]["label_conflicts"] == conflicts == 1
     missing = sorted(manifest.loc[~manifest["present"], "file"])
     assert check["observed"]["samples"]["missing"] == missing[:10]
     from PIL import Image

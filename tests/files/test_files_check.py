@@ -23,8 +23,11 @@ def _expected(tree: Tree) -> dict[str, int]:
             "duplicate_files": sum(n - 1 for n in digests.values())}
 
 
+ALL_ZERO = {"max_missing_files": 0, "max_unlisted_files": 0, "max_unreadable_files": 0, "max_duplicate_files": 0}
+
+
 def test_error_severity_blocks_with_every_count_named(tmp_path: Path) -> None:
-    project, tree = new_files_project(tmp_path, checks={"files": {"max_missing_files": 2}})
+    project, tree = new_files_project(tmp_path, checks={"files": {**ALL_ZERO, "max_missing_files": 2}})
     loaded = project.loaded()
     info = version(loaded, project.settings)
     with pytest.raises(ChecksFailed) as failed:
@@ -39,7 +42,7 @@ def test_error_severity_blocks_with_every_count_named(tmp_path: Path) -> None:
 
 
 def test_warning_severity_reports_the_counts_and_samples(tmp_path: Path) -> None:
-    project, tree = new_files_project(tmp_path, checks={"files": {"severity": "warning"},
+    project, tree = new_files_project(tmp_path, checks={"files": {**ALL_ZERO, "severity": "warning"},
                                                         "representation": [{"column": "race"}]})
     loaded = project.loaded()
     info = version(loaded, project.settings)
@@ -67,12 +70,22 @@ def test_without_a_manifest_only_unreadable_and_duplicates_are_limited(tmp_path:
     assert files.observed["manifest_rows"] is None and files.observed["files"] == len(tree.files)
 
 
+def test_an_omitted_limit_is_not_checked(tmp_path: Path) -> None:
+    """An empty files check limits nothing (it reports the counts): no limit defaults to 0."""
+    project, tree = new_files_project(tmp_path, checks={"files": {}})
+    loaded = project.loaded()
+    report = validate(loaded, project.settings, version(loaded, project.settings).md5)
+    files = next(c for c in report.checks if c.check == "files")
+    assert files.success and files.thresholds == {} and files.severity == "error"
+    assert {k: files.observed[k] for k in _expected(tree)} == _expected(tree)
+
+
 def test_datavet_check_cli_on_a_tree(tmp_path: Path) -> None:
     """`datavet check SPEC` materialises the tree in a temporary folder: exit 1 when the files check
     fails at error severity, the JSON report naming the counts; nothing is left in the registry."""
     import json
 
-    project, tree = new_files_project(tmp_path, checks={"files": {}})
+    project, tree = new_files_project(tmp_path, checks={"files": ALL_ZERO})
     out = tmp_path / "report.json"
     proc = project.cli("check", str(project.spec_path), "--json", str(out))
     assert proc.returncode == 1, proc.stdout + proc.stderr

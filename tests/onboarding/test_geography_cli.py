@@ -40,6 +40,9 @@ def test_check_prints_unresolved_values_with_exact_counts(tmp_path) -> None:
            f"({sum(int(counts[v]) for v in unresolved)} rows)" in proc.stdout, proc.stdout
     for value in unresolved:
         assert f"  {value!r}: {int(counts[value])}\n" in proc.stdout
+    # the spec has two geography checks on native-country: the note is printed once
+    assert [g["column"] for g in spec["checks"]["geography"]] == ["native-country"] * 2
+    assert proc.stdout.count("resolve to no country") == 1, proc.stdout
     geo = next(c for c in json.loads((tmp_path / "report.json").read_text())["checks"] if c["check"] == "geography")
     assert geo["observed"]["unresolved_values"] == {v: "<100" for v in unresolved}
 

@@ -61,3 +61,12 @@ def test_injected_category_value_is_inert(api_server, page) -> None:
     assert page.evaluate("document.title") == "titanic/certified/1 · datavet"
     assert not page.evaluate("document.documentElement.hasAttribute('data-pwned')")
     assert "<script" not in dom.lower() and "&lt;script&gt;document.title=" in dom
+
+
+def test_the_list_table_fits_1400_px(api_server, page) -> None:
+    """The index (long md5s, a failed run's summary, warnings) wraps inside a 1,400 px window."""
+    page.open(f"{api_server.base}/datavet/", cookie=("_token", api_server.token("auditor")), width=1400)
+    assert page.evaluate("document.querySelectorAll('#datasets tr').length") == 4
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.querySelector('#datasets').scrollWidth,"
+                           " document.querySelector('main').clientWidth]")
+    assert widths[0] <= 1400 and widths[1] <= widths[2], widths

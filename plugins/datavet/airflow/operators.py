@@ -16,7 +16,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 
 from datavet.airflow.announce import announced
 from datavet.airflow.lineage import StageOutcome, certified_outcome
-from datavet.errors import DatavetError
+from datavet.errors import ChecksFailed, DatavetError
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec, load_spec, project_root_for
 
@@ -43,9 +43,17 @@ def certified_asset(name: str) -> Asset:
 
 
 @contextlib.contextmanager
-def airflow_errors() -> Iterator[None]:
+def airflow_errors(log: Any = None) -> Iterator[None]:
+    """A DatavetError as Airflow's exception. Failed checks are the run's outcome, not a fault: their
+    summary is logged once, as the outcome line, and the exception that fails the task only says so
+    (no chained ChecksFailed repeating the summary in the traceback)."""
     try:
         yield
+    except ChecksFailed as exc:
+        if log is not None:
+            log.error("outcome: %s", exc)
+            raise AirflowFailException(f"{exc.dataset}: checks failed, not certified (listed above)") from None
+        raise AirflowFailException(str(exc)) from None
     except DatavetError as exc:
         if exc.retryable:
             raise AirflowException(str(exc)) from exc
@@ -74,7 +82,7 @@ class _SpecOperator(BaseOperator):
     @contextlib.contextmanager
     def _recorded(self, context: Any) -> Iterator[None]:
         """airflow_errors(), and a failure's reason kept for the auditor pages (datavet.registry.runlog)."""
-        with airflow_errors():
+        with airflow_errors(self.log):
             try:
                 yield
             except DatavetError as exc:
@@ -101,8 +109,12 @@ class DatavetVersionOperator(_SpecOperator):
             info = version(loaded, settings)
         if info.certified_tag:
             if announced(context, certified_asset(info.dataset), info.md5, str(settings.registry)):
+                from datavet.registry import Registry
+                from datavet.registry.current import not_current_note
+
+                note = not_current_note(Registry.of(settings), info.dataset, info.certified_tag)
                 _skip(self, f"{info.dataset}: version {info.md5} is already certified as {info.certified_tag}; "
-                            "nothing to do")
+                            "nothing to do" + (f". {note}" if note else ""))
             self.log.warning("%s: version %s is certified as %s but Airflow has no Asset event for it (certified "
                              "outside Airflow?); the certify task will emit it", info.dataset, info.md5,
                              info.certified_tag)
@@ -143,6 +155,7 @@ class DatavetCertifyOperator(_VersionedOperator):
     def execute(self, context: Any) -> dict:
         from datavet.pipeline import certify
         from datavet.registry.runlog import record_run
+        from datavet.report import checks_tally
 
         run = _run_name(context)
         with self._recorded(context):
@@ -158,13 +171,16 @@ class DatavetCertifyOperator(_VersionedOperator):
         extra = {"dataset": cert.dataset, "md5": cert.md5, "tag": cert.tag, "rows": cert.rows,
                  "registry": str(settings.registry), "certified_by": cert.certified_by}
         context["outlet_events"][asset].extra = extra
+        # the run's one outcome line, at WARNING: the level the project's task logs show (scripts/env.sh)
+        self.log.warning("outcome: %s: certified version %s as %s (%s)", cert.dataset, cert.md5, cert.tag,
+                         checks_tally(cert.checks))
         return extra
 
 
 def _skip(task: BaseOperator, reason: str) -> NoReturn:
     """Skip with the reason in the task log at WARNING: Airflow logs a skip at INFO, which the
     project's default level (WARNING, scripts/env.sh) hides."""
-    task.log.warning("skipped: %s", reason)
+    task.log.warning("outcome: skipped: %s", reason)
     raise AirflowSkipException(reason)
 
 

@@ -154,12 +154,15 @@ def _limits(out: Outcome, max_top1_share, max_hhi, min_effective_countries, min_
 def unresolved_lines(report: Any) -> list[str]:
     """The values of each geography check that resolved to no country, with exact counts: printed by
     `datavet check` for the person fixing the spec on their own machine (published reports keep the
-    small-cell rule; a private column's values are already its opaque group names)."""
+    small-cell rule; a private column's values are already its opaque group names). Once per column:
+    every geography check on a column resolves the same values."""
     lines = []
+    seen: set[str | None] = set()
     for c in report.checks:
         values = c.observed.get("unresolved_values") if c.check == NAME else None
-        if not values:
+        if not values or c.column in seen:
             continue
+        seen.add(c.column)
         lines.append(f"{NAME} on {c.column}: {len(values)} value(s) resolve to no country "
                      f"({sum(values.values())} rows); map them under `aliases: {{value: ISO3}}` in the spec:")
         lines += [f"  {value!r}: {n}" for value, n in values.items()]

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from datavet.datasheet.questions import PROMPTS
-from datavet.errors import SpecError
+from datavet.errors import AnswersError, SpecError
 from datavet.spec import LoadedSpec, read_user_yaml
 
 
@@ -128,16 +128,16 @@ def parse_answers(data: Any, path: Path, loaded: LoadedSpec | None = None) -> An
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise SpecError(str(path), [f"{path}: the answers file must be a YAML mapping, "
+        raise AnswersError(str(path), [f"{path}: the answers file must be a YAML mapping, "
                                     f"got {type(data).__name__}"])
     if loaded is not None and "dataset" not in data:
         data = {"dataset": loaded.spec.name, **data}
     try:
         answers = Answers.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(str(path), _problems(path, exc)) from None
+        raise AnswersError(str(path), _problems(path, exc)) from None
     if loaded is not None and answers.dataset != loaded.spec.name:
-        raise SpecError(str(path), [f"{path}: dataset: {answers.dataset!r} differs from the spec's name "
+        raise AnswersError(str(path), [f"{path}: dataset: {answers.dataset!r} differs from the spec's name "
                                     f"{loaded.spec.name!r} (fix: answer for the right dataset)"])
     return answers
 
@@ -145,5 +145,10 @@ def parse_answers(data: Any, path: Path, loaded: LoadedSpec | None = None) -> An
 def load_answers(path: str | Path, loaded: LoadedSpec | None = None) -> Answers:
     """Read ``answers.yaml``; a missing file is an error here (build_datasheet treats it as empty)."""
     path = Path(path)
-    data = read_user_yaml(path, missing_fix="run `datavet datasheet init SPEC` and fill it in")
+    try:
+        data = read_user_yaml(path, missing_fix="run `datavet datasheet init SPEC` and fill it in")
+    except AnswersError:
+        raise
+    except SpecError as exc:  # not YAML, not UTF-8: said of the answers file, not of the spec
+        raise AnswersError(exc.path, exc.problems) from None
     return parse_answers(data, path, loaded)

@@ -26,6 +26,11 @@ def certified_versions_of(registry: Registry, name: str) -> list[dict]:
                      "checks": len(cert.checks), "passed": len(cert.checks) - len(failed),
                      "warnings": failed, "reason": reason(latest.get(cert.md5), cert)})
         latest[cert.md5] = cert
+    from datavet.registry.current import current_tag
+
+    current = current_tag(registry, name)
+    for row in rows:
+        row["current"] = row["tag"] == current
     return rows
 
 
@@ -40,5 +45,8 @@ def history_table(loaded: LoadedSpec, settings: Settings, *, as_json: bool = Fal
         lines.append(f"{r['tag']:<28} {r['md5']:<32} {r['rows']:>10}  {r['certified_at']:<25} "
                      f"{r['passed']}/{r['checks']} checks passed" + (f" (warned: {'; '.join(r['warnings'])})"
                                                               if r["warnings"] else "")
-                     + (f" [{r['reason']}]" if r["reason"] else ""))
+                     + (f" [{r['reason']}]" if r["reason"] else "") + (" (current)" if r["current"] else ""))
+    from datavet.registry.current import promotions
+
+    lines += [f"{p['at']}  {p['what']}" for p in promotions(Registry.of(settings), loaded.spec.name)]
     return "\n".join(lines)

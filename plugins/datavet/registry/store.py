@@ -79,7 +79,8 @@ def previous_version(loaded: LoadedSpec, settings: Settings, md5: str | None) ->
 
 
 def resolve_tag(registry: Registry, name: str, version: str | int | None) -> str:
-    """None -> latest certified; int or "3" -> tag number; "<name>/certified/n" -> itself; md5 -> its tag."""
+    """None -> the current version (the latest certified, or one promoted since: datavet.registry.current);
+    int or "3" -> tag number; "<name>/certified/n" -> itself; md5 -> its tag."""
     tags = registry.certified_tags(name)
     if not tags:
         if not (registry.root / ".git").is_dir():
@@ -91,7 +92,9 @@ def resolve_tag(registry: Registry, name: str, version: str | int | None) -> str
                                 fix="run the certify DAG (or `datavet certify SPEC`) first, or point "
                                     "DATAVET_HOME (or DATAVET_PROJECT) at the project that certified it")
     if version is None:
-        return tags[-1]
+        from datavet.registry.current import current_tag
+
+        return current_tag(registry, name, tags) or tags[-1]
     text = str(version)
     if text in tags:
         return text

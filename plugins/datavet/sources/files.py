@@ -4,7 +4,8 @@ The version is a folder: the dataset's files under ``files/`` (at their paths re
 ``source.files.root``), the table the checks read (``table.parquet``: one row per present file with
 the manifest's columns, the named groups of ``labels_from_path`` and the file facts) and
 ``integrity.json`` (what the ``files`` check and the datasheet report: missing, unlisted, unreadable
-and duplicate files, formats, image sizes). Kept as one DVC directory output, its ``<md5>.dir`` is
+and duplicate files, label conflicts, names ``labels_from_path`` does not match, formats, image
+sizes). Kept as one DVC directory output, its ``<md5>.dir`` is
 the version's identity and every file is verified on its own.
 """
 
@@ -27,9 +28,11 @@ from typing import ClassVar
 import pandas as pd
 
 from datavet.errors import DataError
+from datavet.progress import Progress
 from datavet.registry import Registry, dvctree
 from datavet.sources.base import TABLE_FILE, Materialised
 from datavet.sources.file_facts import FileFacts, compute_facts, facts_cache
+from datavet.sources.file_labels import cast_labels, label_conflicts
 from datavet.sources.manifest import read_manifest
 
 log = logging.getLogger(__name__)
@@ -193,7 +196,13 @@ class FilesSource:
             raise DataError(f"manifest column(s) {clashes} clash with the file facts datavet adds",
                             dataset=self.spec.name, column=clashes[0], fix="rename them with source.manifest.options")
         # nullable dtypes: a file without a manifest row gets nulls, not floats or mixed objects
-        return df.drop(columns=[column]).convert_dtypes().assign(file=paths.to_numpy()).set_index("file")
+        labels = df.drop(columns=[column]).convert_dtypes().assign(file=paths.to_numpy()).set_index("file")
+        return cast_labels(labels, self._types(), self.spec.name, f"the manifest {manifest.path}",
+                           self.spec.private_columns)
+
+    def _types(self) -> dict[str, str]:
+        """The spec's ``type:`` of each column that has one."""
+        return {name: col.type for name, col in self.spec.columns.items() if col.type is not None}
 
     def _path_regex(self) -> re.Pattern:
         pattern = self.spec.source.labels_from_path or ""
@@ -220,7 +229,9 @@ class FilesSource:
             raise DataError(f"source.labels_from_path {regex.pattern!r} matches none of the {len(present)} files "
                             f"(e.g. {present[0]!r})", dataset=self.spec.name,
                             fix="the regex is matched against each path relative to source.files.root")
-        return pd.DataFrame.from_dict(rows, orient="index", columns=list(regex.groupindex))
+        labels = pd.DataFrame.from_dict(rows, orient="index", columns=list(regex.groupindex))
+        return cast_labels(labels, self._types(), self.spec.name, "source.labels_from_path",
+                           self.spec.private_columns)
 
     # ---- writing the version ----------------------------------------------------------------------
     def _write(self, root: Path, present: list[str], manifest: pd.DataFrame | None, labels: pd.DataFrame | None,
@@ -232,21 +243,28 @@ class FilesSource:
         facts: dict[str, tuple[str, int, FileFacts]] = {}
         with facts_cache(self.settings.home / "cache" / "file-facts.sqlite") as cache:
             states = cache.states_under(root)
-            md5s = {rel: self._stage_file(root, rel, staging / FILES_DIR / rel, cache, states) for rel in present}
+            with Progress("hashing files", total=len(present), unit="files", dataset=self.spec.name) as progress:
+                md5s = {}
+                for rel in present:
+                    md5s[rel] = self._stage_file(root, rel, staging / FILES_DIR / rel, cache, states)
+                    progress.advance()
             suffixes = {rel: os.path.splitext(rel)[1].lower() for rel in present}
             known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()})
-            for i, rel in enumerate(present, 1):
-                if i % 2000 == 0:  # short transactions: other datasets' runs share this cache
-                    cache.commit()
-                md5, suffix = md5s[rel], suffixes[rel]
-                found = known.get((md5, suffix))
-                if found is None:
-                    found = compute_facts(staging / FILES_DIR / rel if rel in self._staged else Path(self._cached(md5)),
-                                          suffix)
-                    cache.remember_facts(md5, suffix, found)
-                    known[(md5, suffix)] = found
-                    self.counts.decoded += 1
-                facts[rel] = (md5, self._stats[rel].st_size, found)
+            unknown = len({(md5s[r], suffixes[r]) for r in present} - set(known))
+            with Progress("decoding files", total=unknown, unit="files", dataset=self.spec.name) as decoding:
+                for i, rel in enumerate(present, 1):
+                    if i % 2000 == 0:  # short transactions: other datasets' runs share this cache
+                        cache.commit()
+                    md5, suffix = md5s[rel], suffixes[rel]
+                    found = known.get((md5, suffix))
+                    if found is None:
+                        where = staging / FILES_DIR / rel if rel in self._staged else Path(self._cached(md5))
+                        found = compute_facts(where, suffix)
+                        cache.remember_facts(md5, suffix, found)
+                        known[(md5, suffix)] = found
+                        self.counts.decoded += 1
+                        decoding.advance()
+                    facts[rel] = (md5, self._stats[rel].st_size, found)
         table = pd.DataFrame({
             "file": present,
             "file_bytes": pd.array([facts[r][1] for r in present], dtype="Int64"),
@@ -261,7 +279,8 @@ class FilesSource:
             table = table.join(labels, on="file")
         table = table[list(dict.fromkeys(["file", *table.columns.drop(FACT_COLUMNS), *FACT_COLUMNS]))]
         check_columns_exist(self.loaded, table.columns)
-        integrity = self._integrity(present, facts, manifest, labels)
+        label_columns = [c for c in table.columns if c not in FACT_COLUMNS]
+        integrity = self._integrity(present, facts, manifest, labels, label_conflicts(table, label_columns))
         write_parquet(table, staging / TABLE_FILE)
         (staging / INTEGRITY_FILE).write_text(json.dumps(integrity, indent=2, sort_keys=True) + "\n")
         entries = [dvctree.Entry(f"{FILES_DIR}/{rel}", facts[rel][0]) for rel in present]
@@ -304,7 +323,7 @@ class FilesSource:
         return md5
 
     def _integrity(self, present: list[str], facts: dict[str, tuple[str, int, FileFacts]],
-                   manifest: pd.DataFrame | None, labels: pd.DataFrame | None) -> dict:
+                   manifest: pd.DataFrame | None, labels: pd.DataFrame | None, conflicts: list[dict]) -> dict:
         """The figures of the ``files`` check and the datasheet's composition of the files."""
         listed = set(manifest.index) if manifest is not None else None
         here = set(present)
@@ -319,17 +338,20 @@ class FilesSource:
                 duplicates.append({"file": rel, "same_as": first[md5]})
             else:
                 first[md5] = rel
+        unmatched = [] if labels is None else [r for r in present if r not in labels.index]
         sizes = Counter(f"{f.image_width}x{f.image_height}" for _, _, f in facts.values() if f.image_width is not None)
         private = bool({"file", *([self.spec.source.manifest.file_column] if self.spec.source.manifest else [])}
                        & self.spec.private_columns)
         samples = {"missing": missing[:SAMPLE], "unlisted": unlisted[:SAMPLE], "unreadable": unreadable[:SAMPLE],
-                   "duplicate": duplicates[:SAMPLE]}
+                   "duplicate": duplicates[:SAMPLE], "unmatched": unmatched[:SAMPLE],
+                   "label_conflict": conflicts[:SAMPLE]}
         return {
             "files": len(present), "bytes": sum(size for _, size, _ in facts.values()),
             "manifest_rows": None if manifest is None else len(manifest),
             "missing_files": len(missing), "unlisted_files": len(unlisted), "unreadable_files": len(unreadable),
-            "duplicate_files": len(duplicates),
-            "unmatched_path_labels": None if labels is None else len(here - set(labels.index)),
+            "duplicate_files": len(duplicates), "label_conflicts": len(conflicts),
+            "unmatched_files": None if labels is None else len(unmatched),
+            "unmatched_path_labels": None if labels is None else len(unmatched),  # its older name
             "formats": dict(sorted(Counter(f.file_format for _, _, f in facts.values()).items())),
             "image_sizes": dict(sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))),
             "samples": {} if private else samples,

@@ -186,9 +186,13 @@ def _write(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> tuple[int,
     schema = reader.schema.remove_metadata()
     nulls = dict.fromkeys(schema.names, 0)
     rows = 0
-    with pq.ParquetWriter(out, schema, compression="zstd", write_statistics=True) as writer:
+    from datavet.progress import Progress
+
+    with pq.ParquetWriter(out, schema, compression="zstd", write_statistics=True) as writer, \
+            Progress("reading rows", unit="rows") as progress:
         for table in _read_ahead(_row_groups(reader, schema)):
             rows += table.num_rows
+            progress.advance(table.num_rows)
             for name, column in zip(schema.names, table.columns, strict=True):
                 nulls[name] += column.null_count
             writer.write_table(table, row_group_size=ROW_GROUP_ROWS)

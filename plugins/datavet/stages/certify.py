@@ -53,6 +53,11 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: s
         if existing:
             cert = Certificate.model_validate_json(registry.show(existing, registry.certificate_path(spec.name, md5)))
             log.info("%s: version %s is already certified as %s; nothing to do", spec.name, md5, existing)
+            from datavet.registry.current import not_current_note
+
+            note = not_current_note(registry, spec.name, existing)
+            if note:
+                log.info("%s", note)  # the task log; the CLI prints it
             return cert, False
         report = staged_report(settings, spec.name, md5)
         if not report.success:

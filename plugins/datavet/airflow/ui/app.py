@@ -37,6 +37,7 @@ def _overview(settings: Settings) -> list[dict[str, Any]]:
             row["verify"] = catalogue.verify(settings, entry.name) if entry.versions else None
         except DatavetError as exc:
             row["verify"] = {"ok": False, "problems": [str(exc)], "checked": []}
+        row["verify_versions"] = catalogue.verify_versions(settings, entry.name)  # every version, not the latest
         rows.append(row)
     return rows
 
@@ -90,8 +91,9 @@ def create_app() -> FastAPI:
         entry = catalogue.dataset(settings, name)
         changes = {v["tag"]: catalogue.version_detail(settings, name, int(v["tag"].rsplit("/", 1)[1]))["changes"]
                    for v in entry.versions}
+        verified = {v["tag"]: v for v in catalogue.verify_versions(settings, name)}
         return _html(render(request, "dataset.html.j2", title=entry.title, entry=entry, changes=changes,
-                            airflow_run=last_dag_run(name)))
+                            verified=verified, airflow_run=last_dag_run(name)))
 
     @app.get("/datasets/{name}/versions/{sequence}", response_class=HTMLResponse)
     def version_page(request: Request, name: str, sequence: int, user: Reader, verify: bool = False) -> Response:
