@@ -96,3 +96,9 @@ class VerificationError(DatavetError):
     """A certificate, datasheet or data file no longer matches what was certified."""
 
     reason = "verification_failed"
+
+
+class SigningError(DatavetError):
+    """The key that signs certifications is missing, unreadable or refused by ssh-keygen."""
+
+    reason = "signing_error"

@@ -23,6 +23,7 @@ from datavet.errors import RegistryError
 from datavet.registry import dvctree
 
 if TYPE_CHECKING:  # pragma: no cover
+    from datavet.registry.signing import SigningKey
     from datavet.settings import Settings
 from datavet.fsutil import file_md5
 
@@ -32,11 +33,23 @@ class Registry:
     root: Path
     remote: str
     lock_timeout: float = 600.0  # seconds to wait for another datavet process's lock
+    trusted_signers: Path | None = None  # the allowed-signers file verify trusts (outside the registry)
 
     @classmethod
     def of(cls, settings: Settings) -> Registry:
         """The registry the settings name (state paths and lock timeout from DATAVET_*)."""
-        return cls(root=settings.registry, remote=settings.remote, lock_timeout=settings.lock_timeout)
+        return cls(root=settings.registry, remote=settings.remote, lock_timeout=settings.lock_timeout,
+                   trusted_signers=settings.allowed_signers)
+
+    # ---- tags -----------------------------------------------------------------------------------
+    @staticmethod
+    def tag_for(name: str, sequence: int) -> str:
+        """The tag of a dataset's ``sequence``-th certification."""
+        return f"{name}/certified/{sequence}"
+
+    @staticmethod
+    def sequence_of(tag: str) -> int:
+        return int(tag.rsplit("/", 1)[1])
 
     # ---- layout --------------------------------------------------------------------------------
     def data_path(self, name: str, md5: str | None = None) -> Path:
@@ -61,6 +74,23 @@ class Registry:
 
     def certificate_path(self, name: str, md5: str) -> Path:
         return self.root / "certificates" / name / f"{md5}.json"
+
+    def statement_path(self, name: str, md5: str) -> Path:
+        """The signed in-toto statement of the certification (``.sig`` beside it: its SSH signature)."""
+        return self.root / "certificates" / name / f"{md5}.intoto.json"
+
+    def signature_path(self, name: str, md5: str) -> Path:
+        return self.root / "certificates" / name / f"{md5}.intoto.json.sig"
+
+    @property
+    def allowed_signers_path(self) -> Path:
+        """The registry's own allowed-signers file: for people who clone it, never trusted by verify."""
+        return self.root / "allowed_signers"
+
+    @property
+    def journal_path(self) -> Path:
+        """The write-ahead record of a certification in progress (private state: not in the work tree)."""
+        return self.root / ".git" / "datavet-journal.json"
 
     def validation_path(self, name: str, md5: str) -> Path:
         return self.root / "validations" / name / f"{md5}.json"
@@ -283,9 +313,9 @@ class Registry:
 
     def push(self, name: str, md5: str) -> None:
         """Send a version to the remote and check it arrived: a local-directory remote gets the missing
-        objects copied in DVC's layout (`dvc push` would check every object of a 100,000-file tree
-        again; the copy's own check is the object sizes, a single file's md5 re-hashed); any other
-        remote is DVC's to push to and to report on."""
+        objects copied in DVC's layout, each object it already held re-hashed (dvctree.push_local);
+        any other remote is DVC's to push to and to report on. Call after the cache objects were
+        re-hashed in this run (datavet.registry.identity)."""
         if self.remote_dir is not None:
             try:
                 dvctree.push_local(self.cache_dir, self.remote_dir, md5)
@@ -295,7 +325,7 @@ class Registry:
                                     f"{exc.strerror or exc} (datavet copies the objects a `dvc push` would)",
                                     fix="check the remote is mounted and writable (DATAVET_REMOTE), then re-run "
                                         "(the stage is safe to retry; nothing was certified)") from exc
-            arrived = dvctree.is_tree(md5) or self.in_remote(md5)
+            arrived = os.path.isfile(dvctree.object_file(self.remote_dir, md5))  # each object checked by push_local
         else:
             self.run("dvc", "push", "-q", str(self.dvc_file(name, md5).relative_to(self.root)))
             arrived = self.in_remote(md5)
@@ -340,8 +370,34 @@ class Registry:
         raise RegistryError(f"no copy of version {md5} in the cache or the remote",
                             fix="run `dvc pull` in the registry, or re-run the certify DAG")
 
+    def commit_certification(self, paths: list[str], message: str, tag: str, tag_message: str,
+                             key: SigningKey | None) -> None:
+        """git add, commit and tag; with ``key``, the commit and the tag are SSH-signed (git's
+        ``gpg.format ssh``). The registry's git config names the same key and the trusted signers,
+        so `git log --show-signature` and `git verify-tag` work by hand too."""
+        signed: list[str] = []
+        if key is not None:
+            from datavet.registry.signing import git_signing
+
+            signed = git_signing(key)
+            self._configure_signing(key)
+        self.git("add", "--", *paths)
+        self.git(*signed, "commit", "-q", *(["-S"] if signed else []), "-m", message)
+        self.git(*signed, "tag", "-s" if signed else "-a", tag, "-m", tag_message)
+
+    def _configure_signing(self, key: SigningKey) -> None:
+        wanted = {"gpg.format": "ssh", "user.signingkey": str(key.private)}
+        if self.trusted_signers is not None:
+            wanted["gpg.ssh.allowedSignersFile"] = str(self.trusted_signers)
+        current = dict(line.split(" ", 1) for line in self.git("config", "--local", "--get-regexp",
+                                                                 r"^(gpg\.format|user\.signingkey|gpg\.ssh\.allowedsignersfile)$",
+                                                                 check=False).splitlines() if " " in line)
+        for name, value in wanted.items():
+            if current.get(name.lower()) != value:
+                self.git("config", "--local", name, value)
+
     # ---- recovery -------------------------------------------------------------------------------
-    CERTIFIED_DIRS = ("data", "certificates", "validations", "datasheets", "metrics")
+    CERTIFIED_DIRS = ("data", "certificates", "validations", "datasheets", "metrics", "allowed_signers")
 
     def discard_uncommitted(self) -> list[str]:
         """Bring the workspace back to HEAD after an interrupted or failed certification.
@@ -350,7 +406,9 @@ class Registry:
         is what a killed or failed run left (a stale ``index.lock``, an untagged certify commit,
         changed or new files, a data file that no longer matches its ``.dvc`` pointer). Returns what
         was discarded (empty if the workspace was clean)."""
-        discarded: list[str] = []
+        from datavet.registry import journal
+
+        discarded: list[str] = journal.recover(self)
         lock = self.root / ".git" / "index.lock"
         if lock.exists():
             lock.unlink()
@@ -372,6 +430,7 @@ class Registry:
             elif file_md5(data) != head:
                 self.run("dvc", "checkout", "-f", "-q", str(self.dvc_file(name).relative_to(self.root)), check=False)
                 discarded.append(f"{data.relative_to(self.root)} checked out at {head}")
+        journal.end(self)
         return discarded
 
     # ---- tags -----------------------------------------------------------------------------------

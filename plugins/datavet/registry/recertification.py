@@ -1,0 +1,78 @@
+"""What a certification records about the rules it was certified under, so the next one can say what
+changed: each answer's sha256 and attestation, and the validated spec (both in the signed statement)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from datavet.registry.certificate import Recertification
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.spec import LoadedSpec
+
+
+def answer_sha256(answer: str | None, not_applicable: str | None) -> str:
+    """The digest an attestation binds: the answer's words (or its reason for not applying)."""
+    return hashlib.sha256(json.dumps({"answer": answer, "not_applicable": not_applicable},
+                                     sort_keys=True).encode()).hexdigest()
+
+
+def answers_record(loaded: LoadedSpec) -> list[dict[str, Any]]:
+    """Every answer's id, sha256 and attestation (who, when)."""
+    from datavet.datasheet.answers import load_answers
+
+    path = loaded.answers_path
+    if not path.is_file():
+        return []
+    answers = load_answers(path, loaded)
+    out = []
+    for pid in type(answers.answers).model_fields:
+        item = answers.get(pid)
+        if item is None:
+            continue
+        by, on = answers.attestation(pid)
+        out.append({"id": pid, "sha256": answer_sha256(item.answer, item.not_applicable),
+                    "attested_by": by, "attested_on": on.isoformat() if on else None})
+    return out
+
+
+def spec_record(loaded: LoadedSpec) -> dict[str, Any]:
+    return loaded.spec.model_dump(mode="json")
+
+
+def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(obj, dict):
+        out: dict[str, Any] = {}
+        for key, value in obj.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out or {prefix: {}}
+    return {prefix: obj}
+
+
+def changed_spec_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Dotted keys whose value was added, removed or changed (lists compared whole)."""
+    a, b = _flatten(old), _flatten(new)
+    return sorted(k for k in set(a) | set(b) if a.get(k, object()) != b.get(k, object()))
+
+
+def changed_answers(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
+    """Ids whose answer or attestation was added, removed or changed."""
+    a = {r["id"]: r for r in old}
+    b = {r["id"]: r for r in new}
+    return sorted(pid for pid in set(a) | set(b) if a.get(pid) != b.get(pid))
+
+
+def recertification(previous_tag: str | None, previous: dict[str, Any] | None, loaded: LoadedSpec,
+                    answers: list[dict[str, Any]], reason: str | None) -> Recertification | None:
+    """What changed since the previous certification's signed statement (``previous``: its predicate);
+    None for a first certification without a reason."""
+    if previous_tag is None:
+        return Recertification(previous_tag=None, reason=reason) if reason else None
+    if previous is None:  # the previous certification has no statement (before signing): not known
+        return Recertification(previous_tag=previous_tag, reason=reason)
+    return Recertification(previous_tag=previous_tag,
+                           answers=changed_answers(previous.get("answers") or [], answers),
+                           spec_keys=changed_spec_keys(previous.get("spec") or {}, spec_record(loaded)),
+                           reason=reason)
