@@ -125,3 +125,18 @@ def signed_predicate(registry: Registry, name: str, tag: str) -> dict | None:
         return None
     predicate = data.get("predicate") if isinstance(data, dict) else None
     return predicate if isinstance(predicate, dict) else None
+
+
+def provenance_summary(registry: Registry, name: str, tag: str) -> dict[str, str | None]:
+    """What lets someone outside the registry check a certification later: the data's sha256, the
+    sha256 of the signed statement, the signer's key fingerprint and the certification commit
+    (the Asset event's extra and the OpenLineage facet carry them). ``signer`` None: UNSIGNED."""
+    from datavet.fsutil import sha256_bytes
+
+    cert = committed_certificate(registry, name, tag)
+    try:
+        statement_sha256: str | None = sha256_bytes(registry.show(tag, registry.statement_path(name, cert.md5)))
+    except RegistryError:
+        statement_sha256 = None
+    return {"sha256": cert.sha256, "statement_sha256": statement_sha256, "signer": cert.signer,
+            "commit": registry.git("rev-parse", f"refs/tags/{tag}^{{commit}}")}
