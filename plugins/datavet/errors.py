@@ -102,3 +102,9 @@ class SigningError(DatavetError):
     """The key that signs certifications is missing, unreadable or refused by ssh-keygen."""
 
     reason = "signing_error"
+
+
+class StaleAttestation(DatavetError):
+    """An answer changed after the attestation that vouches for it."""
+
+    reason = "stale_attestation"

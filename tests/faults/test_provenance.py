@@ -38,6 +38,20 @@ def certificate(project: FaultProject) -> Certificate:
     return Certificate.from_path(registry.certificate_path("titanic", md5))
 
 
+def version_page(project: FaultProject, sequence: int) -> str:
+    """The auditor's version page, verified, as the plugin renders it (catalogue + template, no server)."""
+    from starlette.requests import Request
+
+    from datavet import catalogue
+    from datavet.airflow.ui.pages import render
+
+    detail = catalogue.version_detail(project.settings, "titanic", sequence)
+    result = catalogue.verify(project.settings, "titanic", sequence)
+    request = Request({"type": "http", "root_path": ""})
+    return render(request, "version.html.j2", title=detail["tag"], d=detail, verification=result,
+                  cert_json=json.dumps(detail["certificate"]))
+
+
 def test_statement_and_tag_are_signed_by_the_project_key(project: FaultProject) -> None:
     registry, cert = project.registry, certificate(project)
     home = project.root / ".datavet"
@@ -73,6 +87,8 @@ def test_statement_and_tag_are_signed_by_the_project_key(project: FaultProject) 
     out = project.cli("verify", str(project.spec_path))
     assert out.returncode == 0 and f"signed by datavet ({cert.signer})" in out.stdout, out.stdout + out.stderr
     assert "PRIVATE KEY" not in out.stdout + out.stderr
+    page = version_page(project, 1)
+    assert f"signed by <span class=\"mono\">datavet ({cert.signer})</span>" in page and "UNSIGNED" not in page
 
 
 def _forge_datasheet(project: FaultProject) -> tuple[Path, str, str]:
@@ -174,6 +190,9 @@ def test_an_unsigned_certification_is_shown_as_such(project: FaultProject) -> No
     assert "! UNSIGNED" in out.stdout
     assert project.cli("verify", str(project.spec_path), "--allow-unsigned").returncode == 0
     assert project.cli("verify", str(project.spec_path), "--version", "1").returncode == 0  # still signed
+    page = version_page(project, 2)
+    assert '<span class="bad" id="unsigned">UNSIGNED</span>' in page and '<span class="bad">UNSIGNED</span>' in page
+    assert "UNSIGNED" in project.cli("history", str(project.spec_path)).stdout.splitlines()[-1]
 
 
 @pytest.mark.parametrize("where", ["settings", "connection"])

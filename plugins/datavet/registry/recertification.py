@@ -34,8 +34,32 @@ def answers_record(loaded: LoadedSpec) -> list[dict[str, Any]]:
             continue
         by, on = answers.attestation(pid)
         out.append({"id": pid, "sha256": answer_sha256(item.answer, item.not_applicable),
-                    "attested_by": by, "attested_on": on.isoformat() if on else None})
+                    "attested_by": by, "attested_on": on.isoformat() if on else None,
+                    "attested_sha256": item.attested_sha256})
     return out
+
+
+def stale_attestations(answers: list[dict[str, Any]], previous: dict[str, Any] | None) -> list[str]:
+    """Answers whose attestation does not vouch for their current words: one that names another
+    answer's sha256 (``attested_sha256``), or one added or changed since the previous certification
+    (``previous``: its signed predicate) whose attestation is dated before that certification (an
+    attestation cannot vouch for words written after it). Returned as "<id>: <why>"."""
+    before = {r["id"]: r for r in (previous or {}).get("answers") or []}
+    certified_on = str((previous or {}).get("certified_at") or "")[:10]
+    stale = []
+    for record in answers:
+        pid, sha = record["id"], record["sha256"]
+        bound = record.get("attested_sha256")
+        if bound and bound != sha:
+            stale.append(f"{pid}: attested_sha256 {bound} is not the answer's sha256 {sha}")
+            continue
+        old = before.get(pid)
+        changed = previous is not None and (old is None or old.get("sha256") != sha)
+        on = record.get("attested_on")
+        if changed and not bound and on and certified_on and on < certified_on:
+            stale.append(f"{pid}: {'added' if old is None else 'changed'} after {previous.get('tag')} "  # type: ignore[union-attr]
+                         f"({certified_on}), attested on {on}; sha256 {sha}")
+    return stale
 
 
 def spec_record(loaded: LoadedSpec) -> dict[str, Any]:

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from datavet import __version__
 from datavet.changes import metrics_of
-from datavet.errors import ChecksFailed, DataError
+from datavet.errors import ChecksFailed, DataError, StaleAttestation
 from datavet.fsutil import atomic_copy, atomic_write_bytes, atomic_write_text, sha256_file
 from datavet.registry import Registry, journal, statement
 from datavet.registry.certificate import Certificate, CheckOutcome
 from datavet.registry.identity import file_digests, tree_sha256
-from datavet.registry.recertification import answers_record, recertification, spec_record
+from datavet.registry.recertification import answers_record, recertification, spec_record, stale_attestations
 from datavet.registry.signing import SigningKey, sign, signing_key, trust
 from datavet.registry.store import certified_tag_for, signed_predicate
 from datavet.report import CheckReport
@@ -68,12 +68,13 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: s
         if not all(p.exists() for p in sheet_files):
             raise DataError(f"no datasheet was written for version {md5}", dataset=spec.name,
                             fix="run the datasheet stage first (the certify DAG does)")
+        answers, before = bound_answers(loaded, registry)
         data = version_bytes(settings, md5, spec.name)
         sha256 = data_sha256(registry, spec.name, md5)
         key = signing_key(settings) if settings.signing else None
         try:
             cert = _commit_and_tag(loaded, registry, report, data, md5, certified_by, rules,
-                                   Identity(sha256, key, reason))
+                                   Identity(sha256, key, reason, answers, before))
         except BaseException:
             _restore(registry, spec.name)
             raise
@@ -91,6 +92,24 @@ class Identity:
     sha256: str
     key: SigningKey | None
     reason: str | None
+    answers: list[dict]  # each answer's id, sha256 and attestation
+    previous: dict | None  # the signed predicate of the dataset's previous certification
+
+
+def bound_answers(loaded: LoadedSpec, registry: Registry) -> tuple[list[dict], dict | None]:
+    """Each answer's sha256 and attestation, and the previous certification's signed predicate;
+    refuses (with the answer ids) an attestation that does not vouch for its answer's words."""
+    previous = registry.certified_tags(loaded.spec.name)
+    before = signed_predicate(registry, loaded.spec.name, previous[-1]) if previous else None
+    answers = answers_record(loaded)
+    stale = stale_attestations(answers, before)
+    if stale:
+        raise StaleAttestation(
+            f"stale attestation of answer(s) {', '.join(s.split(':')[0] for s in stale)}: " + "; ".join(stale),
+            dataset=loaded.spec.name,
+            fix=f"have the answers re-attested in {loaded.answers_path}: set attested_on to the date of review "
+                "(and attested_sha256 to the sha256 named above, to bind the attestation to those words)")
+    return answers, before
 
 
 def data_sha256(registry: Registry, name: str, md5: str) -> str:
@@ -140,10 +159,8 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     atomic_write_text(metrics_path, dump(metrics_of(report, spec.small_cell_threshold)) + "\n")
     written.append(metrics_path)
     shared = registry.declare_metrics(spec.name)  # one dvc.yaml for all datasets: committed, not hashed
-    answers = answers_record(loaded)
-    changes = recertification(previous[-1] if previous else None,
-                              signed_predicate(registry, spec.name, previous[-1]) if previous else None,
-                              loaded, answers, identity.reason)
+    answers, before = identity.answers, identity.previous
+    changes = recertification(previous[-1] if previous else None, before, loaded, answers, identity.reason)
     cert = Certificate(
         dataset=spec.name, md5=md5, sha256=identity.sha256, size=size, rows=report.rows, tag=tag,
         sequence=sequence, certified_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
