@@ -59,6 +59,7 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: s
         existing = certified_tag_for(registry, spec.name, md5, rules, loaded.path)
         if existing:
             cert = Certificate.model_validate_json(registry.show(existing, registry.certificate_path(spec.name, md5)))
+            _heal_remote(registry, spec.name, md5)
             log.info("%s: version %s is already certified as %s; nothing to do", spec.name, md5, existing)
             return cert, False
         report = staged_report(settings, spec.name, md5)
@@ -110,6 +111,21 @@ def bound_answers(loaded: LoadedSpec, registry: Registry) -> tuple[list[dict], d
             fix=f"have the answers re-attested in {loaded.answers_path}: set attested_on to the date of review "
                 "(and attested_sha256 to the sha256 named above, to bind the attestation to those words)")
     return answers, before
+
+
+def _heal_remote(registry: Registry, name: str, md5: str) -> None:
+    """A certified single-file version whose local remote copy is missing or damaged gets it back from
+    an intact cache copy (push re-hashes what it finds there); nothing is certified anew."""
+    remote, cache = registry.remote_object(md5), registry.cache_path(md5)
+    if remote is None or md5.endswith(".dir") or not cache.is_file():
+        return
+    if remote.is_file() and file_digests(remote)[0] == md5:
+        return
+    if file_digests(cache)[0] != md5:
+        raise DataError(f"version {md5} is damaged in both the DVC cache ({cache}) and the remote ({remote})",
+                        dataset=name, fix=f"delete {cache} and run `datavet certify` again: it re-reads the source")
+    registry.push(name, md5)
+    log.warning("%s: the DVC remote's copy of %s was missing or damaged: pushed again from the cache", name, md5)
 
 
 def data_sha256(registry: Registry, name: str, md5: str) -> str:

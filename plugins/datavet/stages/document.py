@@ -65,8 +65,8 @@ def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, rep
     old_report = CheckReport.model_validate_json(registry.show(tag, registry.validation_path(name, old_md5)))
     old_sheet = json.loads(registry.show(tag, registry.datasheet_dir(name) / "datasheet.json"))
     engine = engine_for(version_engine(engine_name(spec=loaded.spec.engine, settings=settings)), settings)
-    difference = engine.row_difference(ParquetTable(version_table(settings, md5)),
-                                       ParquetTable(version_table(settings, old_md5)))
+    difference = engine.row_difference(ParquetTable(version_table(settings, md5, name)),
+                                       ParquetTable(version_table(settings, old_md5, name)))
     return compute_changes(new_report=report, old_report=old_report, previous_tag=tag,
                            rows_added_removed=difference,
                            new_answers=answers_of(sheet_json), old_answers=answers_of(old_sheet),
