@@ -214,10 +214,11 @@ def _dataset_of(document: Path) -> str:
     stated = datasheet_identity(document).get("dataset")
     if stated:
         return stated
-    parts = document.resolve().parts
-    for marker in ("certificates", "datasheets", "validations"):
-        if marker in parts[:-2]:
-            return parts[parts.index(marker) + 1]
+    from datavet.registry import Registry
+
+    found = Registry.dataset_of_document(document)
+    if found:
+        return found
     raise DatavetError(f"cannot tell which dataset {document} describes", fix="pass the dataset's spec instead")
 
 

@@ -150,6 +150,11 @@ def test_a_statement_and_tag_signed_by_an_unknown_key_fail(project: FaultProject
     signing = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={evil}"]
     registry.git(*signing, "commit", "-qa", "-S", "-m", "fix a typo")
     registry.git(*signing, "tag", "-f", "-s", TAG, "-m", "moved")
+    liar = tmp_path / "liar.sh"  # the registry's git config is theirs too: a "verifier" that always agrees
+    liar.write_text(f'#!/bin/sh\necho \'Good "git" signature for datavet with ED25519 key {cert.signer}\'\nexit 0\n')
+    liar.chmod(0o755)
+    registry.git("config", "gpg.ssh.program", str(liar))
+    registry.git("config", "gpg.ssh.allowedSignersFile", str(registry.allowed_signers_path))
     result = verify_version(registry, "titanic")
     text = result.text()
     assert not result.ok, text

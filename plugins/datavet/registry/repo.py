@@ -8,12 +8,10 @@ inter-process file lock: parallel DAG runs, retries and CLI calls queue instead 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from datavet.errors import RegistryError
 from datavet.registry import dvctree
+from datavet.registry.lock import hold, locking
 
 if TYPE_CHECKING:  # pragma: no cover
     from datavet.registry.signing import SigningKey
@@ -50,6 +49,15 @@ class Registry:
     @staticmethod
     def sequence_of(tag: str) -> int:
         return int(tag.rsplit("/", 1)[1])
+
+    @staticmethod
+    def dataset_of_document(path: Path) -> str | None:
+        """The dataset a document in a registry's layout belongs to (its folder), if it is in one."""
+        parts = path.resolve().parts
+        for marker in ("certificates", "datasheets", "validations"):
+            if marker in parts[:-2]:
+                return parts[parts.index(marker) + 1]
+        return None
 
     # ---- layout --------------------------------------------------------------------------------
     def data_path(self, name: str, md5: str | None = None) -> Path:
@@ -153,28 +161,16 @@ class Registry:
         """Serialise DVC/git work on this workspace across processes (DVC's own lock would fail).
 
         With ``dataset``, a separate per-dataset lock instead: it guards a version's staging folder,
-        so two runs of one DAG never validate into, or delete, each other's staged files."""
+        so two runs of one DAG never validate into, or delete, each other's staged files. Re-entrant
+        in a process (datavet.registry.lock): the methods marked ``@locking`` take it themselves."""
         self.root.mkdir(parents=True, exist_ok=True)
         lock_path = self.root.parent / (f".{self.root.name}.lock" if dataset is None
                                         else f".{self.root.name}.{dataset}.lock")
-        deadline = time.monotonic() + self.lock_timeout
-        with open(lock_path, "a+") as fh:
-            while True:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise RegistryError(f"registry {self.root} stayed locked for {self.lock_timeout:.0f}s",
-                                            fix="another datavet run holds it; wait or raise "
-                                                "DATAVET_LOCK_TIMEOUT") from None
-                    time.sleep(0.2)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with hold(lock_path, self.lock_timeout, f"registry {self.root}"):
+            yield
 
     # ---- set-up ---------------------------------------------------------------------------------
+    @locking
     def ensure(self) -> None:
         """Create the git + DVC repository and its default remote if they are not there yet."""
         self.root.mkdir(parents=True, exist_ok=True)
@@ -244,6 +240,7 @@ class Registry:
         return os.path.normpath(self.root / ".dvc" / url) == os.path.normpath(os.path.abspath(self.remote))
 
     # ---- versions -------------------------------------------------------------------------------
+    @locking
     def cache_version(self, parquet: Path, md5: str) -> Path:
         """Put a version's bytes into the DVC cache only, where `dvc add` would (``files/md5/xx/...``,
         read-only), without touching any tracked file: the ``.dvc`` pointer changes only inside a
@@ -254,6 +251,7 @@ class Registry:
         target.unlink(missing_ok=True)  # damaged: store_object keeps an object of the right size
         return dvctree.store_object(self.cache_dir, md5, src=parquet)  # linked: the staged copy is deleted after
 
+    @locking
     def add_version(self, name: str, parquet: Path, md5: str) -> None:
         """Place the version at the workspace path and point its ``.dvc`` file at it, as `dvc add`
         writes them (the bytes are in the cache already: ``cache_version``).
@@ -268,6 +266,7 @@ class Registry:
             os.replace(tmp, target)
         dvctree.write_pointer(self.dvc_file(name, md5), dvctree.pointer(md5, target.stat().st_size, target.name))
 
+    @locking
     def cache_tree(self, folder: Path, entries: list[dvctree.Entry], staged: Iterable[str] | None = None) -> str:
         """A tree version into the DVC cache only (one object per file, shared between versions,
         and its ``.dir`` listing), touching no tracked file; returns its ``<md5>.dir``."""
@@ -282,6 +281,7 @@ class Registry:
         raise RegistryError(f"no intact listing of tree version {md5} in the cache or the remote",
                             fix="run `dvc pull` in the registry, or re-run the certify DAG")
 
+    @locking
     def add_tree(self, name: str, md5: str, size: int) -> None:
         """Point ``data/<name>/<name>.dvc`` at a cached tree, as `dvc add` would write it.
 
@@ -291,6 +291,7 @@ class Registry:
         rel = self.data_path(name, md5).name
         dvctree.write_pointer(self.dvc_file(name, md5), dvctree.pointer(md5, size, rel, nfiles=len(entries)))
 
+    @locking
     def retire_other_kind(self, name: str, md5: str) -> None:
         """A dataset that changed kind (one table <-> a tree of files): the old kind's pointer leaves the
         workspace and the index, so the certification commit records one version, the new one. Earlier
@@ -311,6 +312,7 @@ class Registry:
             return self.bytes_path(md5).stat().st_size
         return dvctree.tree_size(self.cache_dir, self.tree_entries(md5))
 
+    @locking
     def push(self, name: str, md5: str) -> None:
         """Send a version to the remote and check it arrived: a local-directory remote gets the missing
         objects copied in DVC's layout, each object it already held re-hashed (dvctree.push_local);
@@ -370,6 +372,7 @@ class Registry:
         raise RegistryError(f"no copy of version {md5} in the cache or the remote",
                             fix="run `dvc pull` in the registry, or re-run the certify DAG")
 
+    @locking
     def commit_certification(self, paths: list[str], message: str, tag: str, tag_message: str,
                              key: SigningKey | None) -> None:
         """git add, commit and tag; with ``key``, the commit and the tag are SSH-signed (git's
@@ -386,11 +389,13 @@ class Registry:
         self.git(*signed, "tag", "-s" if signed else "-a", tag, "-m", tag_message)
 
     def _configure_signing(self, key: SigningKey) -> None:
-        wanted = {"gpg.format": "ssh", "user.signingkey": str(key.private)}
+        from datavet.registry.signing import ssh_keygen
+
+        wanted = {"gpg.format": "ssh", "gpg.ssh.program": ssh_keygen(), "user.signingkey": str(key.private)}
         if self.trusted_signers is not None:
             wanted["gpg.ssh.allowedSignersFile"] = str(self.trusted_signers)
-        current = dict(line.split(" ", 1) for line in self.git("config", "--local", "--get-regexp",
-                                                                 r"^(gpg\.format|user\.signingkey|gpg\.ssh\.allowedsignersfile)$",
+        pattern = "^(" + "|".join(name.lower().replace(".", "\\.") for name in wanted) + ")$"
+        current = dict(line.split(" ", 1) for line in self.git("config", "--local", "--get-regexp", pattern,
                                                                  check=False).splitlines() if " " in line)
         for name, value in wanted.items():
             if current.get(name.lower()) != value:
@@ -399,6 +404,7 @@ class Registry:
     # ---- recovery -------------------------------------------------------------------------------
     CERTIFIED_DIRS = ("data", "certificates", "validations", "datasheets", "metrics", "allowed_signers")
 
+    @locking
     def discard_uncommitted(self) -> list[str]:
         """Bring the workspace back to HEAD after an interrupted or failed certification.
 

@@ -197,5 +197,13 @@ def check(data: bytes, signature: bytes, allowed: Path) -> SignatureCheck:
 
 
 def git_signing(key: SigningKey) -> list[str]:
-    """git options that sign a commit or tag with ``key`` (git's SSH signing)."""
-    return ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key.private}"]
+    """git options that sign a commit or tag with ``key`` (git's SSH signing). The program is named
+    too: the registry's .git/config is writable by whoever can write to the registry, and a
+    ``gpg.ssh.program`` there would be handed the private key."""
+    return ["-c", "gpg.format=ssh", "-c", f"gpg.ssh.program={ssh_keygen()}", "-c", f"user.signingkey={key.private}"]
+
+
+def git_verifying(allowed: Path) -> list[str]:
+    """git options for `git verify-tag` against the trusted signers, with the real ssh-keygen (a
+    ``gpg.ssh.program`` in the registry's config could otherwise answer "Good signature")."""
+    return ["-c", f"gpg.ssh.program={ssh_keygen()}", "-c", f"gpg.ssh.allowedSignersFile={allowed}"]

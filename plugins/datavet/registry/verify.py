@@ -77,6 +77,10 @@ def verify_version(registry: Registry, name: str, version: str | int | None = No
                   f"{cert_path} differs from the certificate committed at {tag}")
         else:
             check("certificate file", False, f"{cert_path} is missing (committed at {tag})")
+        for path in (registry.statement_path(name, cert.md5), registry.signature_path(name, cert.md5)):
+            if not result.unsigned:
+                check(f"{path.name} file", path.is_file() and path.read_bytes() == registry.show(tag, path),
+                      f"{path} differs from (or is missing beside) the one committed at {tag}")
     _check_data(registry, name, tag, cert, check, workspace)
     latest = registry.certified_tags(name)[-1] == tag
     for rel, digest in sorted(cert.files.items()):
