@@ -61,15 +61,6 @@ def object_file(store: Path | str, md5: str) -> str:
     return f"{store}/files/md5/{md5[:2]}/{md5[2:]}"
 
 
-def same_size(store: Path, other: Path, md5: str) -> bool:
-    """Whether object ``md5`` is in both stores at the same size (a push's check: re-hashing is
-    `datavet verify`'s job)."""
-    try:
-        return os.stat(object_file(store, md5)).st_size == os.stat(object_file(other, md5)).st_size
-    except FileNotFoundError:
-        return False
-
-
 def entries_of(folder: Path) -> list[Entry]:
     """Hash every file under ``folder`` (used for what datavet wrote itself, and by tests)."""
     return [Entry(p.relative_to(folder).as_posix(), file_md5(p))
@@ -198,13 +189,6 @@ def read_tree(store: Path, md5: str) -> list[Entry] | None:
 
 
 _PARSED: dict[str, list[Entry]] = {}
-
-
-def holds_tree(store: Path, md5: str, like: Path) -> bool:
-    """Whether ``store`` holds the intact listing of tree ``md5`` and, for every file, an object of
-    the size the same object has in ``like``."""
-    entries = read_tree(store, md5)
-    return entries is not None and all(same_size(store, like, e.md5) for e in entries)
 
 
 def tree_problems(store: Path, md5: str, where: str, *, missing_ok: bool = False) -> list[str]:

@@ -358,8 +358,8 @@ class Registry:
     def in_remote(self, md5: str) -> bool:
         """Whether the remote holds these bytes (checked by md5 for local remotes, by dvc otherwise)."""
         obj = self.remote_object(md5)
-        if obj is not None and dvctree.is_tree(md5):  # every file's object, by size (verify re-hashes them)
-            return dvctree.holds_tree(self.remote_dir, md5, like=self.cache_dir)  # type: ignore[arg-type]
+        if obj is not None and dvctree.is_tree(md5):  # every file's object, by content
+            return not dvctree.tree_problems(self.remote_dir, md5, "DVC remote")  # type: ignore[arg-type]
         if obj is not None:
             return obj.is_file() and file_md5(obj) == md5
         return "not in remote" not in self.run("dvc", "status", "-c", "-q", check=False).stdout
