@@ -89,6 +89,9 @@ def test_statement_and_tag_are_signed_by_the_project_key(project: FaultProject) 
     assert "PRIVATE KEY" not in out.stdout + out.stderr
     page = version_page(project, 1)
     assert f"signed by <span class=\"mono\">datavet ({cert.signer})</span>" in page and "UNSIGNED" not in page
+    sheets = registry.datasheet_dir("titanic")
+    assert f"| Certification | signed with SSH key `{cert.signer}`" in (sheets / "datasheet.md").read_text()
+    assert json.loads((sheets / "datasheet.json").read_text())["signer"] == cert.signer
 
 
 def _forge_datasheet(project: FaultProject) -> tuple[Path, str, str]:
@@ -195,6 +198,9 @@ def test_an_unsigned_certification_is_shown_as_such(project: FaultProject) -> No
     assert "! UNSIGNED" in out.stdout
     assert project.cli("verify", str(project.spec_path), "--allow-unsigned").returncode == 0
     assert project.cli("verify", str(project.spec_path), "--version", "1").returncode == 0  # still signed
+    sheets = project.registry.datasheet_dir("titanic")
+    assert "| Certification | **UNSIGNED**: no signature vouches for it |" in (sheets / "datasheet.md").read_text()
+    assert '<strong class="unsigned">UNSIGNED</strong>' in (sheets / "datasheet.html").read_text()
     page = version_page(project, 2)
     assert '<span class="bad" id="unsigned">UNSIGNED</span>' in page and '<span class="bad">UNSIGNED</span>' in page
     assert "UNSIGNED" in project.cli("history", str(project.spec_path)).stdout.splitlines()[-1]
@@ -218,3 +224,19 @@ def test_the_key_from_settings_or_an_airflow_connection(project: FaultProject, t
     assert cert.signer == fingerprint(key.with_suffix(".pub"))
     assert verify_version(project.registry, "titanic").ok  # the key it signed with is trusted by this home
     assert verify_version(project.registry, "titanic", 1).ok  # and the project key still is
+
+
+def test_a_datasheet_staged_for_another_signer_is_refused(project: FaultProject) -> None:
+    """The datasheet names the key that signs its certification: a certify run with other signing
+    settings refuses it rather than publish a claim that is not its own."""
+    from datavet.errors import DataError
+    from datavet.pipeline import certify, document, validate, version
+
+    write_titanic(project.source)
+    loaded, settings = project.loaded(), project.settings
+    info = version(loaded, settings)
+    validate(loaded, settings, info.md5)
+    document(loaded, settings, info.md5)
+    with pytest.raises(DataError, match="re-run the datasheet stage"):
+        certify(loaded, settings.model_copy(update={"signing": False}), info.md5)
+    assert project.registry.certified_tags("titanic") == [TAG]

@@ -31,6 +31,8 @@ def check_signatures(registry: Registry, name: str, tag: str, cert: Certificate,
     tag_signed = _check_tag(registry, tag, trusted, cert, check)
     if stmt is None and sig is None and tag_signed is None:
         result.unsigned = True
+        for problem in _datasheet_claim(registry, name, tag, cert):
+            check("datasheet's signer", False, problem)
         check("signature", cert.signer is None,
               f"the certificate says it was signed by {cert.signer}, but {tag} has no signed statement and an "
               "unsigned tag (signatures removed?)")
@@ -58,7 +60,21 @@ def check_signatures(registry: Registry, name: str, tag: str, cert: Certificate,
     cert_path = registry.certificate_path(name, cert.md5)
     cert_rel = cert_path.relative_to(registry.root).as_posix()
     problems = statement.mismatches(body, cert, tag, cert_rel, registry.show(tag, cert_path))
+    problems += _datasheet_claim(registry, name, tag, cert)
     check("statement matches the certificate", not problems, "; ".join(problems))
+
+
+def _datasheet_claim(registry: Registry, name: str, tag: str, cert: Certificate) -> list[str]:
+    """The datasheet at ``tag`` says which key signs its certification (or UNSIGNED): it must agree."""
+    raw = _committed(registry, tag, registry.datasheet_dir(name) / "datasheet.json")
+    try:
+        claimed = json.loads(raw).get("signer") if raw else None
+    except (ValueError, AttributeError):
+        return []  # the document checks name a datasheet.json that is not what was certified
+    actual = cert.signer or "UNSIGNED"
+    if claimed is None or claimed == actual:
+        return []
+    return [f"datasheet.json at {tag} says the certification is signed by {claimed}, the certificate says {actual}"]
 
 
 def _committed(registry: Registry, tag: str, path) -> bytes | None:

@@ -73,6 +73,7 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: s
         data = version_bytes(settings, md5, spec.name)
         sha256 = data_sha256(registry, spec.name, md5)
         key = signing_key(settings) if settings.signing else None
+        _check_signer_claim(staging / "datasheet" / "datasheet.json", key, spec.name)
         try:
             cert = _commit_and_tag(loaded, registry, report, data, md5, certified_by, rules,
                                    Identity(sha256, key, reason, answers, before))
@@ -111,6 +112,19 @@ def bound_answers(loaded: LoadedSpec, registry: Registry) -> tuple[list[dict], d
             fix=f"have the answers re-attested in {loaded.answers_path}: set attested_on to the date of review "
                 "(and attested_sha256 to the sha256 named above, to bind the attestation to those words)")
     return answers, before
+
+
+def _check_signer_claim(sheet: Path, key: SigningKey | None, name: str) -> None:
+    """The datasheet says which key signs its certification (or UNSIGNED): it must be this one."""
+    import json
+
+    claimed = json.loads(sheet.read_bytes()).get("signer")
+    actual = key.fingerprint if key else "UNSIGNED"
+    if claimed is not None and claimed != actual:
+        raise DataError(f"the staged datasheet says its certification is signed by {claimed}, but this run signs "
+                        f"with {actual}", dataset=name,
+                        fix="re-run the datasheet stage with the same signing settings (DATAVET_SIGNING, "
+                            "DATAVET_SIGNING_KEY) as certify")
 
 
 def _heal_remote(registry: Registry, name: str, md5: str) -> None:

@@ -44,6 +44,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
     changes = changes_since_previous(loaded, settings, md5, report, json.loads(sheet.model_dump_json()))
     if changes is not None:
         sheet = sheet.model_copy(update={"changes": changes})
+    sheet = sheet.model_copy(update={"signer": signer_of(settings)})
     registry = registry_for(settings)
     out = registry.staging_dir(spec.name, md5) / "datasheet"
     if md5.endswith(".dir"):
@@ -51,6 +52,14 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
     # the Croissant file points at the data where the registry keeps it, relative to itself
     url = os.path.relpath(registry.data_path(spec.name), registry.datasheet_dir(spec.name))
     return render_all(sheet, out, Distribution(version_table(settings, md5, spec.name), url))
+
+
+def signer_of(settings: Settings) -> str:
+    """The key the certification will be signed with, or UNSIGNED (certify refuses a datasheet whose
+    claim is not its own: datavet.stages.certify)."""
+    from datavet.registry.signing import signing_key
+
+    return signing_key(settings).fingerprint if settings.signing else "UNSIGNED"
 
 
 def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, report: CheckReport,
