@@ -105,3 +105,25 @@ def test_cache_gone_remote_damaged_a_new_version_names_the_dataset(cache_gone_re
     assert "dvc fetch" not in text and "dvc pull" not in text, text
     out = project.cli("certify", str(project.spec_path))
     assert out.returncode == 2 and "dataset 'titanic'" in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def test_a_tree_has_a_sha256_identity_of_its_files(certified_tree) -> None:  # noqa: F811
+    """The tree's sha256: of its listing of each file's sha256 (as README says), computed here with hashlib."""
+    import json
+
+    from datavet.registry.certificate import Certificate
+
+    project, tree = certified_tree
+    registry = project.registry
+    md5 = registry.recorded_md5("faces")
+    cert = Certificate.from_path(registry.certificate_path("faces", md5))
+    entries = registry.tree_entries(md5)
+    files = {e.relpath: hashlib.sha256(registry.remote_object(e.md5).read_bytes()).hexdigest()  # type: ignore[union-attr]
+             for e in entries}
+    for rel, data in tree.files.items():  # the images are the source's bytes
+        assert any(files[e.relpath] == hashlib.sha256(data).hexdigest() for e in entries if e.relpath.endswith(rel))
+    listing = [{"relpath": rel, "sha256": files[rel]} for rel in sorted(files)]
+    assert cert.sha256 == hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()
+    statement = json.loads(registry.statement_path("faces", md5).read_bytes())
+    assert statement["subject"][0]["digest"] == {"sha256": cert.sha256, "md5": md5.removesuffix(".dir")}
+    assert statement["subject"][0]["annotations"]["dvc_md5"] == md5

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datavet.errors import RegistryError
-from datavet.fsutil import file_md5, sha256_bytes, sha256_file
+from datavet.fsutil import sha256_bytes, sha256_file
 from datavet.registry import dvctree, identity, journal, provenance
 from datavet.registry.certificate import Certificate
 from datavet.registry.repo import Registry
@@ -110,13 +110,20 @@ def _check_data(registry: Registry, name: str, tag: str, cert: Certificate, chec
             continue
         if dvctree.is_tree(cert.md5):  # every file on its own: a flipped byte names its file
             store = registry.cache_dir if where == "DVC cache" else registry.remote_dir
-            problems = dvctree.tree_problems(store, cert.md5, where, missing_ok=where == "DVC cache")
+            entries = dvctree.read_tree(store, cert.md5)  # type: ignore[arg-type]
+            if where == "DVC remote" and cert.sha256 is not None and entries is not None:  # md5 and sha256
+                sha, problems = identity.tree_sha256(store, entries, where)  # type: ignore[arg-type]
+                if not problems and sha != cert.sha256:
+                    problems = [f"the tree in the {where} has sha256 identity {sha}, certified as {cert.sha256}"]
+            else:
+                problems = dvctree.tree_problems(store, cert.md5, where, missing_ok=where == "DVC cache")
             check(f"data in {where}", not problems, "; ".join(problems))
             continue
         if path.is_file():
-            actual = file_md5(path)
-            check(f"data in {where}", actual == cert.md5, f"data in the {where} ({path}) hashes to {actual}, "
-                                                           f"certificate says {cert.md5}")
+            md5, sha = identity.file_digests(path)
+            check(f"data in {where}", md5 == cert.md5 and cert.sha256 in (None, sha),
+                  f"data in the {where} ({path}) hashes to md5 {md5} / sha256 {sha}, certified as md5 {cert.md5} / "
+                  f"sha256 {cert.sha256}")
         elif where == "DVC remote":
             check(f"data in {where}", False, f"version {cert.md5} is missing from the {where} {registry.remote}")
     if dvctree.is_tree(cert.md5) or not workspace:
