@@ -240,3 +240,20 @@ def test_a_datasheet_staged_for_another_signer_is_refused(project: FaultProject)
     with pytest.raises(DataError, match="re-run the datasheet stage"):
         certify(loaded, settings.model_copy(update={"signing": False}), info.md5)
     assert project.registry.certified_tags("titanic") == [TAG]
+
+
+def test_an_edited_statement_no_longer_matches_its_signature(project: FaultProject) -> None:
+    """The attacker also edits the signed statement to agree with the forged certificate."""
+    registry, cert = project.registry, certificate(project)
+    sheet, old, new = _forge_datasheet(project)
+    statement_path = registry.statement_path("titanic", cert.md5)
+    text = statement_path.read_text().replace(old, new)
+    cert_rel = registry.certificate_path("titanic", cert.md5).relative_to(registry.root).as_posix()
+    body = json.loads(text)
+    body["predicate"]["documents"][cert_rel]["sha256"] = hashlib.sha256(
+        registry.certificate_path("titanic", cert.md5).read_bytes()).hexdigest()
+    statement_path.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
+    registry.git("commit", "-qam", "fix a typo")
+    registry.git("tag", "-f", "-a", TAG, "-m", "moved")
+    text = verify_version(registry, "titanic").text()
+    assert "the signature does not match the statement's bytes" in text and f"tag {TAG} is not signed" in text, text
