@@ -122,7 +122,18 @@ class Registry:
 
     def staging_dir(self, name: str, md5: str) -> Path:
         """Per-version scratch space between DAG tasks (gitignored, content-addressed by md5)."""
-        return self.root / ".staging" / name / md5
+        return self.incoming_dir(name) / md5
+
+    def incoming_dir(self, name: str) -> Path:
+        """Where a dataset's version stage materialises a source (gitignored scratch space)."""
+        return self.root / ".staging" / name
+
+    @staticmethod
+    def document_kind(rel: str) -> str:
+        """What a certified document is, by its registry-relative path."""
+        if rel.startswith("datasheets/"):
+            return "datasheet"
+        return "validation" if rel.startswith("validations/") else "metrics"
 
     @property
     def cache_dir(self) -> Path:

@@ -241,17 +241,12 @@ def certificate_summary(cert: Certificate, settings: Settings) -> str:
     """Where a certified version's pieces are, labelled for the person who asked."""
     registry = registry_for(settings)
 
-    def kind(rel: str) -> str:
-        if rel.startswith("datasheets/"):
-            return "datasheet"
-        return "validation" if rel.startswith("validations/") else "metrics"
-
     lines = [f"dataset      {cert.dataset}", f"version md5  {cert.md5} ({cert.rows} rows)", f"tag          {cert.tag}",
              f"data         {registry.root / cert.data_path} (remote: {cert.remote})"
              + (" - a tree of files, not checked out: datavet.open_certified gives them" if cert.md5.endswith(".dir")
                 else ""),
              f"certificate  {registry.certificate_path(cert.dataset, cert.md5)}"]
-    lines += [f"{kind(rel):<12} {registry.root / rel}" for rel in sorted(cert.files)]
+    lines += [f"{registry.document_kind(rel):<12} {registry.root / rel}" for rel in sorted(cert.files)]
     return "\n".join(lines)
 
 

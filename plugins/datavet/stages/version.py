@@ -61,7 +61,7 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
 @contextlib.contextmanager
 def incoming(registry: Registry, name: str) -> Iterator[Path]:
     """A scratch folder for one version stage run (two runs of one DAG never share one), removed after."""
-    parent = registry.root / ".staging" / name
+    parent = registry.incoming_dir(name)
     parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="incoming-", dir=parent))
     try:
