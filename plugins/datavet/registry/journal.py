@@ -65,7 +65,8 @@ def recover(registry: Registry) -> list[str]:
     if lock.exists():
         lock.unlink()
         done.append(".git/index.lock")
-    if head and registry.git("rev-parse", "HEAD") != head:
+    ours = registry.git("log", "-1", "--format=%P %s", check=False)  # "<parent> Certify <name> ..."
+    if head and registry.git("rev-parse", "HEAD") != head and ours.startswith(f"{head} Certify "):
         done.append(f"untagged commit {registry.git('rev-parse', '--short', 'HEAD')}")
-        registry.git("reset", "-q", "--soft", head)
+        registry.git("reset", "-q", "--soft", head)  # only the journal's own commit: never someone else's
     return [f"interrupted certification of {record.get('tag')}", *done]  # the caller ends the journal
