@@ -14,5 +14,11 @@ if { [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v java >/dev/null 
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql openjdk-17-jre-headless \
      >/dev/null) || echo "datavet: could not install postgresql / openjdk-17-jre-headless; their tests will fail" >&2
 fi
+# OpenSSH's ssh-keygen signs and verifies certifications (the signing and tamper tests use it for real).
+if ! command -v ssh-keygen >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "datavet: installing Debian's openssh-client for the signing tests" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null) \
+    || echo "datavet: could not install openssh-client; certification needs ssh-keygen (or DATAVET_SIGNING=0)" >&2
+fi
 ruff check plugins tests dags benchmarks scripts
 python -m pytest -q -p no:cacheprovider "$@"

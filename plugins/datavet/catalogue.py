@@ -96,7 +96,7 @@ def dataset(settings: Settings, name: str) -> DatasetEntry:
 
 
 def tag_of(name: str, sequence: int) -> str:
-    return f"{name}/certified/{sequence}"
+    return Registry.tag_for(name, sequence)
 
 
 def _require_tag(registry: Registry, name: str, sequence: int) -> str:
@@ -162,4 +162,5 @@ def verify(settings: Settings, name: str, sequence: int | None = None) -> dict[s
     """Run ``datavet verify`` on a version (the latest if None): what was checked, what differs."""
     result = verify_version(registry_of(settings), name, sequence)
     return {"dataset": result.dataset, "tag": result.tag, "md5": result.md5, "ok": result.ok,
-            "checked": result.checked, "problems": result.problems}
+            "checked": result.checked, "problems": result.problems, "unsigned": result.unsigned,
+            "signer": result.signer, "notes": result.notes}

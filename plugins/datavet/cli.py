@@ -138,7 +138,7 @@ def cmd_certify(args: argparse.Namespace) -> int:
     loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)
     try:
-        info, cert, created = run_all(loaded, settings)
+        info, cert, created = run_all(loaded, settings, reason=args.reason)
     except DatavetError as exc:  # kept for the auditor pages: which dataset is blocked, and why
         record_run(settings, loaded.spec.name, ok=False, stage="certify", run="cli", message=str(exc))
         raise
@@ -202,6 +202,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         result = verify_version(registry, name, document_tag(registry, name, md5, target))
         result.problems += document_problems(registry, name, result.tag, target)
     print(result.text())
+    if result.ok and result.unsigned and not args.allow_unsigned:
+        print("  (exit 1: an unsigned certification proves nothing about who made it; --allow-unsigned accepts it)")
+        return EXIT_FAILED
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -221,10 +224,11 @@ def _dataset_of(document: Path) -> str:
     stated = datasheet_identity(document).get("dataset")
     if stated:
         return stated
-    parts = document.resolve().parts
-    for marker in ("certificates", "datasheets", "validations"):
-        if marker in parts[:-2]:
-            return parts[parts.index(marker) + 1]
+    from datavet.registry import Registry
+
+    found = Registry.dataset_of_document(document)
+    if found:
+        return found
     raise DatavetError(f"cannot tell which dataset {document} describes", fix="pass the dataset's spec instead")
 
 
@@ -330,11 +334,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("certify", help="version, check, document and certify (without Airflow)")
     p.add_argument("spec")
+    p.add_argument("--reason", help="why this certification is made (recorded in the certificate, its signed "
+                                    "statement and `datavet history`)")
     p.set_defaults(func=cmd_certify)
 
     p = sub.add_parser("verify", help="re-check a certified version, certificate or datasheet end to end")
     p.add_argument("target", help="a spec, a certificate JSON or a datasheet file")
     p.add_argument("--version", help="with a spec: tag number, tag or md5 (default: latest)")
+    p.add_argument("--allow-unsigned", action="store_true",
+                   help="exit 0 for an UNSIGNED certification whose data and documents match (e.g. certified "
+                        "before signing, or with DATAVET_SIGNING=0)")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("export", help="export a certified version: `export hf SPEC OUTDIR` writes a Hugging Face "

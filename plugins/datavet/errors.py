@@ -107,3 +107,15 @@ class AnswersError(SpecError):
         super().__init__(path, problems)
         lines = "\n".join(f"  - {p}" for p in problems)
         Exception.__init__(self, f"{path}: {len(problems)} problem(s) in the answers file:\n{lines}")
+
+
+class SigningError(DatavetError):
+    """The key that signs certifications is missing, unreadable or refused by ssh-keygen."""
+
+    reason = "signing_error"
+
+
+class StaleAttestation(DatavetError):
+    """An answer changed after the attestation that vouches for it."""
+
+    reason = "stale_attestation"

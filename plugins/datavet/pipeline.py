@@ -28,8 +28,10 @@ from datavet.stages import (
 )
 
 
-def run_all(loaded: LoadedSpec, settings: Settings) -> tuple[VersionInfo, Certificate | None, bool]:
-    """The whole pipeline in one process (the CLI's ``datavet certify``)."""
+def run_all(loaded: LoadedSpec, settings: Settings, *, reason: str | None = None
+            ) -> tuple[VersionInfo, Certificate | None, bool]:
+    """The whole pipeline in one process (the CLI's ``datavet certify``); ``reason``: why, recorded
+    in the certificate and its signed statement when a new certification is made."""
     gx_preload.start()  # GX's import runs meanwhile; validate waits for it
     info = version(loaded, settings)
     if info.certified_tag:
@@ -37,7 +39,7 @@ def run_all(loaded: LoadedSpec, settings: Settings) -> tuple[VersionInfo, Certif
         return info, cert, False
     validate(loaded, settings, info.md5)
     document(loaded, settings, info.md5)
-    cert, created = certify(loaded, settings, info.md5)
+    cert, created = certify(loaded, settings, info.md5, reason=reason)
     return info, cert, created
 
 

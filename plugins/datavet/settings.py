@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     spark_driver_memory: str = Field(default="2g", description="spark.driver.memory of a session datavet starts.")
     spark_conf: dict[str, str] = Field(default_factory=dict, description="More Spark settings (JSON object in "
                                        "DATAVET_SPARK_CONF), e.g. spark.sql.shuffle.partitions or S3 credentials.")
+    signing: bool = Field(default=True, description=(
+        "Sign each certification (an in-toto statement and the git commit and tag, with an SSH key);"
+        " DATAVET_SIGNING=0 certifies unsigned, shown as UNSIGNED everywhere."))
+    signing_key: Path | None = Field(default=None, description=(
+        "Private SSH key that signs certifications; default: the Airflow connection"
+        " DATAVET_SIGNING_CONNECTION names, else a project key created on first use under <home>/keys."))
+    signing_connection: str | None = Field(default=None, description=(
+        "Airflow connection id (any secrets backend) whose extra 'private_key' (or password) holds the key."))
+    allowed_signers: Path | None = Field(default=None, description=(
+        "The trusted allowed-signers file verify checks signatures against (outside the registry: a key"
+        " someone adds to the registry's own list is not trusted); default <home>/allowed_signers."))
     data_docs: bool = Field(default=False, description=(
         "Rebuild GX Data Docs after each validation (DATAVET_DATA_DOCS=1); off by default: it costs"
         " seconds per run and datavet's own report and datasheet do not need it."))
@@ -63,6 +74,9 @@ class Settings(BaseSettings):
         object.__setattr__(self, "registry", (self.registry or home / "registry").resolve())
         object.__setattr__(self, "remote", remote if "://" in remote else str(Path(remote).resolve()))
         object.__setattr__(self, "gx_root", (self.gx_root or project / "gx").resolve())
+        object.__setattr__(self, "allowed_signers", (self.allowed_signers or home / "allowed_signers").resolve())
+        if self.signing_key is not None:
+            object.__setattr__(self, "signing_key", self.signing_key.resolve())
         return self
 
     @classmethod

@@ -182,12 +182,26 @@ from datavet.settings import Settings
 from datavet.spec import load_spec
 
 root, md5, *step = sys.argv[1:]
+after = step[-1] == "done"  # "git tag -s done": killed right after the tag, before the journal is closed
+step = step[:-1] if after else step
 run = Registry.run
 
+def command(args):  # the git subcommand without its -c options (the signing ones)
+    out, skip = [], False
+    for arg in args:
+        if skip or arg == "-c":
+            skip = not skip
+            continue
+        out.append(arg)
+    return out
+
 def run_or_die(self, *args, check=True):
-    if list(args[:len(step)]) == step:
+    if command(args)[:len(step)] == step and not after:
         os.kill(os.getpid(), signal.SIGKILL)  # kill -9 at exactly this step: no handler, no cleanup
-    return run(self, *args, check=check)
+    proc = run(self, *args, check=check)
+    if command(args)[:len(step)] == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return proc
 
 def store_or_die(*args, **kwargs):  # a local remote is pushed to by copying objects, not by dvc
     if step == ["push"] and kwargs.get("link") is False:
@@ -204,11 +218,15 @@ certify(load_spec(root / "datasheets/titanic/dataset.yaml"), settings, md5)
 """
 
 
-@pytest.mark.parametrize("step", ["push", "git add", "git commit", "git tag"])
+@pytest.mark.parametrize("step", ["push", "git add", "git commit", "git tag -s", "git tag -s done"])
 def test_worker_killed_during_certification(staged: tuple[FaultProject, str], step: str) -> None:
-    """SIGKILL before the push, after the documents are placed, during the commit or right before
-    the tag (the commit exists, untagged): never a tag without its certificate; the next run
-    discards the leftovers (stale index.lock, untagged commit, changed files) and certifies."""
+    """SIGKILL before the push, after the documents are placed, during the commit, right before
+    the tag (the commit exists, untagged) or right after it (the journal still open): never a tag
+    without its certificate; meanwhile verify and history tell the truth about the certified
+    version (the journal says a certification is pending); the next run discards the leftovers
+    (stale index.lock, untagged commit, changed files) or finishes, and certifies."""
+    from datavet.registry.history import certified_versions_of
+
     project, md5 = staged
     registry = project.registry
     before = registry_snapshot(registry)
@@ -216,9 +234,21 @@ def test_worker_killed_during_certification(staged: tuple[FaultProject, str], st
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
     killed = registry_snapshot(registry)
+    assert registry.journal_path.is_file()  # the write-ahead record of the killed certification
+    if step == "git tag -s done":  # the tag was the last step: certified, only the journal is left over
+        assert killed["tags"].keys() == set(TAGS_AFTER)
+        assert verify_version(registry, "titanic").ok
+        certify(project.loaded(), project.settings, md5)
+        assert not registry.journal_path.exists()
+        assert_recovered(project, md5)
+        return
     assert killed["tags"] == before["tags"]  # no tag: the certification did not happen
     if step == "git commit":  # as if git died mid-commit too
         (registry.root / ".git" / "index.lock").write_text("")
+    truth = verify_version(registry, "titanic")  # the certified version is as it was: verify says so
+    assert truth.ok and truth.tag == TAGS[0], truth.text()
+    assert any("interrupted" in note for note in truth.notes), truth.text()
+    assert [r["tag"] for r in certified_versions_of(registry, "titanic")] == TAGS
     from datavet import load_certified
 
     assert load_certified("titanic", settings=project.settings).attrs["datavet"]["tag"] == TAGS[0]

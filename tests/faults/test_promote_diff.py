@@ -5,6 +5,7 @@ consumers load by default, is recorded in history, and a later certification bec
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 
@@ -21,7 +22,8 @@ TITANIC = SHARED_DATA / "titanic_train.csv"
 def _edit_answers(project: FaultProject, prompt: str, text: str) -> None:
     path = project.spec_path.parent / "answers.yaml"
     data = yaml.safe_load(path.read_text())
-    data["answers"][prompt] = {"answer": text}
+    entry = data["answers"][prompt] = {**data["answers"].get(prompt, {}), "answer": text}
+    entry["attested_on"] = dt.date.today().isoformat()  # re-attested, else the changed answer is stale
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
@@ -102,6 +104,11 @@ def test_diff_promote_and_a_restored_source(project: FaultProject) -> None:
     assert "not the current version" not in project.cli("certify", str(project.spec_path)).stdout
     # a version certified after the promotion is newer than it: it becomes current
     write_titanic(project.source, 800)
+    # the restored M1 differs from v2's words: re-attested now, else it is stale
+    path = project.spec_path.parent / "answers.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["answers"]["M1"]["attested_on"] = dt.date.today().isoformat()
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
     assert project.cli("certify", str(project.spec_path)).returncode == 0
     assert len(load_certified("titanic", settings=project.settings)) == 800
     # promoting what is not certified is refused, without a traceback

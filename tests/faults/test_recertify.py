@@ -5,8 +5,11 @@ by its spec file's hash."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 
+import pytest
 import yaml
 
 from datavet.pipeline import run_all
@@ -75,10 +78,17 @@ def test_changed_answers_alone_certify_again(project: FaultProject) -> None:
     doc = yaml.safe_load(answers.read_text())
     first = next(iter(doc["answers"]))
     doc["answers"][first]["answer"] += " Reviewed again."
+    doc["answers"][first]["attested_on"] = dt.date.today().isoformat()  # re-attested (else it is stale)
     answers.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    _, cert, created = run_all(project.loaded(), project.settings)
-    assert created and cert.tag == "titanic/certified/2"
-    assert history(project)[1]["reason"] == "re-certified: answers changed"
+    out = project.cli("certify", str(project.spec_path), "--reason", "clarified the collection answer")
+    assert out.returncode == 0, out.stdout + out.stderr
+    cert = committed_certificate(project.registry, "titanic", "titanic/certified/2")
+    rows = history(project)
+    assert rows[1]["reason"] == "re-certified: answers changed"
+    assert rows[1]["answers_changed"] == [first] and rows[1]["spec_keys_changed"] == []
+    assert rows[1]["why"] == "clarified the collection answer" == cert.changes.reason
+    table = project.cli("history", str(project.spec_path)).stdout
+    assert f"answers changed: {first}; reason: clarified the collection answer" in table
     # a copy of either certification's datasheet verifies against its own certification
     registry = project.registry
     sheet = registry.datasheet_dir("titanic") / "datasheet.json"
@@ -105,3 +115,44 @@ def test_an_old_certificate_is_judged_by_its_spec_file(project: FaultProject) ->
     _, cert, created = run_all(project.loaded(), project.settings)
     assert created and cert.tag == "titanic/certified/2"
     assert history(project)[1]["reason"] == "re-certified: spec changed"
+
+
+def test_changed_limits_name_the_spec_keys(project: FaultProject) -> None:
+    spec = yaml.safe_load(project.spec_path.read_text())
+    spec["checks"]["missingness"]["max_rate"] = 0.79
+    project.write_spec(spec)
+    assert run_all(project.loaded(), project.settings)[2]
+    row = history(project)[1]
+    assert row["spec_keys_changed"] == ["checks.missingness.max_rate"] and row["answers_changed"] == []
+
+
+@pytest.mark.parametrize("how", ["old date", "other sha256"])
+def test_a_stale_attestation_blocks_certification_naming_the_answer(project: FaultProject, how: str) -> None:
+    """An answer changed after its attestation (still dated before the last certification, or bound to
+    the sha256 of other words) is refused with its id; bound to its own words, it certifies."""
+    from datavet.registry.recertification import answer_sha256
+
+    answers = project.spec_path.parent / "answers.yaml"
+    doc = yaml.safe_load(answers.read_text())
+    pid = sorted(doc["answers"])[1]
+    old_words = doc["answers"][pid]["answer"]
+    doc["answers"][pid]["answer"] = old_words + " Since amended."
+    if how == "other sha256":
+        doc["answers"][pid]["attested_on"] = dt.date.today().isoformat()
+        doc["answers"][pid]["attested_sha256"] = hashlib.sha256(
+            json.dumps({"answer": old_words, "not_applicable": None}, sort_keys=True).encode()).hexdigest()
+    answers.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    head = project.registry.git("rev-parse", "HEAD")
+    out = project.cli("certify", str(project.spec_path))
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stdout + out.stderr
+    assert f"stale attestation of answer(s) {pid}" in out.stderr and "titanic" in out.stderr, out.stderr
+    assert project.registry.certified_tags("titanic") == ["titanic/certified/1"]
+    assert project.registry.git("rev-parse", "HEAD") == head
+    words = hashlib.sha256(json.dumps({"answer": old_words + " Since amended.", "not_applicable": None},
+                                      sort_keys=True).encode()).hexdigest()
+    assert words == answer_sha256(old_words + " Since amended.", None) and words in out.stderr
+    doc["answers"][pid]["attested_sha256"] = words  # re-attested: bound to the new words
+    answers.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    out = project.cli("certify", str(project.spec_path))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert history(project)[1]["answers_changed"] == [pid]

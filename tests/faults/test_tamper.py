@@ -46,7 +46,10 @@ DOCUMENTS: dict[str, Locate] = {
     "datasheet-croissant": lambda r, md5: r.datasheet_dir("titanic") / "datasheet.croissant.json",
     "validation-result": lambda r, md5: r.validation_path("titanic", md5),
     "metrics": lambda r, md5: r.metrics_path("titanic"),
+    "statement": lambda r, md5: r.statement_path("titanic", md5),
+    "statement-signature": lambda r, md5: r.signature_path("titanic", md5),
 }
+SIGNED = ("statement", "statement-signature")  # not in the certificate's files: the statement signs it
 DATA: dict[str, Locate] = {
     "data-in-cache": lambda r, md5: r.cache_path(md5),
     "data-in-remote": lambda r, md5: r.remote_object(md5),  # type: ignore[return-value]
@@ -59,7 +62,8 @@ def test_the_untouched_copy_verifies(project: FaultProject) -> None:
     result = verify_version(project.registry, project.name)
     assert result.ok, result.text()
     assert {"data in DVC cache", "data in DVC remote", "certificate file"} <= set(result.checked)
-    assert len(cert.files) == len(DOCUMENTS) - 1  # every document but the certificate itself is hashed in it
+    assert len(cert.files) == len(DOCUMENTS) - 1 - len(SIGNED)  # every document but the certificate is hashed
+    # in it (and the statement and its signature, which bind the certificate)
     proc = project.cli("verify", str(project.spec_path))
     assert proc.returncode == 0 and proc.stdout.startswith("OK: titanic titanic/certified/1"), proc.stdout
     datasheet = project.registry.datasheet_dir(project.name) / "datasheet.html"
@@ -72,7 +76,7 @@ def test_one_changed_byte_is_named(project: FaultProject, target: str) -> None:
     cert = _certificate(project)
     path = {**DATA, **DOCUMENTS}[target](registry, cert.md5)
     flip_one_byte(path)
-    named = str(path) if target in DATA or target == "certificate" else path.relative_to(registry.root).as_posix()
+    named = str(path) if target in (*DATA, "certificate", *SIGNED) else path.relative_to(registry.root).as_posix()
 
     result = verify_version(registry, project.name)
     assert not result.ok
@@ -81,7 +85,7 @@ def test_one_changed_byte_is_named(project: FaultProject, target: str) -> None:
     proc = project.cli("verify", str(project.spec_path))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stdout.startswith("FAILED: titanic titanic/certified/1") and named in proc.stdout, proc.stdout
-    if target in DOCUMENTS and target != "metrics":  # a document stating its md5 is refused on its own too
+    if target in DOCUMENTS and target not in ("metrics", *SIGNED):  # one stating its md5 is refused on its own
         alone = project.cli("verify", str(path))
         assert alone.returncode == 1, alone.stdout + alone.stderr
         assert f"{path} is not byte-identical" in alone.stdout

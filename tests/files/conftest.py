@@ -113,7 +113,7 @@ class FilesProject:
 
     @property
     def registry(self) -> Registry:
-        return Registry(self.settings.registry, self.settings.remote)
+        return Registry.of(self.settings)  # with the trusted signers of this project's home
 
     def loaded(self) -> LoadedSpec:
         return load_spec(self.spec_path)

@@ -70,6 +70,18 @@ def test_asset_event_carries_md5_and_tag_and_queues_the_consumer(certified, airf
                             "WHERE a.uri = 'datavet://certified/adult'")
     extras = [json.loads(r[0]) for r in rows]
     assert any(e.get("md5") == md5 and e.get("tag") == "adult/certified/1" for e in extras), extras
+    # issue 20: what lets a consumer check the certification later, outside the registry
+    import hashlib
+
+    registry = _registry(project)
+    (extra,) = [e for e in extras if e.get("md5") == md5]
+    statement = registry.statement_path("adult", md5).read_bytes()
+    assert extra["statement_sha256"] == hashlib.sha256(statement).hexdigest()
+    assert extra["commit"] == registry.git("rev-parse", "adult/certified/1^{commit}")
+    key = registry.root.parent / "keys" / "datavet_ed25519.pub"
+    assert extra["signer"] == subprocess.run(["ssh-keygen", "-l", "-f", str(key)], capture_output=True,
+                                             text=True).stdout.split()[1]
+    assert extra["sha256"] == hashlib.sha256(registry.data_path("adult").read_bytes()).hexdigest()
     queued = airflow_home.sql("SELECT q.target_dag_id FROM asset_dag_run_queue q JOIN asset a "
                               "ON a.id = q.asset_id WHERE a.uri = 'datavet://certified/adult'")
     assert ("datavet_train_adult",) in queued

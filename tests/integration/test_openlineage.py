@@ -99,3 +99,20 @@ def test_datasheet_is_the_documentation(events) -> None:
     doc = out["facets"]["documentation"]
     assert doc["contentType"] == "text/markdown"
     assert doc["description"] == (registry.datasheet_dir("adult") / "datasheet.md").read_text(encoding="utf-8")
+
+
+def test_certify_carries_the_signed_statement_signer_and_commit(events) -> None:
+    """The custom facet lets a reader outside the registry check it later (issue 20)."""
+    import hashlib
+
+    evs, registry = events
+    (out,) = _complete(evs, "certify")["outputs"]
+    facet = out["facets"]["datavet_provenance"]
+    md5 = registry.recorded_md5("adult")
+    key = registry.root.parent / "keys" / "datavet_ed25519.pub"
+    signer = subprocess.run(["ssh-keygen", "-l", "-f", str(key)], capture_output=True, text=True).stdout.split()[1]
+    assert facet["signer"] == signer
+    assert facet["statementSha256"] == hashlib.sha256(registry.statement_path("adult", md5).read_bytes()).hexdigest()
+    assert facet["commit"] == registry.git("rev-parse", "adult/certified/1^{commit}")
+    assert facet["sha256"] == hashlib.sha256(registry.data_path("adult").read_bytes()).hexdigest()
+    assert facet["tag"] == "adult/certified/1"

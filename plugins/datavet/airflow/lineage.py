@@ -113,10 +113,38 @@ def _base_facets(outcome: StageOutcome) -> dict[str, Any]:
     from openlineage.client.generated.documentation_dataset import DocumentationDatasetFacet
 
     facets: dict[str, Any] = {"version": DatasetVersionDatasetFacet(datasetVersion=outcome.md5)}
+    if outcome.tag is not None:
+        facets["datavet_provenance"] = provenance_facet(outcome)
     if outcome.datasheet_md is not None and outcome.datasheet_md.is_file():
         facets["documentation"] = DocumentationDatasetFacet(
             description=outcome.datasheet_md.read_text(encoding="utf-8"), contentType="text/markdown")
     return facets
+
+
+def provenance_facet(outcome: StageOutcome) -> Any:
+    """A custom facet (OpenLineage's rule: prefixed, with its own schema URL) with the certification's
+    signed statement sha256, signer fingerprint, commit, tag and the data's sha256."""
+    import attr
+    from openlineage.client.generated.base import DatasetFacet
+
+    from datavet.registry.store import provenance_summary
+
+    @attr.define
+    class DatavetProvenanceDatasetFacet(DatasetFacet):
+        tag: str
+        sha256: str | None
+        statementSha256: str | None  # noqa: N815 (OpenLineage's camelCase)
+        signer: str | None
+        commit: str | None
+
+        @staticmethod
+        def _get_schema() -> str:
+            return "https://datavet.dev/spec/facets/1-0-0/DatavetProvenanceDatasetFacet.json"
+
+    summary = provenance_summary(_registry(outcome.settings), outcome.loaded.spec.name, outcome.tag or "")
+    return DatavetProvenanceDatasetFacet(tag=outcome.tag or "", sha256=summary["sha256"],
+                                         statementSha256=summary["statement_sha256"], signer=summary["signer"],
+                                         commit=summary["commit"])
 
 
 def operator_lineage(outcome: StageOutcome | None) -> Any:

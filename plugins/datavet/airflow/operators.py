@@ -168,8 +168,14 @@ class DatavetCertifyOperator(_VersionedOperator):
         self._outcome = certified_outcome(loaded, settings, cert.md5, cert.tag)
         # created now, by an earlier try of this same run that died before Airflow saw it succeed, or
         # elsewhere (the CLI) without an Asset event: emitted here, once
+        from datavet.registry import Registry
+        from datavet.registry.store import provenance_summary
+
+        # the data's sha256, the signed statement's sha256, the signer and the commit: what a consumer
+        # outside the registry checks a later `datavet verify` against (signer None: UNSIGNED)
         extra = {"dataset": cert.dataset, "md5": cert.md5, "tag": cert.tag, "rows": cert.rows,
-                 "registry": str(settings.registry), "certified_by": cert.certified_by}
+                 "registry": str(settings.registry), "certified_by": cert.certified_by,
+                 **provenance_summary(Registry.of(settings), cert.dataset, cert.tag)}
         context["outlet_events"][asset].extra = extra
         # the run's one outcome line, at WARNING: the level the project's task logs show (scripts/env.sh)
         self.log.warning("outcome: %s: certified version %s as %s (%s)", cert.dataset, cert.md5, cert.tag,

@@ -29,6 +29,10 @@ class AnswerInput(BaseModel):
         default=None, description="Instead of an answer: why the prompt does not apply to this dataset.")
     attested_by: str | None = Field(default=None, description="Who vouches for it (overrides the default).")
     attested_on: date | None = Field(default=None, description="When, as YYYY-MM-DD (overrides the default).")
+    attested_sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="The sha256 of the answer this attestation vouches for (`datavet certify` names it when it "
+                    "refuses a stale attestation); once the answer changes, the attestation is stale.")
     reviewed: bool | None = Field(
         default=None, description="false on a draft `datavet datasheet init` pre-filled: it counts once a "
                                   "person has checked it and set true (or removed the key).")

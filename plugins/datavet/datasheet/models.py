@@ -297,6 +297,9 @@ class Datasheet(_Model):
     completeness: Completeness
     contradictions: list[Contradiction] = Field(default_factory=list)
     changes: Changes | None = Field(default=None, description="What changed since the previous certified version.")
+    signer: str | None = Field(
+        default=None, description="SHA256 fingerprint of the SSH key its certification is signed with ('UNSIGNED': "
+                                  "certified without a signature; `datavet verify` checks it).")
 
     def prompt(self, pid: str) -> PromptEntry:
         for section in self.sections:

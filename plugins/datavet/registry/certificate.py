@@ -17,10 +17,23 @@ class CheckOutcome(BaseModel):
     success: bool
 
 
+class Recertification(BaseModel):
+    """What changed since the dataset's previous certification (answers, spec keys) and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    previous_tag: str | None = Field(description="The dataset's previous certification.")
+    answers: list[str] = Field(default_factory=list, description="Ids of the answers added, removed or changed.")
+    spec_keys: list[str] = Field(default_factory=list, description="Dotted spec keys added, removed or changed.")
+    reason: str | None = Field(default=None, description="Why, in the words of `datavet certify --reason`.")
+
+
 class Certificate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     dataset: str
     md5: str = Field(description="DVC md5 of the Parquet bytes: the version's identity.")
+    sha256: str | None = Field(
+        default=None, description="sha256 identity of the data (a tree: of its listing of each file's sha256; "
+                                  "datavet.registry.identity), hashed from the bytes in this certification.")
     size: int
     rows: int
     tag: str
@@ -45,6 +58,12 @@ class Certificate(BaseModel):
     certified_by: str | None = Field(
         default=None, description="What certified it: 'cli', or 'airflow:<dag_id>/<run_id>' (lets a retry of "
                                   "the same run finish its work, e.g. emit the Asset event).")
+
+    signer: str | None = Field(
+        default=None, description="SHA256 fingerprint of the SSH key that signed the statement and tag; None: "
+                                  "UNSIGNED.")
+    changes: Recertification | None = Field(
+        default=None, description="What changed since the previous certification, and the reason given.")
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"

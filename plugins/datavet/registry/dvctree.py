@@ -61,15 +61,6 @@ def object_file(store: Path | str, md5: str) -> str:
     return f"{store}/files/md5/{md5[:2]}/{md5[2:]}"
 
 
-def same_size(store: Path, other: Path, md5: str) -> bool:
-    """Whether object ``md5`` is in both stores at the same size (a push's check: re-hashing is
-    `datavet verify`'s job)."""
-    try:
-        return os.stat(object_file(store, md5)).st_size == os.stat(object_file(other, md5)).st_size
-    except FileNotFoundError:
-        return False
-
-
 def entries_of(folder: Path) -> list[Entry]:
     """Hash every file under ``folder`` (used for what datavet wrote itself, and by tests)."""
     return [Entry(p.relative_to(folder).as_posix(), file_md5(p))
@@ -131,17 +122,26 @@ def cache_tree(store: Path, folder: Path, entries: list[Entry], staged: Iterable
 
 def push_local(cache: Path, remote: Path, md5: str) -> int:
     """Copy version ``md5`` from the DVC cache into a local-directory remote, object for object as
-    `dvc push` lays them out; returns how many objects were copied. An object already in the remote
-    at its size is not copied again, so a tree's next version sends only its new files; a tree's
-    ``.dir`` goes last (its presence means the whole tree is there)."""
+    `dvc push` lays them out; returns how many objects were copied.
+
+    The cache's objects were re-hashed by this certification (datavet.registry.identity) before the
+    push; an object the remote holds already was not written by this push, so it is re-hashed too
+    and replaced when its bytes are not its name's (a damaged remote copy is never left to stand for
+    a new version). A tree's ``.dir`` goes last (its presence means the whole tree is there)."""
     entries = read_tree(cache, md5) if is_tree(md5) else []
     if entries is None:
         raise FileNotFoundError(f"no intact listing of tree version {md5} in the DVC cache {cache}")
     copied = 0
     for name in [*(e.md5 for e in entries), md5]:
-        if not same_size(remote, cache, name):
-            store_object(remote, name, src=object_path(cache, name), link=False)
-            copied += 1
+        target = object_file(remote, name)
+        try:
+            if file_md5(target) == name.removesuffix(DIR_SUFFIX):
+                continue
+            os.unlink(target)  # damaged: replaced by the verified cache object below
+        except FileNotFoundError:
+            pass
+        store_object(remote, name, src=object_path(cache, name), link=False)
+        copied += 1
     return copied
 
 
@@ -189,13 +189,6 @@ def read_tree(store: Path, md5: str) -> list[Entry] | None:
 
 
 _PARSED: dict[str, list[Entry]] = {}
-
-
-def holds_tree(store: Path, md5: str, like: Path) -> bool:
-    """Whether ``store`` holds the intact listing of tree ``md5`` and, for every file, an object of
-    the size the same object has in ``like``."""
-    entries = read_tree(store, md5)
-    return entries is not None and all(same_size(store, like, e.md5) for e in entries)
 
 
 def tree_problems(store: Path, md5: str, where: str, *, missing_ok: bool = False) -> list[str]:

@@ -22,9 +22,13 @@ def certified_versions_of(registry: Registry, name: str) -> list[dict]:
     for tag in registry.certified_tags(name):
         cert = committed_certificate(registry, name, tag)
         failed = [f"{c.check} {c.subject}" for c in cert.checks if not c.success]
+        changes = cert.changes
         rows.append({"tag": tag, "md5": cert.md5, "rows": cert.rows, "certified_at": cert.certified_at,
                      "checks": len(cert.checks), "passed": len(cert.checks) - len(failed),
-                     "warnings": failed, "reason": reason(latest.get(cert.md5), cert)})
+                     "warnings": failed, "reason": reason(latest.get(cert.md5), cert),
+                     "answers_changed": changes.answers if changes else None,
+                     "spec_keys_changed": changes.spec_keys if changes else None,
+                     "why": changes.reason if changes else None, "signer": cert.signer})
         latest[cert.md5] = cert
     from datavet.registry.current import current_tag
 
@@ -45,7 +49,13 @@ def history_table(loaded: LoadedSpec, settings: Settings, *, as_json: bool = Fal
         lines.append(f"{r['tag']:<28} {r['md5']:<32} {r['rows']:>10}  {r['certified_at']:<25} "
                      f"{r['passed']}/{r['checks']} checks passed" + (f" (warned: {'; '.join(r['warnings'])})"
                                                               if r["warnings"] else "")
-                     + (f" [{r['reason']}]" if r["reason"] else "") + (" (current)" if r["current"] else ""))
+                     + (f" [{r['reason']}]" if r["reason"] else "") + (" (current)" if r["current"] else "")
+                     + ("" if r["signer"] else " UNSIGNED"))
+        changed = [f"answers changed: {', '.join(r['answers_changed'])}" if r["answers_changed"] else "",
+                   f"spec keys changed: {', '.join(r['spec_keys_changed'])}" if r["spec_keys_changed"] else "",
+                   f"reason: {r['why']}" if r["why"] else ""]
+        if any(changed):
+            lines.append("    " + "; ".join(c for c in changed if c))
     from datavet.registry.current import promotions
 
     lines += [f"{p['at']}  {p['what']}" for p in promotions(Registry.of(settings), loaded.spec.name)]

@@ -8,12 +8,10 @@ inter-process file lock: parallel DAG runs, retries and CLI calls queue instead 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +19,10 @@ from typing import TYPE_CHECKING
 
 from datavet.errors import RegistryError
 from datavet.registry import dvctree
+from datavet.registry.lock import hold, locking
 
 if TYPE_CHECKING:  # pragma: no cover
+    from datavet.registry.signing import SigningKey
     from datavet.settings import Settings
 from datavet.fsutil import file_md5
 
@@ -32,11 +32,32 @@ class Registry:
     root: Path
     remote: str
     lock_timeout: float = 600.0  # seconds to wait for another datavet process's lock
+    trusted_signers: Path | None = None  # the allowed-signers file verify trusts (outside the registry)
 
     @classmethod
     def of(cls, settings: Settings) -> Registry:
         """The registry the settings name (state paths and lock timeout from DATAVET_*)."""
-        return cls(root=settings.registry, remote=settings.remote, lock_timeout=settings.lock_timeout)
+        return cls(root=settings.registry, remote=settings.remote, lock_timeout=settings.lock_timeout,
+                   trusted_signers=settings.allowed_signers)
+
+    # ---- tags -----------------------------------------------------------------------------------
+    @staticmethod
+    def tag_for(name: str, sequence: int) -> str:
+        """The tag of a dataset's ``sequence``-th certification."""
+        return f"{name}/certified/{sequence}"
+
+    @staticmethod
+    def sequence_of(tag: str) -> int:
+        return int(tag.rsplit("/", 1)[1])
+
+    @staticmethod
+    def dataset_of_document(path: Path) -> str | None:
+        """The dataset a document in a registry's layout belongs to (its folder), if it is in one."""
+        parts = path.resolve().parts
+        for marker in ("certificates", "datasheets", "validations"):
+            if marker in parts[:-2]:
+                return parts[parts.index(marker) + 1]
+        return None
 
     # ---- layout --------------------------------------------------------------------------------
     def data_path(self, name: str, md5: str | None = None) -> Path:
@@ -62,6 +83,23 @@ class Registry:
     def certificate_path(self, name: str, md5: str) -> Path:
         return self.root / "certificates" / name / f"{md5}.json"
 
+    def statement_path(self, name: str, md5: str) -> Path:
+        """The signed in-toto statement of the certification (``.sig`` beside it: its SSH signature)."""
+        return self.root / "certificates" / name / f"{md5}.intoto.json"
+
+    def signature_path(self, name: str, md5: str) -> Path:
+        return self.root / "certificates" / name / f"{md5}.intoto.json.sig"
+
+    @property
+    def allowed_signers_path(self) -> Path:
+        """The registry's own allowed-signers file: for people who clone it, never trusted by verify."""
+        return self.root / "allowed_signers"
+
+    @property
+    def journal_path(self) -> Path:
+        """The write-ahead record of a certification in progress (private state: not in the work tree)."""
+        return self.root / ".git" / "datavet-journal.json"
+
     def validation_path(self, name: str, md5: str) -> Path:
         return self.root / "validations" / name / f"{md5}.json"
 
@@ -84,7 +122,18 @@ class Registry:
 
     def staging_dir(self, name: str, md5: str) -> Path:
         """Per-version scratch space between DAG tasks (gitignored, content-addressed by md5)."""
-        return self.root / ".staging" / name / md5
+        return self.incoming_dir(name) / md5
+
+    def incoming_dir(self, name: str) -> Path:
+        """Where a dataset's version stage materialises a source (gitignored scratch space)."""
+        return self.root / ".staging" / name
+
+    @staticmethod
+    def document_kind(rel: str) -> str:
+        """What a certified document is, by its registry-relative path."""
+        if rel.startswith("datasheets/"):
+            return "datasheet"
+        return "validation" if rel.startswith("validations/") else "metrics"
 
     @property
     def cache_dir(self) -> Path:
@@ -123,28 +172,16 @@ class Registry:
         """Serialise DVC/git work on this workspace across processes (DVC's own lock would fail).
 
         With ``dataset``, a separate per-dataset lock instead: it guards a version's staging folder,
-        so two runs of one DAG never validate into, or delete, each other's staged files."""
+        so two runs of one DAG never validate into, or delete, each other's staged files. Re-entrant
+        in a process (datavet.registry.lock): the methods marked ``@locking`` take it themselves."""
         self.root.mkdir(parents=True, exist_ok=True)
         lock_path = self.root.parent / (f".{self.root.name}.lock" if dataset is None
                                         else f".{self.root.name}.{dataset}.lock")
-        deadline = time.monotonic() + self.lock_timeout
-        with open(lock_path, "a+") as fh:
-            while True:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise RegistryError(f"registry {self.root} stayed locked for {self.lock_timeout:.0f}s",
-                                            fix="another datavet run holds it; wait or raise "
-                                                "DATAVET_LOCK_TIMEOUT") from None
-                    time.sleep(0.2)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with hold(lock_path, self.lock_timeout, f"registry {self.root}"):
+            yield
 
     # ---- set-up ---------------------------------------------------------------------------------
+    @locking
     def ensure(self) -> None:
         """Create the git + DVC repository and its default remote if they are not there yet."""
         self.root.mkdir(parents=True, exist_ok=True)
@@ -214,6 +251,7 @@ class Registry:
         return os.path.normpath(self.root / ".dvc" / url) == os.path.normpath(os.path.abspath(self.remote))
 
     # ---- versions -------------------------------------------------------------------------------
+    @locking
     def cache_version(self, parquet: Path, md5: str) -> Path:
         """Put a version's bytes into the DVC cache only, where `dvc add` would (``files/md5/xx/...``,
         read-only), without touching any tracked file: the ``.dvc`` pointer changes only inside a
@@ -224,6 +262,7 @@ class Registry:
         target.unlink(missing_ok=True)  # damaged: store_object keeps an object of the right size
         return dvctree.store_object(self.cache_dir, md5, src=parquet)  # linked: the staged copy is deleted after
 
+    @locking
     def add_version(self, name: str, parquet: Path, md5: str) -> None:
         """Place the version at the workspace path and point its ``.dvc`` file at it, as `dvc add`
         writes them (the bytes are in the cache already: ``cache_version``).
@@ -238,6 +277,7 @@ class Registry:
             os.replace(tmp, target)
         dvctree.write_pointer(self.dvc_file(name, md5), dvctree.pointer(md5, target.stat().st_size, target.name))
 
+    @locking
     def cache_tree(self, folder: Path, entries: list[dvctree.Entry], staged: Iterable[str] | None = None) -> str:
         """A tree version into the DVC cache only (one object per file, shared between versions,
         and its ``.dir`` listing), touching no tracked file; returns its ``<md5>.dir``."""
@@ -252,6 +292,7 @@ class Registry:
         raise RegistryError(f"no intact listing of tree version {md5} in the cache or the remote",
                             fix="run `dvc pull` in the registry, or re-run the certify DAG")
 
+    @locking
     def add_tree(self, name: str, md5: str, size: int) -> None:
         """Point ``data/<name>/<name>.dvc`` at a cached tree, as `dvc add` would write it.
 
@@ -261,6 +302,7 @@ class Registry:
         rel = self.data_path(name, md5).name
         dvctree.write_pointer(self.dvc_file(name, md5), dvctree.pointer(md5, size, rel, nfiles=len(entries)))
 
+    @locking
     def retire_other_kind(self, name: str, md5: str) -> None:
         """A dataset that changed kind (one table <-> a tree of files): the old kind's pointer leaves the
         workspace and the index, so the certification commit records one version, the new one. Earlier
@@ -281,11 +323,12 @@ class Registry:
             return self.bytes_path(md5).stat().st_size
         return dvctree.tree_size(self.cache_dir, self.tree_entries(md5))
 
+    @locking
     def push(self, name: str, md5: str) -> None:
         """Send a version to the remote and check it arrived: a local-directory remote gets the missing
-        objects copied in DVC's layout (`dvc push` would check every object of a 100,000-file tree
-        again; the copy's own check is the object sizes, a single file's md5 re-hashed); any other
-        remote is DVC's to push to and to report on."""
+        objects copied in DVC's layout, each object it already held re-hashed (dvctree.push_local);
+        any other remote is DVC's to push to and to report on. Call after the cache objects were
+        re-hashed in this run (datavet.registry.identity)."""
         if self.remote_dir is not None:
             try:
                 dvctree.push_local(self.cache_dir, self.remote_dir, md5)
@@ -295,7 +338,7 @@ class Registry:
                                     f"{exc.strerror or exc} (datavet copies the objects a `dvc push` would)",
                                     fix="check the remote is mounted and writable (DATAVET_REMOTE), then re-run "
                                         "(the stage is safe to retry; nothing was certified)") from exc
-            arrived = dvctree.is_tree(md5) or self.in_remote(md5)
+            arrived = os.path.isfile(dvctree.object_file(self.remote_dir, md5))  # each object checked by push_local
         else:
             self.run("dvc", "push", "-q", str(self.dvc_file(name, md5).relative_to(self.root)))
             arrived = self.in_remote(md5)
@@ -326,8 +369,8 @@ class Registry:
     def in_remote(self, md5: str) -> bool:
         """Whether the remote holds these bytes (checked by md5 for local remotes, by dvc otherwise)."""
         obj = self.remote_object(md5)
-        if obj is not None and dvctree.is_tree(md5):  # every file's object, by size (verify re-hashes them)
-            return dvctree.holds_tree(self.remote_dir, md5, like=self.cache_dir)  # type: ignore[arg-type]
+        if obj is not None and dvctree.is_tree(md5):  # every file's object, by content
+            return not dvctree.tree_problems(self.remote_dir, md5, "DVC remote")  # type: ignore[arg-type]
         if obj is not None:
             return obj.is_file() and file_md5(obj) == md5
         return "not in remote" not in self.run("dvc", "status", "-c", "-q", check=False).stdout
@@ -340,9 +383,39 @@ class Registry:
         raise RegistryError(f"no copy of version {md5} in the cache or the remote",
                             fix="run `dvc pull` in the registry, or re-run the certify DAG")
 
-    # ---- recovery -------------------------------------------------------------------------------
-    CERTIFIED_DIRS = ("data", "certificates", "validations", "datasheets", "metrics")
+    @locking
+    def commit_certification(self, paths: list[str], message: str, tag: str, tag_message: str,
+                             key: SigningKey | None) -> None:
+        """git add, commit and tag; with ``key``, the commit and the tag are SSH-signed (git's
+        ``gpg.format ssh``). The registry's git config names the same key and the trusted signers,
+        so `git log --show-signature` and `git verify-tag` work by hand too."""
+        signed: list[str] = []
+        if key is not None:
+            from datavet.registry.signing import git_signing
 
+            signed = git_signing(key)
+            self._configure_signing(key)
+        self.git("add", "--", *paths)
+        self.git(*signed, "commit", "-q", *(["-S"] if signed else []), "-m", message)
+        self.git(*signed, "tag", "-s" if signed else "-a", tag, "-m", tag_message)
+
+    def _configure_signing(self, key: SigningKey) -> None:
+        from datavet.registry.signing import ssh_keygen
+
+        wanted = {"gpg.format": "ssh", "gpg.ssh.program": ssh_keygen(), "user.signingkey": str(key.private)}
+        if self.trusted_signers is not None:
+            wanted["gpg.ssh.allowedSignersFile"] = str(self.trusted_signers)
+        pattern = "^(" + "|".join(name.lower().replace(".", "\\.") for name in wanted) + ")$"
+        current = dict(line.split(" ", 1) for line in self.git("config", "--local", "--get-regexp", pattern,
+                                                                 check=False).splitlines() if " " in line)
+        for name, value in wanted.items():
+            if current.get(name.lower()) != value:
+                self.git("config", "--local", name, value)
+
+    # ---- recovery -------------------------------------------------------------------------------
+    CERTIFIED_DIRS = ("data", "certificates", "validations", "datasheets", "metrics", "allowed_signers")
+
+    @locking
     def discard_uncommitted(self) -> list[str]:
         """Bring the workspace back to HEAD after an interrupted or failed certification.
 
@@ -350,7 +423,9 @@ class Registry:
         is what a killed or failed run left (a stale ``index.lock``, an untagged certify commit,
         changed or new files, a data file that no longer matches its ``.dvc`` pointer). Returns what
         was discarded (empty if the workspace was clean)."""
-        discarded: list[str] = []
+        from datavet.registry import journal
+
+        discarded: list[str] = journal.recover(self)
         lock = self.root / ".git" / "index.lock"
         if lock.exists():
             lock.unlink()
@@ -372,6 +447,7 @@ class Registry:
             elif file_md5(data) != head:
                 self.run("dvc", "checkout", "-f", "-q", str(self.dvc_file(name).relative_to(self.root)), check=False)
                 discarded.append(f"{data.relative_to(self.root)} checked out at {head}")
+        journal.end(self)
         return discarded
 
     # ---- tags -----------------------------------------------------------------------------------

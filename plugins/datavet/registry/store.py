@@ -112,3 +112,34 @@ def committed_certificate(registry: Registry, name: str, tag: str) -> Certificat
     if md5 is None:
         raise NotCertifiedError(f"tag {tag} has no .dvc pointer", dataset=name, fix="the tag is not datavet's")
     return Certificate.model_validate_json(registry.show(tag, registry.certificate_path(name, md5)))
+
+
+def signed_predicate(registry: Registry, name: str, tag: str) -> dict | None:
+    """The predicate of the statement committed at ``tag`` (None: the certification has none). Read
+    to tell what changed since; verify is what checks its signature."""
+    import json
+
+    md5 = registry.recorded_md5(name, rev=tag)
+    if md5 is None:
+        return None
+    try:
+        data = json.loads(registry.show(tag, registry.statement_path(name, md5)))
+    except (RegistryError, ValueError):
+        return None
+    predicate = data.get("predicate") if isinstance(data, dict) else None
+    return predicate if isinstance(predicate, dict) else None
+
+
+def provenance_summary(registry: Registry, name: str, tag: str) -> dict[str, str | None]:
+    """What lets someone outside the registry check a certification later: the data's sha256, the
+    sha256 of the signed statement, the signer's key fingerprint and the certification commit
+    (the Asset event's extra and the OpenLineage facet carry them). ``signer`` None: UNSIGNED."""
+    from datavet.fsutil import sha256_bytes
+
+    cert = committed_certificate(registry, name, tag)
+    try:
+        statement_sha256: str | None = sha256_bytes(registry.show(tag, registry.statement_path(name, cert.md5)))
+    except RegistryError:
+        statement_sha256 = None
+    return {"sha256": cert.sha256, "statement_sha256": statement_sha256, "signer": cert.signer,
+            "commit": registry.git("rev-parse", f"refs/tags/{tag}^{{commit}}")}

@@ -30,7 +30,7 @@ def version_tree(loaded: LoadedSpec, settings: Settings) -> tuple[str, str, int,
 
     spec = loaded.spec
     registry = registry_for(settings)
-    scratch = registry.root / ".staging" / spec.name / "incoming.tree"
+    scratch = registry.incoming_dir(spec.name) / "incoming.tree"
     with registry.locked(spec.name), storage_errors(spec.name, "version"):
         with registry.locked():
             registry.ensure()

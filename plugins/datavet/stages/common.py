@@ -97,8 +97,17 @@ def version_bytes(settings: Settings, md5: str, dataset: str | None = None) -> P
                             ) from exc
     actual = settled_md5(path)
     if actual != md5.removesuffix(".dir"):  # a tree version's bytes are its .dir listing
-        raise DataError(f"the stored bytes of version {md5} now hash to {actual}", dataset=dataset,
-                        fix="the DVC cache was altered: run `dvc fetch` / `dvc checkout` in the registry")
+        registry = registry_for(settings)
+        if path != registry.cache_path(md5):  # the cache has none: this is the remote's copy, damaged too
+            raise DataError(f"version {md5} has no copy in the DVC cache, and the DVC remote's copy ({path}) hashes "
+                            f"to {actual}: damaged (fetching it again would bring back the same bytes)",
+                            dataset=dataset,
+                            fix="restore that object into the remote from a backup, or certify the dataset again "
+                                "from its source (its version stage stores the bytes again)")
+        raise DataError(f"the DVC cache's copy of version {md5} ({path}) now hashes to {actual}", dataset=dataset,
+                        fix=f"delete {path} and re-run the certify DAG (its version stage stores the bytes again "
+                            "from the source), or `dvc fetch` in the registry if the remote's copy is intact "
+                            "(`datavet verify` says)")
     return path
 
 

@@ -44,6 +44,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
     changes = changes_since_previous(loaded, settings, md5, report, json.loads(sheet.model_dump_json()))
     if changes is not None:
         sheet = sheet.model_copy(update={"changes": changes})
+    sheet = sheet.model_copy(update={"signer": signer_of(settings)})
     registry = registry_for(settings)
     out = registry.staging_dir(spec.name, md5) / "datasheet"
     if md5.endswith(".dir"):
@@ -51,6 +52,14 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
     # the Croissant file points at the data where the registry keeps it, relative to itself
     url = os.path.relpath(registry.data_path(spec.name), registry.datasheet_dir(spec.name))
     return render_all(sheet, out, Distribution(version_table(settings, md5, spec.name), url))
+
+
+def signer_of(settings: Settings) -> str:
+    """The key the certification will be signed with, or UNSIGNED (certify refuses a datasheet whose
+    claim is not its own: datavet.stages.certify)."""
+    from datavet.registry.signing import signing_key
+
+    return signing_key(settings).fingerprint if settings.signing else "UNSIGNED"
 
 
 def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, report: CheckReport,
@@ -65,8 +74,8 @@ def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, rep
     old_report = CheckReport.model_validate_json(registry.show(tag, registry.validation_path(name, old_md5)))
     old_sheet = json.loads(registry.show(tag, registry.datasheet_dir(name) / "datasheet.json"))
     engine = engine_for(version_engine(engine_name(spec=loaded.spec.engine, settings=settings)), settings)
-    difference = engine.row_difference(ParquetTable(version_table(settings, md5)),
-                                       ParquetTable(version_table(settings, old_md5)))
+    difference = engine.row_difference(ParquetTable(version_table(settings, md5, name)),
+                                       ParquetTable(version_table(settings, old_md5, name)))
     return compute_changes(new_report=report, old_report=old_report, previous_tag=tag,
                            rows_added_removed=difference,
                            new_answers=answers_of(sheet_json), old_answers=answers_of(old_sheet),

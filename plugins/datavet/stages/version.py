@@ -49,6 +49,8 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
         with registry.locked():
             tag = certified_tag_for(registry, spec.name, made.md5, rules, loaded.path)
             if tag:
+                if not registry.cache_path(made.md5).is_file():  # the cache was emptied: these bytes, just
+                    registry.cache_version(made.path, made.md5)  # hashed, restore it (certify heals the remote)
                 log.info("%s: version %s is already certified as %s; nothing to do", spec.name, made.md5, tag)
                 return VersionInfo(spec.name, made.md5, made.rows, tag)
             registry.cache_version(made.path, made.md5)
@@ -59,7 +61,7 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
 @contextlib.contextmanager
 def incoming(registry: Registry, name: str) -> Iterator[Path]:
     """A scratch folder for one version stage run (two runs of one DAG never share one), removed after."""
-    parent = registry.root / ".staging" / name
+    parent = registry.incoming_dir(name)
     parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="incoming-", dir=parent))
     try:

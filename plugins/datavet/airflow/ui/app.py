@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from datavet import catalogue
 from datavet.airflow.ui.auth import NotAllowed, NotAuthenticated, asset_reader, login_url
-from datavet.airflow.ui.pages import PAGE_CSP, SHEET_CSP, render
+from datavet.airflow.ui.pages import PAGE_CSP, SHEET_CSP, render, sequence_of
 from datavet.airflow.ui.runs import last_dag_run
 from datavet.errors import DatavetError, NotCertifiedError
 from datavet.settings import Settings
@@ -89,7 +89,7 @@ def create_app() -> FastAPI:
     def dataset_page(request: Request, name: str, user: Reader) -> Response:
         settings = Settings.from_env()
         entry = catalogue.dataset(settings, name)
-        changes = {v["tag"]: catalogue.version_detail(settings, name, int(v["tag"].rsplit("/", 1)[1]))["changes"]
+        changes = {v["tag"]: catalogue.version_detail(settings, name, sequence_of(v["tag"]))["changes"]
                    for v in entry.versions}
         verified = {v["tag"]: v for v in catalogue.verify_versions(settings, name)}
         return _html(render(request, "dataset.html.j2", title=entry.title, entry=entry, changes=changes,

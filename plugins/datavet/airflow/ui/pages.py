@@ -22,7 +22,9 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUnde
 
 
 def sequence_of(tag: str) -> int:
-    return int(tag.rsplit("/", 1)[1])
+    from datavet.registry import Registry
+
+    return Registry.sequence_of(tag)
 
 
 def render(request: Request, template: str, **values: object) -> str:
