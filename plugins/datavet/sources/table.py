@@ -117,6 +117,14 @@ def read_errors() -> tuple[type[Exception], ...]:
     return duckdb.Error, ReadError
 
 
+# How far DuckDB's parsing threads may run ahead of the thread converting its rows to Arrow. At
+# DuckDB's default (about 1 MB, a few thousand rows) they stop and restart dozens of times per row
+# group of ``ROW_GROUP_ROWS``; with room for about two row groups they parse on every core while the
+# rows are converted and written. Rows still arrive in the source's order (preserve_insertion_order),
+# so the bytes do not depend on the number of threads.
+STREAM_BUFFER = "64MB"
+
+
 def connect(settings: Settings | None, scratch: Path | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with datavet's limits; it spills into ``scratch`` (never the cwd)."""
     import duckdb
@@ -128,6 +136,7 @@ def connect(settings: Settings | None, scratch: Path | None = None) -> duckdb.Du
         config["temp_directory"] = str(scratch / ".duckdb-spill")
     con = duckdb.connect(config=config)
     con.execute("SET enable_progress_bar = false")  # it would print into the CLI's output
+    con.execute(f"SET streaming_buffer_size = {literal(STREAM_BUFFER)}")  # a session option
     return con
 
 
