@@ -194,3 +194,11 @@ def test_many_tokens_pack_into_several_patterns_with_the_same_counts_as_pandas(a
     (whole,) = got["duckdb"]["missing_counts"][((), tuple(tokens))]["groups"]
     slot = 1 + tokens.index("Private")
     assert whole[2]["workclass"][slot] == int((adult.df["workclass"].astype(str).str.strip() == "Private").sum()) > 0
+
+
+def test_the_query_names_its_own_columns_apart_from_the_data():
+    from datavet.gx.metrics.codes import internal_prefix
+
+    assert internal_prefix(["sex", "race"]) == "__datavet_"
+    prefix = internal_prefix(["sex", "__datavet_p0", "___datavet_rows"])
+    assert not any(c.startswith(prefix) for c in ["sex", "__datavet_p0", "___datavet_rows"])

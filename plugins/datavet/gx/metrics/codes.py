@@ -21,6 +21,15 @@ from dataclasses import dataclass
 PATTERN_BITS = 63
 
 
+def internal_prefix(columns: list[str]) -> str:
+    """A prefix for the query's own columns (patterns, grouping id, row count) that no data column
+    starts with, so a column named like one of them is never shadowed."""
+    prefix = "__datavet_"
+    while any(c.startswith(prefix) for c in columns):
+        prefix = "_" + prefix
+    return prefix
+
+
 @dataclass(frozen=True)
 class CodeLayout:
     """Where the code of each of ``columns`` sits: pattern ``k``, bits ``shift`` .. ``shift + bits``."""

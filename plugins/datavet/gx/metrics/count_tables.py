@@ -136,6 +136,8 @@ def sql_tables(execution_engine: Any, selectable: Any, plan: CountPlan) -> Table
     tokens = token_union(plan)
     kinds = column_kinds(execution_engine, selectable)
     sets, missing = query_sets(plan)
+    if not sets:
+        return _tables({}, plan, list(kinds), tokens)
     query = one_scan(selectable, sets, missing, kinds, tokens, execution_engine.engine.dialect.name)
     _, result, _ = fetch(execution_engine, query)
     counts = len(kinds) * (1 + len(tokens))
@@ -186,5 +188,7 @@ def spark_tables(df: Any, plan: CountPlan) -> Tables:
     tokens = token_union(plan)
     kinds = spark_kinds(df)
     sets, missing = query_sets(plan)
+    if not sets:
+        return _tables({}, plan, list(kinds), tokens)
     result = spark_one_scan(df, sets, missing, kinds, tokens)
     return _tables(grouped_rows(sets, missing, result, len(kinds) * (1 + len(tokens))), plan, list(kinds), tokens)

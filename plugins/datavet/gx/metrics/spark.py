@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from datavet.figures.values import WHITESPACE, literal_tokens, plain
-from datavet.gx.metrics.codes import CodeLayout
+from datavet.gx.metrics.codes import CodeLayout, internal_prefix
 
 _KINDS = {"string": "str", "varchar": "str", "char": "str", "boolean": "bool", "double": "float", "float": "float",
           "bigint": "int", "int": "int", "smallint": "int", "tinyint": "int"}
@@ -71,26 +71,28 @@ def spark_one_scan(df: Any, sets: dict[Any, tuple[str, ...]], missing: set, kind
 
     union = list(dict.fromkeys(c for order in sets.values() for c in order))
     layout = CodeLayout.of(list(kinds), tokens)
-    names = [f"__datavet_p{k}" for k in range(layout.patterns)] if missing else []
+    prefix = internal_prefix(list(kinds))
+    gid_name, rows_name = f"{prefix}gid", f"{prefix}rows"
+    names = [f"{prefix}p{k}" for k in range(layout.patterns)] if missing else []
     data = df.select(*[F.col(f"`{c}`") for c in union],
                      *[p.alias(n) for p, n in zip(_patterns(layout, kinds, tokens) if missing else [], names,
                                                   strict=True)])
     keys, packed = [F.col(f"`{c}`") for c in union], [F.col(n) for n in names]
     grouped = [[F.col(f"`{c}`") for c in order] + (packed if cols in missing else []) for cols, order in sets.items()]
-    rows = F.count(F.lit(1)).alias("__datavet_rows")
+    rows = F.count(F.lit(1)).alias(rows_name)
     if len(sets) == 1:  # a plain groupBy (or none): the same counts without grouping-set machinery
-        inner = (data.groupBy(*grouped[0]) if grouped[0] else data).agg(rows).withColumn("__datavet_gid", F.lit(0))
+        inner = (data.groupBy(*grouped[0]) if grouped[0] else data).agg(rows).withColumn(gid_name, F.lit(0))
     else:
         gid = sum((F.grouping(k) * (1 << (len(keys) - 1 - i)) for i, k in enumerate(keys)), F.lit(0))
-        inner = data.groupingSets(grouped, *keys, *packed).agg(gid.alias("__datavet_gid"), rows)
+        inner = data.groupingSets(grouped, *keys, *packed).agg(gid.alias(gid_name), rows)
     if not missing:
-        return [tuple(r) for r in inner.select(*keys, "__datavet_gid", "__datavet_rows").collect()]
+        return [tuple(r) for r in inner.select(*keys, gid_name, rows_name).collect()]
     counts = []
     for index in range(len(layout.columns)):
         for slot in range(layout.slots):
             k, mask, value = layout.test(index, slot)
             hit = F.col(names[k]).bitwiseAND(F.lit(mask)) == F.lit(value)
-            counts.append(F.sum(F.when(hit, F.col("__datavet_rows")).otherwise(0)))
-    outer = inner.groupBy(*keys, "__datavet_gid") if keys else inner.groupBy("__datavet_gid")
-    result = outer.agg(F.sum("__datavet_rows"), *counts).collect()
+            counts.append(F.sum(F.when(hit, F.col(rows_name)).otherwise(0)))
+    outer = inner.groupBy(*keys, gid_name) if keys else inner.groupBy(gid_name)
+    result = outer.agg(F.sum(rows_name), *counts).collect()
     return [tuple(r) for r in result]

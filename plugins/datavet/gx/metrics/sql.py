@@ -13,9 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from datavet.figures.values import WHITESPACE, literal_tokens
-from datavet.gx.metrics.codes import CodeLayout
-
-GID, ROWS = "__datavet_gid", "__datavet_rows"
+from datavet.gx.metrics.codes import CodeLayout, internal_prefix
 
 _DUCKDB_KINDS = {
     "VARCHAR": "str", "BOOLEAN": "bool", "DOUBLE": "float", "FLOAT": "float", "REAL": "float",
@@ -86,31 +84,34 @@ def one_scan(selectable: Any, sets: dict[frozenset[str], tuple[str, ...]], missi
     rows only) sums the rows per code."""
     union = list(dict.fromkeys(c for order in sets.values() for c in order))
     layout = CodeLayout.of(list(kinds), tokens)
-    names = [f"__datavet_p{k}" for k in range(layout.patterns)] if missing else []
+    prefix = internal_prefix(list(kinds))
+    names = [f"{prefix}p{k}" for k in range(layout.patterns)] if missing else []
     patterns = _patterns(layout, kinds, tokens, dialect) if missing else []
     data = sa.select(*[sa.column(c) for c in union], *[p.label(n) for p, n in zip(patterns, names, strict=True)]
                      ).select_from(selectable).subquery("datavet_data")
     keys, packed = [data.c[c] for c in union], [data.c[n] for n in names]
     grouped = [[data.c[c] for c in order] + (packed if cols in missing else []) for cols, order in sets.items()]
-    if len(sets) == 1:
-        gid: sa.ColumnElement = sa.literal(0)
-        inner = sa.select(*keys, *packed, gid.label(GID), sa.func.count().label(ROWS)).group_by(*grouped[0])
+    gid = sa.literal(0) if len(sets) == 1 else sa.func.grouping(*keys)
+    inner = sa.select(*keys, *packed, gid.label(f"{prefix}gid"), sa.func.count().label(f"{prefix}rows"))
+    if len(sets) == 1:  # a plain GROUP BY (or none): the same counts, no grouping-set machinery
+        inner = inner.group_by(*grouped[0])
     else:
-        gid = sa.func.grouping(*keys)
-        inner = sa.select(*keys, *packed, gid.label(GID), sa.func.count().label(ROWS)).group_by(
-            sa.func.grouping_sets(*[sa.tuple_(*cols) for cols in grouped]))
-    if not missing:
-        return inner
-    rows = inner.subquery("datavet_groups")
+        inner = inner.group_by(sa.func.grouping_sets(*[sa.tuple_(*cols) for cols in grouped]))
+    return _per_code(inner.subquery("datavet_groups"), union, layout, names, prefix) if missing else inner
+
+
+def _per_code(grouped: Any, union: list[str], layout: CodeLayout, names: list[str], prefix: str) -> sa.Select:
+    """The grouped rows summed per set and key, with each column's rows per missing code."""
+    rows, gid = grouped.c[f"{prefix}rows"], grouped.c[f"{prefix}gid"]
     counts = []
     for index in range(len(layout.columns)):
         for slot in range(layout.slots):
             k, mask, value = layout.test(index, slot)
-            hit = rows.c[names[k]].op("&")(sa.literal_column(str(mask))) == sa.literal_column(str(value))
-            counts.append(sa.func.sum(sa.case((hit, rows.c[ROWS]), else_=0)))
-    outer_keys = [rows.c[c] for c in union]
-    outer = sa.select(*outer_keys, rows.c[GID] if union else sa.literal(0), sa.func.sum(rows.c[ROWS]), *counts)
-    return outer.select_from(rows).group_by(*outer_keys, rows.c[GID]) if union else outer.select_from(rows)
+            hit = grouped.c[names[k]].op("&")(sa.literal_column(str(mask))) == sa.literal_column(str(value))
+            counts.append(sa.func.sum(sa.case((hit, rows), else_=0)))
+    keys = [grouped.c[c] for c in union]
+    query = sa.select(*keys, gid if union else sa.literal(0), sa.func.sum(rows), *counts).select_from(grouped)
+    return query.group_by(*keys, gid) if union else query  # no key: one row, even for an empty table
 
 
 def _patterns(layout: CodeLayout, kinds: dict[str, str], tokens: list[str], dialect: str) -> list[sa.ColumnElement]:
