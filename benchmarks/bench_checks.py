@@ -131,24 +131,26 @@ print(time.perf_counter() - start)
 """
 
 
-def timed(argv: list[str], env: dict | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
-    """(wall seconds, peak RSS in MB, the finished process) of one child process."""
-    wrapper = ["/usr/bin/time", "-f", "%M"]
+def timed(argv: list[str], env: dict | None = None) -> tuple[float, float, float, subprocess.CompletedProcess]:
+    """(wall seconds, peak RSS in MB, CPU seconds (user + system), the finished process) of one child
+    process. On a shared machine the CPU seconds say more than the wall time: other work stretches
+    the wall time of a run, and much less the CPU time it needs."""
+    wrapper = ["/usr/bin/time", "-f", "%M %U %S"]
     start = time.perf_counter()
     proc = subprocess.run(wrapper + argv, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
-    rss_kb = int(proc.stderr.strip().splitlines()[-1]) if proc.stderr.strip() else 0
-    return seconds, rss_kb / 1024, proc
+    last = proc.stderr.strip().splitlines()[-1].split() if proc.stderr.strip() else ["0", "0", "0"]
+    return seconds, int(last[0]) / 1024, float(last[1]) + float(last[2]), proc
 
 
 def baseline(path: Path) -> dict:
-    """The hand-written two-query scan in a child process (interpreter and DuckDB start included)."""
+    """The hand-written one-query scan in a child process (interpreter and DuckDB start included)."""
     script = BASELINE.format(values=SCAN_VALUES, missing_by=SCAN_MISSING_BY)
-    seconds, rss, proc = timed([sys.executable, "-c", script, str(path)])
+    seconds, rss, cpu, proc = timed([sys.executable, "-c", script, str(path)])
     if proc.returncode:
         raise SystemExit(f"baseline failed:\n{proc.stderr}")
-    return {"baseline_seconds": seconds, "baseline_queries_seconds": float(proc.stdout.split()[-1]),
-            "baseline_peak_rss_mb": rss}
+    return {"seconds": seconds, "cpu_seconds": cpu, "queries_seconds": float(proc.stdout.split()[-1]),
+            "peak_rss_mb": rss}
 
 
 def more_checks() -> dict:
@@ -174,22 +176,23 @@ def datavet_check(out: Path, path: Path, name: str = "bench", checks: dict | Non
     cli = Path(sys.executable).parent / "datavet"
     env = {**os.environ, "DATAVET_PROJECT": str(out), "DATAVET_HOME": str(out / ".datavet")}
     report_path = out / f"{name}-report.json"
-    seconds, rss, proc = timed([str(cli), "check", str(spec_path), "--json", str(report_path)], env)
+    seconds, rss, cpu, proc = timed([str(cli), "check", str(spec_path), "--json", str(report_path)], env)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"datavet check failed:\n{proc.stderr}")
     report = json.loads(report_path.read_text())
-    return {"seconds": seconds, "peak_rss_mb": rss, "checks": len(report["checks"]), "rows": report["rows"]}
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": rss, "checks": len(report["checks"]),
+            "rows": report["rows"]}
 
 
-def best(runs: int, fn, *args) -> dict:
-    """The fastest of ``runs`` runs (the least disturbed by the other work on the machine)."""
-    return min((fn(*args) for _ in range(runs)), key=lambda r: r["seconds"] if "seconds" in r
-               else r["baseline_seconds"])
+def median(runs: int, fn, *args) -> dict:
+    """The run of median wall time among ``runs`` runs (with every run's seconds, for the spread)."""
+    done = sorted((fn(*args) for _ in range(runs)), key=lambda r: r["seconds"])
+    return {**done[len(done) // 2], "runs_seconds": [round(r["seconds"], 2) for r in done]}
 
 
 def bare_gx_import() -> dict:
-    seconds, rss, proc = timed([sys.executable, "-c", "import great_expectations"])
-    return {"seconds": seconds, "peak_rss_mb": rss}
+    seconds, rss, cpu, proc = timed([sys.executable, "-c", "import great_expectations"])
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": rss}
 
 
 def machine() -> str:
@@ -201,8 +204,8 @@ def machine() -> str:
 
 def fixed(result: dict, small: Path, runs: int) -> None:
     """The 1,000-row `datavet check` against the bare GX import."""
-    result["fixed"] = {"check_1000_rows": best(runs, datavet_check, small, generate(small, 1000)),
-                       "bare_gx_import": best(runs, bare_gx_import)}
+    result["fixed"] = {"check_1000_rows": median(runs, datavet_check, small, generate(small, 1000)),
+                       "bare_gx_import": median(runs, bare_gx_import)}
     result["fixed"]["added_seconds"] = (result["fixed"]["check_1000_rows"]["seconds"]
                                         - result["fixed"]["bare_gx_import"]["seconds"])
     print(json.dumps({"fixed": result["fixed"]}), flush=True)
@@ -211,7 +214,7 @@ def fixed(result: dict, small: Path, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
-    parser.add_argument("--runs", type=int, default=2, help="runs per measurement; the fastest is kept")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is kept")
     parser.add_argument("--out", type=Path, default=Path("/tmp/datavet-bench"))
     parser.add_argument("--no-fixed", action="store_true", help="skip the 1,000-row fixed-cost runs")
     args = parser.parse_args()
@@ -225,16 +228,17 @@ def main() -> None:
         out.mkdir(parents=True, exist_ok=True)
         path = generate(out, rows)
         runs = args.runs if rows <= 10_000_000 else 1
-        result[str(rows)] = {"parquet_mb": path.stat().st_size / 2**20, **best(runs, baseline, path),
-                             "check": best(runs, datavet_check, out, path),
-                             "check_more": best(runs, datavet_check, out, path, "bench_more", more_checks())}
+        result[str(rows)] = {"parquet_mb": path.stat().st_size / 2**20, "baseline": median(runs, baseline, path),
+                             "check": median(runs, datavet_check, out, path),
+                             "check_more": median(runs, datavet_check, out, path, "bench_more", more_checks())}
         print(json.dumps({rows: result[str(rows)]}), flush=True)
     sizes = [str(r) for r in args.rows]
     if "1000000" in sizes and "10000000" in sizes:
         a, b = result["1000000"], result["10000000"]
-        per_row_check = b["check"]["seconds"] - a["check"]["seconds"]
-        per_row_base = b["baseline_seconds"] - a["baseline_seconds"]
-        result["per_row_ratio"] = per_row_check / per_row_base
+        for key, suffix in (("seconds", ""), ("cpu_seconds", "_cpu")):
+            per_row_check = b["check"][key] - a["check"][key]
+            per_row_base = b["baseline"][key] - a["baseline"][key]
+            result[f"per_row_ratio{suffix}"] = per_row_check / per_row_base
         result["more_checks_added"] = b["check_more"]["seconds"] / b["check"]["seconds"] - 1
     result["load_after"] = os.getloadavg()[0]
     print(json.dumps(result, indent=1))
