@@ -57,6 +57,7 @@ def test_the_md5_is_the_same_with_one_two_and_four_threads_and_equals_the_pandas
     made = {t: _materialise(tmp_path, csv, options, t, f"v{t}") for t in THREADS}
     assert len({m.md5 for m in made.values()}) == 1, {t: m.md5 for t, m in made.items()}
     one = made[1]
+    assert one.md5 == file_md5(one.table)  # hashed behind the writer: the md5 of the file as stored
     groups = [pq.ParquetFile(one.table).metadata.row_group(i).num_rows
               for i in range(pq.ParquetFile(one.table).metadata.num_row_groups)]
     assert groups == [ROW_GROUP_ROWS, ROW_GROUP_ROWS, 9 * 32561 - 2 * ROW_GROUP_ROWS]
@@ -84,6 +85,7 @@ def test_float_heavy_rows_give_the_same_md5_whatever_the_threads(tmp_path):
                 FROM range(300000) t(i)) TO '{csv}' (FORMAT csv)""")
     made = {t: _materialise(tmp_path, csv, {}, t, f"v{t}") for t in THREADS}
     assert len({m.md5 for m in made.values()}) == 1, {t: m.md5 for t, m in made.items()}
+    assert made[2].md5 == file_md5(made[2].table)
     got = pd.read_parquet(made[4].table)
     by_duckdb = duckdb.sql(f"SELECT * FROM read_csv('{csv}') ORDER BY row").df()
     assert got["row"].tolist() == list(range(300000))
