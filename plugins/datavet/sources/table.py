@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from datavet.errors import ColumnNotFoundError, DataError
-from datavet.fsutil import file_md5, new_temp_file
+from datavet.fsutil import new_temp_file
 from datavet.sources.base import Materialised
+from datavet.sources.follow import HashBehind
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -117,6 +118,14 @@ def read_errors() -> tuple[type[Exception], ...]:
     return duckdb.Error, ReadError
 
 
+# How far DuckDB's parsing threads may run ahead of the thread converting its rows to Arrow. At
+# DuckDB's default (about 1 MB, a few thousand rows) they stop and restart dozens of times per row
+# group of ``ROW_GROUP_ROWS``; with room for about two row groups they parse on every core while the
+# rows are converted and written. Rows still arrive in the source's order (preserve_insertion_order),
+# so the bytes do not depend on the number of threads.
+STREAM_BUFFER = "64MB"
+
+
 def connect(settings: Settings | None, scratch: Path | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with datavet's limits; it spills into ``scratch`` (never the cwd)."""
     import duckdb
@@ -128,6 +137,7 @@ def connect(settings: Settings | None, scratch: Path | None = None) -> duckdb.Du
         config["temp_directory"] = str(scratch / ".duckdb-spill")
     con = duckdb.connect(config=config)
     con.execute("SET enable_progress_bar = false")  # it would print into the CLI's output
+    con.execute(f"SET streaming_buffer_size = {literal(STREAM_BUFFER)}")  # a session option
     return con
 
 
@@ -154,7 +164,7 @@ def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, emp
     A text column with no value at all is stored as float64 when ``empty_text_as_float`` (what
     ``pandas.read_csv`` did): a second pass, only when that happens."""
     with scratch_file(out.parent, out.name) as first, scratch_file(out.parent, out.name) as second:
-        rows, nulls, schema = _write(con, select, first)
+        rows, nulls, schema, md5 = _write(con, select, first)
         nullable: set[str] = set()
         if empty_text_as_float and rows:
             nullable |= {name for name, count in nulls.items()
@@ -164,12 +174,12 @@ def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, emp
             columns = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
             casts = ", ".join(f"CAST({quote(c)} AS DOUBLE) AS {quote(c)}" if c in nullable else quote(c)
                               for c in columns)
-            _write(con, f"SELECT {casts} FROM {scan}", second)
+            md5 = _write(con, f"SELECT {casts} FROM {scan}", second)[3]
             os.replace(second, first)
         os.replace(first, out)
     import pyarrow.parquet as pq
 
-    return Materialised(path=out, md5=file_md5(out), rows=pq.ParquetFile(out).metadata.num_rows, table=out)
+    return Materialised(path=out, md5=md5, rows=pq.ParquetFile(out).metadata.num_rows, table=out)
 
 
 # Rows per row group: with fewer rows a version is one row group, byte for byte what the pandas
@@ -178,25 +188,31 @@ def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, emp
 ROW_GROUP_ROWS = 1 << 17
 
 
-def _write(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> tuple[int, dict[str, int], pa.Schema]:
-    """Stream ``select`` into ``out``; return the rows, the nulls per column and the schema."""
+def _write(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> tuple[int, dict[str, int], pa.Schema, str]:
+    """Stream ``select`` into ``out``; return the rows, the nulls per column, the schema and the md5
+    of the file (hashed behind the writer, datavet.sources.follow)."""
     import pyarrow.parquet as pq
 
     reader = con.sql(select).to_arrow_reader(ROW_GROUP_ROWS)
     schema = reader.schema.remove_metadata()
     nulls = dict.fromkeys(schema.names, 0)
     rows = 0
+    hasher = HashBehind(out)
     from datavet.progress import Progress
 
-    with pq.ParquetWriter(out, schema, compression="zstd", write_statistics=True) as writer, \
-            Progress("reading rows", unit="rows") as progress:
-        for table in _read_ahead(_row_groups(reader, schema)):
-            rows += table.num_rows
-            progress.advance(table.num_rows)
-            for name, column in zip(schema.names, table.columns, strict=True):
-                nulls[name] += column.null_count
-            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-    return rows, nulls, schema
+    try:
+        with pq.ParquetWriter(out, schema, compression="zstd", write_statistics=True) as writer, \
+                Progress("reading rows", unit="rows") as progress:
+            hasher.start()
+            for table in _read_ahead(_row_groups(reader, schema)):
+                rows += table.num_rows
+                progress.advance(table.num_rows)
+                for name, column in zip(schema.names, table.columns, strict=True):
+                    nulls[name] += column.null_count
+                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+    finally:
+        hasher.stop()
+    return rows, nulls, schema, hasher.finish()
 
 
 def pa_is_string(typ: pa.DataType) -> bool:

@@ -5,13 +5,13 @@ The result maps each table of the plan to the same shape the per-table metrics r
 
     {"value_counts": {("sex", "race"): {...}}, "missing_counts": {(("sex",), ("?",)): {...}}}
 
-* SQL (DuckDB, PostgreSQL): one ``GROUPING SETS`` query for the value counts and one for the missing
-  counts (their dozens of aggregates would otherwise be computed for every value grouping set too);
-  column sets differing only in order share a grouping set, and a set both kinds need is grouped in
-  the missing query only. A plan with no missing counts, or no value counts, is a single query.
+* SQL (DuckDB, PostgreSQL): one ``GROUPING SETS`` query, so the data is read once: value sets are
+  grouped by their columns, missing sets by their columns and the rows' packed missing codes, and
+  an outer aggregation over the grouped rows sums them per code (datavet.gx.metrics.codes); column
+  sets differing only in order share a grouping set, and a set both kinds need is grouped once.
 * pandas: one group-by per distinct column set; the missing-count group-by also gives the rows.
-* Spark: the same two aggregations as SQL, each one Spark job (``DataFrame.groupingSets``), of which
-  only the grouped rows reach the driver.
+* Spark: the same query as one action (``DataFrame.groupingSets`` then a ``groupBy``), of which
+  only the count tables reach the driver.
 
 The per-table metrics (``datavet.value_counts``, ``datavet.missing_counts``) are this metric for a plan
 of one table.
@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.execution_engine import (
     PandasExecutionEngine,
@@ -34,7 +33,7 @@ from great_expectations.expectations.metrics.metric_provider import metric_value
 from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 
 from datavet.figures.values import missing_masks, plain
-from datavet.gx.metrics.sql import column_kinds, count_if, fetch, is_nan, token_condition
+from datavet.gx.metrics.sql import column_kinds, fetch, one_scan
 from datavet.gx.plan import CountPlan, grouping_sets, token_union
 
 Tables = dict[str, dict[Any, dict[str, Any]]]
@@ -133,59 +132,36 @@ def _keys(index: list, width: int) -> list[tuple]:
 
 
 def sql_tables(execution_engine: Any, selectable: Any, plan: CountPlan) -> Tables:
-    """Two ``GROUPING SETS`` queries at most (value counts; missing counts), whatever the plan's size."""
+    """One ``GROUPING SETS`` query, whatever the plan's size (datavet.gx.metrics.sql.one_scan)."""
     tokens = token_union(plan)
-    dialect = execution_engine.engine.dialect.name
     kinds = column_kinds(execution_engine, selectable)
-    columns = list(kinds)
-    value_sets, missing_sets = _query_sets(plan)
-    groups = {}
-    if value_sets:
-        groups.update(_grouped(execution_engine, selectable, value_sets, [], None))
-    if missing_sets:
-        aggregates: list[sa.ColumnElement] = []
-        for name, kind in kinds.items():
-            col = sa.column(name)
-            null = col.is_(None)
-            nan = is_nan(col, dialect) if kind == "float" else None
-            aggregates.append(count_if(null if nan is None else sa.or_(null, nan)))
-            aggregates.extend(count_if(token_condition(col, kind, t, dialect)) for t in tokens)
-        groups.update(_grouped(execution_engine, selectable, missing_sets, aggregates, 1 + len(tokens)))
-    return _tables(groups, plan, columns, tokens)
-
-
-def _grouped(execution_engine: Any, selectable: Any, sets: dict[frozenset[str], tuple[str, ...]],
-             aggregates: list[sa.ColumnElement], width: int | None) -> dict:
-    """One query grouping by every set of ``sets`` (``GROUPING(...)`` tells the rows' set apart)."""
-    union = list(dict.fromkeys(c for order in sets.values() for c in order))
-    keys = [sa.column(c) for c in union]
-    if len(sets) == 1:  # a plain GROUP BY (or none): the same counts, no grouping-set machinery
-        query = sa.select(*keys, sa.literal(0), sa.func.count(), *aggregates).select_from(selectable)
-        if keys:
-            query = query.group_by(*keys)
-    else:
-        query = sa.select(*keys, sa.func.grouping(*keys), sa.func.count(), *aggregates).select_from(
-            selectable).group_by(sa.func.grouping_sets(*[sa.tuple_(*[sa.column(c) for c in order])
-                                                           for order in sets.values()]))
+    sets, missing = query_sets(plan)
+    if not sets:
+        return _tables({}, plan, list(kinds), tokens)
+    query = one_scan(selectable, sets, missing, kinds, tokens, execution_engine.engine.dialect.name)
     _, result, _ = fetch(execution_engine, query)
-    return grouped_rows(sets, union, result, width)
+    counts = len(kinds) * (1 + len(tokens))
+    return _tables(grouped_rows(sets, missing, result, counts), plan, list(kinds), tokens)
 
 
-def _query_sets(plan: CountPlan) -> tuple[dict[frozenset[str], tuple[str, ...]], dict[frozenset[str], tuple[str, ...]]]:
-    """(column sets only value counts need, column sets the missing counts need): two aggregations,
-    since a set in the second needs no grouping of its own in the first."""
-    sets = grouping_sets(plan)
-    missing_sets = {cols: missing[0][0] for cols, (_, missing) in sets.items() if missing}
-    value_sets = {cols: values[0] for cols, (values, _) in sets.items() if cols not in missing_sets}
-    return value_sets, missing_sets
+def query_sets(plan: CountPlan) -> tuple[dict[frozenset[str], tuple[str, ...]], set[frozenset[str]]]:
+    """({column set: its key order}, the sets that need missing counts): a set both kinds need is
+    grouped once, with the missing codes (its row counts are the value counts)."""
+    sets, missing = {}, set()
+    for cols, (values, missing_keys) in grouping_sets(plan).items():
+        sets[cols] = missing_keys[0][0] if missing_keys else values[0]
+        if missing_keys:
+            missing.add(cols)
+    return sets, missing
 
 
-def grouped_rows(sets: dict[frozenset[str], tuple[str, ...]], union: list[str], result: Any,
-                 width: int | None) -> dict:
-    """Rows of a grouping-sets aggregation (``union``'s keys, the grouping id, the row count, then the
-    flat missing counts when ``width``) sorted into ``_tables``' groups by their grouping id."""
+def grouped_rows(sets: dict[frozenset[str], tuple[str, ...]], missing: set[frozenset[str]], result: Any,
+                 counts: int) -> dict:
+    """Rows of the one-scan aggregation (the keys of the sets' union, the grouping id, the row count,
+    then the ``counts`` flat missing counts) sorted into ``_tables``' groups by their grouping id."""
+    union = list(dict.fromkeys(c for order in sets.values() for c in order))
     by_mask = {sum(1 << (len(union) - 1 - i) for i, c in enumerate(union) if c not in cols): cols for cols in sets}
-    out = {cols: (list(order), [], [], [] if width else None) for cols, order in sets.items()}
+    out = {cols: (list(order), [], [], [] if cols in missing else None) for cols, order in sets.items()}
     positions = {cols: [union.index(c) for c in order] for cols, order in sets.items()}
     n = len(union)
     for row in result:
@@ -195,20 +171,24 @@ def grouped_rows(sets: dict[frozenset[str], tuple[str, ...]], union: list[str], 
         rows.append(int(row[n + 1] or 0))
         if matrix is not None:
             matrix.append([int(v or 0) for v in row[n + 2:]])
+    for cols in missing:  # the whole table is one group, even without rows
+        order, keys_, rows, matrix = out[cols]
+        if not order and not keys_:
+            keys_.append(())
+            rows.append(0)
+            matrix.append([0] * counts)
     return out
 
 
 def spark_tables(df: Any, plan: CountPlan) -> Tables:
-    """The SQL engines' two aggregations on a Spark DataFrame: one job each."""
-    from datavet.gx.metrics.spark import missing_aggregates, spark_grouped, spark_kinds
+    """The SQL engines' one scan on a Spark DataFrame: one action, of which only the count tables
+    reach the driver."""
+    from datavet.gx.metrics.spark import spark_kinds, spark_one_scan
 
     tokens = token_union(plan)
-    columns = list(spark_kinds(df))
-    value_sets, missing_sets = _query_sets(plan)
-    groups = {}
-    for sets, aggregates, width in ((value_sets, [], None),
-                                    (missing_sets, missing_aggregates(df, tokens), 1 + len(tokens))):
-        if sets:
-            union = list(dict.fromkeys(c for order in sets.values() for c in order))
-            groups.update(grouped_rows(sets, union, spark_grouped(df, sets, union, aggregates), width))
-    return _tables(groups, plan, columns, tokens)
+    kinds = spark_kinds(df)
+    sets, missing = query_sets(plan)
+    if not sets:
+        return _tables({}, plan, list(kinds), tokens)
+    result = spark_one_scan(df, sets, missing, kinds, tokens)
+    return _tables(grouped_rows(sets, missing, result, len(kinds) * (1 + len(tokens))), plan, list(kinds), tokens)

@@ -1,7 +1,8 @@
-"""The two shared metrics on Spark DataFrames (GX's ``SparkDFExecutionEngine``).
+"""The count tables on Spark DataFrames (GX's ``SparkDFExecutionEngine``).
 
-Each metric is one aggregation job: a ``groupBy`` whose result (one row per group) is the only
-thing collected to the driver. Column kinds come from the Spark schema and decide, as in
+The whole plan is one action (datavet.gx.metrics.count_tables): grouping sets, then a ``groupBy``
+over the grouped rows, whose result (one row per group) is the only thing collected to the driver.
+Column kinds come from the Spark schema and decide, as in
 ``datavet.gx.metrics.sql``, how NaN and the missing tokens are recognised; strings are compared
 after ``btrim`` of the same whitespace as Python's ``str.strip`` (datavet.figures.values).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from datavet.figures.values import WHITESPACE, literal_tokens, plain
+from datavet.gx.metrics.codes import CodeLayout, internal_prefix
 
 _KINDS = {"string": "str", "varchar": "str", "char": "str", "boolean": "bool", "double": "float", "float": "float",
           "bigint": "int", "int": "int", "smallint": "int", "tinyint": "int"}
@@ -19,12 +21,6 @@ _KINDS = {"string": "str", "varchar": "str", "char": "str", "boolean": "bool", "
 def spark_kinds(df: Any) -> dict[str, str]:
     """{column: 'str' | 'int' | 'float' | 'bool' | 'other'} from the DataFrame's schema (no job runs)."""
     return {f.name: _KINDS.get(f.dataType.simpleString().split("(")[0], "other") for f in df.schema.fields}
-
-
-def _count_if(condition: Any) -> Any:
-    from pyspark.sql import functions as F
-
-    return F.sum(F.when(condition, 1).otherwise(0)) if condition is not None else F.lit(0)
 
 
 def _token_condition(col: Any, kind: str, token: str) -> Any:
@@ -44,28 +40,59 @@ def value_counts(df: Any, columns: list[str]) -> dict[str, Any]:
     return {"columns": columns, "rows": [[[plain(v) for v in r[:-1]], int(r[-1])] for r in rows]}
 
 
-def missing_aggregates(df: Any, tokens: list[str]) -> list[Any]:
-    """Per column, in the schema's order: its null/NaN count, then the count of each token."""
+def _patterns(layout: CodeLayout, kinds: dict[str, str], tokens: list[str]) -> list[Any]:
+    """The packed missing codes of a row (datavet.gx.metrics.codes): one long per pattern."""
     from pyspark.sql import functions as F
 
-    aggregates = []
-    for name, kind in spark_kinds(df).items():
+    parts: list[list[Any]] = [[] for _ in range(layout.patterns)]
+    for index, (name, kind) in enumerate(kinds.items()):
         col = F.col(f"`{name}`")
-        missing = col.isNull() | F.isnan(col) if kind == "float" else col.isNull()
-        aggregates.append(_count_if(missing))
-        aggregates.extend(_count_if(_token_condition(col, kind, t)) for t in tokens)
-    return aggregates
+        whens = [(col.isNull() | F.isnan(col) if kind == "float" else col.isNull(), 0)]
+        whens += [(cond, 1 + i) for i, t in enumerate(tokens) if (cond := _token_condition(col, kind, t)) is not None]
+        code = F.when(whens[0][0], F.lit(layout.code_value(index, 0)[1]))
+        for cond, slot in whens[1:]:
+            code = code.when(cond, F.lit(layout.code_value(index, slot)[1]))
+        parts[layout.place(index)[0]].append(code.otherwise(F.lit(0)).cast("long"))
+    out = []
+    for terms in parts:
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        out.append(total)
+    return out
 
 
-def spark_grouped(df: Any, sets: dict[Any, tuple[str, ...]], union: list[str], aggregates: list[Any]) -> list:
-    """One job grouping by every column set of ``sets`` at once: rows of ``union``'s keys, the grouping
-    id (0 for a single set), the row count and ``aggregates`` (datavet.gx.metrics.count_tables)."""
+def spark_one_scan(df: Any, sets: dict[Any, tuple[str, ...]], missing: set, kinds: dict[str, str],
+                   tokens: list[str]) -> list:
+    """``datavet.gx.metrics.sql.one_scan`` on a DataFrame: rows of the sets' union of keys, the
+    grouping id (0 for a single set), the row count and, with ``missing``, the flat missing counts.
+    One action: the grouping sets, then the sum per code over the grouped rows."""
     from pyspark.sql import functions as F
 
-    keys = [F.col(f"`{c}`") for c in union]
-    rows = F.count(F.lit(1))
+    union = list(dict.fromkeys(c for order in sets.values() for c in order))
+    layout = CodeLayout.of(list(kinds), tokens)
+    prefix = internal_prefix(list(kinds))
+    gid_name, rows_name = f"{prefix}gid", f"{prefix}rows"
+    names = [f"{prefix}p{k}" for k in range(layout.patterns)] if missing else []
+    data = df.select(*[F.col(f"`{c}`") for c in union],
+                     *[p.alias(n) for p, n in zip(_patterns(layout, kinds, tokens) if missing else [], names,
+                                                  strict=True)])
+    keys, packed = [F.col(f"`{c}`") for c in union], [F.col(n) for n in names]
+    grouped = [[F.col(f"`{c}`") for c in order] + (packed if cols in missing else []) for cols, order in sets.items()]
+    rows = F.count(F.lit(1)).alias(rows_name)
     if len(sets) == 1:  # a plain groupBy (or none): the same counts without grouping-set machinery
-        result = (df.groupBy(*keys) if keys else df).agg(rows, *aggregates).collect()
-        return [(*r[:len(keys)], 0, *r[len(keys):]) for r in result]
-    grouping = [[F.col(f"`{c}`") for c in order] for order in sets.values()]
-    return df.groupingSets(grouping, *keys).agg(F.grouping_id(), rows, *aggregates).collect()
+        inner = (data.groupBy(*grouped[0]) if grouped[0] else data).agg(rows).withColumn(gid_name, F.lit(0))
+    else:
+        gid = sum((F.grouping(k) * (1 << (len(keys) - 1 - i)) for i, k in enumerate(keys)), F.lit(0))
+        inner = data.groupingSets(grouped, *keys, *packed).agg(gid.alias(gid_name), rows)
+    if not missing:
+        return [tuple(r) for r in inner.select(*keys, gid_name, rows_name).collect()]
+    counts = []
+    for index in range(len(layout.columns)):
+        for slot in range(layout.slots):
+            k, mask, value = layout.test(index, slot)
+            hit = F.col(names[k]).bitwiseAND(F.lit(mask)) == F.lit(value)
+            counts.append(F.sum(F.when(hit, F.col(rows_name)).otherwise(0)))
+    outer = inner.groupBy(*keys, gid_name) if keys else inner.groupBy(gid_name)
+    result = outer.agg(F.sum(rows_name), *counts).collect()
+    return [tuple(r) for r in result]

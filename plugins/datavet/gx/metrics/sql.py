@@ -1,4 +1,4 @@
-"""SQL helpers shared by the metric providers.
+"""SQL helpers shared by the metric providers, and the one query answering a whole count plan.
 
 GX 1.24's ``execute_query`` fetches after closing its connection and DuckDB drops results on close,
 so the providers run their query and fetch inside one connection of the execution engine's own
@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from datavet.figures.values import WHITESPACE, literal_tokens
+from datavet.gx.metrics.codes import CodeLayout, internal_prefix
 
 _DUCKDB_KINDS = {
     "VARCHAR": "str", "BOOLEAN": "bool", "DOUBLE": "float", "FLOAT": "float", "REAL": "float",
@@ -72,7 +73,64 @@ def token_condition(column: sa.ColumnElement, kind: str, token: str, dialect: st
     return column == literals[0] if literals else None
 
 
-def count_if(condition: sa.ColumnElement | None) -> sa.ColumnElement:
-    if condition is None:
-        return sa.literal(0)
-    return sa.func.sum(sa.case((condition, 1), else_=0))
+def one_scan(selectable: Any, sets: dict[frozenset[str], tuple[str, ...]], missing: set[frozenset[str]],
+             kinds: dict[str, str], tokens: list[str], dialect: str) -> sa.Select:
+    """One query for every column set of ``sets``: rows of the sets' keys (in the order of their
+    union), the grouping id (0 for a single set), the row count and, when ``missing`` names sets,
+    per column of ``kinds`` its null/NaN count and one count per token (datavet.gx.metrics.codes).
+
+    The data is read once: the inner ``GROUPING SETS`` groups value sets by their columns and
+    missing sets by their columns and the packed missing codes; the outer aggregation (over grouped
+    rows only) sums the rows per code."""
+    union = list(dict.fromkeys(c for order in sets.values() for c in order))
+    layout = CodeLayout.of(list(kinds), tokens)
+    prefix = internal_prefix(list(kinds))
+    names = [f"{prefix}p{k}" for k in range(layout.patterns)] if missing else []
+    patterns = _patterns(layout, kinds, tokens, dialect) if missing else []
+    data = sa.select(*[sa.column(c) for c in union], *[p.label(n) for p, n in zip(patterns, names, strict=True)]
+                     ).select_from(selectable).subquery("datavet_data")
+    keys, packed = [data.c[c] for c in union], [data.c[n] for n in names]
+    grouped = [[data.c[c] for c in order] + (packed if cols in missing else []) for cols, order in sets.items()]
+    gid = sa.literal(0) if len(sets) == 1 else sa.func.grouping(*keys)
+    inner = sa.select(*keys, *packed, gid.label(f"{prefix}gid"), sa.func.count().label(f"{prefix}rows"))
+    if len(sets) == 1:  # a plain GROUP BY (or none): the same counts, no grouping-set machinery
+        inner = inner.group_by(*grouped[0])
+    else:
+        inner = inner.group_by(sa.func.grouping_sets(*[sa.tuple_(*cols) for cols in grouped]))
+    return _per_code(inner.subquery("datavet_groups"), union, layout, names, prefix) if missing else inner
+
+
+def _per_code(grouped: Any, union: list[str], layout: CodeLayout, names: list[str], prefix: str) -> sa.Select:
+    """The grouped rows summed per set and key, with each column's rows per missing code."""
+    rows, gid = grouped.c[f"{prefix}rows"], grouped.c[f"{prefix}gid"]
+    counts = []
+    for index in range(len(layout.columns)):
+        for slot in range(layout.slots):
+            k, mask, value = layout.test(index, slot)
+            hit = grouped.c[names[k]].op("&")(sa.literal_column(str(mask))) == sa.literal_column(str(value))
+            counts.append(sa.func.sum(sa.case((hit, rows), else_=0)))
+    keys = [grouped.c[c] for c in union]
+    query = sa.select(*keys, gid if union else sa.literal(0), sa.func.sum(rows), *counts).select_from(grouped)
+    return query.group_by(*keys, gid) if union else query  # no key: one row, even for an empty table
+
+
+def _patterns(layout: CodeLayout, kinds: dict[str, str], tokens: list[str], dialect: str) -> list[sa.ColumnElement]:
+    """The packed missing codes of a row: one BIGINT per pattern, the sum of its columns' codes."""
+    parts: list[list[sa.ColumnElement]] = [[] for _ in range(layout.patterns)]
+    for index, (name, kind) in enumerate(kinds.items()):
+        col = sa.column(name)
+        null = col.is_(None)
+        nan = is_nan(col, dialect) if kind == "float" else None
+        whens = [(null if nan is None else sa.or_(null, nan), 0)]
+        whens += [(cond, 1 + i) for i, t in enumerate(tokens)
+                  if (cond := token_condition(col, kind, t, dialect)) is not None]
+        k = layout.place(index)[0]
+        parts[k].append(sa.cast(sa.case(*[(cond, sa.literal_column(str(layout.code_value(index, slot)[1])))
+                                         for cond, slot in whens], else_=0), sa.BigInteger))
+    out = []
+    for terms in parts:
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        out.append(total)
+    return out
