@@ -1,0 +1,111 @@
+"""Shared pieces of the hostile-input tests: a throw-away project run through the real CLI, and what
+every refusal must look like (exit code, one message naming what and where, no traceback, no secret)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import SHARED_DATA
+
+DATAVET = str(Path(sys.executable).parent / "datavet")
+TITANIC = SHARED_DATA / "titanic_train.csv"
+
+
+def titanic_spec(name: str = "titanic", **extra: Any) -> dict[str, Any]:
+    """Titanic read from ../shared/data, Sex protected (a spec that certifies when nothing is wrong)."""
+    return {"name": name, "title": "Titanic passengers", "owner": "tests@example.org", "license": "CC0-1.0",
+            "source": {"path": str(TITANIC), "format": "csv"},
+            "columns": {"Sex": {"role": "protected"}, "Survived": {"role": "label", "positive": 1}}, **extra}
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+    seconds: float
+    max_rss_mb: float
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+def run_cli(root: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 300,
+            preexec: Any = None, on_start: Any = None) -> Run:
+    """``datavet ARGS`` in ``root``, state under ``root/.datavet``; its wall time and its own peak
+    memory (``wait4``'s rusage of this one child). ``on_start(pid)`` runs while it does (signals)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DATAVET")}
+    base.update(DATAVET_PROJECT=str(root), DATAVET_HOME=str(root / ".datavet"), **(env or {}))
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        began = time.monotonic()
+        proc = subprocess.Popen([DATAVET, *args], cwd=root, env=base, stdout=out, stderr=err,
+                                preexec_fn=preexec)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            if on_start is not None:
+                on_start(proc.pid)
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - began
+        out.seek(0)
+        err.seek(0)
+        return Run(proc.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+                   seconds, usage.ru_maxrss / 1024)
+
+
+def assert_refused(run: Run, *words: str, code: int = 2, secrets: tuple[str, ...] = ()) -> None:
+    """A clean refusal: the exit code, the words (what and where), no traceback, no secret."""
+    assert run.code == code, run.text[-3000:]
+    assert "Traceback" not in run.text, run.text[-3000:]
+    for word in words:
+        assert word in run.err, (word, run.err[-3000:])
+    for secret in secrets:
+        assert secret not in run.text, run.text[-3000:]
+    assert len(run.err) < 4000, f"a {len(run.err)}-character message"
+
+
+def write_project(root: Path, spec: dict[str, Any] | str, answers: dict[str, Any] | str | None = None) -> Path:
+    """A project holding one spec (a dict, or YAML text as an attacker writes it); the spec's path."""
+    name = spec["name"] if isinstance(spec, dict) else "hostile"
+    folder = root / "datasheets" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "dataset.yaml"
+    path.write_text(spec if isinstance(spec, str) else yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    if answers is not None:
+        (folder / "answers.yaml").write_text(answers if isinstance(answers, str) else yaml.safe_dump(answers),
+                                             encoding="utf-8")
+    (root / "expectations").mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def pg_server():
+    """A real PostgreSQL (tests/pg.py) holding ``people`` (Titanic's passengers) and ``victim``."""
+    import pandas as pd
+
+    from tests import pg
+    from tests.conftest import require
+
+    require(pg.missing_requirement())
+    server = pg.start_server()
+    try:
+        server.load("people", pd.read_csv(TITANIC)[["PassengerId", "Sex", "Survived"]])
+        server.load("victim", pd.DataFrame({"x": [1, 2, 3]}))
+        yield server
+    finally:
+        server.stop()
