@@ -7,6 +7,8 @@ verification found a mismatch, 2 bad input (message on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import logging
 import sys
 import tempfile
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from datavet.report import CheckReport
     from datavet.spec import LoadedSpec
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _settings_for(spec_path: Path) -> Settings:
@@ -136,9 +138,11 @@ def cmd_certify(args: argparse.Namespace) -> int:
     try:
         info, cert, created = run_all(loaded, settings)
     except DatavetError as exc:  # kept for the auditor pages: which dataset is blocked, and why
-        record_run(settings, loaded.spec.name, ok=False, stage="certify", run="cli", message=str(exc))
+        with contextlib.suppress(OSError):  # a full disk or read-only home must not hide the error itself
+            record_run(settings, loaded.spec.name, ok=False, stage="certify", run="cli", message=str(exc))
         raise
-    record_run(settings, loaded.spec.name, ok=True, stage="certify", run="cli", message=cert.tag)
+    with contextlib.suppress(OSError):
+        record_run(settings, loaded.spec.name, ok=True, stage="certify", run="cli", message=cert.tag)
     if not created:
         print(f"{info.dataset}: version {info.md5} is already certified as {cert.tag}; nothing to do")
     print(certificate_summary(cert, settings))
@@ -319,6 +323,32 @@ def main(argv: list[str] | None = None) -> int:
     except DatavetError as exc:
         print(f"datavet: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # Ctrl-C: the stages undo what they started (see datavet.stages.certify)
+        print(f"datavet: interrupted: `datavet {args.command}` stopped; a version counts as certified only once "
+              "its tag exists, and anything left unfinished was undone (or is discarded by the next run)",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:  # the environment (disk, permissions) outside any stage's own handling
+        print(f"datavet: {os_error_text(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        print("datavet: out of memory; nothing was certified. Fix: give the process more memory or lower "
+              "DATAVET_DUCKDB_MEMORY_LIMIT", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line for a file-system failure: what, where, and what to do."""
+    where = f" {exc.filename!r}" if exc.filename else ""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = ("make it writable (or readable) by this account, or point DATAVET_HOME at a folder it may write "
+               "(DATAVET_HOME holds the registry, its remote and the run records)")
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free space on that file system (or point DATAVET_HOME elsewhere), then re-run"
+    else:
+        fix = "check that path, then re-run"
+    return f"cannot use{where}: {what}. Fix: {fix}"
 
 
 if __name__ == "__main__":  # pragma: no cover

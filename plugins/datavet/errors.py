@@ -38,6 +38,13 @@ class SpecError(DatavetError):
         Exception.__init__(self, f"{path}: {len(problems)} problem(s) in the spec:\n{lines}")
 
 
+class SettingsError(DatavetError, ValueError):
+    """A ``DATAVET_*`` environment variable holds a value datavet cannot use (a ValueError, as
+    pydantic's own error was, for callers that caught that)."""
+
+    reason = "bad_setting"
+
+
 class DataError(DatavetError):
     """The data cannot be read or does not match what the spec says about it."""
 

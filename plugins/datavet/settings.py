@@ -10,8 +10,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from datavet.errors import SettingsError
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -67,9 +69,27 @@ class Settings(BaseSettings):
 
     @classmethod
     def from_env(cls, project: Path | None = None) -> Settings:
-        """Settings from the environment; ``project`` overrides DATAVET_PROJECT and the search from cwd."""
-        return cls(project=project) if project is not None else cls()
+        """Settings from the environment; ``project`` overrides DATAVET_PROJECT and the search from cwd.
+        A bad ``DATAVET_*`` value is a SettingsError naming the variable (not pydantic's traceback)."""
+        try:
+            return cls(project=project) if project is not None else cls()
+        except ValidationError as exc:
+            raise _settings_error(exc) from None
 
     @property
     def expectations_dir(self) -> Path:
         return self.project / "expectations"
+
+
+def _settings_error(exc: ValidationError) -> SettingsError:
+    """Which ``DATAVET_*`` variables are wrong, what they hold (cut short) and what they should hold."""
+    from datavet.yamltext import excerpt
+
+    problems, names = [], []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err.get("loc") else "setting"
+        name = "DATAVET_" + field.upper()
+        names.append(name)
+        problems.append(f"{name}={excerpt(err.get('input'))} ({field}): {err.get('msg', 'invalid')}")
+    return SettingsError("bad setting: " + "; ".join(problems),
+                         fix=f"correct or unset {', '.join(dict.fromkeys(names))} (see README: settings)")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,11 +60,39 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
 
 @contextlib.contextmanager
 def incoming(registry: Registry, name: str) -> Iterator[Path]:
-    """A scratch folder for one version stage run (two runs of one DAG never share one), removed after."""
+    """A scratch folder for one version stage run (two runs of one DAG never share one), removed after.
+
+    The run holds a lock on a file in its folder while it works; a folder whose lock is free was
+    left by a run that was killed (SIGKILL, a lost worker) with a partial Parquet in it, and is
+    removed here, so leftovers never outlive the next run."""
     parent = registry.root / ".staging" / name
     parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(parent)
     scratch = Path(tempfile.mkdtemp(prefix="incoming-", dir=parent))
     try:
-        yield scratch
+        with open(scratch / LIVE_LOCK, "w") as live:
+            fcntl.flock(live, fcntl.LOCK_EX)
+            yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+LIVE_LOCK = ".live"
+ABANDONED_AFTER = 60  # seconds
+
+
+def _remove_abandoned(parent: Path) -> None:
+    """Remove the scratch folders of version runs that no longer run (their lock is free)."""
+    now = time.time()
+    for folder in parent.glob("incoming-*"):
+        try:
+            if now - folder.stat().st_mtime < ABANDONED_AFTER:  # may be a run between mkdtemp and its lock
+                continue
+            with open(folder / LIVE_LOCK, "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(folder, ignore_errors=True)
+        except BlockingIOError:  # a live run's folder
+            continue
+        except OSError:  # gone meanwhile, or a folder from before this lock existed: removed if idle
+            if not (folder / LIVE_LOCK).exists():
+                shutil.rmtree(folder, ignore_errors=True)
