@@ -4,6 +4,7 @@ every refusal must look like (exit code, one message naming what and where, no t
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,15 +44,14 @@ class Run:
 
 
 def run_cli(root: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 300,
-            preexec: Any = None, on_start: Any = None) -> Run:
+            prefix: list[str] | None = None, on_start: Any = None) -> Run:
     """``datavet ARGS`` in ``root``, state under ``root/.datavet``; its wall time and its own peak
     memory (``wait4``'s rusage of this one child). ``on_start(pid)`` runs while it does (signals)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("DATAVET")}
     base.update(DATAVET_PROJECT=str(root), DATAVET_HOME=str(root / ".datavet"), **(env or {}))
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         began = time.monotonic()
-        proc = subprocess.Popen([DATAVET, *args], cwd=root, env=base, stdout=out, stderr=err,
-                                preexec_fn=preexec)
+        proc = subprocess.Popen([*(prefix or []), DATAVET, *args], cwd=root, env=base, stdout=out, stderr=err)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -66,6 +66,17 @@ def run_cli(root: Path, *args: str, env: dict[str, str] | None = None, timeout: 
         err.seek(0)
         return Run(proc.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
                    seconds, usage.ru_maxrss / 1024)
+
+
+def unprivileged() -> list[str]:
+    """A command prefix that runs without root's right to read and write any file (so file modes
+    count), or a skip saying why it cannot be had here."""
+    if os.geteuid() != 0:
+        return []
+    prefix = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"]
+    if not shutil.which("setpriv") or subprocess.run([*prefix, "true"], capture_output=True).returncode:
+        pytest.skip("running as root, and setpriv cannot drop CAP_DAC_OVERRIDE here: file modes would not count")
+    return prefix
 
 
 def assert_refused(run: Run, *words: str, code: int = 2, secrets: tuple[str, ...] = ()) -> None:
