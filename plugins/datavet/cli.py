@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def os_error_text(exc: OSError) -> str:
-    """One line for a file-system failure: what, where, and what to do."""
+    """One line for a failure of the environment (disk, permissions, memory): what, where, the fix."""
     where = f" {exc.filename!r}" if exc.filename else ""
     what = exc.strerror or str(exc) or type(exc).__name__
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -346,10 +346,8 @@ def os_error_text(exc: OSError) -> str:
                "(DATAVET_HOME holds the registry, its remote and the run records)")
     elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
         fix = "free space on that file system (or point DATAVET_HOME elsewhere), then re-run"
+    elif exc.errno == errno.ENOMEM:
+        fix = "raise DATAVET_DUCKDB_MEMORY_LIMIT (or run where there is more memory), then re-run"
     else:
         fix = "check that path, then re-run"
     return f"cannot use{where}: {what}. Fix: {fix}"
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -7,11 +7,13 @@ Embedded defaults live under ``<project>/.datavet``. Settings are read when a co
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
 
 from datavet.errors import SettingsError
 
@@ -75,6 +77,11 @@ class Settings(BaseSettings):
             return cls(project=project) if project is not None else cls()
         except ValidationError as exc:
             raise _settings_error(exc) from None
+        except PydanticSettingsError as exc:  # a complex value (DATAVET_SPARK_CONF) that is not JSON
+            field = re.search(r'field "(\w+)"', str(exc))
+            name = "DATAVET_" + (field.group(1).upper() if field else "*")
+            raise SettingsError(f"bad setting: {name} is not valid JSON", fix=f"give {name} as a JSON object, "
+                                "e.g. '{\"spark.sql.shuffle.partitions\": \"8\"}', or unset it") from None
 
     @property
     def expectations_dir(self) -> Path:

@@ -3,6 +3,7 @@ every refusal must look like (exit code, one message naming what and where, no t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ import pytest
 import yaml
 
 from tests.conftest import SHARED_DATA
+from tests.faults.conftest import FaultProject, certified_base, project, registry_snapshot, write_titanic  # noqa: F401
 
 DATAVET = str(Path(sys.executable).parent / "datavet")
 TITANIC = SHARED_DATA / "titanic_train.csv"
@@ -120,3 +123,30 @@ def pg_server():
         yield server
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def tmpfs(path: Path, size_kb: int) -> Iterator[Path]:
+    """A real tmpfs of ``size_kb`` KiB at ``path`` (a full disk), or a skip saying why it cannot be had."""
+    path.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(path)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"a full disk needs a tmpfs, and mount(8) refused here: {proc.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def temp_leftovers(root: Path) -> set[str]:
+    """Files a writer leaves while it works (``.x.<hex>.tmp``, ``.tmp-*``, ``incoming-*``), DVC's own
+    ``.dvc/tmp`` state aside."""
+    found = set()
+    for path in root.rglob("*"):
+        rel = path.relative_to(root).as_posix()
+        if "/.dvc/tmp" in f"/{rel}" or "/.git/" in f"/{rel}/":
+            continue
+        if path.name.endswith(".tmp") or path.name.startswith((".tmp-", "incoming-")) or ".tmp." in path.name:
+            found.add(rel)
+    return found

@@ -172,7 +172,7 @@ class CsvSource:
     def _error(self, exc: Exception) -> Exception:
         """A DuckDB error as the user's problem: the file (never a line of its data) and the fix."""
         text = str(exc)
-        if environment := environment_error(exc):
+        if environment := environment_error(exc, self.path):
             return environment
         if "Invalid unicode" in text:
             return DataError(f"{self.path} is not {self.options['encoding']} text (an invalid byte sequence; "

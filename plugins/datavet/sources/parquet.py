@@ -114,7 +114,7 @@ class ParquetSource:
             con.close()
 
     def _error(self, exc: Exception) -> Exception:
-        if environment := environment_error(exc):
+        if environment := environment_error(exc, self.path):
             return environment
         return DataError(f"cannot read {self.path} as parquet: {str(exc).splitlines()[0]}", dataset=self.dataset,
                          fix=READ_FIX)
