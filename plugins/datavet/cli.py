@@ -1,7 +1,8 @@
 """``datavet``: check, document, certify and verify datasets from a shell.
 
 Exit codes: 0 all error-severity checks pass (or the command succeeded), 1 a check failed or a
-verification found a mismatch, 2 bad input (message on stderr, no traceback).
+verification found a mismatch, 2 bad input or a failing environment (one message on stderr, no
+traceback), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 141 the reader of stdout went away.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 import contextlib
 import errno
 import logging
+import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from datavet.spec import LoadedSpec
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE, EXIT_TERMINATED = 141, 143  # 128 + SIGPIPE, 128 + SIGTERM, as a shell reports them
 
 
 def _settings_for(spec_path: Path) -> Settings:
@@ -208,18 +212,31 @@ def _dataset_of(document: Path) -> str:
 
     try:
         data = json.loads(document.read_text(encoding="utf-8")) if document.suffix == ".json" else {}
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         data = {}
     if isinstance(data, dict) and isinstance(data.get("dataset"), str):
-        return data["dataset"]
+        return _named(data["dataset"], document)
     stated = datasheet_identity(document).get("dataset")
     if stated:
-        return stated
+        return _named(stated, document)
     parts = document.resolve().parts
     for marker in ("certificates", "datasheets", "validations"):
         if marker in parts[:-2]:
             return parts[parts.index(marker) + 1]
     raise DatavetError(f"cannot tell which dataset {document} describes", fix="pass the dataset's spec instead")
+
+
+def _named(name: str, document: Path) -> str:
+    """A dataset name a document states, refused unless it is one (``*`` would be a git pattern)."""
+    import re
+
+    from datavet.spec import NAME_PATTERN
+    from datavet.yamltext import excerpt
+
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise DatavetError(f"{document} names the dataset {excerpt(name)}, which is not a dataset name",
+                           fix="pass a datavet certificate or datasheet, or the dataset's spec")
+    return name
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -309,11 +326,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM (a scheduler or service manager stopping the command): unwound like Ctrl-C, so every
+    stage undoes what it started, instead of dying mid-write as Python's default does."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is printed escaped, never a crash
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    with contextlib.suppress(ValueError):  # not the main thread (embedded): leave the default
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
+    except BrokenPipeError:  # `datavet history | head -1`: the reader left; nothing to say to it
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except Terminated:
+        print(f"datavet: terminated (SIGTERM): `datavet {args.command}` stopped; anything left unfinished was "
+              "undone (or is discarded by the next run)", file=sys.stderr)
+        return EXIT_TERMINATED
     except ChecksFailed as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAILED
@@ -331,6 +370,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # the environment (disk, permissions) outside any stage's own handling
         print(f"datavet: {os_error_text(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except RecursionError:  # a document nested thousands deep (JSON, YAML front matter)
+        print(f"datavet: `datavet {args.command}`: the input nests too deeply to be read (a broken or hostile "
+              "file). Fix: pass the file datavet wrote", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except MemoryError:
         print("datavet: out of memory; nothing was certified. Fix: give the process more memory or lower "
               "DATAVET_DUCKDB_MEMORY_LIMIT", file=sys.stderr)
@@ -346,6 +389,8 @@ def os_error_text(exc: OSError) -> str:
                "(DATAVET_HOME holds the registry, its remote and the run records)")
     elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
         fix = "free space on that file system (or point DATAVET_HOME elsewhere), then re-run"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+        fix = "a folder is needed where a file is, or the reverse: point DATAVET_HOME (or that path) elsewhere"
     elif exc.errno == errno.ENOMEM:
         fix = "raise DATAVET_DUCKDB_MEMORY_LIMIT (or run where there is more memory), then re-run"
     else:

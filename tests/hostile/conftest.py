@@ -51,7 +51,7 @@ def run_cli(root: Path, *args: str, env: dict[str, str] | None = None, timeout: 
     """``datavet ARGS`` in ``root``, state under ``root/.datavet``; its wall time and its own peak
     memory (``wait4``'s rusage of this one child). ``on_start(pid)`` runs while it does (signals)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("DATAVET")}
-    base.update(DATAVET_PROJECT=str(root), DATAVET_HOME=str(root / ".datavet"), **(env or {}))
+    base.update({"DATAVET_PROJECT": str(root), "DATAVET_HOME": str(root / ".datavet"), **(env or {})})
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         began = time.monotonic()
         proc = subprocess.Popen([*(prefix or []), DATAVET, *args], cwd=root, env=base, stdout=out, stderr=err)

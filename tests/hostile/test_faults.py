@@ -59,21 +59,26 @@ MOMENTS = {
 }
 
 
-@pytest.mark.parametrize("moment", list(MOMENTS))
-def test_ctrl_c_during_certify(project: FaultProject, moment: str) -> None:
+SIGNALS = {"SIGINT": (signal.SIGINT, 130, "interrupted"), "SIGTERM": (signal.SIGTERM, 143, "terminated")}
+
+
+@pytest.mark.parametrize(("moment", "sent"), [("versioning", "SIGINT"), ("after validation", "SIGINT"),
+                                              ("after validation", "SIGTERM")])
+def test_ctrl_c_during_certify(project: FaultProject, moment: str, sent: str) -> None:
+    number, code, word = SIGNALS[sent]
     write_titanic(project.source)  # all 891 passengers: a new version to certify
     before = registry_snapshot(project.registry)
     seen: list[bool] = []
 
     def interrupt(pid: int) -> None:
         seen.append(_wait_for(lambda: MOMENTS[moment](project)))
-        os.kill(pid, signal.SIGINT)
+        os.kill(pid, number)
 
     run = run_cli(project.root, "certify", SPEC, on_start=interrupt)
     if run.code == 0:
-        pytest.fail(f"certify finished before Ctrl-C reached it ({moment}, seen={seen}): {run.out[-500:]}")
-    assert_refused(run, "interrupted", code=130)
-    assert run.err.strip().splitlines()[-1].startswith("datavet: interrupted"), run.err
+        pytest.fail(f"certify finished before {sent} reached it ({moment}, seen={seen}): {run.out[-500:]}")
+    assert_refused(run, word, code=code)
+    assert run.err.strip().splitlines()[-1].startswith(f"datavet: {word}"), run.err
     assert registry_snapshot(project.registry) == before
     assert not temp_leftovers(project.root / ".datavet")
     rerun = run_cli(project.root, "certify", SPEC)  # and the next run certifies, as if nothing happened

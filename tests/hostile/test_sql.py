@@ -114,7 +114,7 @@ def test_a_password_that_is_not_percent_encoded_is_never_printed(pg_server, tmp_
                    secrets=(PASSWORD_RAW, "Sup3r", "ss%word", "P@ss", "ecret"))
 
 
-@pytest.mark.parametrize("url", [f"postgresql://u:{PASSWORD_RAW}@db.example.org/x",
+@pytest.mark.parametrize("url", [f"postgresql://u:{PASSWORD_RAW}@db.example.org/x", "postgresql://u:pa#ss?w@h:5/x",
                                  "postgresql://u:p%40ss%2Fw@db.example.org/x", "postgresql://u:a:b:c@h/x",
                                  "postgresql://u@h/x", "postgresql://h/x"])
 def test_masking_parses_the_url(url):
@@ -148,3 +148,21 @@ def test_spec_file_with_attack_names_the_key(tmp_path):
         load_spec(path)
     assert "source.sql" in str(exc.value) and "one SELECT" in str(exc.value)
     assert Path(exc.value.path) == path
+
+
+@pytest.mark.parametrize("password", ["pa#ss?word", "p:a@s/s", "50%off"])
+def test_reserved_characters_in_a_password_never_leak(pg_server, tmp_path, password):
+    url = f"postgresql://datavet:{password}@127.0.0.1:{pg_server.port}/datavet"
+    write_project(tmp_path, sql_spec("SELECT * FROM people"))
+    run = run_cli(tmp_path, "check", "datasheets/people/dataset.yaml", "--engine", "sql", env={URL_ENV: url})
+    assert run.code == 2 and "Traceback" not in run.text, run.text[-2000:]
+    assert password not in run.text and ":***@" in run.err, run.err
+
+
+def test_a_table_name_cannot_carry_statements(pg_server, tmp_path):
+    spec = sql_spec("x")
+    spec["source"]["sql"] = {"url_env": URL_ENV, "table": "people; DROP TABLE victim; --"}
+    write_project(tmp_path, spec)
+    run = run_cli(tmp_path, "check", "datasheets/people/dataset.yaml", env={URL_ENV: pg_server.url()})
+    assert_refused(run, "does not exist", secrets=(PASSWORD,))
+    assert victim_rows(pg_server) == 3
