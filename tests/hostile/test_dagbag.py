@@ -29,6 +29,7 @@ print(json.dumps({"errors": {k: str(v)[-500:] for k, v in bag.import_errors.item
 
 def test_bad_specs_do_not_hide_the_good_one(tmp_path):
     write_project(tmp_path, titanic_spec("titanic"))
+    write_project(tmp_path, titanic_spec("titled", title="T\n# Injected\n<script>alert(1)</script>"))
     base = yaml.safe_dump(titanic_spec("placeholder"), sort_keys=False)
     hostile = {
         "bomb": base.replace("title: Titanic passengers\n", "") + bomb(8),
@@ -63,4 +64,7 @@ def test_bad_specs_do_not_hide_the_good_one(tmp_path):
         dag = bag["dags"][f"datavet_certify_{name}"]
         assert dag["tasks"] == ["invalid_spec"] and "invalid-spec" in dag["tags"], (name, dag)
         assert words in dag["doc"] and len(dag["doc"]) < 3000, (name, dag["doc"][:3000])
+    titled = bag["dags"]["datavet_certify_titled"]
+    assert "invalid-spec" not in titled["tags"] and "\n# Injected" not in titled["doc"]
+    assert "<script>" not in titled["doc"], titled["doc"]
     assert seconds < 120, seconds

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from pathlib import Path
 
 from airflow.sdk import DAG
@@ -26,6 +27,17 @@ from datavet.yamltext import excerpt
 
 log = logging.getLogger(__name__)
 
+def _inline(text: str) -> str:
+    """Spec text inside the DAG's Markdown doc: one line, no Markdown or HTML of its own."""
+    return re.sub(r"([\\`*_\[\]<>#|!])", r"\\\1", " ".join(text.split()))
+
+
+def _fenced(text: str) -> str:
+    """``text`` as a Markdown code block whose fence no backtick run inside it can close."""
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    return f"{fence}\n{text}\n{fence}"
+
+
 DEFAULT_ARGS = {"retries": 2, "retry_delay": dt.timedelta(seconds=30), "owner": "datavet"}
 
 
@@ -41,7 +53,7 @@ def certify_dag(spec_path: Path) -> DAG:
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         tags=["datavet", spec.name],
-        doc_md=f"Certify **{spec.name}** ({spec.title}) from `{spec_path}`. Owner: {spec.owner}.",
+        doc_md=f"Certify **{spec.name}** ({_inline(spec.title)}) from `{spec_path}`. Owner: {_inline(spec.owner)}.",
     ) as dag:
         path = str(loaded.path)
         asset = certified_asset(spec.name)  # an inlet too: a version certified elsewhere is announced once
@@ -63,7 +75,7 @@ def broken_spec_dag(spec_path: Path, error: Exception) -> DAG:
         error = SpecError(str(spec_path), [f"{spec_path}: the DAG could not be built from it "
                                            f"({type(error).__name__}: {excerpt(str(error), 300)})"])
     with DAG(dag_id=dag_id_for(name), schedule=None, start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-             catchup=False, tags=["datavet", "invalid-spec"], doc_md=f"```\n{error}\n```") as dag:
+             catchup=False, tags=["datavet", "invalid-spec"], doc_md=_fenced(str(error))) as dag:
         InvalidSpecOperator(task_id="invalid_spec", spec_path=str(spec_path), message=str(error))
     return dag
 
