@@ -39,11 +39,11 @@ def _settings_for(spec_path: Path) -> Settings:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    loaded = load_spec(args.spec)  # first: a bad spec is refused before the engines are even imported
+    settings = _settings_for(Path(args.spec))
     from datavet.audit import audit
     from datavet.ingest import source_at
 
-    loaded = load_spec(args.spec)
-    settings = _settings_for(Path(args.spec))
     if args.data:
         loaded = source_at(loaded, args.data)
     found = audit(loaded, settings, engine=args.engine)

@@ -7,9 +7,9 @@ booleans, turning bank marketing's ``positive: yes`` into True; datavet reads th
 they are (YAML 1.2's rule: only true/false are booleans).
 
 The files are written by people but read by services (the DAG file, the auditor pages), so a hostile
-one must cost little: the loader refuses a file over ``MAX_BYTES``, nesting deeper than ``MAX_DEPTH``
-and aliases that expand to more than ``MAX_NODES`` nodes (a "billion laughs" bomb) while composing,
-before anything is built from them.
+one must cost little: the loader refuses a file over ``MAX_BYTES``, and while composing (before
+anything is built) more than ``MAX_WRITTEN`` values, nesting deeper than ``MAX_DEPTH`` and aliases
+that expand to more than ``MAX_NODES`` values (a "billion laughs" bomb).
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BeforeValidator
 
-MAX_BYTES = 1 << 20  # a spec is a few kB, answers a few tens of kB
+MAX_BYTES = 512 << 10  # a spec is a few kB, answers a few tens of kB
 MAX_DEPTH = 64  # levels of nesting, aliases expanded
-MAX_NODES = 200_000  # nodes of the document with every alias expanded
+MAX_WRITTEN = 10_000  # values written in the file (pure-Python PyYAML composes some 10,000 a second)
+MAX_NODES = 100_000  # values of the document with every alias expanded
 EXCERPT = 60  # characters of a user's value a message may quote
 
 
@@ -35,13 +36,19 @@ class UserYamlLoader(yaml.SafeLoader):
     nesting while composing (PyYAML's composer recurses once per level)."""
 
     _depth = 0
+    _written = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
+        self._written += 1
         try:
             if self._depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark
                 raise YamlLimitError(f"nesting deeper than {MAX_DEPTH} levels (line {mark.line + 1})")
+            if self._written > MAX_WRITTEN:
+                mark = self.peek_event().start_mark
+                raise YamlLimitError(f"more than {MAX_WRITTEN:,} values (line {mark.line + 1}); a spec or answers "
+                                     "file holds a few hundred")
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1

@@ -49,12 +49,18 @@ class Run:
 def run_cli(root: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 300,
             prefix: list[str] | None = None, on_start: Any = None) -> Run:
     """``datavet ARGS`` in ``root``, state under ``root/.datavet``; its wall time and its own peak
-    memory (``wait4``'s rusage of this one child). ``on_start(pid)`` runs while it does (signals)."""
+    memory. ``on_start(pid)`` runs while it does (the pid signals reach: ``time`` passes them on)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("DATAVET")}
     base.update({"DATAVET_PROJECT": str(root), "DATAVET_HOME": str(root / ".datavet"), **(env or {})})
+    # /usr/bin/time measures the peak itself: a child forked from pytest would count pytest's own pages
+    # (Linux keeps the high-water mark across exec), a child of the small `time` process does not
+    # (signals go to the pid started here: with on_start, datavet is started directly)
+    timing = (["/usr/bin/time", "-f", "%M", "-o", str(root / ".peak-kb")]
+              if on_start is None and Path("/usr/bin/time").exists() else [])
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         began = time.monotonic()
-        proc = subprocess.Popen([*(prefix or []), DATAVET, *args], cwd=root, env=base, stdout=out, stderr=err)
+        proc = subprocess.Popen([*timing, *(prefix or []), DATAVET, *args], cwd=root, env=base, stdout=out,
+                                stderr=err)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -67,8 +73,14 @@ def run_cli(root: Path, *args: str, env: dict[str, str] | None = None, timeout: 
         seconds = time.monotonic() - began
         out.seek(0)
         err.seek(0)
+        peak_kb = usage.ru_maxrss
+        if timing:
+            peak = root / ".peak-kb"
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                peak_kb = int(peak.read_text().split()[-1])
+            peak.unlink(missing_ok=True)
         return Run(proc.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
-                   seconds, usage.ru_maxrss / 1024)
+                   seconds, peak_kb / 1024)
 
 
 def unprivileged() -> list[str]:

@@ -95,7 +95,7 @@ def test_a_spec_that_is_a_folder(tmp_path) -> None:
     assert_refused(run_cli(tmp_path, "check", "datasheets/m/dataset.yaml"), "dataset.yaml", "no such file")
 
 
-@pytest.mark.parametrize(("length", "words"), [(1000, "Extra inputs"), (900_000, "not valid YAML")])
+@pytest.mark.parametrize(("length", "words"), [(1000, "Extra inputs"), (400_000, "not valid YAML")])
 def test_a_long_key_is_quoted_short(tmp_path, length, words) -> None:
     text = yaml.safe_dump(titanic_spec("m"), sort_keys=False) + "k" * length + ": 1\n"
     path = write_project(tmp_path, text.replace("name: m", "name: hostile"))

@@ -36,7 +36,8 @@ SPECS = {
                                         ["nesting deeper than"]),
     "an alias to itself": (spec_text("title: &t [*t]\n"), ["refers to itself"]),
     "a 3 MB file": (spec_text("title: " + "x" * (3 << 20) + "\n"), ["larger than"]),
-    "a 600 kB title": (spec_text("title: t\nowner: [" + "x" * 600_000 + "]\n"), ["owner"]),
+    "a 400 kB owner": (spec_text("title: t\nowner: [" + "x" * 400_000 + "]\n"), ["owner"]),
+    "20,000 keys": (spec_text("title: t\n" + "".join(f"k{i}: 1\n" for i in range(20_000))), ["10,000 values"]),
     "python tags": (spec_text("title: !!python/object/apply:os.system ['touch pwned']\n"), ["not valid YAML"]),
 }
 
