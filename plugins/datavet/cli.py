@@ -134,10 +134,9 @@ def _datasheet_init(spec_path: Path | None, args: argparse.Namespace) -> int:
 
 
 def cmd_certify(args: argparse.Namespace) -> int:
+    loaded = load_spec(args.spec)  # a bad spec is refused before anything heavy is imported
     from datavet.pipeline import certificate_summary, run_all
     from datavet.registry.runlog import record_run
-
-    loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)
     try:
         info, cert, created = run_all(loaded, settings)
@@ -168,9 +167,8 @@ def _certified_outcome(cert: Certificate, settings: Settings) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    loaded = load_spec(args.spec)  # a bad spec is refused before anything heavy is imported
     from datavet.export_hf import export_hf
-
-    loaded = load_spec(args.spec)
     paths = export_hf(loaded, _settings_for(loaded.path), Path(args.out), args.version)
     print(f"{loaded.spec.name}: wrote {paths['card'].parent} (ready to upload to a Hugging Face dataset repository)")
     for path in paths.values():
@@ -240,19 +238,17 @@ def _named(name: str, document: Path) -> str:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    loaded = load_spec(args.spec)  # a bad spec is refused before anything heavy is imported
     from datavet.registry.history import history_table
-
-    loaded = load_spec(args.spec)
     print(history_table(loaded, _settings_for(loaded.path), as_json=args.json))
     return EXIT_OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    loaded = load_spec(args.spec)  # a bad spec is refused before anything heavy is imported
     from datavet.pipeline import certificate_summary
     from datavet.registry import Registry
     from datavet.registry.store import committed_certificate, resolve_tag
-
-    loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)
     registry = Registry.of(settings)
     tag = resolve_tag(registry, loaded.spec.name, args.version)

@@ -75,3 +75,15 @@ def test_unreadable_spec_names_the_file(tmp_path):
     finally:
         path.chmod(0o644)
     assert_refused(run, "dataset.yaml", "cannot read it", "readable")
+
+
+@pytest.mark.parametrize("command", [["certify"], ["datasheet"], ["datasheet", "init"], ["history"], ["show"],
+                                     ["verify"], ["export", "hf"]])
+def test_every_command_refuses_a_bomb_quickly(command, tmp_path):
+    text, words = SPECS["alias bomb, 9 levels"]
+    path = write_project(tmp_path, text)
+    extra = [str(tmp_path / "out")] if command == ["export", "hf"] else []
+    run = run_cli(tmp_path, *command, str(path.relative_to(tmp_path)), *extra)
+    assert_refused(run, "dataset.yaml", *words)
+    assert run.seconds < MAX_SECONDS and run.max_rss_mb < MAX_MB, (run.seconds, run.max_rss_mb)
+    assert not (tmp_path / ".datavet").exists() and not (tmp_path / "out").exists()
