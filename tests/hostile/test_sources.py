@@ -130,3 +130,17 @@ def test_an_unreadable_file_in_a_tree_is_refused_by_name(tmp_path):
         locked.chmod(0o644)
     assert_refused(run, "faces/22_1_0_904.jpg", "permission denied", "read access")
     assert "free disk space" not in run.err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_names_that_differ_only_in_case_are_refused(tmp_path, fmt):
+    """DuckDB binds names regardless of case: `sex` beside `Sex` would be read as `sex_1` (Parquet)."""
+    df = pd.read_csv(TITANIC)
+    df["sex"] = df["Sex"].str.upper()
+    target = tmp_path / f"case.{fmt}"
+    if fmt == "csv":
+        df.to_csv(target, index=False)
+    else:
+        df.to_parquet(target, index=False)
+    run = _check(tmp_path, {"path": str(target)})
+    assert_refused(run, "repeats the column name", "'Sex' and 'sex'", "regardless of case")

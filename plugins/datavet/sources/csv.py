@@ -282,12 +282,14 @@ def _parse_options(options: dict[str, Any], dataset: str) -> dict[str, Any]:
 
 def _unique(names: list[str], dataset: str) -> list[str]:
     """pandas would silently rename a repeated ``x`` to ``x.1``; published CSVs do repeat names."""
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for name in names:
-        if name in seen:
-            raise DataError(f"the header repeats the column name {name!r}", dataset=dataset, column=name,
+        first = seen.get(name.casefold())  # DuckDB binds names case-insensitively: Sex and sex clash
+        if first is not None:
+            spelled = "" if first == name else f" (as {first!r} and {name!r}: names are read regardless of case)"
+            raise DataError(f"the header repeats the column name {name!r}{spelled}", dataset=dataset, column=name,
                             fix="give unique names with source.options.names (and header: 0)")
-        seen.add(name)
+        seen[name.casefold()] = name
     return names
 
 

@@ -125,10 +125,14 @@ class ParquetSource:
                 names = pq.read_schema(path).names
             except (OSError, ValueError):  # not Parquet: DuckDB's read says so, with the fix
                 return
-            repeated = sorted(n for n, count in Counter(names).items() if count > 1)
+            counts = Counter(n.casefold() for n in names)  # DuckDB binds names case-insensitively
+            repeated = [n for n in names if counts[n.casefold()] > 1]
             if repeated:
-                raise DataError(f"{path} repeats the column name {repeated[0]!r} ({len(names)} columns, "
-                                f"{len(set(names))} names)", dataset=self.dataset, column=repeated[0],
+                same = sorted({n for n in repeated if n.casefold() == repeated[0].casefold()})
+                spelled = "" if len(same) == 1 else f" (as {' and '.join(map(repr, same))}: names are read " \
+                                                     "regardless of case)"
+                raise DataError(f"{path} repeats the column name {repeated[0]!r}{spelled}", dataset=self.dataset,
+                                column=repeated[0],
                                 fix="write the file with unique column names (rename or drop the repeat)")
 
     def _error(self, exc: Exception) -> Exception:
