@@ -148,8 +148,19 @@ def test_a_kill_during_versioning_leaves_nothing_for_long(project: FaultProject)
     assert run.code == -signal.SIGKILL
     left = list(_staging(project).glob("incoming-*"))
     assert left, "the kill came too late to leave anything"
-    for folder in left:  # as if the kill was a while ago (a run that just started is never touched)
-        os.utime(folder, (time.time() - 3600, time.time() - 3600))
     rerun = run_cli(project.root, "certify", SPEC)
     assert rerun.code == 0, rerun.text[-3000:]
     assert not any(_staging(project).glob("incoming-*")), list(_staging(project).iterdir())
+    assert not any(_staging(project).glob(".incoming-*.lock")), list(_staging(project).iterdir())
+
+
+def test_a_live_runs_scratch_folder_is_never_removed(project: FaultProject) -> None:
+    """The clean-up spares a folder whose run still holds its lock (two runs of one DAG at once)."""
+    from datavet.stages.version import incoming
+
+    with incoming(project.registry, "titanic") as live:
+        (live / "part.parquet").write_bytes(b"PAR1")
+        with incoming(project.registry, "titanic") as other:
+            assert live.is_dir() and (live / "part.parquet").exists() and other != live
+        assert not other.exists()
+    assert not live.exists() and not list(_staging(project).iterdir())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
+import secrets
 import shutil
-import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,37 +62,53 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
 def incoming(registry: Registry, name: str) -> Iterator[Path]:
     """A scratch folder for one version stage run (two runs of one DAG never share one), removed after.
 
-    The run holds a lock on a file in its folder while it works; a folder whose lock is free was
-    left by a run that was killed (SIGKILL, a lost worker) with a partial Parquet in it, and is
-    removed here, so leftovers never outlive the next run."""
+    The run locks ``.incoming-<id>.lock`` before it creates ``incoming-<id>/`` and holds the lock
+    while it works; a folder whose lock is free (or gone) was left by a run that was killed (SIGKILL,
+    a lost worker) with a partial Parquet in it, and the next run removes it."""
     parent = registry.root / ".staging" / name
     parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(parent)
-    scratch = Path(tempfile.mkdtemp(prefix="incoming-", dir=parent))
+    while True:
+        token = secrets.token_hex(6)
+        try:
+            fd = os.open(parent / f".incoming-{token}.lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            continue
+    scratch = parent / f"incoming-{token}"
     try:
-        with open(scratch / LIVE_LOCK, "w") as live:
-            fcntl.flock(live, fcntl.LOCK_EX)
-            yield scratch
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        scratch.mkdir()
+        yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-LIVE_LOCK = ".live"
-ABANDONED_AFTER = 60  # seconds
+        with contextlib.suppress(OSError):
+            os.unlink(parent / f".incoming-{token}.lock")
+        os.close(fd)
 
 
 def _remove_abandoned(parent: Path) -> None:
-    """Remove the scratch folders of version runs that no longer run (their lock is free)."""
-    now = time.time()
+    """Remove the scratch folders of version runs that no longer run: a live run locked its lock file
+    before it made its folder, so a folder whose lock is free, or missing, is abandoned."""
     for folder in parent.glob("incoming-*"):
-        try:
-            if now - folder.stat().st_mtime < ABANDONED_AFTER:  # may be a run between mkdtemp and its lock
-                continue
-            with open(folder / LIVE_LOCK, "a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                shutil.rmtree(folder, ignore_errors=True)
-        except BlockingIOError:  # a live run's folder
+        if not folder.is_dir():
             continue
-        except OSError:  # gone meanwhile, or a folder from before this lock existed: removed if idle
-            if not (folder / LIVE_LOCK).exists():
-                shutil.rmtree(folder, ignore_errors=True)
+        lock = parent / f".{folder.name}.lock"
+        try:
+            fd = os.open(lock, os.O_WRONLY)
+        except FileNotFoundError:  # no lock: from before locks, or its cleaner stopped half-way
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a live run's folder
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(folder, ignore_errors=True)  # the folder first, then its lock
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
+        finally:
+            os.close(fd)
