@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
@@ -56,6 +56,18 @@ class Settings(BaseSettings):
     data_docs: bool = Field(default=False, description=(
         "Rebuild GX Data Docs after each validation (DATAVET_DATA_DOCS=1); off by default: it costs"
         " seconds per run and datavet's own report and datasheet do not need it."))
+
+    @field_validator("duckdb_memory_limit", "duckdb_profile_memory_limit")
+    @classmethod
+    def _duckdb_size(cls, value: str) -> str:
+        """A size DuckDB accepts, asked of DuckDB itself (so a typo fails here, with the setting's name)."""
+        import duckdb
+
+        try:
+            duckdb.connect(config={"memory_limit": value}).close()
+        except duckdb.Error:
+            raise ValueError(f"{value!r} is not a size DuckDB reads; write e.g. 1GB or 512MB") from None
+        return value
 
     @model_validator(mode="after")
     def _absolute(self) -> Settings:

@@ -29,7 +29,7 @@ SPEC = "datasheets/titanic/dataset.yaml"
 @pytest.mark.parametrize(("variable", "value", "command"), [
     ("DATAVET_ENGINE", "oracle", "check"), ("DATAVET_LOCK_TIMEOUT", "abc", "certify"),
     ("DATAVET_LOCK_TIMEOUT", "-5", "certify"), ("DATAVET_DUCKDB_THREADS", "0", "check"),
-    ("DATAVET_SPARK_CONF", "{not json", "check"),
+    ("DATAVET_SPARK_CONF", "{not json", "check"), ("DATAVET_DUCKDB_MEMORY_LIMIT", "lots", "check"),
 ])
 def test_a_bad_setting_is_one_line(project: FaultProject, variable, value, command) -> None:
     before = registry_snapshot(project.registry)
