@@ -7,6 +7,7 @@ Pure Python (no Airflow): the Airflow UI plugin and its JSON API render what thi
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from datavet.registry.runlog import last_run
 from datavet.registry.verify import committed_certificate, verify_version
 from datavet.report import CheckReport
 from datavet.settings import Settings
-from datavet.spec import discover_specs, load_spec
+from datavet.spec import NAME_PATTERN, discover_specs, load_spec
+from datavet.yamltext import excerpt
 
 # Documents a version page offers for download, by the name in the URL; each is read from the tag.
 DOWNLOADS = {"datasheet.md": "text/markdown; charset=utf-8", "datasheet.json": "application/json",
@@ -66,6 +68,14 @@ def blocking_first(message: str) -> str:
     return "\n".join([*head[:1], *errors, *rest, *head[1:]])
 
 
+def _shown(path: Path, settings: Settings) -> str:
+    """A spec's path as readers see it: relative to the project (never the server's layout)."""
+    try:
+        return path.relative_to(settings.project).as_posix()
+    except ValueError:
+        return path.name
+
+
 def registry_of(settings: Settings) -> Registry:
     return Registry.of(settings)
 
@@ -78,16 +88,26 @@ def datasets(settings: Settings) -> list[DatasetEntry]:
         try:
             spec = load_spec(path).spec
         except DatavetError as exc:
-            out.append(DatasetEntry(name=path.parent.name, title=path.parent.name, spec_path=str(path),
+            out.append(DatasetEntry(name=path.parent.name, title=path.parent.name, spec_path=_shown(path, settings),
                                     spec_error=str(exc), last_run=last_run(settings, path.parent.name)))
             continue
-        out.append(DatasetEntry(name=spec.name, title=spec.title, spec_path=str(path),
+        out.append(DatasetEntry(name=spec.name, title=spec.title, spec_path=_shown(path, settings),
                                 versions=certified_versions_of(registry, spec.name),
                                 last_run=last_run(settings, spec.name)))
     return out
 
 
+def checked_name(name: str) -> str:
+    """``name`` if it can be a dataset's name; else NotCertifiedError, before it reaches git (where
+    ``*`` would be a pattern matching every tag) or a subprocess (a NUL byte)."""
+    if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
+        raise NotCertifiedError(f"{excerpt(name)} is not a dataset of this project",
+                                fix="pick one of the datasets listed on the index page")
+    return name
+
+
 def dataset(settings: Settings, name: str) -> DatasetEntry:
+    checked_name(name)
     for entry in datasets(settings):
         if entry.name == name:
             return entry
@@ -100,7 +120,7 @@ def tag_of(name: str, sequence: int) -> str:
 
 
 def _require_tag(registry: Registry, name: str, sequence: int) -> str:
-    tag = tag_of(name, sequence)
+    tag = tag_of(checked_name(name), sequence)
     if tag not in registry.certified_tags(name):
         raise NotCertifiedError(f"has no certified version {sequence}", dataset=name,
                                 fix="pick one of the versions on the dataset page")
@@ -160,7 +180,7 @@ def verify_versions(settings: Settings, name: str) -> list[dict[str, Any]]:
 
 def verify(settings: Settings, name: str, sequence: int | None = None) -> dict[str, Any]:
     """Run ``datavet verify`` on a version (the latest if None): what was checked, what differs."""
-    result = verify_version(registry_of(settings), name, sequence)
+    result = verify_version(registry_of(settings), checked_name(name), sequence)
     return {"dataset": result.dataset, "tag": result.tag, "md5": result.md5, "ok": result.ok,
             "checked": result.checked, "problems": result.problems, "unsigned": result.unsigned,
             "signer": result.signer, "notes": result.notes}

@@ -1,13 +1,18 @@
 """``datavet``: check, document, certify and verify datasets from a shell.
 
 Exit codes: 0 all error-severity checks pass (or the command succeeded), 1 a check failed or a
-verification found a mismatch, 2 bad input (message on stderr, no traceback).
+verification found a mismatch, 2 bad input or a failing environment (one message on stderr, no
+traceback), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 141 the reader of stdout went away.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import logging
+import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +28,8 @@ if TYPE_CHECKING:
     from datavet.report import CheckReport
     from datavet.spec import LoadedSpec
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE, EXIT_TERMINATED = 141, 143  # 128 + SIGPIPE, 128 + SIGTERM, as a shell reports them
 
 
 def _settings_for(spec_path: Path) -> Settings:
@@ -33,11 +39,11 @@ def _settings_for(spec_path: Path) -> Settings:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    loaded = load_spec(args.spec)  # first: a bad spec is refused before the engines are even imported
+    settings = _settings_for(Path(args.spec))
     from datavet.audit import audit
     from datavet.ingest import source_at
 
-    loaded = load_spec(args.spec)
-    settings = _settings_for(Path(args.spec))
     if args.data:
         loaded = source_at(loaded, args.data)
     found = audit(loaded, settings, engine=args.engine)
@@ -132,17 +138,18 @@ def _datasheet_init(spec_path: Path | None, args: argparse.Namespace) -> int:
 
 
 def cmd_certify(args: argparse.Namespace) -> int:
+    loaded = load_spec(args.spec)  # a bad spec is refused before anything heavy is imported
     from datavet.pipeline import certificate_summary, run_all
     from datavet.registry.runlog import record_run
-
-    loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)
     try:
         info, cert, created = run_all(loaded, settings, reason=args.reason)
     except DatavetError as exc:  # kept for the auditor pages: which dataset is blocked, and why
-        record_run(settings, loaded.spec.name, ok=False, stage="certify", run="cli", message=str(exc))
+        with contextlib.suppress(OSError):  # a full disk or read-only home must not hide the error itself
+            record_run(settings, loaded.spec.name, ok=False, stage="certify", run="cli", message=str(exc))
         raise
-    record_run(settings, loaded.spec.name, ok=True, stage="certify", run="cli", message=cert.tag)
+    with contextlib.suppress(OSError):
+        record_run(settings, loaded.spec.name, ok=True, stage="certify", run="cli", message=cert.tag)
     if not created:
         from datavet.registry import Registry
         from datavet.registry.current import not_current_note
@@ -170,9 +177,8 @@ def _certified_outcome(cert: Certificate, settings: Settings) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    loaded = load_spec(args.spec)  # a bad spec is refused before anything heavy is imported
     from datavet.export_hf import export_hf
-
-    loaded = load_spec(args.spec)
     paths = export_hf(loaded, _settings_for(loaded.path), Path(args.out), args.version)
     print(f"{loaded.spec.name}: wrote {paths['card'].parent} (ready to upload to a Hugging Face dataset repository)")
     for path in paths.values():
@@ -217,35 +223,46 @@ def _dataset_of(document: Path) -> str:
 
     try:
         data = json.loads(document.read_text(encoding="utf-8")) if document.suffix == ".json" else {}
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         data = {}
     if isinstance(data, dict) and isinstance(data.get("dataset"), str):
-        return data["dataset"]
+        return _named(data["dataset"], document)
     stated = datasheet_identity(document).get("dataset")
     if stated:
-        return stated
+        return _named(stated, document)
     from datavet.registry import Registry
 
     found = Registry.dataset_of_document(document)
     if found:
-        return found
+        return _named(found, document)
     raise DatavetError(f"cannot tell which dataset {document} describes", fix="pass the dataset's spec instead")
 
 
-def cmd_history(args: argparse.Namespace) -> int:
-    from datavet.registry.history import history_table
+def _named(name: str, document: Path) -> str:
+    """A dataset name a document states, refused unless it is one (``*`` would be a git pattern)."""
+    import re
 
-    loaded = load_spec(args.spec)
+    from datavet.spec import NAME_PATTERN
+    from datavet.yamltext import excerpt
+
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise DatavetError(f"{document} names the dataset {excerpt(name)}, which is not a dataset name",
+                           fix="pass a datavet certificate or datasheet, or the dataset's spec")
+    return name
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    loaded = load_spec(args.spec)  # a bad spec is refused before anything heavy is imported
+    from datavet.registry.history import history_table
     print(history_table(loaded, _settings_for(loaded.path), as_json=args.json))
     return EXIT_OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    loaded = load_spec(args.spec)  # a bad spec is refused before anything heavy is imported
     from datavet.pipeline import certificate_summary
     from datavet.registry import Registry
     from datavet.registry.store import committed_certificate, resolve_tag
-
-    loaded = load_spec(args.spec)
     settings = _settings_for(loaded.path)
     registry = Registry.of(settings)
     tag = resolve_tag(registry, loaded.spec.name, args.version)
@@ -384,17 +401,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM (a scheduler or service manager stopping the command): unwound like Ctrl-C, so every
+    stage undoes what it started, instead of dying mid-write as Python's default does."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _interrupted(args: argparse.Namespace) -> int:
+    """Ctrl-C: one line, exit 130."""
+    print(f"datavet: interrupted: `datavet {args.command}` stopped; a version counts as certified only once "
+          "its tag exists, and anything left unfinished was undone (or is discarded by the next run)",
+          file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is printed escaped, never a crash
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     if args.quiet:
-        import os
-
         from datavet.progress import QUIET_ENV
 
         os.environ[QUIET_ENV] = "1"
+    with contextlib.suppress(ValueError):  # not the main thread (embedded): leave the default
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
+    except BrokenPipeError:  # `datavet history | head -1`: the reader left; nothing to say to it
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except Terminated:
+        print(f"datavet: terminated (SIGTERM): `datavet {args.command}` stopped; anything left unfinished was "
+              "undone (or is discarded by the next run)", file=sys.stderr)
+        return EXIT_TERMINATED
     except ChecksFailed as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAILED
@@ -404,7 +449,38 @@ def main(argv: list[str] | None = None) -> int:
     except DatavetError as exc:
         print(f"datavet: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # Ctrl-C: the stages undo what they started (see datavet.stages.certify)
+        return _interrupted(args)
+    except OSError as exc:  # the environment (disk, permissions) outside any stage's own handling
+        print(f"datavet: {os_error_text(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RecursionError:  # a document nested thousands deep (JSON, YAML front matter)
+        print(f"datavet: `datavet {args.command}`: the input nests too deeply to be read (a broken or hostile "
+              "file). Fix: pass the file datavet wrote", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RuntimeError as exc:
+        if not isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            raise
+        return _interrupted(args)  # DuckDB turns Ctrl-C during a query into "Query interrupted"
+    except MemoryError:
+        print("datavet: out of memory; nothing was certified. Fix: give the process more memory or lower "
+              "DATAVET_DUCKDB_MEMORY_LIMIT", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+def os_error_text(exc: OSError) -> str:
+    """One line for a failure of the environment (disk, permissions, memory): what, where, the fix."""
+    where = f" {exc.filename!r}" if exc.filename else ""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = ("make it writable (or readable) by this account, or point DATAVET_HOME at a folder it may write "
+               "(DATAVET_HOME holds the registry, its remote and the run records)")
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free space on that file system (or point DATAVET_HOME elsewhere), then re-run"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+        fix = "a folder is needed where a file is, or the reverse: point DATAVET_HOME (or that path) elsewhere"
+    elif exc.errno == errno.ENOMEM:
+        fix = "raise DATAVET_DUCKDB_MEMORY_LIMIT (or run where there is more memory), then re-run"
+    else:
+        fix = "check that path, then re-run"
+    return f"cannot use{where}: {what}. Fix: {fix}"

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 from datavet.errors import DataError
 
@@ -65,52 +65,109 @@ def _airflow_url(conn_id: str, dataset: str) -> str:
     return f"{scheme}://{auth}{conn.host or ''}{port}/{conn.schema or ''}"
 
 
-def masked(url: str) -> str:
-    """The URL as messages show it: password replaced by ***."""
-    import sqlalchemy as sa
+def _split(url: str) -> tuple[str, str | None, str | None, str]:
+    """``(scheme, user, password, rest)`` of a URL as a person may have typed it: the credentials
+    end at the *last* ``@`` of the authority, so a password that holds ``/``, ``@`` or ``%`` without
+    percent-encoding is still found whole (a URL parser stops at the first ``/``)."""
+    scheme, sep, tail = url.partition("://")
+    if not sep:
+        return url, None, None, ""
+    at = tail.rfind("@")
+    if at < 0:
+        return scheme, None, None, tail
+    user, colon, password = tail[:at].partition(":")
+    return scheme, user, (password if colon else None), tail[at + 1:]
 
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<an unparseable database URL>"
+
+def masked(url: str) -> str:
+    """The URL as messages show it: the password, however it is written, replaced by ***."""
+    scheme, user, password, rest = _split(url)
+    if user is None:
+        return url if "://" in url else "<an unparseable database URL>"
+    return f"{scheme}://{user}{':***' if password is not None else ''}@{rest}"
 
 
 def _password(url: str) -> str | None:
-    import sqlalchemy as sa
-
-    try:
-        return sa.engine.make_url(url).password
-    except Exception:
-        return None
+    return _split(url)[2]
 
 
 def scrub(text: str, url: str) -> str:
-    """``text`` with the URL's password (raw or URL-quoted) and the URL itself masked."""
+    """``text`` with the URL's password (raw, decoded or URL-quoted) and the URL itself masked."""
     password = _password(url)
     text = text.replace(url, masked(url))
     if password:
-        for form in {password, quote(password, safe=""), quote_plus(password)}:
-            text = text.replace(form, "***")
+        for form in sorted({password, unquote(password), quote(password, safe=""), quote_plus(password)},
+                           key=len, reverse=True):
+            if form:
+                text = text.replace(form, "***")
     return text
 
 
-def create_engine(url: str, dataset: str) -> sa.Engine:
-    """A SQLAlchemy engine for ``url`` (short connect timeout); a bad URL or a missing driver is a DataError."""
+def backend_of(url: str, dataset: str) -> str:
+    """The dialect name of ``url`` (postgresql, mysql, ...)."""
+    return _parsed(url, dataset).get_backend_name()
+
+
+def _parsed(url: str, dataset: str) -> sa.URL:
+    """The SQLAlchemy URL, refused when its password is not percent-encoded (SQLAlchemy would read part
+    of the password as the host, and a driver message would then print that part)."""
     import sqlalchemy as sa
 
     try:
         parsed = sa.engine.make_url(url)
     except Exception:
-        raise DataError("the database URL is not a SQLAlchemy URL", dataset=dataset,
+        raise DataError(f"the database URL {masked(url)} is not a SQLAlchemy URL", dataset=dataset,
                         fix="give dialect://USER:PASSWORD@HOST:PORT/DATABASE (e.g. postgresql://...)") from None
-    connect_args: dict[str, Any] = {}
-    if parsed.get_backend_name() == "postgresql":
-        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    password = _password(url)
+    if password is not None and unquote(password) != parsed.password:
+        raise DataError(f"the password in the database URL {masked(url)} is not percent-encoded: it holds "
+                        "characters a URL reserves (/ @ : % ? #)", dataset=dataset,
+                        fix="percent-encode the password, e.g. python3 -c 'import sys, urllib.parse; "
+                            "print(urllib.parse.quote(sys.argv[1], safe=\"\"))' 'PASSWORD' (a / becomes %2F, "
+                            "@ %40, % %25)")
+    return parsed
+
+
+# PostgreSQL: every session datavet opens is read-only (libpq's options; the later -c wins).
+_PG_READ_ONLY = "-c default_transaction_read_only=on"
+
+
+def connect_args(url: str) -> dict[str, Any]:
+    """Driver arguments for every connection datavet opens to ``url``: a short connect timeout and a
+    read-only session (a query can then change nothing, whatever it says)."""
+    import sqlalchemy as sa
+
     try:
-        return sa.create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+        parsed = sa.engine.make_url(url)
+    except Exception:
+        return {}
+    if parsed.get_backend_name() != "postgresql":
+        return {}
+    options = parsed.query.get("options")
+    options = " ".join([*(options if isinstance(options, tuple) else [options] if options else []), _PG_READ_ONLY])
+    return {"connect_timeout": CONNECT_TIMEOUT, "options": options}
+
+
+def create_engine(url: str, dataset: str) -> sa.Engine:
+    """A SQLAlchemy engine for ``url`` (short connect timeout, read-only sessions); a bad URL or a
+    missing driver is a DataError."""
+    import sqlalchemy as sa
+
+    parsed = _parsed(url, dataset)
+    try:
+        engine = sa.create_engine(parsed, connect_args=connect_args(url), pool_pre_ping=True)
     except Exception as exc:  # NoSuchModuleError (unknown dialect), ImportError (driver not installed)
         raise DataError(f"cannot use the database URL {masked(url)}: {scrub(str(exc), url)}", dataset=dataset,
                         fix="install the dialect's driver (PostgreSQL: pip install 'datavet[postgres]')") from None
+    if parsed.get_backend_name() == "mysql":
+        sa.event.listen(engine, "connect", _mysql_read_only)
+    return engine
+
+
+def _mysql_read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET SESSION TRANSACTION READ ONLY")
+    cursor.close()
 
 
 @contextmanager

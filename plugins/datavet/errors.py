@@ -18,12 +18,18 @@ class DatavetError(Exception):
         self.fix = fix
         parts = []
         if dataset:
-            parts.append(f"dataset {dataset!r}")
+            parts.append(f"dataset {_short(dataset)}")
         if column:
-            parts.append(f"column {column!r}")
+            parts.append(f"column {_short(column)}")
         prefix = (", ".join(parts) + ": ") if parts else ""
         suffix = f" Fix: {fix}" if fix else ""
         super().__init__(f"{prefix}{message}{suffix}")
+
+
+def _short(value: str, limit: int = 80) -> str:
+    """``repr(value)``, cut short: a name or column comes from user input and may be any length."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class SpecError(DatavetError):
@@ -36,6 +42,13 @@ class SpecError(DatavetError):
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
         Exception.__init__(self, f"{path}: {len(problems)} problem(s) in the spec:\n{lines}")
+
+
+class SettingsError(DatavetError, ValueError):
+    """A ``DATAVET_*`` environment variable holds a value datavet cannot use (a ValueError, as
+    pydantic's own error was, for callers that caught that)."""
+
+    reason = "bad_setting"
 
 
 class DataError(DatavetError):

@@ -7,11 +7,15 @@ Embedded defaults live under ``<project>/.datavet``. Settings are read when a co
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
+
+from datavet.errors import SettingsError
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -64,6 +68,18 @@ class Settings(BaseSettings):
         "Rebuild GX Data Docs after each validation (DATAVET_DATA_DOCS=1); off by default: it costs"
         " seconds per run and datavet's own report and datasheet do not need it."))
 
+    @field_validator("duckdb_memory_limit", "duckdb_profile_memory_limit")
+    @classmethod
+    def _duckdb_size(cls, value: str) -> str:
+        """A size DuckDB accepts, asked of DuckDB itself (so a typo fails here, with the setting's name)."""
+        import duckdb
+
+        try:
+            duckdb.connect(config={"memory_limit": value}).close()
+        except duckdb.Error:
+            raise ValueError(f"{value!r} is not a size DuckDB reads; write e.g. 1GB or 512MB") from None
+        return value
+
     @model_validator(mode="after")
     def _absolute(self) -> Settings:
         project = self.project.resolve()
@@ -81,9 +97,32 @@ class Settings(BaseSettings):
 
     @classmethod
     def from_env(cls, project: Path | None = None) -> Settings:
-        """Settings from the environment; ``project`` overrides DATAVET_PROJECT and the search from cwd."""
-        return cls(project=project) if project is not None else cls()
+        """Settings from the environment; ``project`` overrides DATAVET_PROJECT and the search from cwd.
+        A bad ``DATAVET_*`` value is a SettingsError naming the variable (not pydantic's traceback)."""
+        try:
+            return cls(project=project) if project is not None else cls()
+        except ValidationError as exc:
+            raise _settings_error(exc) from None
+        except PydanticSettingsError as exc:  # a complex value (DATAVET_SPARK_CONF) that is not JSON
+            field = re.search(r'field "(\w+)"', str(exc))
+            name = "DATAVET_" + (field.group(1).upper() if field else "*")
+            raise SettingsError(f"bad setting: {name} is not valid JSON", fix=f"give {name} as a JSON object, "
+                                "e.g. '{\"spark.sql.shuffle.partitions\": \"8\"}', or unset it") from None
 
     @property
     def expectations_dir(self) -> Path:
         return self.project / "expectations"
+
+
+def _settings_error(exc: ValidationError) -> SettingsError:
+    """Which ``DATAVET_*`` variables are wrong, what they hold (cut short) and what they should hold."""
+    from datavet.yamltext import excerpt
+
+    problems, names = [], []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err.get("loc") else "setting"
+        name = "DATAVET_" + field.upper()
+        names.append(name)
+        problems.append(f"{name}={excerpt(err.get('input'))} ({field}): {err.get('msg', 'invalid')}")
+    return SettingsError("bad setting: " + "; ".join(problems),
+                         fix=f"correct or unset {', '.join(dict.fromkeys(names))} (see README: settings)")

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from datavet.checks.limits import Strict
 from datavet.errors import SpecError
 from datavet.recode import checked_bands, refuse_token_clashes, value_names
-from datavet.yamltext import DataText, load_user_yaml
+from datavet.yamltext import EXCERPT, MAX_BYTES, DataText, YamlLimitError, excerpt, load_user_yaml
 
 EngineName = Literal["duckdb", "pandas", "spark", "sql"]
 Role = Literal["protected", "geography", "label", "time", "identifying", "sensitive"]
@@ -77,6 +77,12 @@ class SqlSourceSpec(Strict):
             raise ValueError("give exactly one of url_env (an environment variable holding the URL) or conn_id")
         if (self.table is None) == (self.query is None):
             raise ValueError("give exactly one of table or query")
+        if self.query is not None:
+            from datavet.sources.sql_query import FIX, query_problem
+
+            problem = query_problem(self.query)  # the database's dialect is checked again when it is known
+            if problem is not None and query_problem(self.query, None) is not None:
+                raise ValueError(f"source.sql.query is refused: {problem}; {FIX}")
         return self
 
 
@@ -333,17 +339,21 @@ def project_root_for(spec_path: Path) -> Path:
 def _format_error(path: Path, err: dict[str, Any]) -> str:
     loc = ".".join(str(p) for p in err.get("loc", ()) if not str(p).startswith("function-after"))
     msg = err.get("msg", "")
+    if len(loc) > 2 * EXCERPT:  # a key is user text too
+        loc = loc[: 2 * EXCERPT - 1] + "…"
+    if len(msg) > 6 * EXCERPT:
+        msg = msg[: 6 * EXCERPT - 1] + "…"
     kind = err.get("type", "")
     if kind == "extra_forbidden":
         fix = "remove it, or check its spelling against schemas/dataset.schema.json"
     elif kind == "missing":
         fix = "add it"
     elif kind.startswith(("less_than", "greater_than")):
-        fix = f"use a value in range (got {err.get('input')!r})"
+        fix = f"use a value in range (got {excerpt(err.get('input'))})"
     elif kind == "literal_error":
-        fix = f"use one of the allowed values (got {err.get('input')!r})"
+        fix = f"use one of the allowed values (got {excerpt(err.get('input'))})"
     else:
-        fix = f"got {err.get('input')!r}" if "input" in err and not isinstance(err["input"], dict) else ""
+        fix = f"got {excerpt(err['input'])}" if "input" in err and not isinstance(err["input"], dict) else ""
     where = f"{path}: {loc}" if loc else f"{path}"
     return f"{where}: {msg}" + (f" ({fix})" if fix else "")
 
@@ -362,7 +372,18 @@ def read_user_yaml(path: Path, *, missing_fix: str) -> Any:
     if not path.is_file():
         raise SpecError(str(path), [f"{path}: no such file (fix: {missing_fix})"])
     try:
-        return load_user_yaml(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(str(path), [f"{path}: cannot read it ({exc.strerror or type(exc).__name__}; fix: make it "
+                                    "readable by the account datavet and Airflow run as)"]) from None
+    if len(raw) > MAX_BYTES:
+        raise SpecError(str(path), [f"{path}: larger than {MAX_BYTES:,} bytes (fix: a spec or answers file is a few "
+                                    "kB; remove what does not belong in it)"])
+    try:
+        return load_user_yaml(raw.decode("utf-8"))
+    except YamlLimitError as exc:
+        raise SpecError(str(path), [f"{path}: refused: {exc} (fix: write the YAML out plainly)"]) from None
     except yaml.YAMLError as exc:
         raise SpecError(str(path), [f"{path}: not valid YAML (fix: correct the syntax at the line and column "
                                     f"shown): {exc}"]) from None

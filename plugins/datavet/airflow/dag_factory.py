@@ -7,6 +7,8 @@ DVC stages run one at a time per DAG and take the registry's file lock across DA
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from pathlib import Path
 
 from airflow.sdk import DAG
@@ -19,8 +21,22 @@ from datavet.airflow.operators import (
     InvalidSpecOperator,
     certified_asset,
 )
-from datavet.errors import SpecError
+from datavet.errors import DatavetError, SpecError
 from datavet.spec import dag_id_for, discover_specs, load_spec
+from datavet.yamltext import excerpt
+
+log = logging.getLogger(__name__)
+
+def _inline(text: str) -> str:
+    """Spec text inside the DAG's Markdown doc: one line, no Markdown or HTML of its own."""
+    return re.sub(r"([\\`*_\[\]<>#|!])", r"\\\1", " ".join(text.split()))
+
+
+def _fenced(text: str) -> str:
+    """``text`` as a Markdown code block whose fence no backtick run inside it can close."""
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    return f"{fence}\n{text}\n{fence}"
+
 
 DEFAULT_ARGS = {"retries": 2, "retry_delay": dt.timedelta(seconds=30), "owner": "datavet"}
 
@@ -37,7 +53,7 @@ def certify_dag(spec_path: Path) -> DAG:
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         tags=["datavet", spec.name],
-        doc_md=f"Certify **{spec.name}** ({spec.title}) from `{spec_path}`. Owner: {spec.owner}.",
+        doc_md=f"Certify **{spec.name}** ({_inline(spec.title)}) from `{spec_path}`. Owner: {_inline(spec.owner)}.",
     ) as dag:
         path = str(loaded.path)
         asset = certified_asset(spec.name)  # an inlet too: a version certified elsewhere is announced once
@@ -51,12 +67,15 @@ def certify_dag(spec_path: Path) -> DAG:
     return dag
 
 
-def broken_spec_dag(spec_path: Path, error: SpecError) -> DAG:
+def broken_spec_dag(spec_path: Path, error: Exception) -> DAG:
     """A spec that does not validate still gets a DAG, whose one task fails with every problem:
     the data engineer sees it in the UI, and the other datasets' DAGs keep working."""
     name = spec_path.parent.name
+    if not isinstance(error, DatavetError):  # a bug or the environment, not the spec's text: say what it was
+        error = SpecError(str(spec_path), [f"{spec_path}: the DAG could not be built from it "
+                                           f"({type(error).__name__}: {excerpt(str(error), 300)})"])
     with DAG(dag_id=dag_id_for(name), schedule=None, start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-             catchup=False, tags=["datavet", "invalid-spec"], doc_md=f"```\n{error}\n```") as dag:
+             catchup=False, tags=["datavet", "invalid-spec"], doc_md=_fenced(str(error))) as dag:
         InvalidSpecOperator(task_id="invalid_spec", spec_path=str(spec_path), message=str(error))
     return dag
 
@@ -67,7 +86,8 @@ def certify_dags(project_root: Path) -> dict[str, DAG]:
     for path in discover_specs(project_root):
         try:
             dag = certify_dag(path)
-        except SpecError as exc:
+        except Exception as exc:  # one spec, whatever is wrong with it, never hides the other datasets' DAGs
+            log.warning("datavet: %s: %s", path, excerpt(str(exc), 300))
             dag = broken_spec_dag(path, exc)
         dags[dag.dag_id] = dag
     return dags

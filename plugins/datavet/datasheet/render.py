@@ -29,12 +29,35 @@ MD5_META = "datavet:data-md5"
 
 
 def md_escape(value: object) -> str:
-    """Neutralise HTML in Markdown output (Markdown renderers pass raw HTML through)."""
+    """Neutralise HTML in Markdown output (Markdown renderers pass raw HTML through), and links whose
+    target is not a web, mail or in-page address (``[x](javascript:...)`` stays text)."""
     if value is None:
         return ""
     if isinstance(value, Markup):
         return str(value)
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return md_links(str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+# A link or image target, inline (``](target``) or a reference definition (``[x]: target``).
+_LINK = re.compile(r"(\]\s*)\((\s*)([^)\s]*)")
+_REFERENCE = re.compile(r"^([ \t]{0,3})\[([^\]\n]*)\]:([ \t]*)(\S*)", re.MULTILINE)
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
+SAFE_SCHEMES = ("http:", "https:", "mailto:")
+
+
+def _safe_target(target: str) -> bool:
+    """A target a reader may follow: a web or mail address, or one without a scheme (relative, #)."""
+    plain = "".join(ch for ch in target if ch.isprintable() and not ch.isspace())
+    return not _SCHEME.match(plain) or plain.lower().startswith(SAFE_SCHEMES)
+
+
+def md_links(text: str) -> str:
+    """Markdown with every link to another scheme (javascript:, data:, vbscript:, file:) turned into
+    plain text: the bracket that makes it a link is escaped, the words stay."""
+    text = _LINK.sub(lambda m: m.group(0) if _safe_target(m.group(3)) else
+                     f"{m.group(1)}\\({m.group(2)}{m.group(3)}", text)
+    return _REFERENCE.sub(lambda m: m.group(0) if _safe_target(m.group(4)) else
+                          f"{m.group(1)}\\[{m.group(2)}\\]:{m.group(3)}{m.group(4)}", text)
 
 
 _MD_PUNCT = re.compile(r"([\\`*_\[\]|#])")

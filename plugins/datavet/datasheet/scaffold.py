@@ -10,6 +10,7 @@ the unreviewed drafts are written again from the spec: a renamed column does not
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 from datavet.checks.missingness import NAME as MISSINGNESS
@@ -21,18 +22,34 @@ from datavet.datasheet.questions import CITATION, COMPUTED_ANSWERS, SECTIONS, is
 from datavet.report import CheckReport
 from datavet.spec import LoadedSpec
 
+# What YAML reads as a line break besides \n (YAML 1.1: NEL, LS, PS), and other characters a
+# literal block cannot hold as they are.
+_OTHER_BREAKS = re.compile(r"[\r\x85\u2028\u2029\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
+# Characters a YAML stream may not hold raw (PyYAML's reader refuses them; NEL, LS, PS break lines).
+_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
+
 
 def _scalar(text: str, indent: int) -> str:
-    """A YAML scalar: double-quoted on one line, or a literal block for several lines."""
-    if "\n" not in text:
-        return json.dumps(text, ensure_ascii=False)
+    """A YAML scalar that reads back as exactly ``text`` and never as more keys: double-quoted on one
+    line (every break escaped), or a literal block when it is plain lines of text."""
+    lines = text.split("\n")
+    plain = (len(lines) > 1 and not _OTHER_BREAKS.search(text) and not lines[0][:1].isspace()
+             and not text.endswith("\n") and all(line == line.rstrip() for line in lines))
+    if not plain:
+        # JSON's escapes are YAML double-quoted escapes; what YAML cannot hold as is gets one too
+        return _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
     pad = " " * indent
-    return "|-\n" + "\n".join(pad + line if line else "" for line in text.splitlines())
+    return "|-\n" + "\n".join(pad + line if line else "" for line in lines)
+
+
+def _one_line(text: str) -> str:
+    """Text for a comment: every YAML line break (\n, \r, NEL, LS, PS) turned into a space."""
+    return " ".join(_OTHER_BREAKS.sub(" ", text).split())
 
 
 def _comment(text: str, indent: int) -> list[str]:
     pad = " " * indent
-    return [f"{pad}# {line}" for line in textwrap.wrap(text, 100 - indent)]
+    return [f"{pad}# {line}" for line in textwrap.wrap(_one_line(text), 100 - indent)]
 
 
 def _drafts(loaded: LoadedSpec, report: CheckReport | None, profile: DataProfile | None) -> dict[str, str]:
@@ -107,9 +124,9 @@ def init_answers(loaded: LoadedSpec, report: CheckReport | None = None,
     spec = loaded.spec
     people = spec.relates_to_people
     drafts = _drafts(loaded, report, profile)
-    by = json.dumps(existing.attested_by) if existing and existing.attested_by else None
+    by = _scalar(existing.attested_by, 2) if existing and existing.attested_by else None
     on = existing.attested_on.isoformat() if existing and existing.attested_on else None
-    out = [f"# Datasheet answers for {spec.title} ({spec.name}).",
+    out = [f"# Datasheet answers for {_one_line(spec.title)} ({spec.name}).",
            *_comment(f"Prompts after {CITATION} Questions are datavet's paraphrases.", 0),
            "# Give every required prompt an `answer`, or `not_applicable: <reason>` when it honestly does not",
            "# apply. Each answer is attested: set attested_by / attested_on once below, or per answer.",

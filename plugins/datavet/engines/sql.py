@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from datavet.database import CONNECT_TIMEOUT, create_engine, driver_errors, masked
+from datavet.database import connect_args, create_engine, driver_errors, masked
 from datavet.engines.base import DataProfile, Engine, SqlTable, Table
 from datavet.errors import DataError
 
@@ -48,7 +48,8 @@ class SqlEngine(Engine):
     def _from(self, table: SqlTable) -> str:
         """The FROM item of the table or query (identifiers quoted for the dialect)."""
         if table.query is not None:
-            return f"({table.query.strip().rstrip(';')}) AS datavet_query"
+            # on lines of their own: a trailing -- comment in the query cannot swallow the parenthesis
+            return f"(\n{table.query.strip().rstrip(';')}\n) AS datavet_query"
         quote = self.sa_engine(table).dialect.identifier_preparer.quote
         return ".".join(quote(part) for part in (table.table or "").split("."))
 
@@ -91,12 +92,12 @@ class SqlEngine(Engine):
         import sqlalchemy as sa
 
         self._run(table, self.select(table, sa.func.count()), f"cannot read the {self.describe(table)}")
-        postgres = self.sa_engine(table).dialect.name == "postgresql"
-        kwargs = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}} if postgres else {}
+        kwargs = {"connect_args": connect_args(table.url)}
         source = ephemeral_context().data_sources.add_sql(SOURCE, connection_string=table.url,
                                                             create_temp_table=False, kwargs=kwargs)
         if table.query is not None:
-            asset = source.add_query_asset("data", query=table.query.strip().rstrip(";"))
+            # GX takes only text starting with SELECT: a WITH query goes in as the subquery datavet reads
+            asset = source.add_query_asset("data", query=f"SELECT * FROM {self._from(table)}")
         else:
             schema, _, name = (table.table or "").rpartition(".")
             asset = source.add_table_asset("data", table_name=name, schema_name=schema or None)

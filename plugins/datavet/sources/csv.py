@@ -11,11 +11,12 @@ header are what the options say (pandas' defaults otherwise), and a ragged row i
 from __future__ import annotations
 
 import codecs
+import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from datavet.errors import DataError
 from datavet.sources.base import TABLE_FILE, Materialised
@@ -52,9 +53,28 @@ class CsvSource:
         self.path = loaded.source_path
         self.dataset = loaded.spec.name
         self.options = _parse_options(loaded.spec.source.options, self.dataset)
+        self.max_line_size: int | None = None  # DuckDB's default (2 MB) until a longer record is met
+        self.new_line: str | None = None  # DuckDB's sniffer decides, unless it cannot
 
     # ---- the protocol ---------------------------------------------------------------------------
     def columns(self) -> list[str]:
+        return self._long_lines(self._columns)
+
+    def materialise(self, staging: Path) -> Materialised:
+        return self._long_lines(lambda: self._materialise(staging))
+
+    def _long_lines(self, read: Callable[[], T]) -> T:
+        """``read()``, again with what DuckDB could not find out alone: a larger line limit when a
+        record is longer than its default (a 50 MB cell is valid CSV: pandas reads it), the line
+        terminator when a quoted header cell holds another one (``"a\r\nb"`` in a ``\n`` file)."""
+        while True:
+            try:
+                return read()
+            except _ReadAgain as again:
+                self.max_line_size = again.max_line_size or self.max_line_size
+                self.new_line = again.new_line or self.new_line
+
+    def _columns(self) -> list[str]:
         require_file(self.path, self.dataset)
         with tempfile.TemporaryDirectory(prefix="datavet-csv-") as tmp, self._utf8(Path(tmp)) as text:
             con = connect(self.settings, Path(tmp))
@@ -63,7 +83,7 @@ class CsvSource:
             finally:
                 con.close()
 
-    def materialise(self, staging: Path) -> Materialised:
+    def _materialise(self, staging: Path) -> Materialised:
         require_file(self.path, self.dataset)
         staging.mkdir(parents=True, exist_ok=True)
         with self._utf8(staging) as text:
@@ -91,6 +111,10 @@ class CsvSource:
         o = self.options
         args = {"delim": o["sep"], "quote": o["quote"], "escape": o["escape"], "comment": o["comment"],
                 "skip": o["skip"], "strict_mode": True, "null_padding": False, "encoding": "utf-8", **extra}
+        if self.max_line_size is not None:  # DuckDB's buffer would be 16 records long by default
+            args |= {"max_line_size": self.max_line_size, "buffer_size": self.max_line_size}
+        if self.new_line is not None:
+            args["new_line"] = self.new_line
         return f"read_csv({literal(str(text))}, {', '.join(f'{k} = {_sql(v)}' for k, v in args.items())})"
 
     def _names(self, con: duckdb.DuckDBPyConnection, text: Path) -> list[str]:
@@ -172,8 +196,14 @@ class CsvSource:
     def _error(self, exc: Exception) -> Exception:
         """A DuckDB error as the user's problem: the file (never a line of its data) and the fix."""
         text = str(exc)
-        if environment := environment_error(exc):
+        if environment := environment_error(exc, self.path):
             return environment
+        longer = _LINE_SIZE.search(text)
+        if longer and (self.max_line_size or 0) < MAX_LINE_SIZE:
+            needed = min(MAX_LINE_SIZE, max(2 * int(longer.group(1)), 4 * (self.max_line_size or 0)))
+            return _ReadAgain(max_line_size=needed)
+        if "sniffing file" in text and self.new_line is None and (found := _terminator(self.path, self.options)):
+            return _ReadAgain(new_line=found)
         if "Invalid unicode" in text:
             return DataError(f"{self.path} is not {self.options['encoding']} text (an invalid byte sequence; "
                              f"{_where(text)})",
@@ -184,6 +214,39 @@ class CsvSource:
                              fix=ROW_FIX)
         return DataError(f"cannot read {self.path} as csv: {text.splitlines()[0]}", dataset=self.dataset,
                          fix="check source.format and source.options")
+
+
+# The longest record datavet asks DuckDB to take (it buffers a few records of this size).
+MAX_LINE_SIZE = 1 << 30
+_LINE_SIZE = re.compile(r"Maximum line size of \d+ bytes exceeded\. Actual Size:\s*(\d+)")
+T = TypeVar("T")
+
+
+class _ReadAgain(Exception):
+    """Read the file again with DuckDB told what its sniffer could not find out."""
+
+    def __init__(self, *, max_line_size: int | None = None, new_line: str | None = None) -> None:
+        super().__init__(f"read again with max_line_size={max_line_size} new_line={new_line!r}")
+        self.max_line_size = max_line_size
+        self.new_line = new_line
+
+
+def _terminator(path: Path, options: dict[str, Any]) -> str | None:
+    """The first line break outside quotes at the start of the file, as DuckDB's ``new_line`` spells
+    it (``\\n``, ``\\r\\n`` or ``\\r``); None if the first MB holds none."""
+    with open(path, "rb") as fh:
+        head = fh.read(TRANSCODE_CHUNK)
+    quote = options["quote"].encode("utf-8") if options["quote"] else b""
+    inside = False
+    for i in range(len(head)):
+        char = head[i:i + 1]
+        if quote and char == quote:
+            inside = not inside
+        elif not inside and char == b"\r":
+            return "\\r\\n" if head[i + 1:i + 2] == b"\n" else "\\r"
+        elif not inside and char == b"\n":
+            return "\\n"
+    return None
 
 
 def _parse_options(options: dict[str, Any], dataset: str) -> dict[str, Any]:
@@ -219,12 +282,14 @@ def _parse_options(options: dict[str, Any], dataset: str) -> dict[str, Any]:
 
 def _unique(names: list[str], dataset: str) -> list[str]:
     """pandas would silently rename a repeated ``x`` to ``x.1``; published CSVs do repeat names."""
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for name in names:
-        if name in seen:
-            raise DataError(f"the header repeats the column name {name!r}", dataset=dataset, column=name,
+        first = seen.get(name.casefold())  # DuckDB binds names case-insensitively: Sex and sex clash
+        if first is not None:
+            spelled = "" if first == name else f" (as {first!r} and {name!r}: names are read regardless of case)"
+            raise DataError(f"the header repeats the column name {name!r}{spelled}", dataset=dataset, column=name,
                             fix="give unique names with source.options.names (and header: 0)")
-        seen.add(name)
+        seen[name.casefold()] = name
     return names
 
 

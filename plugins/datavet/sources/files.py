@@ -145,6 +145,11 @@ class FilesSource:
         folders: dict[str, str] = {}
         self._stats = {}
         for rel in sorted(chosen):
+            if not _is_utf8(rel):  # the table, the listing and git all hold names as UTF-8 text
+                raise DataError(f"the file name {rel.encode('utf-8', 'surrogateescape')!r} under {root} is not "
+                                "UTF-8", dataset=self.spec.name,
+                                fix="rename it to UTF-8 (e.g. convmv -f latin1 -t utf8 --notest), or leave it out "
+                                    "with a source.files.exclude pattern")
             info = lstat(rel)
             if info is not None and stat.S_ISREG(info.st_mode):
                 folder = rel.rpartition("/")[0]
@@ -312,7 +317,13 @@ class FilesSource:
             os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
         digest = hashlib.md5()
-        with open(src, "rb") as fin, open(dst, "wb") as fout:
+        try:
+            fin = open(src, "rb")  # noqa: SIM115 - closed below, with the staged copy
+        except PermissionError:
+            raise DataError(f"{rel} under {root} cannot be read (permission denied)", dataset=self.spec.name,
+                            fix="give the account datavet runs as read access to it, or leave it out with a "
+                                "source.files.exclude pattern") from None
+        with fin, open(dst, "wb") as fout:
             while block := fin.read(1 << 20):
                 digest.update(block)
                 fout.write(block)
@@ -357,3 +368,12 @@ class FilesSource:
             "samples": {} if private else samples,
             "samples_withheld": private,
         }
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether a name listed from the file system is UTF-8 (Python keeps other bytes as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -11,6 +11,7 @@ dataset certifies the same whether it arrives as CSV, one Parquet file or a part
 from __future__ import annotations
 
 import stat
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -105,6 +106,7 @@ class ParquetSource:
 
     def _schema(self) -> list[tuple[str, str]]:
         scan = self._scan()
+        self._refuse_repeated_names()
         con = connect(self.settings)
         try:
             return [(name, typ) for name, typ, *_ in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
@@ -113,8 +115,28 @@ class ParquetSource:
         finally:
             con.close()
 
+    def _refuse_repeated_names(self) -> None:
+        """DuckDB renames a repeated column (the second ``sex`` becomes ``sex_1``): the checks would
+        then audit a column the data does not have, so it is refused, as a CSV header's is."""
+        import pyarrow.parquet as pq
+
+        for path in parquet_files(self.path) if self.path.is_dir() else [self.path]:
+            try:
+                names = pq.read_schema(path).names
+            except (OSError, ValueError):  # not Parquet: DuckDB's read says so, with the fix
+                return
+            counts = Counter(n.casefold() for n in names)  # DuckDB binds names case-insensitively
+            repeated = [n for n in names if counts[n.casefold()] > 1]
+            if repeated:
+                same = sorted({n for n in repeated if n.casefold() == repeated[0].casefold()})
+                spelled = "" if len(same) == 1 else f" (as {' and '.join(map(repr, same))}: names are read " \
+                                                     "regardless of case)"
+                raise DataError(f"{path} repeats the column name {repeated[0]!r}{spelled}", dataset=self.dataset,
+                                column=repeated[0],
+                                fix="write the file with unique column names (rename or drop the repeat)")
+
     def _error(self, exc: Exception) -> Exception:
-        if environment := environment_error(exc):
+        if environment := environment_error(exc, self.path):
             return environment
         return DataError(f"cannot read {self.path} as parquet: {str(exc).splitlines()[0]}", dataset=self.dataset,
                          fix=READ_FIX)

@@ -36,7 +36,15 @@ def sql_table(loaded: LoadedSpec) -> SqlTable:
     if sql is None:
         raise DataError("the spec has no source.sql block", dataset=loaded.spec.name,
                         fix="engine: sql audits a database table: add source: {sql: {url_env, table}}")
-    return SqlTable(url=source_url(loaded), label=loaded.spec.name, table=sql.table, query=sql.query)
+    url = source_url(loaded)
+    if sql.query is not None:
+        from datavet.database import backend_of
+        from datavet.sources.sql_query import FIX, query_problem
+
+        problem = query_problem(sql.query, backend_of(url, loaded.spec.name))
+        if problem is not None:
+            raise DataError(f"source.sql.query is refused: {problem}", dataset=loaded.spec.name, fix=FIX)
+    return SqlTable(url=url, label=loaded.spec.name, table=sql.table, query=sql.query)
 
 
 def arrow_type(type_code: Any) -> pa.DataType:

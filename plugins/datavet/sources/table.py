@@ -99,15 +99,16 @@ class ReadError(Exception):
     """Reading the source failed while its rows streamed (DuckDB's message, for the source to explain)."""
 
 
-def environment_error(exc: Exception) -> OSError | None:
+def environment_error(exc: Exception, source: Path | None = None) -> OSError | None:
     """A read that failed for want of disk or memory is the environment's fault, not the data's: an
-    OSError, which the stages report as a retryable storage failure."""
+    OSError naming the source being read, which the stages report as a retryable storage failure."""
     text = str(exc)
+    where = None if source is None else str(source)
     if "No space left" in text:
-        return OSError(errno.ENOSPC, f"no space left for DuckDB's spill files: {text.splitlines()[0]}")
-    if "Out of Memory" in text:
-        return OSError(errno.ENOMEM, f"DuckDB ran out of memory: {text.splitlines()[0]} (raise "
-                                     "DATAVET_DUCKDB_MEMORY_LIMIT or free disk for its spill files)")
+        return OSError(errno.ENOSPC, f"no space left for DuckDB's spill files: {text.splitlines()[0]}", where)
+    if "Out of Memory" in text or "out of memory" in text:
+        return OSError(errno.ENOMEM, f"DuckDB ran out of memory reading it: {text.splitlines()[0]} (raise "
+                                     "DATAVET_DUCKDB_MEMORY_LIMIT or free disk for its spill files)", where)
     return None
 
 

@@ -8,6 +8,7 @@ tasks), reads what earlier stages left in the version's staging folder, and is s
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 from collections.abc import Iterator
@@ -47,14 +48,27 @@ def storage_errors(dataset: str, stage: str) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        where = f" on {exc.filename}" if exc.filename else ""
+        where = f" on {exc.filename!r}" if exc.filename else ""
         raise RegistryError(f"the {stage} stage failed{where}: {exc.strerror or exc}", dataset=dataset,
-                            fix="free disk space or make that location writable, then re-run (the stage is "
-                                "safe to retry; nothing was certified)") from exc
+                            fix=f"{_os_fix(exc)}, then re-run (the stage is safe to retry; nothing was "
+                                "certified)") from exc
     except RegistryError as exc:  # git/DVC failures know the registry, not the dataset
         if exc.dataset:
             raise
         raise RegistryError(exc.message, dataset=dataset, fix=exc.fix) from exc
+
+
+def _os_fix(exc: OSError) -> str:
+    """What to do about a failure of the environment, by what failed (not always the disk)."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "give the account datavet runs as the right to read (and, under DATAVET_HOME, write) that path"
+    if exc.errno == errno.EROFS:
+        return "point DATAVET_HOME at a writable file system"
+    if exc.errno == errno.ENOMEM:
+        return "raise DATAVET_DUCKDB_MEMORY_LIMIT or run where there is more memory"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free disk space on that file system"
+    return "check that path"
 
 
 def version_rules(loaded: LoadedSpec, settings: Settings, md5: str) -> Rules:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,11 +62,55 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
 
 @contextlib.contextmanager
 def incoming(registry: Registry, name: str) -> Iterator[Path]:
-    """A scratch folder for one version stage run (two runs of one DAG never share one), removed after."""
+    """A scratch folder for one version stage run (two runs of one DAG never share one), removed after.
+
+    The run locks ``.incoming-<id>.lock`` before it creates ``incoming-<id>/`` and holds the lock
+    while it works; a folder whose lock is free (or gone) was left by a run that was killed (SIGKILL,
+    a lost worker) with a partial Parquet in it, and the next run removes it."""
     parent = registry.incoming_dir(name)
     parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="incoming-", dir=parent))
+    _remove_abandoned(parent)
+    while True:
+        token = secrets.token_hex(6)
+        try:
+            fd = os.open(parent / f".incoming-{token}.lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            continue
+    scratch = parent / f"incoming-{token}"
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        scratch.mkdir()
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.unlink(parent / f".incoming-{token}.lock")
+        os.close(fd)
+
+
+def _remove_abandoned(parent: Path) -> None:
+    """Remove the scratch folders of version runs that no longer run: a live run locked its lock file
+    before it made its folder, so a folder whose lock is free, or missing, is abandoned."""
+    for folder in parent.glob("incoming-*"):
+        if not folder.is_dir():
+            continue
+        lock = parent / f".{folder.name}.lock"
+        try:
+            fd = os.open(lock, os.O_WRONLY)
+        except FileNotFoundError:  # no lock: from before locks, or its cleaner stopped half-way
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a live run's folder
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(folder, ignore_errors=True)  # the folder first, then its lock
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
+        finally:
+            os.close(fd)

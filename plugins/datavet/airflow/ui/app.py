@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from datavet import catalogue
 from datavet.airflow.ui.auth import NotAllowed, NotAuthenticated, asset_reader, login_url
 from datavet.airflow.ui.pages import PAGE_CSP, SHEET_CSP, render, sequence_of
+from datavet.airflow.ui.paths import redactor
 from datavet.airflow.ui.runs import last_dag_run
 from datavet.errors import DatavetError, NotCertifiedError
 from datavet.settings import Settings
@@ -26,6 +27,7 @@ def _is_api(request: Request) -> bool:
 
 
 def _overview(settings: Settings) -> list[dict[str, Any]]:
+    shown = redactor(settings)
     rows = []
     for entry in catalogue.datasets(settings):
         row = entry.to_json()
@@ -38,7 +40,7 @@ def _overview(settings: Settings) -> list[dict[str, Any]]:
         except DatavetError as exc:
             row["verify"] = {"ok": False, "problems": [str(exc)], "checked": []}
         row["verify_versions"] = catalogue.verify_versions(settings, entry.name)  # every version, not the latest
-        rows.append(row)
+        rows.append(shown(row))
     return rows
 
 
@@ -59,9 +61,10 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(NotCertifiedError)
     async def _not_found(request: Request, exc: NotCertifiedError) -> Response:
+        message = redactor(Settings.from_env())(str(exc))
         if _is_api(request):
-            return JSONResponse({"detail": str(exc)}, status_code=404)
-        return _html(render(request, "message.html.j2", title="Not found", message=str(exc)), 404)
+            return JSONResponse({"detail": message}, status_code=404)
+        return _html(render(request, "message.html.j2", title="Not found", message=message), 404)
 
     # ---- JSON ------------------------------------------------------------------------------------
     @app.get("/api/datasets")
@@ -70,15 +73,18 @@ def create_app() -> FastAPI:
 
     @app.get("/api/datasets/{name}")
     def api_dataset(name: str, user: Reader) -> dict[str, Any]:
-        return catalogue.dataset(Settings.from_env(), name).to_json()
+        settings = Settings.from_env()
+        return redactor(settings)(catalogue.dataset(settings, name).to_json())
 
     @app.get("/api/datasets/{name}/versions/{sequence}")
     def api_version(name: str, sequence: int, user: Reader) -> dict[str, Any]:
-        return catalogue.version_detail(Settings.from_env(), name, sequence)
+        settings = Settings.from_env()
+        return redactor(settings)(catalogue.version_detail(settings, name, sequence))
 
     @app.get("/api/datasets/{name}/versions/{sequence}/verify")
     def api_verify(name: str, sequence: int, user: Reader) -> dict[str, Any]:
-        return catalogue.verify(Settings.from_env(), name, sequence)
+        settings = Settings.from_env()
+        return redactor(settings)(catalogue.verify(settings, name, sequence))
 
     # ---- pages -----------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
@@ -88,7 +94,8 @@ def create_app() -> FastAPI:
     @app.get("/datasets/{name}", response_class=HTMLResponse)
     def dataset_page(request: Request, name: str, user: Reader) -> Response:
         settings = Settings.from_env()
-        entry = catalogue.dataset(settings, name)
+        shown = redactor(settings)
+        entry = shown(catalogue.dataset(settings, name))
         changes = {v["tag"]: catalogue.version_detail(settings, name, sequence_of(v["tag"]))["changes"]
                    for v in entry.versions}
         verified = {v["tag"]: v for v in catalogue.verify_versions(settings, name)}
@@ -98,8 +105,9 @@ def create_app() -> FastAPI:
     @app.get("/datasets/{name}/versions/{sequence}", response_class=HTMLResponse)
     def version_page(request: Request, name: str, sequence: int, user: Reader, verify: bool = False) -> Response:
         settings = Settings.from_env()
-        detail = catalogue.version_detail(settings, name, sequence)
-        result = catalogue.verify(settings, name, sequence) if verify else None
+        shown = redactor(settings)
+        detail = shown(catalogue.version_detail(settings, name, sequence))
+        result = shown(catalogue.verify(settings, name, sequence)) if verify else None
         return _html(render(request, "version.html.j2", title=detail["tag"], d=detail, verification=result,
                             cert_json=json.dumps(detail["certificate"], indent=2, sort_keys=True)))
 
