@@ -96,3 +96,10 @@ class VerificationError(DatavetError):
     """A certificate, datasheet or data file no longer matches what was certified."""
 
     reason = "verification_failed"
+
+
+class PrivacyError(DatavetError):
+    """What is about to be published would let a reader narrow a small cell down (datavet.privacy):
+    nothing is published."""
+
+    reason = "disclosure_risk"

@@ -2,7 +2,7 @@
 groups (label balance, missingness parity).
 
 A cell is a tuple of group names, one per attribute, published as ``"Male|White"``. Private attributes
-are renamed part by part with the validation's numbering of each column (datavet.figures.privacy), so
+are renamed part by part with the validation's numbering of each column (datavet.privacy.names), so
 ``group-1|White`` means the same ``group-1`` as the private column's own figures. With ``by`` a plain
 string nothing here is used and the figures are what they always were.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from datavet.figures.privacy import extend
 from datavet.figures.values import MISSING_GROUP
+from datavet.privacy.names import extend
 
 SEPARATOR = "|"
 V = TypeVar("V")

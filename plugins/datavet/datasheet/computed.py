@@ -37,15 +37,15 @@ from datavet.datasheet.models import (
     TimeRange,
     Validation,
 )
-from datavet.datasheet.privacy import (
+from datavet.datasheet.profile import DataProfile
+from datavet.privacy.masking import (
     ValueMasker,
     is_small,
     mask_values,
     publish_count,
     publish_share,
 )
-from datavet.datasheet.profile import DataProfile
-from datavet.publish import publish_result
+from datavet.privacy.publish import publish_result
 from datavet.recode import describe, rules_of
 from datavet.report import CheckReport, CheckResult
 from datavet.spec import LoadedSpec

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from datavet.datasheet.models import Contradiction
-from datavet.datasheet.privacy import publish_count
+from datavet.privacy.masking import publish_count
 
 _NO_MISSING = re.compile(
     r"\b(no|without|zero|nothing|none)\s+(?:of\s+the\s+)?(?:values?\s+|information\s+|data\s+|cells?\s+)?"

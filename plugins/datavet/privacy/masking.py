@@ -12,12 +12,9 @@ import re
 from collections.abc import Iterable, Mapping
 
 from datavet.datasheet.models import Count
+from datavet.privacy.rule import is_small
 
 WITHHELD = "withheld"
-
-
-def is_small(n: int | None, threshold: int) -> bool:
-    return n is not None and 0 < n < threshold
 
 
 def publish_count(n: int | None, threshold: int) -> Count:
@@ -42,7 +39,7 @@ class ValueMasker:
 
     Labels are numbered by descending count (ties by first appearance), so charts stay readable while
     no value text is published. The report already names a private column's groups ``group-k``, one
-    numbering per validation for every check (datavet.figures.privacy): ``group-k`` is always labelled
+    numbering per validation for every check (datavet.privacy.names): ``group-k`` is always labelled
     "<column> group k", so a label means the same group in every section. Values of other columns
     pass through unchanged.
     """
