@@ -110,6 +110,9 @@ def declare_rates(o: dict[str, Any], t: Any, label: str | None, by: Any, rows_ke
             if isinstance(o.get(end), dict) and o[end].get("cell") == g:
                 t.count((end, "rows"), labelled, o[end].get("rows"))
                 t.derived((end, "rate"), pos, neg)
+    for g in rates if isinstance(rates, dict) else ():
+        if g not in rows:
+            t.unknown((rates_key, g))
     if len(by_list(by)) == 1:
         t.domain(by_list(by)[0], list(rows))
     return cells

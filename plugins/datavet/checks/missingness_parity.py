@@ -122,6 +122,9 @@ class MissingnessParity(CheckType):
                 if isinstance(o.get(end), dict) and o[end].get("cell") == g:
                     t.count((end, "rows"), group, o[end].get("rows"))
                     t.derived((end, "rate"), miss, pres)
+        for g in rates:
+            if g not in rows:
+                t.unknown(("group_missing_rate", g))
         groups = [g for g in rows if g != MISSING_GROUP]
         if len(by_list(by)) == 1:
             t.domain(by_list(by)[0], groups)

@@ -15,6 +15,7 @@ from datavet.figures.outcome import Outcome, check_max, check_min, ratio
 from datavet.figures.tables import labelled_counts
 from datavet.privacy.declare import PRESENT, cell, counts, over
 from datavet.privacy.names import extend, rename
+from datavet.privacy.rule import is_count
 
 NAME = "representation"
 
@@ -163,7 +164,7 @@ def declare_shares(o: dict[str, Any], t: Any, column: str | None, prefix: str = 
         for g in (o.get(prefix + key) or {}) if isinstance(o.get(prefix + key), dict) else ():
             t.derived((prefix + key, g), cell((column, g)), present)
     if values and isinstance(o.get("min_count_observed"), (int, str)) and not prefix:
-        smallest = min(values, key=lambda g: (values[g] if isinstance(values[g], int) else -1, g))
+        smallest = min(values, key=lambda g: (values[g] if is_count(values[g]) else -1, g))
         t.count(("min_count_observed",), cell((column, smallest)), o["min_count_observed"])
         t.derived(("min_share_observed",), cell((column, smallest)), present)
     over(t, [("tvd",), ("chi2_pvalue",)] if not prefix else [], [*keys, present], o)

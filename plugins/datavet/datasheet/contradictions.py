@@ -47,7 +47,7 @@ def _int(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
 
-def find_contradictions(answers: dict[str, str], *, rows: int, missing_cells: int | None,
+def find_contradictions(answers: dict[str, str], *, rows: int, missing_cells: int | str | None,
                         duplicate_rows: int, threshold: int) -> list[Contradiction]:
     """Compare the prose of C2, C6 and C9 with the figures; ``answers`` maps prompt id to text."""
     found: list[Contradiction] = []

@@ -17,17 +17,19 @@ from datavet.privacy.rule import is_small
 WITHHELD = "withheld"
 
 
-def publish_count(n: int | None, threshold: int) -> Count:
-    """The published form of a count."""
+def publish_count(n: int | str | None, threshold: int) -> Count:
+    """The published form of a count (one the privacy layer withheld, "<k" or "withheld", as it is)."""
     if n is None:
         return Count(value=None, display="n/a", suppressed=False)
+    if isinstance(n, str):
+        return Count(value=None, display=n, suppressed=True)
     n = int(n)
     if is_small(n, threshold):
         return Count(value=None, display=f"<{threshold}", suppressed=True)
     return Count(value=n, display=f"{n:,}", suppressed=False)
 
 
-def publish_share(n: int | None, share: float | None, threshold: int) -> float | None:
+def publish_share(n: int | str | None, share: float | None, threshold: int) -> float | None:
     """A share is withheld with its count: share x total would give the count back."""
     if share is None or is_small(n, threshold):
         return None

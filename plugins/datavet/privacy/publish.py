@@ -16,10 +16,10 @@ from dataclasses import replace
 from typing import Any
 
 from datavet.figures.outcome import Violation
-from datavet.privacy.audit import COMPLEMENTARY, PRIMARY
+from datavet.privacy.audit import COMPLEMENTARY, PRIMARY, Audit
 from datavet.privacy.rule import COMPLEMENTARY as WITHHELD_TEXT
 from datavet.privacy.rule import is_small, small_note
-from datavet.privacy.suppress import Decision, decide
+from datavet.privacy.suppress import Decision, decide, published_cells
 from datavet.privacy.tables import Path, Tables, describe
 from datavet.report import CheckReport, CheckResult
 
@@ -149,6 +149,33 @@ def publish_report(report: CheckReport, threshold: int) -> CheckReport:
     checks = [_apply(c, i, tables, decision, published=False) for i, c in enumerate(report.checks)]
     return report.model_copy(update={"checks": checks, "small_cell_threshold": threshold,
                                      "withheld_cells": withheld_cells(tables, decision)}, deep=True)
+
+
+def publish_extra(report: CheckReport, threshold: int, result: CheckResult) -> CheckResult | None:
+    """``result``, a table a document adds to the report's (the datasheet's label classes), published
+    under the report's own decision: its small cells withheld, and the whole table left out (None)
+    when the audit finds that it would let a reader narrow a withheld cell down. The report's other
+    figures are not touched, so every document carries the same decision."""
+    if report.small_cell_threshold is not None:
+        raise ValueError("publish_extra needs the exact report")
+    base = declare(report.checks, report.positives)
+    base.always[()] = report.rows
+    decision = decide(base, threshold, report.dataset)
+    tables = declare([*report.checks, result], report.positives)
+    tables.always[()] = report.rows
+    i = len(report.checks)
+    withheld = dict(decision.withheld)
+    for f in tables.figures:
+        if f.result == i and f.count and 0 < tables.values.get(f.cells[0], 0) < threshold:
+            withheld[f.cells[0]] = PRIMARY
+    small = [k for k, why in withheld.items() if why == PRIMARY and k in tables.values]
+    if small:
+        keys, relations = tables.closure()
+        audit = Audit(keys, relations, threshold)
+        published = published_cells(tables, withheld)
+        if any(audit.pinned(k, published, withheld) for k in small):
+            return None
+    return _apply(result, i, tables, Decision(threshold, withheld), published=False)
 
 
 def publish_result(result: CheckResult, threshold: int, *, published: bool = False) -> CheckResult:

@@ -19,7 +19,8 @@ def small_note(threshold: int) -> str:
 
 
 def is_count(n: Any) -> bool:
-    return isinstance(n, int) and not isinstance(n, bool)
+    """A plain count (numpy integers included), not a published "<k" or "withheld"."""
+    return (isinstance(n, int) or type(n).__name__.startswith(("int", "uint"))) and not isinstance(n, bool)
 
 
 def is_small(n: Any, threshold: int) -> bool:

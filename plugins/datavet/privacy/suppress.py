@@ -33,7 +33,7 @@ class Decision:
         return PRIMARY if PRIMARY in reasons else (COMPLEMENTARY if reasons else None)
 
 
-def _published(tables: Tables, withheld: dict[Key, str]) -> dict[Key, int]:
+def published_cells(tables: Tables, withheld: dict[Key, str]) -> dict[Key, int]:
     """The cells a reader learns exactly: those of a figure none of whose cells is withheld."""
     out: dict[Key, int] = dict(tables.always)
     for f in tables.figures:
@@ -62,7 +62,7 @@ def _choose(audit: Audit, tables: Tables, key: Key, levels: list[list[Key]], wit
         for c in level[:TRIES]:
             bundle = _bundle(c, eligible)
             trial = {**withheld, **dict.fromkeys(bundle, COMPLEMENTARY)}
-            if not audit.pinned(key, _published(tables, trial), trial):
+            if not audit.pinned(key, published_cells(tables, trial), trial):
                 return bundle
     return _bundle(levels[0][0], eligible)
 
@@ -89,7 +89,7 @@ def decide(tables: Tables, threshold: int, dataset: str = "") -> Decision:
     added = 0
     for key in primary:
         while True:
-            published = _published(tables, withheld)
+            published = published_cells(tables, withheld)
             if not audit.pinned(key, published, withheld):
                 break
             eligible = {c for c, n in published.items() if n >= threshold and c not in tables.always}
@@ -102,7 +102,7 @@ def decide(tables: Tables, threshold: int, dataset: str = "") -> Decision:
             levels = [sorted(level, key=lambda c: (published[c], c)) for level in candidates]
             withheld.update(dict.fromkeys(_choose(audit, tables, key, levels, withheld, eligible), COMPLEMENTARY))
             added += 1
-    published = _published(tables, withheld)
+    published = published_cells(tables, withheld)
     for key in primary:  # the final audit, over everything about to be published
         if audit.pinned(key, published, withheld):
             raise PrivacyError(f"the audit can still narrow a small cell down ({_where(tables, key)}); nothing "

@@ -48,6 +48,11 @@ def _version(key: Key) -> str | None:
     return next((v for c, v in key if c == VERSION), None)
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it is."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
 def describe(key: Key) -> str:
     """A cell as people read it: ``sex=Female, income=>50K``; ``all rows`` for the empty key."""
     words = []
@@ -100,6 +105,7 @@ class Tables:
         """A published count at ``path`` of cell ``key``. A value already published as withheld is
         remembered as such (a published report published again stays as it was)."""
         key = self.at(key)
+        value = _plain(value)
         if isinstance(value, bool) or value is None:
             return
         if isinstance(value, str):
@@ -114,6 +120,7 @@ class Tables:
 
     def value(self, key: Key, value: Any) -> None:
         """A cell's exact value, known to the check but not itself published (a rate's numerator)."""
+        value = _plain(value)
         if isinstance(value, int) and not isinstance(value, bool):
             self.values.setdefault(self.at(key), value)
 
@@ -121,12 +128,21 @@ class Tables:
         """A figure (rate, share, interval, difference, ...) that gives ``keys`` away."""
         self.figures.append(Figure(self.result, path, tuple(self.at(k) for k in keys), False))
 
+    def unknown(self, path: Path) -> None:
+        """A figure whose cells the report does not give (an older report without group sizes): withheld."""
+        key = cell(("\x00unknown", repr((self.result, path))))
+        self.withheld_before[key] = "withheld"
+        self.figures.append(Figure(self.result, path, (key,), False))
+
     def relation(self, total: Key, parts: Iterable[Key]) -> None:
         """``total`` is the sum of ``parts`` (in the version being declared)."""
         self.relations.append((self.at(total), tuple(self.at(p) for p in parts)))
 
     def domain(self, column: str, values: Sequence[str]) -> None:
-        """The values of ``column`` in the data, all of them (they partition its present rows)."""
+        """The values of ``column`` in the data, all of them (they partition its present rows). A figure
+        without groups (an older report) says nothing about them."""
+        if not values:
+            return
         entry = self.domains.setdefault((self.version, column), [])
         if tuple(sorted(values)) not in entry:
             entry.append(tuple(sorted(values)))
