@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from datavet.errors import PrivacyError
 from datavet.privacy.audit import COMPLEMENTARY, PRIMARY, Audit
-from datavet.privacy.tables import Figure, Key, Tables, describe
+from datavet.privacy.tables import PRESENT, Figure, Key, Tables, describe
 
 MAX_COMPLEMENTARY = 500  # per report: more means the tables cannot be published as declared
 TRIES, LEVELS = 3, 3  # candidates tried (smallest first, nearest first) for one that frees the cell alone
@@ -46,12 +46,12 @@ def published_cells(tables: Tables, withheld: dict[Key, str]) -> dict[Key, int]:
 
 
 def _bundle(cell: Key, eligible: set[Key]) -> list[Key]:
-    """``cell`` and the published cells of the same group in other tables (its refinements, e.g. the
-    group's rows with a label, and the coarser cells of values only): withholding a group's count in
-    one table while another table gives it back would protect nothing."""
+    """``cell`` and the published cells of the same group in other tables: its refinements (e.g. the
+    group's rows with a label) and the group itself when ``cell`` is its rows where a column is present:
+    withholding a group's count in one table while another table gives it back protects nothing."""
     own = set(cell)
-    values = lambda k: all(not v.startswith("\x00") for _, v in k)  # noqa: E731
-    return [cell, *sorted(d for d in eligible if d != cell and (own <= set(d) or (d and set(d) <= own and values(d))))]
+    coarser = {cell[:i] + cell[i + 1:] for i, (_, v) in enumerate(cell) if v == PRESENT}
+    return [cell, *sorted(d for d in eligible if d != cell and (own <= set(d) or d in coarser))]
 
 
 def _choose(audit: Audit, tables: Tables, key: Key, levels: list[list[Key]], withheld: dict[Key, str],
