@@ -37,6 +37,7 @@ from datavet.datasheet.models import (
     RepresentationFigure,
     TimeRange,
     Validation,
+    WithheldCell,
 )
 from datavet.datasheet.profile import DataProfile
 from datavet.privacy.masking import ValueMasker, mask_values, publish_count, publish_share
@@ -350,7 +351,8 @@ def build_sections(loaded: LoadedSpec, report: CheckReport,
         missing_cells=None if missing_cells is None else publish_count(missing_cells, b.t),
         duplicate_rows=publish_count(profile.duplicate_rows, b.t), representation=b.representation(),
         intersections=b.intersections(), geography=b.geography(), proxies=b.proxies(),
-        time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()])
+        time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()],
+        withheld=[WithheldCell(**w) for w in b.report.withheld_cells])
     return computed, b.validation()
 
 

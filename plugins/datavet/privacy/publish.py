@@ -12,6 +12,7 @@ becomes null. Publishing is idempotent: a published report published again is un
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from typing import Any
 
@@ -138,14 +139,27 @@ def withheld_cells(tables: Tables, decision: Decision) -> list[dict[str, Any]]:
     return out
 
 
+_DECIDED: dict[tuple[str, int], tuple[Tables, Decision]] = {}  # one run publishes one report several times
+
+
+def decided(report: CheckReport, threshold: int) -> tuple[Tables, Decision]:
+    """The report's tables and the decision on them (computed once per report and threshold)."""
+    key = (hashlib.sha256(report.model_dump_json().encode()).hexdigest(), threshold)
+    if key not in _DECIDED:
+        tables = declare(report.checks, report.positives)
+        tables.always[()] = report.rows  # the report says how many rows it checked
+        if len(_DECIDED) >= 8:
+            _DECIDED.pop(next(iter(_DECIDED)))
+        _DECIDED[key] = (tables, decide(tables, threshold, report.dataset))
+    return _DECIDED[key]
+
+
 def publish_report(report: CheckReport, threshold: int) -> CheckReport:
     """The report as it may be published (see the module docstring); ``report`` is left as it was. Every
     surface publishes this one form, so all of them carry the same decision."""
     if report.small_cell_threshold is not None:  # published already, decided then
         return report.model_copy(deep=True)
-    tables = declare(report.checks, report.positives)
-    tables.always[()] = report.rows  # the report says how many rows it checked
-    decision = decide(tables, threshold, report.dataset)
+    tables, decision = decided(report, threshold)
     checks = [_apply(c, i, tables, decision, published=False) for i, c in enumerate(report.checks)]
     return report.model_copy(update={"checks": checks, "small_cell_threshold": threshold,
                                      "withheld_cells": withheld_cells(tables, decision)}, deep=True)
@@ -158,9 +172,7 @@ def publish_extra(report: CheckReport, threshold: int, result: CheckResult) -> C
     figures are not touched, so every document carries the same decision."""
     if report.small_cell_threshold is not None:
         raise ValueError("publish_extra needs the exact report")
-    base = declare(report.checks, report.positives)
-    base.always[()] = report.rows
-    decision = decide(base, threshold, report.dataset)
+    _, decision = decided(report, threshold)
     tables = declare([*report.checks, result], report.positives)
     tables.always[()] = report.rows
     i = len(report.checks)
