@@ -6,8 +6,8 @@ the datasheet withholds exactly what ``datavet check --json`` and the metrics wi
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from datavet.checks.cells import by_columns, by_text
@@ -40,6 +40,7 @@ from datavet.datasheet.models import (
     WithheldCell,
 )
 from datavet.datasheet.profile import DataProfile
+from datavet.figures.outcome import Violation
 from datavet.privacy.masking import ValueMasker, mask_values, publish_count, publish_share
 from datavet.privacy.publish import publish_extra
 from datavet.privacy.rule import COMPLEMENTARY, is_count
@@ -322,23 +323,22 @@ class SectionBuilder:
 
     def outcome(self, r: CheckResult) -> CheckOutcome:
         status = "passed" if r.success else ("failed" if r.severity == "error" else "warned")
-        # the published report's texts (small cells said in words, limits as set), then the labels
-        failures = [mask_values(self._unmask_free(r, f), self.mask) for f in r.failures]
+        # the published violations, worded with the sections' labels for their groups (no text is parsed)
+        texts = [self._labelled(r, Violation.from_json(v)).render() for v in r.violations]
+        texts += r.failures[len(r.violations):]
+        failures = [mask_values(t, self.mask) for t in texts]
         return CheckOutcome(check=r.check, subject=r.subject, severity=r.severity, status=status,
                             failures=failures, limits=dict(r.thresholds))
 
-    def _unmask_free(self, r: CheckResult, text: str) -> str:
-        """Opaque group names in a failure text, labelled as the sections label them (group-k of a
-        private column is "<column> group k"; intersection keys part by part)."""
+    def _labelled(self, r: CheckResult, v: Violation) -> Violation:
+        """A violation whose group is a private column's ``group-k`` (or an intersection key), labelled
+        as the sections label it ("<column> group k"; intersection keys part by part)."""
         columns = list(r.columns or []) or [c for c in (by_columns(r.by) if r.by and r.check in (
             MISSINGNESS_PARITY, LABEL_BALANCE) else [r.column]) if c]
-        if not self.mask.is_private(*columns):
-            return text
-        if len(columns) > 1:
-            key = "[^\\s\\[\\],|]+"
-            pattern = re.compile(rf"{key}(?:\|{key}){{{len(columns) - 1}}}(?![\w|])")
-            return pattern.sub(lambda m: self.mask.combo(columns, m.group(0)), text)
-        return re.sub(r"(?<![\w-])group-\d+(?![\w-])", lambda m: self.mask.label(columns[0], m.group(0)), text)
+        if v.group is None or not self.mask.is_private(*columns):
+            return v
+        group = self.mask.combo(columns, v.group) if len(columns) > 1 else self.mask.label(columns[0], v.group)
+        return replace(v, group=group)
 
 
 def build_sections(loaded: LoadedSpec, report: CheckReport,
