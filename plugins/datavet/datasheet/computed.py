@@ -352,7 +352,7 @@ def build_sections(loaded: LoadedSpec, report: CheckReport,
         duplicate_rows=publish_count(profile.duplicate_rows, b.t), representation=b.representation(),
         intersections=b.intersections(), geography=b.geography(), proxies=b.proxies(),
         time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()],
-        withheld=[WithheldCell(**w) for w in b.report.withheld_cells])
+        withheld=[WithheldCell(**{**w, "cell": mask_values(w["cell"], b.mask)}) for w in b.report.withheld_cells])
     return computed, b.validation()
 
 
