@@ -85,3 +85,19 @@ def test_a_cell_nothing_can_protect_fails_closed(tmp_path):
     assert "representation on g" in str(err.value) and "g=b" in str(err.value) and err.value.fix
     assert "6" not in str(err.value).replace("tiny", "")
     assert report.published(1).checks[0].observed == report.checks[0].observed
+
+
+def test_the_cli_exits_2_naming_the_cell_and_writes_nothing(tmp_path):
+    from tests.conftest import make_project
+    from tests.test_cli import run
+
+    frame = pd.DataFrame({"g": ["a"] * 12 + ["b"] * 6})
+    frame.to_csv(tmp_path / "g.csv", index=False)
+    spec = base_spec("tiny", tmp_path / "g.csv")
+    spec["checks"] = {"representation": [{"column": "g"}]}
+    path = make_project(tmp_path, spec)
+    proc = run(tmp_path, "check", str(path), "--json", "report.json", "--metrics", "metrics.json")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "dataset 'tiny'" in proc.stderr and "g=b" in proc.stderr and "Fix:" in proc.stderr
+    assert "Traceback" not in proc.stderr and "6" not in proc.stdout
+    assert not (tmp_path / "report.json").exists() and not (tmp_path / "metrics.json").exists()
