@@ -105,7 +105,7 @@ def declare_rates(o: dict[str, Any], t: Any, label: str | None, by: Any, rows_ke
         t.derived((rates_key, g), pos, neg)
         if intervals_key:
             t.derived((intervals_key, g), pos, neg)
-        cells += [pos, neg]
+        cells += [t.at(pos), t.at(neg)]  # under the version being declared
         for end in ("best_cell", "worst_cell"):
             if isinstance(o.get(end), dict) and o[end].get("cell") == g:
                 t.count((end, "rows"), labelled, o[end].get("rows"))

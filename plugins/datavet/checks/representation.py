@@ -168,7 +168,7 @@ def declare_shares(o: dict[str, Any], t: Any, column: str | None, prefix: str = 
         t.count(("min_count_observed",), cell((column, smallest)), o["min_count_observed"])
         t.derived(("min_share_observed",), cell((column, smallest)), present)
     over(t, [("tvd",), ("chi2_pvalue",)] if not prefix else [], [*keys, present], o)
-    return [*keys, present]
+    return [t.at(k) for k in (*keys, present)]  # under the version being declared
 
 
 def shares_metric(check: str, result: Any, out: dict[str, Any]) -> None:
