@@ -304,3 +304,13 @@ def test_german_small_previous_group_is_withheld(german):
     assert r.observed["previous_counts"]["A202"] == "<10"
     assert r.observed["share_changes"]["A202"] is None
     assert r.observed["tvd"] is None  # two groups: the TVD is A202's change
+
+
+def test_an_outside_reader_recovers_nothing_across_versions(adult, german):
+    """tests/privacy/attacker.py on the published drift figures (both versions' counts, shares, rates
+    and changes, one minus the others): no withheld cell of either version comes back."""
+    from tests.privacy.attacker import recovered
+
+    for versions in (adult, german):
+        doc = json.loads(versions.reports["duckdb"].published(10).to_json())
+        assert recovered(doc, 10) == []

@@ -90,6 +90,9 @@ def read(doc: dict[str, Any], k: int) -> Reader:
                 r.count(f"prev:pres:{col}", o.get("previous_non_missing"))
                 r.sums.append((f"prev:pres:{col}", [f"prev:{col}={g}" for g in prev], True))
                 for g, s in (o.get("previous_shares") or {}).items():
+                    change, now = (o.get("share_changes") or {}).get(g), (o.get("shares") or {}).get(g)
+                    if s is None and _num(change) and _num(now):
+                        s = now - change  # the change gives the earlier share back
                     if _num(s) and _num(o.get("previous_non_missing")):
                         r.learn(f"prev:{col}={g}", round(s * o["previous_non_missing"]))
         elif check == "geography" and col:
@@ -109,6 +112,19 @@ def read(doc: dict[str, Any], k: int) -> Reader:
             r.sums.append((f"pres:{col}", [res, *loose, f"rest:{col}"], True))
             if _num(o.get("resolved_share")) and _num(o.get("non_missing")):
                 r.learn(res, round(o["resolved_share"] * o["non_missing"]))
+        elif check == "drift" and col and c.get("by"):
+            for prefix, rows_key, rates_key in (("", "rows", "positive_rates"),
+                                                ("prev:", "previous_rows", "previous_positive_rates")):
+                for g, n in (o.get(rows_key) or {}).items():
+                    grp = _group(c["by"], g)
+                    lab, pos, neg = (f"{prefix}lab:{col}|{grp}", f"{prefix}pos:{col}|{grp}",
+                                     f"{prefix}neg:{col}|{grp}")
+                    r.count(lab, n)
+                    rate = (o.get(rates_key) or {}).get(g)
+                    change = (o.get("rate_changes") or {}).get(g)
+                    if rate is None and prefix and _num(change) and _num((o.get("positive_rates") or {}).get(g)):
+                        rate = o["positive_rates"][g] - change  # the change gives the earlier rate back
+                    r.rate(pos, neg, lab, rate, n)
         elif check == "label_balance" and col and c.get("by"):
             for g, n in (o.get("rows") or {}).items():
                 grp = _group(c["by"], g)
