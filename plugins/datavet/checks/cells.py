@@ -73,15 +73,6 @@ def extremes(rates: Mapping[str, float | None], rows: Mapping[str, int],
             {"cell": low[0], "rate": low[1], count_key: rows[low[0]]})
 
 
-def publish_cells(p: Any, *keys: str, count_key: str = "rows") -> None:
-    """The published form of best/worst cell records: a small count as "<threshold", its rate withheld."""
-    for key in keys:
-        record = p.o.get(key)
-        if isinstance(record, dict) and p.is_small(record.get(count_key)):
-            p.o[key] = {**p.shown_in(record, count_key), "rate": None}
-            p.touched = True
-
-
 def private_kwargs(by: str | list[str], private: set[str]) -> dict[str, Any]:
     """A string ``by``: ``by_is_private`` as always; a list: ``private_by``, its private attributes."""
     if isinstance(by, str):
