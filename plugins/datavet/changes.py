@@ -17,7 +17,7 @@ from datavet.checks.geography import NAME as GEOGRAPHY
 from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.checks.missingness import missing_rates as _missing_rates
 from datavet.checks.representation import NAME as REPRESENTATION
-from datavet.publish import is_small
+from datavet.privacy.rule import is_small
 from datavet.report import CheckReport
 
 
@@ -105,7 +105,7 @@ def compute_changes(*, new_report: CheckReport, old_report: CheckReport, previou
 
 def metrics_of(report: CheckReport, small_cell_threshold: int) -> dict[str, Any]:
     """The flat figures written as the registry's DVC metrics file, so `dvc metrics diff` between two
-    certified revisions shows them. They come from the report's published form (datavet.publish), as
+    certified revisions shows them. They come from the report's published form (datavet.privacy), as
     in every published document: shares of groups with fewer rows than the small-cell threshold, the
     positive rates of such groups (or of groups of unknown size) and missing rates of a small number
     of missing cells are left out."""

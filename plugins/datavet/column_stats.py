@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from datavet.engines.duckdb import ident, literal
-from datavet.publish import is_small
+from datavet.privacy.rule import is_small
 
 
 @dataclass(frozen=True)

@@ -132,3 +132,10 @@ class StaleAttestation(DatavetError):
     """An answer changed after the attestation that vouches for it."""
 
     reason = "stale_attestation"
+
+
+class PrivacyError(DatavetError):
+    """What is about to be published would let a reader narrow a small cell down (datavet.privacy):
+    nothing is published."""
+
+    reason = "disclosure_risk"

@@ -66,7 +66,14 @@ class CheckReport(BaseModel):
     engine: str | None = None
     small_cell_threshold: int | None = Field(
         default=None, description='Set in the published form: counts 1..threshold-1 are shown as "<threshold" '
-                                  "and their shares, ratios and rates are null (datavet.publish).")
+                                  "and their shares, ratios and rates are null (datavet.privacy).")
+    positives: dict[str, str] = Field(
+        default_factory=dict, description="{label column: positive value}: which label value the positive rates "
+                                          "count (the spec says it; datavet.privacy links label cells with it).")
+    withheld_cells: list[dict[str, Any]] = Field(
+        default_factory=list, description="Set in the published form: each withheld count (table, figure, cell) "
+                                          "and why: primary (a small cell) or complementary (it would give one "
+                                          "back).")
 
     def failed(self, severity: str | None = "error") -> list[CheckResult]:
         return [c for c in self.checks if not c.success and (severity is None or c.severity == severity)]
@@ -85,8 +92,8 @@ class CheckReport(BaseModel):
         return "\n".join(lines)
 
     def published(self, small_cell_threshold: int) -> CheckReport:
-        """This report as it may be published: small cells suppressed (datavet.publish)."""
-        from datavet.publish import publish_report
+        """This report as it may be published: small cells suppressed (datavet.privacy)."""
+        from datavet.privacy import publish_report
 
         return publish_report(self, small_cell_threshold)
 

@@ -14,7 +14,6 @@ from datavet.checks import run_checks
 from datavet.checks.base import PreviousVersion
 from datavet.checks.drift import (
     FIRST_VERSION,
-    Drift,
     DriftSpec,
     previous_rates,
     previous_shares,
@@ -23,7 +22,7 @@ from datavet.checks.drift import (
 )
 from datavet.errors import RegistryError, SpecError
 from datavet.ingest import write_parquet
-from datavet.publish import Publisher
+from datavet.privacy.publish import publish_result
 from datavet.registry import Registry
 from datavet.report import CheckResult
 from tests.checks.conftest import ADULT_NAMES, DATA, base_spec, by_check, make_loaded
@@ -95,9 +94,9 @@ def test_a_group_of_one_row_and_missing_values():
     assert rates.observed["rows"] == {"a": 20, "b": 1}  # b's second row has a missing label
     assert rates.observed["rate_changes"] == {"a": 0.0, "b": 1.0}
     assert_figures(rates.observed, expected_rates(new, old, "y", ["g"], "1", ["?"]))
-    published = Publisher(CheckResult(check="drift", column="y", by="g", success=True, observed=rates.observed), 10)
-    Drift().publish(published)
-    assert published.o["previous_rows"]["b"] == "<10" and published.o["rate_changes"] == {"a": 0.0, "b": None}
+    result = CheckResult(check="drift", column="y", by="g", success=True, observed=rates.observed)
+    published = publish_result(result, 10).observed
+    assert published["previous_rows"]["b"] == "<10" and published["rate_changes"] == {"a": 0.0, "b": None}
 
 
 def test_first_version_figures_are_null_with_a_note():
@@ -175,7 +174,7 @@ def test_previous_bytes_gone_is_a_clear_error(tmp_path):
     frame.to_csv(source, index=False)
     spec = base_spec("gone", source)
     spec["checks"] = {"missingness": {"max_rate": 1.0}, "drift": [{"column": "g", "max_tvd": 0.1}]}
-    versions = TwoVersions(tmp_path, spec, lambda df: df.iloc[:18].reset_index(drop=True))
+    versions = TwoVersions(tmp_path, spec, lambda df: df.iloc[:22].reset_index(drop=True))  # b: 10 rows
     registry = Registry.of(versions.settings)
     for path in (registry.cache_path(versions.previous_md5), registry.remote_object(versions.previous_md5)):
         path.unlink()

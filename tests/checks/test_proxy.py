@@ -137,7 +137,7 @@ def test_edge_cases():
 
 
 def test_a_column_compared_on_few_rows_is_withheld():
-    from datavet.publish import publish_result
+    from datavet.privacy.publish import publish_result
     from datavet.report import CheckResult
 
     few = counts([(["a", "x"], 3), (["b", "y"], 3)])

@@ -13,7 +13,7 @@ from datavet.changes import metrics_of
 from datavet.checks import run_checks
 from datavet.figures.outcome import Violation
 from datavet.ingest import read_source
-from datavet.publish import publish_report, publish_result, small_note
+from datavet.privacy.publish import publish_report, publish_result, small_note
 from datavet.report import CheckResult
 from tests.checks.conftest import DATA, adult_spec, by_check, make_loaded
 
@@ -56,7 +56,13 @@ def test_small_counts_become_strings_and_their_shares_null(exact):
     rep = next(c for c in doc["checks"] if c["check"] == "representation")["observed"]
     assert rep["counts"][b] == "<10" and rep["shares"][b] is None and rep["ratios"][b] is None
     assert rep["min_count_observed"] == "<10" and rep["min_share_observed"] is None
-    assert rep["counts"]["group-1" if private else "A"] == 100  # large counts stay plain numbers
+    # two groups and a published total: A's count gives B's back (105 - 100), so A is withheld too
+    # (complementary; it is at least 10, so B may still be anything from 1 to 9); the decision is listed
+    a = "group-1" if private else "A"
+    assert rep["counts"][a] == "withheld" and rep["shares"][a] is None and rep["non_missing"] == 105
+    why = {(w["table"], w["figure"], w["cell"]): w["why"] for w in doc["withheld_cells"]}
+    assert why[("representation on race", "counts", f"race={a}")] == "complementary"
+    assert why[("representation on race", "counts", f"race={b}")] == "primary"
     cells = next(c for c in doc["checks"] if c["check"] == "intersectional")["observed"]
     assert cells["cell_counts"][f"{b}|F"] == "<10" and cells["cell_counts"][f"{b}|M"] == "<10"
     assert all(c["count"] == "<10" for c in cells["smallest_cells"][:2])
@@ -64,7 +70,7 @@ def test_small_counts_become_strings_and_their_shares_null(exact):
     assert miss["missing_count"] == "<10" and miss["missing_rate"] is None and miss["token_counts"]["null"] == "<10"
     balance = next(c for c in doc["checks"] if c["check"] == "label_balance")
     assert balance["observed"]["rows"][b] == "<10" and balance["observed"]["positive_rates"][b] is None
-    assert balance["observed"]["disparate_impact"] == 0.0  # kept: it names no group
+    assert balance["observed"]["disparate_impact"] is None  # B's rate is its maximum: withheld with it
     parity = next(c for c in doc["checks"] if c["check"] == "missingness_parity")["observed"]
     assert parity["group_rows"][b] == "<10" and parity["group_missing_rate"][b] is None
     geo = next(c for c in doc["checks"] if c["check"] == "geography")["observed"]
@@ -103,7 +109,7 @@ def test_publishing_is_idempotent(exact):
 
 
 def _published(violation: Violation, threshold: int = 10) -> str:
-    result = CheckResult(check="representation", success=False, failures=[violation.render()],
+    result = CheckResult(check="representation", column="race", success=False, failures=[violation.render()],
                          violations=[violation.as_json()], observed={"counts": {"group-2": 3}})
     (text,) = publish_result(result, threshold).failures
     return text
@@ -126,8 +132,9 @@ def test_dvc_metrics_leave_out_rates_of_small_groups(exact):
     report, private = exact
     b = "group-2" if private else "B"
     metrics = metrics_of(report, 10)
-    assert metrics["positive_rate"]["y_by_race"] == {"group-1" if private else "A": 0.0}  # B's 0.4 is gone
-    assert metrics["disparate_impact"]["y_by_race"] == 0.0
+    # B's 0.4 is gone, and so is A's 0.0: A's rows with a label give B's back (105 - 100)
+    assert metrics["positive_rate"]["y_by_race"] == {}
+    assert metrics["disparate_impact"]["y_by_race"] is None  # built on B's rate
     assert b not in metrics["representation_shares"]["race"]
     assert "x" not in metrics["missing_rate"]  # 3 missing cells: the rate gives them back
     assert "FRA" not in metrics["geography_shares"]["country"]
@@ -151,7 +158,9 @@ def test_adult_small_countries_are_published_as_small_cells(tmp_path):
     (rep,) = by_check(published, "representation")
     assert rep.observed["counts"]["Holand-Netherlands"] == "<10"
     assert rep.observed["shares"]["Holand-Netherlands"] is None
-    assert rep.observed["counts"]["Scotland"] == int(counts["Scotland"]) == 12
+    # Holand-Netherlands = non_missing - every other count: the smallest other count is withheld with it
+    assert rep.observed["counts"]["Scotland"] == "withheld" and int(counts["Scotland"]) == 12
+    assert rep.observed["counts"]["United-States"] == int(counts["United-States"])
     text = published.summary()
     assert "counts[Holand-Netherlands]: fewer than 10 rows (exact count withheld), below min_count 10" in text
     assert "counts[Holand-Netherlands] = 1 <" not in published.summary()

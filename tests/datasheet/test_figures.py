@@ -26,6 +26,18 @@ def _shown(n: int, threshold: int) -> str:
     return f"<{threshold}" if 0 < n < threshold else f"{n:,}"
 
 
+def _display(n) -> str:
+    """A count as the published report has it: a number, or "<k" / "withheld" as they are."""
+    return n if isinstance(n, str) else f"{n:,}"
+
+
+def _pairs(v, check: str) -> list:
+    """(exact result, published result) pairs: the datasheet shows the published form (datavet.privacy),
+    whose every figure is either the exact one or withheld."""
+    published = v.report.published(v.loaded.spec.small_cell_threshold)
+    return [(r, p) for r, p in zip(v.report.checks, published.checks, strict=True) if r.check == check]
+
+
 @pytest.fixture(params=["adult", "titanic", "adult_gx"])
 def rendered(request, tmp_path: Path):
     v = request.getfixturevalue(request.param)
@@ -59,18 +71,19 @@ def test_missingness_matches_report(rendered) -> None:
     t = v.loaded.spec.small_cell_threshold
     columns = {c["name"]: c for c in doc["computed"]["columns"]}
     total = 0
-    for r in _obs(v.report, "missingness"):
-        n = r.observed["missing_count"]
-        total += n
+    for r, p in _pairs(v, "missingness"):
+        n, shown = r.observed["missing_count"], p.observed["missing_count"]
+        total = total + n if isinstance(total, int) and not isinstance(shown, str) else "withheld"
         col = columns[r.column]
-        assert col["missing"]["display"] == _shown(n, t)
-        if 0 < n < t:
+        assert col["missing"]["display"] == _display(shown)
+        assert shown == n or (isinstance(shown, str) and (shown == "withheld" or 0 < n < t))
+        if isinstance(shown, str):
             assert col["missing_rate"] is None and col["missing"]["value"] is None
         else:
             assert col["missing_rate"] == pytest.approx(r.observed["missing_rate"])
             if n:  # the chart draws the most-missing columns first
                 assert f"{pct(r.observed['missing_rate'], 2)} · {n:,}" in docs["html"]
-    assert doc["computed"]["missing_cells"]["display"] == _shown(total, t)
+    assert doc["computed"]["missing_cells"]["display"] == _display(total)
     for r in _obs(v.report, "missingness_parity"):
         fig = next(p for p in doc["computed"]["parity"] if p["column"] == r.column and p["by"] == by_text(r.by))
         assert {g["group"]: g["rate"] for g in fig["groups"]} == pytest.approx(
@@ -88,7 +101,7 @@ def test_representation_and_intersections_match_report(rendered) -> None:
     spec = v.loaded.spec
     t = spec.small_cell_threshold
     text = html.unescape(docs["md"])
-    for r in _obs(v.report, "representation"):
+    for r, p in _pairs(v, "representation"):
         if r.column in spec.private_columns:
             continue  # covered by the privacy tests: labels are masked
         fig = next(f for f in doc["computed"]["representation"] if f["column"] == r.column
@@ -96,18 +109,26 @@ def test_representation_and_intersections_match_report(rendered) -> None:
         groups = {g["group"]: g for g in fig["groups"]}
         assert set(r.observed["counts"]) <= set(groups)
         for g, n in r.observed["counts"].items():
-            assert groups[g]["count"]["display"] == _shown(n, t)
-            if n >= t:
+            shown = p.observed["counts"][g]
+            assert groups[g]["count"]["display"] == _display(shown)
+            assert shown == n or shown == "withheld" or (shown == f"<{t}" and 0 < n < t)
+            if n < t:
+                assert isinstance(shown, str) or n == 0
+            if not isinstance(shown, str) and p.observed["shares"][g] is not None:
                 assert groups[g]["share"] == pytest.approx(r.observed["shares"][g])
                 assert f"| {g} | {n:,} | {pct(r.observed['shares'][g])} |" in text
+            else:
+                assert groups[g]["share"] is None or n == 0
         for g, ref in (r.observed.get("reference_shares") or {}).items():
             assert groups[g]["reference_share"] == pytest.approx(ref)
-        if r.observed.get("tvd") is not None:
+        if p.observed.get("tvd") is not None:
             assert fig["tvd"] == pytest.approx(r.observed["tvd"])
-    for r in _obs(v.report, "intersectional"):
+    for r, p in _pairs(v, "intersectional"):
         fig = next(f for f in doc["computed"]["intersections"] if f["columns"] == r.columns)
         cells = {c["cell"]: c["count"]["display"] for c in fig["cells"]}
-        assert cells == {k.replace("|", " | "): _shown(n, t) for k, n in r.observed["cell_counts"].items()}
+        assert cells == {k.replace("|", " | "): _display(n) for k, n in p.observed["cell_counts"].items()}
+        assert all(p.observed["cell_counts"][k] == n for k, n in r.observed["cell_counts"].items() if n >= t
+                   and not isinstance(p.observed["cell_counts"][k], str))
 
 
 def test_label_and_geography_match_report(rendered) -> None:
@@ -121,13 +142,17 @@ def test_label_and_geography_match_report(rendered) -> None:
             {_combo(g): v for g, v in r.observed["positive_rates"].items()})
         assert fig["disparate_impact"] == pytest.approx(r.observed["disparate_impact"])
         assert f"disparate impact {r.observed['disparate_impact']:.3f}" in docs["html"]
-    for r in _obs(v.report, "geography"):
+    for r, p in _pairs(v, "geography"):
         fig = next(g for g in doc["computed"]["geography"] if g["column"] == r.column)
         for key in ("top1_share", "top5_share", "hhi", "effective_countries", "resolved_share"):
-            assert fig[key] == pytest.approx(r.observed[key])
+            # published exactly, or withheld: a concentration over a withheld country gives it back
+            assert fig[key] == (None if p.observed[key] is None else pytest.approx(r.observed[key]))
+        assert fig["top1_share"] is not None  # Adult's USA: a large group keeps its share
         assert fig["top1_country"] == r.observed["top1_country"]
+        t = v.loaded.spec.small_cell_threshold
         assert {c["group"]: c["count"]["value"] for c in fig["countries"]} == {
-            k: (n if n >= v.loaded.spec.small_cell_threshold else None) for k, n in r.observed["counts"].items()}
+            k: (None if isinstance(p.observed["counts"][k], str) else n) for k, n in r.observed["counts"].items()}
+        assert all(isinstance(p.observed["counts"][k], str) for k, n in r.observed["counts"].items() if 0 < n < t)
         assert f"top country <b>{r.observed['top1_country']}</b> ({pct(r.observed['top1_share'])})" in docs["html"]
 
 

@@ -57,7 +57,8 @@ def test_small_regions_are_withheld(tmp_path: Path) -> None:
     sheet = build_datasheet(loaded, report, parquet, data_md5=md5)
     regions = {r.group: r for r in sheet.computed.geography[0].regions}
     assert regions["Europe"].withheld and regions["Europe"].rate is None  # 3 rows
-    assert regions["Asia"].rate == 12 / 55 and regions["America"].rate == 40 / 55
+    # 55 rows in all: Asia's and America's shares would give Europe's 3 back, so one of them is withheld too
+    assert regions["Asia"].rate == 12 / 55 and regions["America"].withheld and regions["America"].rate is None
 
 
 def test_a_group_of_unknown_size_is_withheld(titanic, tmp_path: Path) -> None:
@@ -70,7 +71,7 @@ def test_a_group_of_unknown_size_is_withheld(titanic, tmp_path: Path) -> None:
     sheet = build_datasheet(titanic.loaded, report, titanic.parquet, data_md5=titanic.md5)
     balance = sheet.computed.label.balance[0]  # the spec's own; default breakdowns follow
     assert all(r.withheld and r.rate is None for r in balance.positive_rates)
-    assert balance.disparate_impact == 0.38
+    assert balance.disparate_impact is None  # built on the rates of groups of unknown size: withheld with them
 
 
 def test_failure_texts_name_private_groups_as_the_sections_do(titanic) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from datavet.datasheet import build_datasheet, render_all
-from datavet.datasheet.privacy import ValueMasker, publish_count, scrub_text
+from datavet.privacy.masking import ValueMasker, publish_count, scrub_text
 from tests.datasheet.conftest import DATA, INJECTED, full_answers, make_version, titanic_spec, write_answers, write_spec
 
 

@@ -80,12 +80,25 @@ def metrics_facet(outcome: StageOutcome) -> Any:
 
     spec = outcome.loaded.spec
     data = version_bytes(outcome.settings, outcome.md5, spec.name)
+    from datavet.checks.missingness import NAME as MISSINGNESS
     from datavet.column_stats import column_stats  # DuckDB: at run time, never at DAG parse time
 
     rows, stats = column_stats(data, list(spec.missing_tokens), spec.small_cell_threshold)
+    # a column's missing count as the published report has it (the privacy layer's one decision: a
+    # count withheld there, small or complementary, is withheld here too)
+    published = {c.column: c.observed.get("missing_count") for c in (outcome.report.checks if outcome.report else [])
+                 if c.check == MISSINGNESS and c.column}
+
+    def null_count(col: str, s: Any) -> int | None:
+        if col not in published:
+            return s.missing
+        n = published[col]
+        return n if isinstance(n, int) and not isinstance(n, bool) else None
+
     return DataQualityMetricsDatasetFacet(
         rowCount=rows, bytes=data.stat().st_size,
-        columnMetrics={col: ColumnMetrics(nullCount=s.missing, distinctCount=s.distinct) for col, s in stats.items()})
+        columnMetrics={col: ColumnMetrics(nullCount=null_count(col, s), distinctCount=s.distinct)
+                       for col, s in stats.items()})
 
 
 def source_dataset(loaded: LoadedSpec) -> tuple[str, str] | None:

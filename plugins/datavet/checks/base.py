@@ -2,8 +2,8 @@
 
 A check module (``datavet.checks.<name>``) holds its limits model (what the spec validates), the
 expectation configurations it adds to the GX suite, the columns it reads, its figures (pure
-functions from count tables, in the same module), its publish rule (which figures a small cell
-withholds), and its DVC metrics. The registry table (``datavet.checks.registry``) lists them; the
+functions from count tables, in the same module), its published tables (the cells its figures
+give away, for datavet.privacy), and its DVC metrics. The registry table (``datavet.checks.registry``) lists them; the
 suite builder, results, report, publish, metrics and changes loop over that table.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from datavet.publish import Publisher
+    from datavet.privacy.tables import Tables
     from datavet.report import CheckResult
     from datavet.spec import DatasetSpec, LoadedSpec
 
@@ -97,8 +97,9 @@ class CheckType:
         """The report's column / columns / by of one result, from its expectation kwargs."""
         return {"column": kwargs.get("column"), "columns": kwargs.get("columns"), "by": kwargs.get("by")}
 
-    def publish(self, p: Publisher) -> None:
-        """Suppress what a small cell would give back (every check type must say)."""
+    def declare(self, result: CheckResult, t: Tables) -> None:
+        """Declare the count cells behind this result's figures, which figure gives which cells away, and
+        the totals they add up to (datavet.privacy decides what is withheld; every check type must say)."""
         raise NotImplementedError
 
     def metrics(self, result: CheckResult, out: dict[str, Any]) -> None:

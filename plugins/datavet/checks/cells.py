@@ -2,7 +2,7 @@
 groups (label balance, missingness parity).
 
 A cell is a tuple of group names, one per attribute, published as ``"Male|White"``. Private attributes
-are renamed part by part with the validation's numbering of each column (datavet.figures.privacy), so
+are renamed part by part with the validation's numbering of each column (datavet.privacy.names), so
 ``group-1|White`` means the same ``group-1`` as the private column's own figures. With ``by`` a plain
 string nothing here is used and the figures are what they always were.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from datavet.figures.privacy import extend
 from datavet.figures.values import MISSING_GROUP
+from datavet.privacy.names import extend
 
 SEPARATOR = "|"
 V = TypeVar("V")
@@ -71,15 +71,6 @@ def extremes(rates: Mapping[str, float | None], rows: Mapping[str, int],
     low = sorted(defined, key=lambda cr: cr[1])[0]
     return ({"cell": high[0], "rate": high[1], count_key: rows[high[0]]},
             {"cell": low[0], "rate": low[1], count_key: rows[low[0]]})
-
-
-def publish_cells(p: Any, *keys: str, count_key: str = "rows") -> None:
-    """The published form of best/worst cell records: a small count as "<threshold", its rate withheld."""
-    for key in keys:
-        record = p.o.get(key)
-        if isinstance(record, dict) and p.is_small(record.get(count_key)):
-            p.o[key] = {**p.shown_in(record, count_key), "rate": None}
-            p.touched = True
 
 
 def private_kwargs(by: str | list[str], private: set[str]) -> dict[str, Any]:

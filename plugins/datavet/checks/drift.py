@@ -28,9 +28,10 @@ from datavet.checks.cells import by_columns, by_key, joined, rename_cells
 from datavet.checks.label_balance import rate_cells
 from datavet.checks.limits import Severity, Share, Strict
 from datavet.figures.outcome import Outcome, check_max, ratio
-from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import labelled_counts
 from datavet.figures.values import unique_tokens
+from datavet.privacy.declare import PRESENT, cell, group_key, over
+from datavet.privacy.names import extend, rename
 from datavet.yamltext import DataText
 
 NAME = "drift"
@@ -106,9 +107,9 @@ def share_drift(table: dict[str, Any], tokens: Sequence[str], previous: Mapping[
 def _cells_of(previous: Mapping[str, Any] | None) -> tuple[dict[tuple[str, ...], int], dict[tuple[str, ...], int]]:
     rows: dict[tuple[str, ...], int] = {}
     positives: dict[tuple[str, ...], int] = {}
-    for cell, n, k in (previous or {}).get("cells") or []:
-        rows[tuple(str(c) for c in cell)] = int(n)
-        positives[tuple(str(c) for c in cell)] = int(k)
+    for group, n, k in (previous or {}).get("cells") or []:
+        rows[tuple(str(c) for c in group)] = int(n)
+        positives[tuple(str(c) for c in group)] = int(k)
     return rows, positives
 
 
@@ -230,23 +231,33 @@ class Drift(CheckType):
     def label_positives(self, checks: Any) -> dict[str, str]:
         return {d.column: d.positive for d in checks.drift if d.by is not None and d.positive is not None}
 
-    def publish(self, p: Any) -> None:
-        """A group small in either version has its shares, rates and changes withheld (the change would
-        give back the small share or rate); so has the largest rate change when it is such a group's."""
-        if "counts" in p.o:
-            p.small = p.counts("counts") | p.counts("previous_counts")
-            for key in ("shares", "previous_shares", "share_changes"):
-                p.null(key, p.small)
-            p.count("non_missing")
-            p.count("previous_non_missing")
+    def declare(self, result: Any, t: Any) -> None:
+        """Both versions' cells (the previous version's under its own name), and the changes, each built
+        on a group's cells in both versions."""
+        from datavet.checks.label_balance import declare_rates
+        from datavet.checks.representation import declare_shares
+
+        o, c = result.observed, result.column
+        if not c:
             return
-        p.rates_by_size("positive_rates", "rows")
-        if isinstance(p.o.get("previous_rows"), dict):
-            p.rates_by_size("previous_positive_rates", "previous_rows")
-        for key in ("positive_rates", "previous_positive_rates", "rate_changes"):
-            p.null(key, p.small)
-        if p.o.get("largest_change_group") in p.small:
-            p.withhold("largest_rate_change")
+        if "counts" in o:
+            now = declare_shares(o, t, c)
+            t.version = "previous"
+            before = declare_shares(o, t, c, "previous_")
+            prev_present, prev = t.at(cell((c, PRESENT))), {g: t.at(cell((c, g))) for g in o.get("counts") or {}}
+            t.version = None
+            for g in o.get("share_changes") or {}:
+                t.derived(("share_changes", g), cell((c, g)), cell((c, PRESENT)), prev.get(g, ()), prev_present)
+            over(t, [("tvd",)], [*now, *before], o)
+            return
+        now = declare_rates(o, t, c, result.by, "rows", "positive_rates")
+        t.version = "previous"
+        before = declare_rates(o, t, c, result.by, "previous_rows", "previous_positive_rates")
+        t.version = None
+        for g in o.get("rate_changes") or {}:
+            group = set(group_key(result.by, g))
+            t.derived(("rate_changes", g), *[k for k in [*now, *before] if group <= set(k)])
+        over(t, [("largest_rate_change",)], [*now, *before], o)
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
         o = result.observed

@@ -142,8 +142,8 @@ class Files(CheckType):
                             observed=out.observed, thresholds=limits, failures=out.failures,
                             violations=[v.as_json() for v in out.violations], notes=out.notes)]
 
-    def publish(self, p: Any) -> None:
-        """Nothing to withhold: the counts are of files, not of people, and the sample paths were
+    def declare(self, result: Any, t: Any) -> None:
+        """Nothing to declare: the counts are of files, not of people, and the sample paths were
         left out at the source when the spec marks the file column identifying or sensitive."""
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:

@@ -13,9 +13,10 @@ from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.limits import Count, Reference, Severity, Share, Strict, reference_sums_to_something
 from datavet.figures.distribution import compare, normalise
 from datavet.figures.outcome import Outcome, check_max, check_min, fmt, ratio
-from datavet.figures.privacy import extend, opaque_names, rename
 from datavet.figures.tables import labelled_counts
 from datavet.geo.countries import continent_of, resolve
+from datavet.privacy.declare import PRESENT, cell, counts, over
+from datavet.privacy.names import extend, opaque_names, rename
 
 NAME = "geography"
 
@@ -46,7 +47,7 @@ def geography(table: dict[str, Any], tokens: list[str], *, reference: Mapping[st
               min_reference_share: float = 0.01, min_ratio: float | None = None,
               private: bool = False, names: Mapping[str, str] | None = None,
               aliases: Mapping[str, str] | None = None, us_postal_codes: bool = False) -> Outcome:
-    """``names``: the validation's numbering of a private column's raw values (datavet.figures.privacy);
+    """``names``: the validation's numbering of a private column's raw values (datavet.privacy.names);
     a country is named after its most frequent raw value, so group-k means the same in every check.
     ``aliases`` and ``us_postal_codes``: how values resolve (datavet.geo.countries.resolve)."""
     values = {k[0]: n for k, n in labelled_counts(table, tokens).items()}
@@ -197,27 +198,35 @@ class Geography(CheckType):
     def references(self, checks: Any) -> list[tuple[str, Any]]:
         return [(g.column, g.reference) for g in checks.geography]
 
-    def publish(self, p: Any) -> None:
-        counts = p.o.get("counts") if isinstance(p.o.get("counts"), dict) else {}
-        unresolved = p.o.get("unresolved_values") if isinstance(p.o.get("unresolved_values"), dict) else {}
-        exact = [n for n in counts.values() if isinstance(n, int)]
-        top = sorted(exact, reverse=True)
-        if top and p.is_small(top[0]):
-            p.withhold("top1_share")
-        if top and p.is_small(sum(top[:5])):
-            p.withhold("top5_share")
-        loose = [n for n in unresolved.values() if isinstance(n, int)]
-        if (exact and p.is_small(sum(exact))) or (loose and p.is_small(sum(loose))):
-            p.withhold("resolved_share")  # it gives back the (small) resolved or unresolved total
-        p.small = p.counts("counts")
-        for key in ("shares", "ratios"):
-            p.null(key, p.small)
-        p.counts("unresolved_values")
-        regions = p.counts("region_counts")
-        if "region_counts" not in p.o and isinstance(p.o.get("region_shares"), dict):
-            regions = set(p.o["region_shares"])  # an older report: region sizes unknown
-        p.null("region_shares", regions)
-        p.count("non_missing")
+    def declare(self, result: Any, t: Any) -> None:
+        """Countries (ISO codes), the unresolved values listed, regions (sums of countries) and the
+        resolved total behind every share."""
+        o, c = result.observed, result.column
+        if not c:
+            return
+        present, resolved, unlisted = cell((c, PRESENT)), cell((c, "\x00resolved")), cell((c, "\x00unlisted"))
+        country = lambda code: cell((c, "\x00iso:" + str(code)))  # noqa: E731
+        region = lambda r: cell((c, "\x00region:" + str(r)))  # noqa: E731
+        t.count(("non_missing",), present, o.get("non_missing"))
+        values = o.get("counts") if isinstance(o.get("counts"), dict) else {}
+        keys = counts(t, "counts", values, country, resolved)
+        loose = counts(t, "unresolved_values", o.get("unresolved_values"), lambda v: cell((c, str(v))))
+        t.relation(present, [resolved, *loose, unlisted])
+        members: dict[str, list[Any]] = {}
+        for code in values:
+            members.setdefault(continent_of(str(code)) or "unknown", []).append(country(code))
+        for r, parts in members.items():
+            t.relation(region(r), parts)
+        regions = counts(t, "region_counts", o.get("region_counts"), region, resolved)
+        for key, of in (("shares", country), ("ratios", country), ("region_shares", region)):
+            for g in o.get(key) or {} if isinstance(o.get(key), dict) else ():
+                t.derived((key, g), of(g), resolved)
+        t.derived(("resolved_share",), resolved, present)
+        ordered = sorted(values, key=lambda g: (-(values[g] if isinstance(values[g], int) else 0), g))
+        if ordered:
+            t.derived(("top1_share",), country(ordered[0]), resolved)
+            t.derived(("top5_share",), *map(country, ordered[:5]), resolved)
+        over(t, [("hhi",), ("effective_countries",), ("tvd",)], [*keys, *regions, resolved], o)
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
         from datavet.checks.representation import shares_metric

@@ -12,8 +12,9 @@ from pydantic import Field
 from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.limits import Count, Severity, Strict
 from datavet.figures.outcome import Outcome
-from datavet.figures.privacy import extend
 from datavet.figures.tables import labelled_counts
+from datavet.privacy.declare import counts, group_key
+from datavet.privacy.names import extend
 
 NAME = "intersectional"
 
@@ -34,7 +35,7 @@ def intersectional(table: dict[str, Any], tokens: list[str], *, min_count: int =
                    names: list[Mapping[str, str] | None] | None = None) -> Outcome:
     """Figures from the value counts of the attributes together (rows with any of them missing are left out).
 
-    ``names[i]``: the validation's numbering of private attribute i (datavet.figures.privacy); without
+    ``names[i]``: the validation's numbering of private attribute i (datavet.privacy.names); without
     it the attribute's groups are numbered by their rows in the cells."""
     cells = labelled_counts(table, tokens)
     k = len(table["columns"])
@@ -94,8 +95,11 @@ class Intersectional(CheckType):
     def columns(self, checks: Any) -> set[str]:
         return {c for i in checks.intersectional for c in i.columns}
 
-    def publish(self, p: Any) -> None:
-        p.small = p.counts("cell_counts")
-        cells = p.o.get("smallest_cells")
-        if isinstance(cells, list):
-            p.o["smallest_cells"] = [p.shown_in(cell, "count") if isinstance(cell, dict) else cell for cell in cells]
+    def declare(self, result: Any, t: Any) -> None:
+        cols = list(result.columns or [])
+        if not cols:
+            return
+        counts(t, "cell_counts", result.observed.get("cell_counts"), lambda g: group_key(cols, g))
+        for i, entry in enumerate(result.observed.get("smallest_cells") or []):
+            if isinstance(entry, dict):
+                t.count(("smallest_cells", i, "count"), group_key(cols, str(entry.get("cell"))), entry.get("count"))

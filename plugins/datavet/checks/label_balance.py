@@ -9,13 +9,14 @@ from pydantic import Field, field_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.breakdowns import default_bys
-from datavet.checks.cells import by_columns, by_key, extremes, joined, private_kwargs, publish_cells, rename_cells
+from datavet.checks.cells import by_columns, by_key, extremes, joined, private_kwargs, rename_cells
 from datavet.checks.limits import Severity, Share
 from datavet.checks.uncertainty import Uncertain, difference_interval, ratio_interval, uncertainty_kwargs, wilson
 from datavet.figures.outcome import Outcome, check_max, check_min, ratio
-from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label, text
+from datavet.privacy.declare import PRESENT, by_list, cell, group_key, not_, over, positive_of, rate_of, split
+from datavet.privacy.names import extend, rename
 from datavet.yamltext import DataText
 
 NAME = "label_balance"
@@ -42,7 +43,7 @@ def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
     Rows whose attribute (any of them) is missing belong to no group; rows whose label is missing
     count in no rate. A label is positive when its text (stripped) equals ``positive``. ``rows`` gives
     each group's rows with a label (the denominator of its rate). ``by_names``: the validation's
-    numbering of a private attribute (datavet.figures.privacy). With several attributes (the table
+    numbering of a private attribute (datavet.privacy.names). With several attributes (the table
     has more than two columns) the groups are their combinations ("Male|White"), ``private[i]`` and
     ``names[i]`` rename attribute i, and ``best_cell`` / ``worst_cell`` name the highest and lowest rate.
     With ``confidence``: ``rate_intervals`` (Wilson) and the intervals of disparate impact and parity
@@ -85,6 +86,37 @@ def label_balance(table: dict[str, Any], tokens: list[str], positive: str, *,
                    max_parity_difference)
     out.cap()
     return out
+
+
+def declare_rates(o: dict[str, Any], t: Any, label: str | None, by: Any, rows_key: str, rates_key: str,
+                  intervals_key: str | None = None) -> list[Any]:
+    """The cells of positive rates by group (rows with a label, positives, the others); also used by
+    the drift check for either version. Returns every positive and other cell."""
+    if not label or not by:
+        return []
+    positive = positive_of(t, label)
+    rows, rates = o.get(rows_key) or {}, o.get(rates_key) or {}
+    cells: list[Any] = []
+    for g, n in rows.items() if isinstance(rows, dict) else ():
+        group = group_key(by, g)
+        labelled, pos, neg = (cell(*group, (label, PRESENT)), cell(*group, (label, positive)),
+                              cell(*group, (label, not_(positive))))
+        t.count((rows_key, g), labelled, n)
+        split(t, labelled, pos, neg, n, rate_of(rates.get(g), n))
+        t.derived((rates_key, g), pos, neg)
+        if intervals_key:
+            t.derived((intervals_key, g), pos, neg)
+        cells += [t.at(pos), t.at(neg)]  # under the version being declared
+        for end in ("best_cell", "worst_cell"):
+            if isinstance(o.get(end), dict) and o[end].get("cell") == g:
+                t.count((end, "rows"), labelled, o[end].get("rows"))
+                t.derived((end, "rate"), pos, neg)
+    for g in rates if isinstance(rates, dict) else ():
+        if g not in rows:
+            t.unknown((rates_key, g))
+    if len(by_list(by)) == 1:
+        t.domain(by_list(by)[0], list(rows))
+    return cells
 
 
 def rate_cells(table: dict[str, Any], tokens: list[str], positive: str
@@ -167,10 +199,12 @@ class LabelBalance(CheckType):
     def subject(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"column": kwargs.get("label"), "columns": None, "by": kwargs.get("by")}
 
-    def publish(self, p: Any) -> None:
-        p.rates_by_size("positive_rates", "rows")
-        p.null("rate_intervals", p.small)
-        publish_cells(p, "best_cell", "worst_cell")
+    def declare(self, result: Any, t: Any) -> None:
+        declare_rates(result.observed, t, result.column, result.by, "rows", "positive_rates", "rate_intervals")
+        o = result.observed
+        cells = [k for f in t.figures if f.result == t.result and not f.count for k in f.cells]
+        over(t, [("disparate_impact",), ("parity_difference",), ("disparate_impact_interval",),
+                 ("parity_difference_interval",)], cells, o)
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
         key = f"{result.column}_by_{by_key(result.by)}"

@@ -12,6 +12,7 @@ from datavet.checks.limits import Severity, Share, Strict
 from datavet.checks.missingness_parity import ParitySpec
 from datavet.figures.outcome import Outcome, check_max, ratio
 from datavet.figures.tables import token_counts, total_rows
+from datavet.privacy.declare import MISSING, PRESENT, cell, counts, split
 
 NAME = "missingness"
 
@@ -60,9 +61,16 @@ class Missingness(CheckType):
     def columns(self, checks: Any) -> set[str]:
         return set(checks.missingness.columns) if checks.missingness else set()
 
-    def publish(self, p: Any) -> None:
-        p.count("missing_count", "missing_rate")
-        p.counts("token_counts")
+    def declare(self, result: Any, t: Any) -> None:
+        o, c = result.observed, result.column
+        if not c:
+            return
+        missing, present = cell((c, MISSING)), cell((c, PRESENT))
+        t.count(("rows",), (), o.get("rows"))
+        t.count(("missing_count",), missing, o.get("missing_count"))
+        split(t, (), missing, present, o.get("rows"), o.get("missing_count"))
+        t.derived(("missing_rate",), missing, present)
+        counts(t, "token_counts", o.get("token_counts"), lambda tok: cell((c, "\x00token:" + str(tok))), missing)
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
         if result.column and result.observed.get("missing_rate") is not None:

@@ -10,11 +10,12 @@ from pydantic import Field, model_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.breakdowns import default_bys
-from datavet.checks.cells import by_columns, by_key, extremes, joined, private_kwargs, publish_cells, rename_cells
+from datavet.checks.cells import by_columns, by_key, extremes, joined, private_kwargs, rename_cells
 from datavet.checks.limits import Severity, Share, Strict
 from datavet.figures.outcome import Outcome, check_max, fmt, ratio
-from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import missing_by_cell
+from datavet.privacy.declare import MISSING, MISSING_GROUP, PRESENT, by_list, cell, group_key, over, rate_of, split
+from datavet.privacy.names import extend, rename
 
 NAME = "missingness_parity"
 
@@ -41,7 +42,7 @@ def missingness_parity(table: dict[str, Any], column: str, *, max_diff: float | 
                        names: list[Mapping[str, str] | None] | None = None) -> Outcome:
     """Missing rate of ``column`` per group of the grouped missing counts' attribute; ``group_rows``
     gives each group's rows (the denominator of its rate). ``by_names``: the validation's numbering of
-    a private attribute (datavet.figures.privacy). Grouped by several attributes, the groups are their
+    a private attribute (datavet.privacy.names). Grouped by several attributes, the groups are their
     combinations ("Male|White"; a row with any of them missing is in ``<missing>``), ``private[i]`` and
     ``names[i]`` rename attribute i, and ``best_cell`` / ``worst_cell`` name the lowest and highest rate."""
     k = len(table["by"])
@@ -111,9 +112,33 @@ class MissingnessParity(CheckType):
     def columns(self, checks: Any) -> set[str]:
         return {c for p in self._entries(checks) for c in (p.column, *by_columns(p.by))}
 
-    def publish(self, p: Any) -> None:
-        p.rates_by_size("group_missing_rate", "group_rows")
-        publish_cells(p, "best_cell", "worst_cell")
+    def declare(self, result: Any, t: Any) -> None:
+        o, c, by = result.observed, result.column, result.by
+        if not c or not by:
+            return
+        rows, rates = o.get("group_rows") or {}, o.get("group_missing_rate") or {}
+        cells: list[Any] = []
+        for g, n in rows.items():
+            group = group_key(by, g)
+            miss, pres = cell(*group, (c, MISSING)), cell(*group, (c, PRESENT))
+            t.count(("group_rows", g), group, n)
+            split(t, group, miss, pres, n, rate_of(rates.get(g), n))
+            t.derived(("group_missing_rate", g), miss, pres)
+            cells += [miss, pres]
+            for end in ("best_cell", "worst_cell"):
+                if isinstance(o.get(end), dict) and o[end].get("cell") == g:
+                    t.count((end, "rows"), group, o[end].get("rows"))
+                    t.derived((end, "rate"), miss, pres)
+        for g in rates:
+            if g not in rows:
+                t.unknown(("group_missing_rate", g))
+        groups = [g for g in rows if g != MISSING_GROUP]
+        if len(by_list(by)) == 1:
+            t.domain(by_list(by)[0], groups)
+        else:
+            t.relation((), [group_key(by, g) for g in rows])
+            t.relation(cell((c, MISSING)), [cell(*group_key(by, g), (c, MISSING)) for g in rows])
+        over(t, [("max_rate",), ("min_rate",), ("max_diff",), ("max_ratio",)], cells, o)
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
         if isinstance(result.by, list):  # a string ``by`` publishes no parity metric, as before

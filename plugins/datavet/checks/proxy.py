@@ -20,6 +20,7 @@ from datavet.checks.limits import Severity, Share, Strict
 from datavet.figures.outcome import Outcome, check_max
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label
+from datavet.privacy.declare import PRESENT, cell
 
 NAME = "proxy"
 DECILES = 10
@@ -142,11 +143,16 @@ class Proxy(CheckType):
     def subject(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"column": kwargs.get("protected"), "columns": None, "by": None}
 
-    def publish(self, p: Any) -> None:
-        """A figure is a measure of association, no group's share: only a small number of rows compared
-        is suppressed (and that column's V withheld)."""
-        p.small = p.counts("rows")
-        p.null("cramers_v", p.small)
+    def declare(self, result: Any, t: Any) -> None:
+        """A figure is a measure of association, no group's share: the rows compared per column are a
+        count (both present), and that column's V goes with it."""
+        p = result.column
+        if not p:
+            return
+        for c, n in (result.observed.get("rows") or {}).items():
+            both = cell((p, PRESENT), (c, PRESENT))
+            t.count(("rows", c), both, n)
+            t.derived(("cramers_v", c), both)
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
         values = result.observed.get("cramers_v") or {}

@@ -25,9 +25,9 @@ def register(check: CheckType) -> CheckType:
     """Add a check type to the table; refuse one that would publish its figures unsuppressed."""
     if not check.name or check.name in CHECKS or check.name == HAND_ADDED:
         raise ValueError(f"check type name {check.name!r} is empty or taken")
-    if type(check).publish is CheckType.publish:
-        raise TypeError(f"check type {check.name!r} has no publish rule: say which of its figures a small cell "
-                        "withholds (CheckType.publish) before it can be registered")
+    if type(check).declare is CheckType.declare:
+        raise TypeError(f"check type {check.name!r} declares no published tables: say which cells its figures "
+                        "give away (CheckType.declare) before it can be registered")
     if check.in_gx and (not check.expectation_type or not check.expectation_module):
         raise TypeError(f"check type {check.name!r} names no GX expectation")
     CHECKS[check.name] = check

@@ -12,8 +12,10 @@ from datavet.checks.limits import Count, Reference, Severity, Share, reference_s
 from datavet.checks.uncertainty import Uncertain, scaled, uncertainty_kwargs, wilson
 from datavet.figures.distribution import chi2_pvalue, compare, normalise
 from datavet.figures.outcome import Outcome, check_max, check_min, ratio
-from datavet.figures.privacy import extend, rename
 from datavet.figures.tables import labelled_counts
+from datavet.privacy.declare import PRESENT, cell, counts, over
+from datavet.privacy.names import extend, rename
+from datavet.privacy.rule import is_count
 
 NAME = "representation"
 
@@ -43,7 +45,7 @@ def representation(table: dict[str, Any], tokens: list[str], *, reference: Mappi
                    private: bool = False, names: Mapping[str, str] | None = None,
                    confidence: float | None = None, decide_on: str | None = None) -> Outcome:
     """Figures from the value counts of the attribute alone (``names``: the validation's numbering of
-    a private attribute, see datavet.figures.privacy). With ``confidence``: ``share_intervals``
+    a private attribute, see datavet.privacy.names). With ``confidence``: ``share_intervals``
     (Wilson) and ``ratio_intervals`` (the share's interval over the reference share);
     ``decide_on='interval'`` fails min_share / min_ratio only when the whole interval is below."""
     counts = {k[0]: n for k, n in labelled_counts(table, tokens).items()}
@@ -142,15 +144,31 @@ class Representation(CheckType):
     def references(self, checks: Any) -> list[tuple[str, Any]]:
         return [(r.column, r.reference) for r in checks.representation]
 
-    def publish(self, p: Any) -> None:
-        p.small = p.counts("counts")
-        for key in ("shares", "ratios", "share_intervals", "ratio_intervals"):
-            p.null(key, p.small)
-        p.count("non_missing")
-        p.count("min_count_observed", "min_share_observed")
+    def declare(self, result: Any, t: Any) -> None:
+        declare_shares(result.observed, t, result.column)
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
         shares_metric(self.name, result, out)
+
+
+def declare_shares(o: dict[str, Any], t: Any, column: str | None, prefix: str = "") -> list[Any]:
+    """The cells of a column's counts and shares (representation, and either version in drift)."""
+    if not column:
+        return []
+    present = cell((column, PRESENT))
+    t.count((prefix + "non_missing",), present, o.get(prefix + "non_missing"))
+    values = o.get(prefix + "counts") if isinstance(o.get(prefix + "counts"), dict) else {}
+    keys = counts(t, prefix + "counts", values, lambda g: cell((column, g)), present)
+    t.domain(column, list(values))
+    for key in ("shares", "ratios", "share_intervals", "ratio_intervals"):
+        for g in (o.get(prefix + key) or {}) if isinstance(o.get(prefix + key), dict) else ():
+            t.derived((prefix + key, g), cell((column, g)), present)
+    if values and isinstance(o.get("min_count_observed"), (int, str)) and not prefix:
+        smallest = min(values, key=lambda g: (values[g] if is_count(values[g]) else -1, g))
+        t.count(("min_count_observed",), cell((column, smallest)), o["min_count_observed"])
+        t.derived(("min_share_observed",), cell((column, smallest)), present)
+    over(t, [("tvd",), ("chi2_pvalue",)] if not prefix else [], [*keys, present], o)
+    return [t.at(k) for k in (*keys, present)]  # under the version being declared
 
 
 def shares_metric(check: str, result: Any, out: dict[str, Any]) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.datasheet.answers import Answers, load_answers
 from datavet.datasheet.computed import build_sections, files_figure
 from datavet.datasheet.contradictions import find_contradictions
@@ -76,7 +75,7 @@ def require_answers(loaded: LoadedSpec) -> None:
 
 
 def assemble(loaded: LoadedSpec, answers: Answers, computed: Computed, validation, *, data_md5: str,
-             raw_missing: int | None, raw_duplicates: int) -> Datasheet:
+             raw_missing: int | str | None, raw_duplicates: int) -> Datasheet:
     """The datasheet from its parts (separate from I/O so tests can build one from known parts)."""
     spec = loaded.spec
     people = spec.relates_to_people
@@ -122,10 +121,9 @@ def build_datasheet(loaded: LoadedSpec, report: CheckReport, parquet_path: Path,
     computed, validation = build_sections(loaded, report, profile)
     if files is not None:
         computed.files = files_figure(files)
-    raw_missing = sum(int(r.observed.get("missing_count", 0)) for r in
-                      {r.column: r for r in report.checks if r.check == MISSINGNESS and r.column}.values())
+    cells = computed.missing_cells  # as published: a withheld total is quoted as withheld
     return assemble(loaded, answers, computed, validation, data_md5=data_md5,
-                    raw_missing=raw_missing if computed.missing_cells is not None else None,
+                    raw_missing=None if cells is None else (cells.value if cells.value is not None else cells.display),
                     raw_duplicates=profile.duplicate_rows)
 
 

@@ -1,12 +1,13 @@
-"""The computed sections, filled from the version's profile and its check report (the names in
-``observed`` are metrics.md's). Nothing here is typed by a person, and everything passes through the
-privacy rules before it lands in the model."""
+"""The computed sections, filled from the version's profile and the published form of its check report
+(the names in ``observed`` are metrics.md's). Nothing here is typed by a person and nothing here
+decides what is withheld: the figures come from datavet.privacy's one decision for the report, so
+the datasheet withholds exactly what ``datavet check --json`` and the metrics withhold."""
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from datavet.checks.cells import by_columns, by_text
@@ -38,16 +39,13 @@ from datavet.datasheet.models import (
     RepresentationFigure,
     TimeRange,
     Validation,
-)
-from datavet.datasheet.privacy import (
-    ValueMasker,
-    is_small,
-    mask_values,
-    publish_count,
-    publish_share,
+    WithheldCell,
 )
 from datavet.datasheet.profile import DataProfile
-from datavet.publish import publish_result
+from datavet.figures.outcome import Violation
+from datavet.privacy.masking import ValueMasker, mask_values, publish_count, publish_share
+from datavet.privacy.publish import publish_extra
+from datavet.privacy.rule import COMPLEMENTARY, is_count
 from datavet.recode import describe, rules_of
 from datavet.report import CheckReport, CheckResult
 from datavet.spec import LoadedSpec
@@ -78,17 +76,18 @@ def _sizes(value: Any) -> dict[str, Any]:
     return {str(k): n for k, n in value.items()} if isinstance(value, dict) else {}
 
 
-def _pairs(value: Any) -> list[tuple[str, int]]:
-    """{value: n} or [{value:, count:}] or [[value, n]] -> [(value, n)]."""
+def _pairs(value: Any) -> list[tuple[str, Any]]:
+    """{value: n} or [{value:, count:}] or [[value, n]] -> [(value, n)]; n as published (a number, or
+    "<k" / "withheld")."""
     if isinstance(value, dict):
-        return [(str(k), int(v)) for k, v in value.items()]
+        return [(str(k), v) for k, v in value.items()]
     out = []
     for item in value or []:
         if isinstance(item, dict):
             name = item.get("value", item.get("cell", item.get("group")))
-            out.append((str(name), int(item.get("count", 0))))
+            out.append((str(name), item.get("count", 0)))
         elif isinstance(item, (list, tuple)) and len(item) == 2:
-            out.append((str(item[0]), int(item[1])))
+            out.append((str(item[0]), item[1]))
     return out
 
 
@@ -100,12 +99,18 @@ def class_names(values: dict[str, Any] | None) -> list[str] | None:
     return names if len(set(names)) == len(names) else None  # two codes, one group: no ClassLabel
 
 
+def _n(value: Any) -> int:
+    """A published count as a sort key (a withheld count sorts as 0)."""
+    return value if is_count(value) else 0
+
+
 class SectionBuilder:
     def __init__(self, loaded: LoadedSpec, report: CheckReport, profile: DataProfile) -> None:
         self.spec = loaded.spec
-        self.report = report
-        self.profile = profile
         self.t = loaded.spec.small_cell_threshold
+        self.exact = report
+        self.report = report.published(self.t)  # the one decision every document carries
+        self.profile = profile
         self.mask = ValueMasker(loaded.spec.private_columns)
         # a binned column's groups keep the bands' order (lowest first), not the order of their counts
         self.bands = {c: {name: i for i, name in enumerate(rule["labels"])}
@@ -140,14 +145,11 @@ class SectionBuilder:
 
     def rate(self, by: str | list[str], group: str, rate: Any, sizes: dict[str, Any],
              intervals: dict[str, Any] | None = None) -> GroupRate:
-        """A group's rate (and its interval), published only when the figure says the group has at least
-        threshold rows (``sizes``: the figure's own {group: rows}; a size it does not give counts as small)."""
-        size = sizes.get(group)
-        known = isinstance(size, int) and not isinstance(size, bool)
-        small = not known or is_small(size, self.t)
-        interval = None if small else _interval((intervals or {}).get(group))
-        return GroupRate(group=self.group(by, group), rate=None if small else _num(rate), withheld=small,
-                         interval=interval)
+        """A group's rate (and its interval) as the published report has it: null when withheld (or, for
+        a group with no rows, undefined)."""
+        withheld = rate is None and sizes.get(group) != 0
+        interval = None if rate is None else _interval((intervals or {}).get(group))
+        return GroupRate(group=self.group(by, group), rate=_num(rate), withheld=withheld, interval=interval)
 
     def group(self, by: str | list[str], group: str) -> str:
         """A group's label: a combination of several attributes is masked part by part."""
@@ -161,12 +163,13 @@ class SectionBuilder:
             return None
         rows, cell = record.get("rows"), str(record.get("cell"))
         base = self.rate(by, cell, record.get("rate"), {cell: rows})
-        return CellRate(**base.model_dump(), rows=publish_count(rows if isinstance(rows, int) else None, self.t))
+        return CellRate(**base.model_dump(), rows=publish_count(rows, self.t))
 
-    def columns(self) -> tuple[list[ColumnInfo], int | None]:
+    def columns(self) -> tuple[list[ColumnInfo], int | str | None]:
         """C4 and C6 per column; also the total of missing cells (None when nothing was checked)."""
         missing = {r.column: r for r in self.of(MISSINGNESS) if r.column}
-        out, total = [], 0
+        out: list[ColumnInfo] = []
+        total: int | str = 0
         rules = rules_of(self.spec)
         for name, typ in self.profile.column_types.items():
             col = self.spec.columns.get(name)
@@ -178,8 +181,9 @@ class SectionBuilder:
                               else class_names(rules.get(name, {}).get("values")))
             r = missing.get(name)
             if r is not None:
-                n = int(r.observed.get("missing_count", 0))
-                total += n
+                n = r.observed.get("missing_count", 0)
+                # the total would give a withheld column's count back: withheld with it
+                total = total + n if is_count(n) and is_count(total) else COMPLEMENTARY
                 info.missing = publish_count(n, self.t)
                 info.missing_rate = publish_share(n, r.observed.get("missing_rate"), self.t)
                 info.missing_tokens = {tok: publish_count(k, self.t)
@@ -201,7 +205,7 @@ class SectionBuilder:
                 best_cell=self.cell(by, o.get("best_cell")), worst_cell=self.cell(by, o.get("worst_cell"))))
         return out
 
-    def shares(self, column: str, counts: dict[str, int], shares: dict[str, Any],
+    def shares(self, column: str, counts: dict[str, Any], shares: dict[str, Any],
                reference: dict[str, Any] | None = None,
                ratios: dict[str, Any] | None = None, intervals: dict[str, Any] | None = None) -> list[GroupShare]:
         """Groups largest first (a binned column's bands lowest first); reference groups absent from the
@@ -210,13 +214,13 @@ class SectionBuilder:
         groups = list(counts) + [g for g in reference if g not in counts]
         bands = self.bands.get(column)
         groups.sort(key=(lambda g: (bands.get(str(g), len(bands)), str(g))) if bands else
-                    (lambda g: (-counts.get(g, 0), str(g))))
+                    (lambda g: (-_n(counts.get(g, 0)), str(g))))
         return [GroupShare(group=self.mask.label(column, g), count=publish_count(counts.get(g, 0), self.t),
                            share=publish_share(counts.get(g, 0),
                                                shares.get(g, 0.0 if g in reference else None), self.t),
                            reference_share=_num(reference.get(g)),
-                           ratio=None if is_small(counts.get(g, 0), self.t) else _num(ratios.get(g)),
-                           interval=None if is_small(counts.get(g, 0), self.t) else _interval(intervals.get(g)))
+                           ratio=None if not is_count(counts.get(g, 0)) else _num(ratios.get(g)),
+                           interval=None if not is_count(counts.get(g, 0)) else _interval(intervals.get(g)))
                 for g in groups]
 
     def representation(self) -> list[RepresentationFigure]:
@@ -224,7 +228,7 @@ class SectionBuilder:
         key = lambda r: (r.column, json.dumps(r.observed.get("reference_shares") or {}, sort_keys=True))  # noqa: E731
         for r in _unique(self.of(REPRESENTATION), key):
             o, col = r.observed, r.column or ""
-            counts = {str(k): int(v) for k, v in (o.get("counts") or {}).items()}
+            counts = {str(k): v for k, v in (o.get("counts") or {}).items()}
             ref = {str(k): v for k, v in (o.get("reference_shares") or {}).items()}
             out.append(RepresentationFigure(
                 column=col, non_missing=publish_count(o.get("non_missing"), self.t),
@@ -244,7 +248,7 @@ class SectionBuilder:
         out = []
         for r in _unique(self.of(INTERSECTIONAL), lambda r: tuple(r.columns or ())):
             cols = list(r.columns or [])
-            cells = sorted(_pairs(r.observed.get("cell_counts") or {}), key=lambda kv: (-kv[1], kv[0]))
+            cells = sorted(_pairs(r.observed.get("cell_counts") or {}), key=lambda kv: (-_n(kv[1]), kv[0]))
             empty = ["|".join(map(str, e)) if isinstance(e, (list, tuple)) else str(e)
                      for e in r.observed.get("empty_cells") or []]
             out.append(IntersectionFigure(
@@ -258,18 +262,19 @@ class SectionBuilder:
         out = []
         for r in _unique(self.of(GEOGRAPHY), lambda r: r.column):
             o, col = r.observed, r.column or ""
-            counts = {str(k): int(v) for k, v in (o.get("counts") or {}).items()}
+            counts = {str(k): v for k, v in (o.get("counts") or {}).items()}
             ref = {str(k): v for k, v in (o.get("reference_shares") or {}).items()}
             # reference-only countries are many (every country on earth): list only observed ones
             countries = self.shares(col, counts, {str(k): v for k, v in (o.get("shares") or {}).items()},
                                     {k: v for k, v in ref.items() if k in counts},
                                     {str(k): v for k, v in (o.get("ratios") or {}).items()})
             unresolved = dict(_pairs(o.get("unresolved_values") or {}))
-            non_missing = sum(unresolved.values()) + sum(counts.values())
+            non_missing = o.get("non_missing")  # a share of a withheld count, or of a withheld total, is withheld
             out.append(GeographyFigure(
                 column=col, resolved_share=_num(o.get("resolved_share")),
-                unresolved=self.shares(col, unresolved, {k: v / non_missing for k, v in unresolved.items()}
-                                       if non_missing else {}),
+                unresolved=self.shares(col, unresolved, {k: v / non_missing for k, v in unresolved.items()
+                                                         if is_count(v)} if is_count(non_missing) and non_missing
+                                       else {}),
                 countries=countries, distinct_countries=o.get("distinct_countries"),
                 top1_country=o.get("top1_country"), top1_share=_num(o.get("top1_share")),
                 top5_share=_num(o.get("top5_share")), hhi=_num(o.get("hhi")),
@@ -286,11 +291,8 @@ class SectionBuilder:
         counts = o.get("region_counts") if isinstance(o.get("region_counts"), dict) else {}
         out = []
         for g, v in sorted((o.get("region_shares") or {}).items(), key=lambda kv: -(kv[1] or 0)):
-            n = counts.get(g)
-            count = publish_count(n if isinstance(n, int) else None, self.t)
-            withheld = count.value is None
-            out.append(GroupRate(group=str(g), rate=None if withheld else publish_share(n, v, self.t),
-                                 withheld=withheld))
+            withheld = v is None or not is_count(counts.get(g))
+            out.append(GroupRate(group=str(g), rate=None if withheld else _num(v), withheld=withheld))
         return out
 
     def label(self) -> LabelFigure | None:
@@ -304,8 +306,7 @@ class SectionBuilder:
         for value, n in self.profile.label_counts.get(col, {}).items():
             key = "<missing>" if value.strip() in tokens else names.get(value.strip(), value)
             counts[key] = counts.get(key, 0) + n
-        known = sum(n for v, n in counts.items() if v != "<missing>")
-        shares = {v: (n / known if known and v != "<missing>" else None) for v, n in counts.items()}
+        classes = self.label_classes(col, counts)
         balance = []
         for r in _unique(self.of(LABEL_BALANCE), lambda r: (r.column, json.dumps(r.by))):
             if r.column not in (None, col):
@@ -321,8 +322,28 @@ class SectionBuilder:
                 disparate_impact_interval=_interval(r.observed.get("disparate_impact_interval")),
                 best_cell=self.cell(by, r.observed.get("best_cell")),
                 worst_cell=self.cell(by, r.observed.get("worst_cell"))))
-        return LabelFigure(column=col, positive=self.spec.columns[col].positive,
-                           classes=self.shares(col, counts, shares), balance=balance)
+        return LabelFigure(column=col, positive=self.spec.columns[col].positive, classes=classes, balance=balance)
+
+    def label_classes(self, col: str, counts: dict[str, int]) -> list[GroupShare]:
+        """The label's classes: a table the check report does not hold, published under the report's own
+        decision (its small classes withheld; every class withheld when the audit finds that the table
+        would give back a cell the report withheld). ``<missing>`` is the missingness check's count."""
+        known = {v: n for v, n in counts.items() if v != "<missing>"}
+        total = sum(known.values())
+        shares_of = {v: (n / total if total else None) for v, n in known.items()}
+        table = CheckResult(check=REPRESENTATION, column=col, severity="warning", success=True,
+                            observed={"non_missing": total, "counts": known, "shares": shares_of})
+        published = publish_extra(self.exact, self.t, table)
+        if published is None:
+            shown: dict[str, Any] = dict.fromkeys(known, COMPLEMENTARY)
+            shares: dict[str, Any] = {}
+        else:
+            shown, shares = dict(published.observed["counts"]), dict(published.observed["shares"])
+        if "<missing>" in counts:
+            missing = next((r.observed.get("missing_count") for r in self.of(MISSINGNESS) if r.column == col),
+                           COMPLEMENTARY)
+            shown["<missing>"] = missing
+        return self.shares(col, shown, shares)
 
 
     def proxies(self) -> list[ProxyFigure]:
@@ -343,23 +364,22 @@ class SectionBuilder:
 
     def outcome(self, r: CheckResult) -> CheckOutcome:
         status = "passed" if r.success else ("failed" if r.severity == "error" else "warned")
-        # the published report's texts (small cells said in words, limits as set), then the labels
-        failures = [mask_values(self._unmask_free(r, f), self.mask) for f in publish_result(r, self.t).failures]
+        # the published violations, worded with the sections' labels for their groups (no text is parsed)
+        texts = [self._labelled(r, Violation.from_json(v)).render() for v in r.violations]
+        texts += r.failures[len(r.violations):]
+        failures = [mask_values(t, self.mask) for t in texts]
         return CheckOutcome(check=r.check, subject=r.subject, severity=r.severity, status=status,
                             failures=failures, limits=dict(r.thresholds))
 
-    def _unmask_free(self, r: CheckResult, text: str) -> str:
-        """Opaque group names in a failure text, labelled as the sections label them (group-k of a
-        private column is "<column> group k"; intersection keys part by part)."""
+    def _labelled(self, r: CheckResult, v: Violation) -> Violation:
+        """A violation whose group is a private column's ``group-k`` (or an intersection key), labelled
+        as the sections label it ("<column> group k"; intersection keys part by part)."""
         columns = list(r.columns or []) or [c for c in (by_columns(r.by) if r.by and r.check in (
             MISSINGNESS_PARITY, LABEL_BALANCE) else [r.column]) if c]
-        if not self.mask.is_private(*columns):
-            return text
-        if len(columns) > 1:
-            key = "[^\\s\\[\\],|]+"
-            pattern = re.compile(rf"{key}(?:\|{key}){{{len(columns) - 1}}}(?![\w|])")
-            return pattern.sub(lambda m: self.mask.combo(columns, m.group(0)), text)
-        return re.sub(r"(?<![\w-])group-\d+(?![\w-])", lambda m: self.mask.label(columns[0], m.group(0)), text)
+        if v.group is None or not self.mask.is_private(*columns):
+            return v
+        group = self.mask.combo(columns, v.group) if len(columns) > 1 else self.mask.label(columns[0], v.group)
+        return replace(v, group=group)
 
 
 def build_sections(loaded: LoadedSpec, report: CheckReport,
@@ -374,7 +394,8 @@ def build_sections(loaded: LoadedSpec, report: CheckReport,
         duplicate_rows_without_identifying=(None if profile.duplicate_rows_without_identifying is None else
                                             publish_count(profile.duplicate_rows_without_identifying, b.t)),
         intersections=b.intersections(), geography=b.geography(), proxies=b.proxies(),
-        time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()])
+        time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()],
+        withheld=[WithheldCell(**{**w, "cell": mask_values(w["cell"], b.mask)}) for w in b.report.withheld_cells])
     return computed, b.validation()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from datavet.datasheet.models import Contradiction
-from datavet.datasheet.privacy import publish_count
+from datavet.privacy.masking import publish_count
 
 _NO_MISSING = re.compile(
     r"\b(no|without|zero|nothing|none)\s+(?:of\s+the\s+)?(?:values?\s+|information\s+|data\s+|cells?\s+)?"
@@ -47,7 +47,7 @@ def _int(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
 
-def find_contradictions(answers: dict[str, str], *, rows: int, missing_cells: int | None,
+def find_contradictions(answers: dict[str, str], *, rows: int, missing_cells: int | str | None,
                         duplicate_rows: int, threshold: int) -> list[Contradiction]:
     """Compare the prose of C2, C6 and C9 with the figures; ``answers`` maps prompt id to text."""
     found: list[Contradiction] = []

@@ -206,6 +206,14 @@ class CheckOutcome(_Model):
         default_factory=dict, description="Every limit the check applied, from the spec (never suppressed).")
 
 
+class WithheldCell(_Model):
+    table: str = Field(description="The check and its subject, e.g. 'representation on race'.")
+    figure: str = Field(description="The figure's name in the report, e.g. 'counts'.")
+    cell: str = Field(description="The rows the count is of, e.g. 'race=Other'.")
+    why: str = Field(description="primary: a count of 1..threshold-1; complementary: withheld so that no "
+                                 "primary cell can be worked out from the published totals.")
+
+
 class Computed(_Model):
     """Everything filled from the version and its check report, never typed by hand."""
 
@@ -226,6 +234,8 @@ class Computed(_Model):
     time_ranges: list[TimeRange] = Field(default_factory=list, description="K5: time-role columns.")
     files: FilesFigure | None = Field(default=None, description="C2/C4/C6/C9: a tree of files (image, audio "
                                                                 "or text datasets).")
+    withheld: list[WithheldCell] = Field(default_factory=list, description="Every count withheld from the "
+                                                                         "figures above, and why (datavet.privacy).")
 
 
 class Validation(_Model):

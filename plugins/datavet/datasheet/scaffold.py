@@ -16,9 +16,9 @@ import textwrap
 from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.datasheet.answers import AnswerInput, Answers
 from datavet.datasheet.computed import SectionBuilder
-from datavet.datasheet.privacy import publish_count
 from datavet.datasheet.profile import DataProfile
 from datavet.datasheet.questions import CITATION, COMPUTED_ANSWERS, SECTIONS, is_required, prompts_in
+from datavet.privacy.masking import publish_count
 from datavet.report import CheckReport
 from datavet.spec import LoadedSpec
 

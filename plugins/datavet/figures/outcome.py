@@ -4,7 +4,7 @@ undefined.
 Every check is a pure function from count tables to an ``Outcome``: the figures (under metrics.md
 names), each violated limit as a ``Violation`` (figure, group, observed, operator, limit), and notes.
 A violation becomes text only where it is shown: exactly here (``render``) for the exact report, and
-with small cells withheld by datavet.publish for everything published. An undefined figure that a
+with small cells withheld by datavet.privacy for everything published. An undefined figure that a
 limit needs makes the check fail: a limit that cannot be verified is not met.
 """
 
@@ -40,7 +40,7 @@ class Violation:
         return f"{self.figure}[{self.group}]" if self.group is not None else self.figure
 
     def render(self, shown: str | None = None) -> str:
-        """The sentence; a withheld figure (datavet.publish) is said in words, its limit always as set."""
+        """The sentence; a withheld figure (datavet.privacy) is said in words, its limit always as set."""
         if self.text:
             return self.text
         limit = f"{self.limit} {fmt(self.limit_value)}"

@@ -19,9 +19,10 @@ from datavet.errors import DataError, DatavetError
 from datavet.gx.batches import fetch_inside_connection
 from datavet.gx.context import file_context
 from datavet.gx.plan import planned, suite_plan
-from datavet.gx.results import check_result, scrub
+from datavet.gx.results import check_result
 from datavet.gx.suite import suite_name, write_suite
 from datavet.ingest import check_columns_exist, is_parquet, read_source
+from datavet.privacy.gx import scrub
 from datavet.recode import check_binned_columns, rules_of
 from datavet.report import CheckReport
 from datavet.settings import Settings
@@ -128,7 +129,8 @@ def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame | None, *, data_has
     report = CheckReport(
         dataset=loaded.spec.name, data_hash=data_hash, rows=_rows(checks, results), checks=checks,
         success=all(c.success for c in checks if c.severity == "error"), suite_name=suite_name(loaded),
-        suite_hash=hashlib.sha256(path.read_bytes()).hexdigest(), engine=runner.name)
+        suite_hash=hashlib.sha256(path.read_bytes()).hexdigest(), engine=runner.name,
+        positives=loaded.spec.label_positives())
     if store:
         run_time = dt.datetime.now(dt.UTC)
         run_id = RunIdentifier(run_name=f"{loaded.spec.name}-{data_hash or 'unversioned'}", run_time=run_time)

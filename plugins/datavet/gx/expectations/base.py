@@ -11,7 +11,7 @@ marks identifying or sensitive (the ``private`` kwargs): datavet.figures gives t
 names before anything reaches the result. The numbering is one per private column per validation:
 every expectation involving a private column also asks for that column's own value counts (the
 same metric a representation check of the column computes, so GX computes it once) and numbers the
-groups from them (datavet.figures.privacy.column_names).
+groups from them (datavet.privacy.names.column_names).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from great_expectations.expectations.registry import get_metric_kwargs, get_metr
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
 from datavet.figures import Outcome
-from datavet.figures.privacy import column_names
 from datavet.figures.values import unique_tokens
 from datavet.gx.plan import CountPlan, missing_plan, plan_for, value_plan
+from datavet.privacy.names import column_names
 from datavet.recode import recode_table
 
 VALUE_COUNTS = "datavet.value_counts"

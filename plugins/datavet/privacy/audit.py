@@ -1,0 +1,112 @@
+"""The audit before anything is published: how narrowly can a reader pin a withheld cell?
+
+A linear program over the count cells (no rows): every relation of :meth:`Tables.closure` holds,
+every published cell is fixed at its value, a cell shown as "<k" lies in 1..k-1, a complementary
+cell (a count of at least k shown as "withheld") is at least k, any other cell is at least 0.
+Integrality is relaxed, which only widens what the reader can conclude, so the audit errs on the
+safe side. For each small cell, HiGHS minimises and maximises it; the cell is safe when the whole of
+1..k-1 stays feasible, or as much of it as the withheld labels alone allow (a cell holding two
+small cells is at least 2 whatever else is published).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from datavet.privacy.tables import Key
+
+PRIMARY, COMPLEMENTARY = "primary", "complementary"
+_EPS = 1e-6
+
+
+class Audit:
+    """The linear program of one report; ``bounds`` answers for one withheld cell."""
+
+    def __init__(self, keys: Iterable[Key], relations: list[tuple[Key, tuple[Key, ...]]], threshold: int) -> None:
+        from scipy.sparse import csr_matrix
+
+        self.keys = sorted(set(keys))
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.threshold = threshold
+        self.relations = relations
+        rows, cols, data = [], [], []
+        for r, (total, parts) in enumerate(relations):
+            coef: dict[int, float] = {self.index[total]: 1.0}
+            for p in parts:
+                coef[self.index[p]] = coef.get(self.index[p], 0.0) - 1.0
+            for c, v in coef.items():
+                rows.append(r)
+                cols.append(c)
+                data.append(v)
+        self.a_eq = csr_matrix((data, (rows, cols)), shape=(max(len(relations), 1), len(self.keys)))
+        self.b_eq = np.zeros(max(len(relations), 1))
+        self._alone: dict[Key, tuple[float, float]] = {}
+        self.neighbours: dict[Key, set[Key]] = {}
+        for total, parts in relations:
+            for k in (total, *parts):
+                self.neighbours.setdefault(k, set()).update((total, *parts))
+
+    def _bounds(self, published: dict[Key, int], withheld: dict[Key, str]) -> list[tuple[float, float | None]]:
+        k = self.threshold
+        out: list[tuple[float, float | None]] = []
+        for key in self.keys:
+            if key in withheld:
+                out.append((1.0, float(k - 1)) if withheld[key] == PRIMARY else (float(k), None))
+            elif key in published:
+                out.append((float(published[key]), float(published[key])))
+            else:
+                out.append((0.0, None))
+        return out
+
+    def bounds(self, key: Key, published: dict[Key, int], withheld: dict[Key, str]) -> tuple[float, float] | None:
+        """(min, max) of ``key`` over everything a reader knows; None when nothing is consistent
+        (the declarations contradict the data: a bug, and the caller fails closed)."""
+        from scipy.optimize import linprog
+
+        bounds = self._bounds(published, withheld)
+        c = np.zeros(len(self.keys))
+        out = []
+        for sign in (1.0, -1.0):
+            c[self.index[key]] = sign
+            res = linprog(c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=bounds, method="highs")
+            if res.status == 3:  # unbounded above
+                out.append(float("inf") if sign < 0 else float("-inf"))
+                continue
+            if res.status != 0:
+                return None
+            out.append(sign * res.fun)
+        return out[0], out[1]
+
+    def pinned(self, key: Key, published: dict[Key, int], withheld: dict[Key, str]) -> bool:
+        """Whether a reader can narrow the small cell ``key`` beyond what the withheld labels alone say:
+        1..k-1, or less when the cell holds other small cells (two "<k" parts make at least 2)."""
+        b = self.bounds(key, published, withheld)
+        if b is None:
+            return True
+        if key not in self._alone:  # more withheld cells only widen it: the first answer is the safe one
+            self._alone[key] = self.bounds(key, {}, withheld) or (1.0, float(self.threshold - 1))
+        alone = self._alone[key]
+        return b[0] > alone[0] + _EPS or b[1] < alone[1] - _EPS
+
+    def reachable(self, key: Key, published: dict[Key, int], eligible: set[Key]) -> list[list[Key]]:
+        """The ``eligible`` published cells that share a relation with ``key``, directly or through cells
+        a reader does not know exactly, nearest first (one list per distance): the candidates for
+        complementary suppression."""
+        seen, frontier, levels = {key}, [key], []
+        while frontier:
+            nxt, found = [], []
+            for k in frontier:
+                for n in sorted(self.neighbours.get(k, ())):
+                    if n in seen:
+                        continue
+                    seen.add(n)
+                    if n in eligible:
+                        found.append(n)
+                    elif n not in published:
+                        nxt.append(n)
+            if found:
+                levels.append(found)
+            frontier = nxt
+        return levels
