@@ -28,7 +28,7 @@ class _WithPublishRule(_NoPublishRule):
 
 
 def test_a_check_type_without_a_publish_rule_cannot_be_registered():
-    with pytest.raises(TypeError, match="has no publish rule"):
+    with pytest.raises(TypeError, match="declares no published tables"):
         register(_NoPublishRule())
     assert "no_publish_rule" not in CHECKS
 

@@ -30,12 +30,14 @@ from datavet.errors import DataError
 from datavet.registry import Registry, dvctree
 from datavet.sources.base import TABLE_FILE, Materialised
 from datavet.sources.file_facts import FileFacts, compute_facts, facts_cache
+from datavet.sources.image_facts import IMAGE_COLUMNS
 from datavet.sources.manifest import read_manifest
 
 log = logging.getLogger(__name__)
 FILES_DIR = "files"  # inside the tree: the dataset's own files
 INTEGRITY_FILE = "integrity.json"
-FACT_COLUMNS = ["file", "file_bytes", "file_md5", "file_format", "image_width", "image_height"]
+FACT_COLUMNS = ["file", "file_bytes", "file_md5", "file_format", "image_width", "image_height", *IMAGE_COLUMNS]
+_IMAGE_DTYPES = ["Float64", "Float64", "Float64", "Float64", "boolean", "boolean", "string"]
 SAMPLE = 10
 
 
@@ -255,6 +257,9 @@ class FilesSource:
             "image_width": pd.array([facts[r][2].image_width for r in present], dtype="Int64"),
             "image_height": pd.array([facts[r][2].image_height for r in present], dtype="Int64"),
         })
+        inside = [facts[r][2].image for r in present]
+        for i, (column, dtype) in enumerate(zip(IMAGE_COLUMNS, _IMAGE_DTYPES, strict=True)):
+            table[column] = pd.array([None if f is None else f.row()[i] for f in inside], dtype=dtype)
         if manifest is not None:
             table = table.join(manifest, on="file")
         if labels is not None:

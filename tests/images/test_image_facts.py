@@ -1,0 +1,93 @@
+"""Image facts against independent computations: luma by the ITU-R 601 formula on the RGB pixels (not
+Pillow's "L"), contrast, a Laplacian by scipy's convolution, a grayscale decision by hand, EXIF GPS
+written with Pillow, and the cache that keeps them by content."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy.signal import convolve2d
+
+from datavet.sources.file_facts import compute_facts, facts_cache
+from datavet.sources.image_facts import GRAY_TOLERANCE
+from tests.conftest import SHARED_DATA
+
+FAIRFACE = SHARED_DATA / "fairface" / "val"
+
+
+def pillow_601(rgb: np.ndarray) -> np.ndarray:
+    """Pillow's "L" conversion of 8-bit RGB: (R*19595 + G*38470 + B*7471 + 0x8000) >> 16 (ITU-R 601-2)."""
+    r, g, b = (rgb[..., i].astype(np.int64) for i in range(3))
+    return ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16).astype(np.float64)
+
+
+def independent(path: Path) -> dict:
+    with Image.open(path) as img:
+        rgb = np.asarray(img.convert("RGB"))
+    y = pillow_601(rgb)
+    lap = convolve2d(y, np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]]), mode="valid")
+    spread = int((rgb.max(axis=2).astype(int) - rgb.min(axis=2)).max())
+    return {"luma_mean": y.sum() / y.size, "contrast": np.sqrt(((y - y.mean()) ** 2).mean()),
+            "sharpness": ((lap - lap.mean()) ** 2).mean(), "grayscale": spread <= GRAY_TOLERANCE}
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 250, 4999])
+def test_fairface_image_facts_equal_an_independent_computation(n: int) -> None:
+    path = FAIRFACE / f"{n}.jpg"
+    facts = compute_facts(path, ".jpg")
+    want = independent(path)
+    got = facts.image
+    assert facts.readable and got is not None
+    assert got.aspect == facts.image_width / facts.image_height
+    for key in ("luma_mean", "contrast", "sharpness"):
+        assert abs(getattr(got, key) - want[key]) <= 1e-9 * max(1.0, abs(want[key])), key
+    assert got.grayscale == want["grayscale"]
+    assert got.exif_gps is False
+    assert len(got.phash) == 16 and int(got.phash, 16) >= 0
+
+
+def _jpeg(img: Image.Image, **kwargs) -> bytes:
+    out = io.BytesIO()
+    img.save(out, format="JPEG", **kwargs)
+    return out.getvalue()
+
+
+def test_gps_in_exif_is_seen_and_gray_photos_are_grayscale(tmp_path: Path) -> None:
+    assert compute_facts(FAIRFACE / "3.jpg", ".jpg").image.grayscale is True  # a gray photo stored as RGB
+    assert independent(FAIRFACE / "3.jpg")["grayscale"] is True
+    with Image.open(FAIRFACE / "4.jpg") as img:
+        rgb = img.convert("RGB")
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 22.0, 0.0)})  # GPSLatitudeRef, GPSLatitude
+    (tmp_path / "gps.jpg").write_bytes(_jpeg(rgb, exif=exif))
+    (tmp_path / "plain.jpg").write_bytes(_jpeg(rgb))
+    (tmp_path / "gray.jpg").write_bytes(_jpeg(rgb.convert("L").convert("RGB")))
+    rgb.convert("L").save(tmp_path / "gray_l.png")
+    assert compute_facts(tmp_path / "gps.jpg", ".jpg").image.exif_gps is True
+    assert compute_facts(tmp_path / "plain.jpg", ".jpg").image.exif_gps is False
+    assert compute_facts(tmp_path / "plain.jpg", ".jpg").image.grayscale is False
+    assert independent(tmp_path / "plain.jpg")["grayscale"] is False
+    assert compute_facts(tmp_path / "gray.jpg", ".jpg").image.grayscale is True
+    assert compute_facts(tmp_path / "gray_l.png", ".png").image.grayscale is True
+
+
+def test_tiny_images_have_no_sharpness(tmp_path: Path) -> None:
+    Image.new("RGB", (2, 5), (10, 20, 30)).save(tmp_path / "tiny.png")
+    facts = compute_facts(tmp_path / "tiny.png", ".png").image
+    assert facts.sharpness is None and facts.contrast == 0.0
+
+
+def test_the_cache_keeps_image_facts_exactly_and_forgets_images_cached_without_them(tmp_path: Path) -> None:
+    facts = compute_facts(FAIRFACE / "5.jpg", ".jpg")
+    with facts_cache(tmp_path / "c.sqlite") as cache:
+        cache.remember_facts("abc", ".jpg", facts)
+        cache.conn.execute("INSERT INTO facts VALUES ('old', '.jpg', 'jpeg', 1, NULL, 224, 224)")  # before images
+        cache.conn.execute("INSERT INTO facts VALUES ('txt', '.txt', 'text', 1, NULL, NULL, NULL)")
+    with facts_cache(tmp_path / "c.sqlite") as cache:
+        known = cache.facts_of({("abc", ".jpg"), ("old", ".jpg"), ("txt", ".txt")})
+    assert known[("abc", ".jpg")] == facts
+    assert ("old", ".jpg") not in known and known[("txt", ".txt")].image is None
