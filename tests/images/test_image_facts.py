@@ -7,32 +7,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
-from scipy.signal import convolve2d
 
 from datavet.sources.file_facts import compute_facts, facts_cache
-from datavet.sources.image_facts import GRAY_TOLERANCE
-from tests.conftest import SHARED_DATA
-
-FAIRFACE = SHARED_DATA / "fairface" / "val"
-
-
-def pillow_601(rgb: np.ndarray) -> np.ndarray:
-    """Pillow's "L" conversion of 8-bit RGB: (R*19595 + G*38470 + B*7471 + 0x8000) >> 16 (ITU-R 601-2)."""
-    r, g, b = (rgb[..., i].astype(np.int64) for i in range(3))
-    return ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16).astype(np.float64)
-
-
-def independent(path: Path) -> dict:
-    with Image.open(path) as img:
-        rgb = np.asarray(img.convert("RGB"))
-    y = pillow_601(rgb)
-    lap = convolve2d(y, np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]]), mode="valid")
-    spread = int((rgb.max(axis=2).astype(int) - rgb.min(axis=2)).max())
-    return {"luma_mean": y.sum() / y.size, "contrast": np.sqrt(((y - y.mean()) ** 2).mean()),
-            "sharpness": ((lap - lap.mean()) ** 2).mean(), "grayscale": spread <= GRAY_TOLERANCE}
+from tests.images.conftest import FAIRFACE, independent
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 17, 250, 4999])

@@ -10,6 +10,7 @@ from datavet.checks.base import CheckType
 from datavet.checks.drift import Drift
 from datavet.checks.files import Files
 from datavet.checks.geography import Geography
+from datavet.checks.image_quality import ImageQuality
 from datavet.checks.intersectional import Intersectional
 from datavet.checks.label_balance import LabelBalance
 from datavet.checks.missingness import Missingness
@@ -35,7 +36,7 @@ def register(check: CheckType) -> CheckType:
 
 
 for _check in (Missingness(), MissingnessParity(), Representation(), Intersectional(), Geography(), LabelBalance(),
-               Files(), Proxy(), Drift()):
+               Files(), Proxy(), Drift(), ImageQuality()):
     register(_check)
 
 
