@@ -35,13 +35,14 @@ def independent(path: Path) -> dict:
 
 
 def fairface_project(root: Path, include: list[str], checks: dict[str, Any], *, files_root: Path = SHARED_DATA,
-                     manifest: Path = MANIFEST, name: str = "faces") -> FilesProject:
-    """A project whose spec reads FairFace images (``include`` under ``files_root``) with its manifest."""
+                     manifest: Path = MANIFEST, name: str = "faces", **extra: Any) -> FilesProject:
+    """A project whose spec reads FairFace images (``include`` under ``files_root``) with its manifest;
+    ``extra``: more top-level spec keys."""
     project = FilesProject(root, name)
     project.write_spec({
         "name": name, "title": "FairFace faces", "owner": "qa@example.org", "license": "CC-BY-4.0",
         "source": {"files": {"root": str(files_root), "include": include},
                    "manifest": {"path": str(manifest), "file_column": "file"}},
         "columns": {"race": {"role": "protected"}, "gender": {"role": "protected"}, "age": {"role": "protected"}},
-        "checks": checks})
+        "checks": checks, **extra})
     return project

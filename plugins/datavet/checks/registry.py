@@ -13,6 +13,7 @@ from datavet.checks.geography import Geography
 from datavet.checks.image_quality import ImageQuality
 from datavet.checks.intersectional import Intersectional
 from datavet.checks.label_balance import LabelBalance
+from datavet.checks.leakage import Leakage
 from datavet.checks.missingness import Missingness
 from datavet.checks.missingness_parity import MissingnessParity
 from datavet.checks.proxy import Proxy
@@ -36,7 +37,8 @@ def register(check: CheckType) -> CheckType:
 
 
 for _check in (Missingness(), MissingnessParity(), Representation(), Intersectional(), Geography(), LabelBalance(),
-               Files(), Proxy(), Drift(), ImageQuality()):
+               Files(), Proxy(), Drift(), ImageQuality(),
+               Leakage()):
     register(_check)
 
 
