@@ -18,6 +18,7 @@ image's content costs no second read. Definitions (docs/checks.md, ``image_quali
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,20 +46,41 @@ class ImageFacts:
                 self.phash)
 
 
+def luma_moments(gray) -> tuple[float, float]:
+    """(mean, population standard deviation) of an "L" image, from its 256-bin histogram: exact
+    integer sums, so the figures do not depend on summation order."""
+    h = np.asarray(gray.histogram(), dtype=np.int64)
+    v = np.arange(256, dtype=np.int64)
+    n, s1, s2 = int(h.sum()), int(h @ v), int(h @ (v * v))
+    return s1 / n, math.sqrt(max(0, s2 * n - s1 * s1)) / n
+
+
 def laplacian_variance(y: np.ndarray) -> float | None:
-    """Population variance of the 4-neighbour Laplacian over the interior pixels (no padding)."""
+    """Population variance of the 4-neighbour Laplacian over the interior pixels (no padding), from
+    exact integer sums (not a BLAS dot product: its threads crawl on a busy machine). ``y``: luma as
+    integers 0..255, so |Laplacian| <= 1020 fits int16."""
     if y.shape[0] < 3 or y.shape[1] < 3:
         return None
-    lap = y[:-2, 1:-1] + y[2:, 1:-1] + y[1:-1, :-2] + y[1:-1, 2:] - 4.0 * y[1:-1, 1:-1]
-    return float(lap.var())
+    y = y.astype(np.int16)
+    lap = y[:-2, 1:-1] + y[2:, 1:-1]
+    lap += y[1:-1, :-2]
+    lap += y[1:-1, 2:]
+    lap -= 4 * y[1:-1, 1:-1]
+    wide = lap.astype(np.int64)
+    n, s1, s2 = wide.size, int(wide.sum()), int(np.square(wide).sum())
+    return (s2 * n - s1 * s1) / (n * n)
 
 
 def is_grayscale(img) -> bool:
+    """Single-channel, or R, G and B within GRAY_TOLERANCE everywhere (max - min of three values is
+    their largest pairwise difference: three differences, computed by Pillow)."""
+    from PIL import ImageChops
+
     if img.mode in SINGLE_CHANNEL:
         return True
-    rgb = np.asarray(img if img.mode == "RGB" else img.convert("RGB"), dtype=np.int16)
-    spread = rgb.max(axis=2) - rgb.min(axis=2)
-    return bool(spread.max() <= GRAY_TOLERANCE)
+    rgb = img if img.mode == "RGB" else img.convert("RGB")
+    r, g, b = rgb.split()
+    return all(ImageChops.difference(x, y).getextrema()[1] <= GRAY_TOLERANCE for x, y in ((r, g), (g, b), (r, b)))
 
 
 def has_gps(img) -> bool:
@@ -73,8 +95,8 @@ def image_facts(img) -> ImageFacts:
     import imagehash
 
     gray = img if img.mode == "L" else img.convert("L")
-    y = np.asarray(gray, dtype=np.float64)
     width, height = img.size
-    return ImageFacts(aspect=width / height, luma_mean=float(y.mean()), contrast=float(y.std()),
-                      sharpness=laplacian_variance(y), grayscale=is_grayscale(img), exif_gps=has_gps(img),
-                      phash=str(imagehash.phash(gray)))
+    mean, std = luma_moments(gray)
+    return ImageFacts(aspect=width / height, luma_mean=mean, contrast=std,
+                      sharpness=laplacian_variance(np.asarray(gray)), grayscale=is_grayscale(img),
+                      exif_gps=has_gps(img), phash=str(imagehash.phash(gray)))
