@@ -18,6 +18,7 @@ from datavet.checks.missingness import Missingness
 from datavet.checks.missingness_parity import MissingnessParity
 from datavet.checks.proxy import Proxy
 from datavet.checks.representation import Representation
+from datavet.checks.split_shift import SplitShift
 
 CHECKS: dict[str, CheckType] = {}
 HAND_ADDED = "gx_expectation"  # the report's name for a built-in GX expectation a person added by hand
@@ -38,7 +39,7 @@ def register(check: CheckType) -> CheckType:
 
 for _check in (Missingness(), MissingnessParity(), Representation(), Intersectional(), Geography(), LabelBalance(),
                Files(), Proxy(), Drift(), ImageQuality(),
-               Leakage()):
+               Leakage(), SplitShift()):
     register(_check)
 
 
