@@ -70,3 +70,29 @@ def test_the_cache_keeps_image_facts_exactly_and_forgets_images_cached_without_t
         known = cache.facts_of({("abc", ".jpg"), ("old", ".jpg"), ("txt", ".txt")})
     assert known[("abc", ".jpg")] == facts
     assert ("old", ".jpg") not in known and known[("txt", ".txt")].image is None
+
+
+def test_a_second_version_with_one_percent_more_images_decodes_only_the_new_ones(tmp_path: Path) -> None:
+    import shutil
+
+    import pandas as pd
+
+    from datavet.sources import source_for
+    from tests.images.conftest import fairface_project
+
+    root = tmp_path / "data"
+    (root / "fairface" / "val").mkdir(parents=True)
+    for n in range(1, 201):
+        shutil.copyfile(FAIRFACE / f"{n}.jpg", root / "fairface" / "val" / f"{n}.jpg")
+    project = fairface_project(tmp_path / "p", ["fairface/val/*.jpg"], {}, files_root=root)
+    first = source_for(project.loaded(), project.settings)
+    before = pd.read_parquet(first.materialise(tmp_path / "s1").table).set_index("file")
+    assert first.counts.decoded == 200
+    shutil.copyfile(FAIRFACE / "201.jpg", root / "fairface" / "val" / "201.jpg")
+    shutil.copyfile(FAIRFACE / "202.jpg", root / "fairface" / "val" / "202.jpg")
+    second = source_for(project.loaded(), project.settings)
+    after = pd.read_parquet(second.materialise(tmp_path / "s2").table).set_index("file")
+    assert second.counts.decoded == 2 and len(after) == 202
+    pd.testing.assert_frame_equal(after.loc[before.index], before)  # cached facts are the computed ones
+    new = compute_facts(FAIRFACE / "202.jpg", ".jpg").image
+    assert after.loc["fairface/val/202.jpg", "image_sharpness"] == new.sharpness
