@@ -84,10 +84,15 @@ def test_a_second_version_with_one_percent_more_images_decodes_only_the_new_ones
     (root / "fairface" / "val").mkdir(parents=True)
     for n in range(1, 201):
         shutil.copyfile(FAIRFACE / f"{n}.jpg", root / "fairface" / "val" / f"{n}.jpg")
-    project = fairface_project(tmp_path / "p", ["fairface/val/*.jpg"], {}, files_root=root)
+    plain = fairface_project(tmp_path / "p", ["fairface/val/*.jpg"], {}, files_root=root)
+    without = source_for(plain.loaded(), plain.settings)
+    table = pd.read_parquet(without.materialise(tmp_path / "s0").table)
+    assert without.counts.decoded == 200 and table["image_phash"].isna().all()  # no check reads them: not computed
+    project = fairface_project(tmp_path / "p", ["fairface/val/*.jpg"], {"image_quality": [{"by": "race"}]},
+                               files_root=root)
     first = source_for(project.loaded(), project.settings)
     before = pd.read_parquet(first.materialise(tmp_path / "s1").table).set_index("file")
-    assert first.counts.decoded == 200
+    assert first.counts.decoded == 200 and before["image_phash"].notna().all()  # now asked for: decoded again
     shutil.copyfile(FAIRFACE / "201.jpg", root / "fairface" / "val" / "201.jpg")
     shutil.copyfile(FAIRFACE / "202.jpg", root / "fairface" / "val" / "202.jpg")
     second = source_for(project.loaded(), project.settings)

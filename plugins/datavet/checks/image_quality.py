@@ -132,6 +132,7 @@ class ImageQuality(CheckType):
     expectation_module = "datavet.gx.expectations.expect_image_quality_to_be_similar_across_groups"
     limit_keys = ("max_smd", "max_exif_gps_files")
     spec_key = NAME
+    reads_image_content = True
     spec_annotation = list[ImageQualitySpec]
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:

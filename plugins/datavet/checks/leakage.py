@@ -178,6 +178,7 @@ class Leakage(CheckType):
     expectation_module = "datavet.gx.expectations.expect_splits_to_not_leak"
     limit_keys = tuple(f"max_{c}" for c in COUNTS)
     spec_key = NAME
+    reads_image_content = True
     spec_annotation = LeakageSpec | None
     spec_is_list = False
 

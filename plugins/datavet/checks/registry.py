@@ -47,6 +47,13 @@ def check_type(name: str) -> CheckType | None:
     return CHECKS.get(name)
 
 
+def reads_image_content(checks: Any) -> bool:
+    """Whether any check the spec's ``checks:`` block sets reads image content facts (the files source
+    decodes for them only then: pHash and the rest cost more than the decode itself)."""
+    return any(check.reads_image_content and check.spec_key and getattr(checks, check.spec_key, None)
+               for check in CHECKS.values())
+
+
 def with_version_checks(loaded: Any, facts: dict[str, Any], report: Any) -> Any:
     """``report`` with the results of the checks computed from the version's own ``facts`` (first),
     its success recomputed: the same decision rule as for the GX checks."""

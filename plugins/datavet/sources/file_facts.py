@@ -61,8 +61,9 @@ class FileFacts:
     image: ImageFacts | None = None  # what is inside a readable image (datavet.sources.image_facts)
 
 
-def compute_facts(path: Path, suffix: str) -> FileFacts:
-    """Read (and for images, fully decode) one file."""
+def compute_facts(path: Path, suffix: str, inside: bool = True) -> FileFacts:
+    """Read (and for images, fully decode) one file; ``inside``: also what is in the image (its
+    content facts, from the same decode), which only the checks that read them ask for."""
     with open(path, "rb") as fh:
         head = fh.read(SIGNATURE_BYTES)
     fmt = sniff(head)
@@ -81,10 +82,10 @@ def compute_facts(path: Path, suffix: str) -> FileFacts:
             with Image.open(path) as img:
                 width, height = img.size
                 img.load()  # decodes every pixel: a truncated file fails here
-                inside = image_facts(img)  # from this one decode
+                content = image_facts(img) if inside else None  # from this one decode
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         return FileFacts(fmt, False, f"does not decode as {fmt}: {exc}")
-    return FileFacts(fmt, True, None, width, height, inside)
+    return FileFacts(fmt, True, None, width, height, content)
 
 
 class FactsCache:
@@ -113,9 +114,9 @@ class FactsCache:
         self.conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?)",
                           (str(path), size, mtime_ns, inode, md5))
 
-    def facts_of(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], FileFacts]:
-        """The facts known for these (md5, lower-case suffix) pairs, joined in SQLite in one query; a
-        readable image whose content facts are not known yet (a cache from before) is not known."""
+    def facts_of(self, keys: set[tuple[str, str]], inside: bool = True) -> dict[tuple[str, str], FileFacts]:
+        """The facts known for these (md5, lower-case suffix) pairs, joined in SQLite in one query; with
+        ``inside``, a readable image whose content facts are not known yet is not known."""
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (md5 TEXT, suffix TEXT)")
         self.conn.execute("DELETE FROM wanted")
         self.conn.executemany("INSERT INTO wanted VALUES (?, ?)", sorted(keys))
@@ -128,7 +129,7 @@ class FactsCache:
             image = None
             if r[7] is not None:
                 image = ImageFacts(r[8], r[9], r[10], r[11], bool(r[12]), bool(r[13]), r[14])
-            elif r[3] and r[2] in IMAGE_FORMATS:
+            elif inside and r[3] and r[2] in IMAGE_FORMATS:
                 continue
             out[(r[0], r[1])] = FileFacts(r[2], bool(r[3]), r[4], r[5], r[6], image)
         return out

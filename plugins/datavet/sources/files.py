@@ -71,6 +71,9 @@ class FilesSource:
         self._stats: dict[str, os.stat_result] = {}  # by enumerate: each file's stat
         self._staged: set[str] = set()  # files copied into staging (content the cache lacked)
         self._cache_dir = Registry.of(settings).cache_dir
+        from datavet.checks.registry import reads_image_content
+
+        self.inside = reads_image_content(loaded.spec.checks)  # image content facts: only when a check reads them
 
     # ---- the protocol -----------------------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -236,7 +239,7 @@ class FilesSource:
             states = cache.states_under(root)
             md5s = {rel: self._stage_file(root, rel, staging / FILES_DIR / rel, cache, states) for rel in present}
             suffixes = {rel: os.path.splitext(rel)[1].lower() for rel in present}
-            known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()})
+            known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()}, self.inside)
             for i, rel in enumerate(present, 1):
                 if i % 2000 == 0:  # short transactions: other datasets' runs share this cache
                     cache.commit()
@@ -244,7 +247,7 @@ class FilesSource:
                 found = known.get((md5, suffix))
                 if found is None:
                     found = compute_facts(staging / FILES_DIR / rel if rel in self._staged else Path(self._cached(md5)),
-                                          suffix)
+                                          suffix, self.inside)
                     cache.remember_facts(md5, suffix, found)
                     known[(md5, suffix)] = found
                     self.counts.decoded += 1
