@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 FILES_DIR = "files"  # inside the tree: the dataset's own files
 INTEGRITY_FILE = "integrity.json"
 FACT_COLUMNS = ["file", "file_bytes", "file_md5", "file_format", "image_width", "image_height", *IMAGE_COLUMNS]
+BASIC_COLUMNS = FACT_COLUMNS[:6]  # without image content: the table of a tree no check reads content of
 _IMAGE_DTYPES = ["Float64", "Float64", "Float64", "Float64", "boolean", "boolean", "string"]
 SAMPLE = 10
 
@@ -83,7 +84,7 @@ class FilesSource:
             header = read_manifest(self.loaded, self.settings, header_only=True).columns
             names += [c for c in header if c != manifest.file_column]
         names += list(self._path_regex().groupindex) if self.spec.source.labels_from_path else []
-        return list(dict.fromkeys([*names, *FACT_COLUMNS]))
+        return list(dict.fromkeys([*names, *self._facts()]))
 
     def materialise(self, staging: Path) -> TreeMaterialised:
         root = self.root()
@@ -98,6 +99,11 @@ class FilesSource:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)  # nothing half written
             raise
+
+    def _facts(self) -> list[str]:
+        """The fact columns of the table: the image content columns only when a check reads them, so a
+        tree audited for its labels keeps its table (and its version) as before."""
+        return FACT_COLUMNS if self.inside else BASIC_COLUMNS
 
     # ---- what is in the tree ----------------------------------------------------------------------
     def root(self) -> Path:
@@ -260,14 +266,14 @@ class FilesSource:
             "image_width": pd.array([facts[r][2].image_width for r in present], dtype="Int64"),
             "image_height": pd.array([facts[r][2].image_height for r in present], dtype="Int64"),
         })
-        inside = [facts[r][2].image for r in present]
+        content = [facts[r][2].image for r in present]
         for i, (column, dtype) in enumerate(zip(IMAGE_COLUMNS, _IMAGE_DTYPES, strict=True)):
-            table[column] = pd.array([None if f is None else f.row()[i] for f in inside], dtype=dtype)
+            table[column] = pd.array([None if f is None else f.row()[i] for f in content], dtype=dtype)
         if manifest is not None:
             table = table.join(manifest, on="file")
         if labels is not None:
             table = table.join(labels, on="file")
-        table = table[list(dict.fromkeys(["file", *table.columns.drop(FACT_COLUMNS), *FACT_COLUMNS]))]
+        table = table[list(dict.fromkeys(["file", *table.columns.drop(FACT_COLUMNS), *self._facts()]))]
         check_columns_exist(self.loaded, table.columns)
         integrity = self._integrity(present, facts, manifest, labels)
         write_parquet(table, staging / TABLE_FILE)
