@@ -14,13 +14,15 @@ from datavet.sources.base import TABLE_FILE
 
 
 def load_certified(name: str, version: str | int | None = None, *, settings: Settings | None = None,
-                   missing_as_null: bool = True, columns: list[str] | None = None) -> pd.DataFrame:
+                   missing_as_null: bool = True, columns: list[str] | None = None, split: str | None = None,
+                   split_column: str = "split") -> pd.DataFrame:
     """Return the latest (or the named) certified version of ``name`` as a DataFrame.
 
     For a tree of files this is its label table (one row per file); ``open_certified`` gives the files.
     ``version``: None for the latest, a tag number, a tag, or an md5. The bytes read are hashed
     first and must equal the certificate's md5; uncertified or altered data is refused. With
-    ``missing_as_null`` the dataset's missing tokens (e.g. ``?``) come back as nulls.
+    ``missing_as_null`` the dataset's missing tokens (e.g. ``?``) come back as nulls. ``split``: only
+    the rows whose ``split_column`` is that split (datavet.splits).
     """
     settings = settings or Settings.from_env()
     registry = Registry.of(settings)
@@ -37,7 +39,12 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
         raise NotCertifiedError(
             f"the bytes of {tag} hash to {actual} but were certified as {md5}; refusing altered data",
             dataset=name, fix="restore the data with `dvc pull` in the registry, or certify the new version")
-    df = pd.read_parquet(path, columns=columns)
+    from datavet.splits import select_split
+
+    wanted = None if columns is None or split is None else list(dict.fromkeys([*columns, split_column]))
+    df = select_split(pd.read_parquet(path, columns=wanted), split, name, tag, split_column)
+    if wanted is not None and split_column not in columns:
+        df = df.drop(columns=[split_column])
     if missing_as_null and cert.missing_tokens:
         from datavet.figures.values import missing_masks
 

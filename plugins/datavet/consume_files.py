@@ -63,9 +63,10 @@ def certified_tree(registry: Registry, name: str, version: str | int | None) -> 
 
 
 def open_certified(name: str, version: str | int | None = None, *, settings: Settings | None = None,
-                   into: Path | None = None) -> CertifiedFiles:
+                   into: Path | None = None, split: str | None = None, split_column: str = "split") -> CertifiedFiles:
     """Check out a certified tree version (latest, tag number, tag or md5) into ``into`` (default
-    ``<home>/checkouts/<name>/<md5>``), every file verified; refuses altered, missing or extra files."""
+    ``<home>/checkouts/<name>/<md5>``), every file verified; refuses altered, missing or extra files.
+    ``split``: iterate only the files whose ``split_column`` is that split (the whole tree is checked out)."""
     settings = settings or Settings.from_env()
     registry = Registry.of(settings)
     tag, md5, entries = certified_tree(registry, name, version)
@@ -74,7 +75,9 @@ def open_certified(name: str, version: str | int | None = None, *, settings: Set
         _check_folder(folder, entries, name, tag)
     else:
         _checkout(registry, folder, entries, name, tag)
-    table = pd.read_parquet(folder / TABLE_FILE)
+    from datavet.splits import select_split
+
+    table = select_split(pd.read_parquet(folder / TABLE_FILE), split, name, tag, split_column)
     return CertifiedFiles(dataset=name, tag=tag, md5=md5, folder=folder, table=table)
 
 
