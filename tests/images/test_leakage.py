@@ -86,7 +86,7 @@ def test_planted_copies_across_splits_are_all_found(splits, tmp_path: Path) -> N
     assert split_sizes == {"train": 700, "test": 309}
     assert report.rows == len(manifest)
     published = publish_result(result.model_copy(deep=True), 10).observed  # as a threshold of 10 publishes it
-    assert published["shared_files"] == published["label_conflict_files"] == "<10"
+    assert published["shared_files"] == published["label_conflict_files"] == published["label_conflicts"] == "<10"
     assert published["near_duplicate_files"] == 12 and published["within"]["test"]["duplicate_files"] == 0
 
 
@@ -152,3 +152,14 @@ def test_rows_repeated_in_adult_equal_pandas(tmp_path: Path) -> None:
     result = next(c for c in report.checks if c.check == "leakage")
     assert result.observed["shared_rows"] == repeated > 0 and not result.success
     assert result.observed["shared_files"] is None
+
+
+def test_a_private_split_column_is_refused(tmp_path: Path) -> None:
+    from datavet.spec import SpecError
+
+    path, _ = _titanic_splits(tmp_path)
+    spec = {"name": "titanic", "title": "Titanic", "owner": "qa@example.org", "license": "CC0-1.0",
+            "source": {"path": str(path), "format": "csv"}, "columns": {"split": {"role": "sensitive"}},
+            "checks": {"leakage": {"split_column": "split"}}}
+    with pytest.raises(SpecError, match="leakage.split_column 'split' is identifying or sensitive"):
+        load_spec(make_project(tmp_path / "p", spec))

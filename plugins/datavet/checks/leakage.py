@@ -204,13 +204,20 @@ class Leakage(CheckType):
             return set()
         return {*([lk.split_column] if lk.split_column else []), *(lk.key or []), *lk.labels}
 
+    def problems(self, spec: Any) -> list[str]:
+        lk: LeakageSpec | None = spec.checks.leakage
+        if lk is not None and lk.split_column in spec.private_columns:
+            return [f"leakage.split_column {lk.split_column!r} is identifying or sensitive: its values (the split "
+                    "names) would be published; use a column of split names"]
+        return []
+
     def subject(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"column": kwargs.get("split_column"), "columns": kwargs.get("row_columns") or None, "by": None}
 
     def declare(self, result: Any, t: Any) -> None:
         """Each count is a cell of its own (copies of a person's row or photo are rows of people)."""
         o = result.observed
-        for name in (*COUNTS, "label_conflict_files"):
+        for name in (*COUNTS, "label_conflicts", "label_conflict_files"):
             t.count((name,), cell((_CELL, name)), o.get(name))
         for s, figures in (o.get("within") or {}).items():
             for name, n in figures.items():
