@@ -18,7 +18,7 @@ from datavet.sources.base import TABLE_FILE
 
 def load_certified(name: str, version: str | int | None = None, *, settings: Settings | None = None,
                    missing_as_null: bool = True, columns: list[str] | None = None, recoded: bool = False,
-                   spec: Path | None = None) -> pd.DataFrame:
+                   spec: Path | None = None, split: str | None = None, split_column: str = "split") -> pd.DataFrame:
     """Return the latest (or the named) certified version of ``name`` as a DataFrame.
 
     For a tree of files this is its label table (one row per file); ``open_certified`` gives the files.
@@ -26,7 +26,8 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
     first and must equal the certificate's md5; uncertified or altered data is refused. With
     ``missing_as_null`` the dataset's missing tokens (e.g. ``?``) come back as nulls. With
     ``recoded`` the spec's ``values`` and ``bins`` are applied as the checks applied them (the rules
-    of the spec the version was certified under: ``spec``, default the project's; datavet.recoded).
+    of the spec the version was certified under: ``spec``, default the project's; datavet.recoded). ``split``: only
+    the rows whose ``split_column`` is that split (datavet.splits).
     """
     settings = settings or Settings.from_env()
     registry = Registry.of(settings)
@@ -43,7 +44,12 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
         raise NotCertifiedError(
             f"the bytes of {tag} hash to {actual} but were certified as {md5}; refusing altered data",
             dataset=name, fix="restore the data with `dvc pull` in the registry, or certify the new version")
-    df = read_parquet(path, columns=columns)  # integers exact, a null or not
+    from datavet.splits import select_split
+
+    wanted = None if columns is None or split is None else list(dict.fromkeys([*columns, split_column]))
+    df = select_split(read_parquet(path, columns=wanted), split, name, tag, split_column)  # integers exact
+    if wanted is not None and split_column not in columns:
+        df = df.drop(columns=[split_column])
     if missing_as_null and cert.missing_tokens:
         from datavet.figures.values import missing_masks
 

@@ -64,10 +64,12 @@ def certified_tree(registry: Registry, name: str, version: str | int | None) -> 
 
 
 def open_certified(name: str, version: str | int | None = None, *, settings: Settings | None = None,
-                   into: Path | None = None, recoded: bool = False, spec: Path | None = None) -> CertifiedFiles:
+                   into: Path | None = None, recoded: bool = False, spec: Path | None = None,
+                   split: str | None = None, split_column: str = "split") -> CertifiedFiles:
     """Check out a certified tree version (latest, tag number, tag or md5) into ``into`` (default
     ``<home>/checkouts/<name>/<md5>``), every file verified; refuses altered, missing or extra files.
-    With ``recoded`` the labels carry the spec's ``values`` and ``bins`` (datavet.recoded)."""
+    With ``recoded`` the labels carry the spec's ``values`` and ``bins`` (datavet.recoded).
+    ``split``: iterate only the files whose ``split_column`` is that split (the whole tree is checked out)."""
     settings = settings or Settings.from_env()
     registry = Registry.of(settings)
     tag, md5, entries = certified_tree(registry, name, version)
@@ -76,7 +78,9 @@ def open_certified(name: str, version: str | int | None = None, *, settings: Set
         _check_folder(folder, entries, name, tag)
     else:
         _checkout(registry, folder, entries, name, tag)
-    table = read_parquet(folder / TABLE_FILE)  # integers exact, a null or not
+    from datavet.splits import select_split
+
+    table = select_split(read_parquet(folder / TABLE_FILE), split, name, tag, split_column)  # integers exact
     if recoded:
         from datavet.recoded import certified_rules, recode_frame
 

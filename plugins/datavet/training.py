@@ -33,9 +33,28 @@ def fit_baseline(df: pd.DataFrame, *, label: str, positive: str, group: str, epo
 
 
 def fit_image_baseline(pairs: Iterable[tuple[Path, dict]], *, label: str, group: str, size: int = 8,
-                       seed: int = 0) -> dict:
+                       seed: int = 0, evaluate: Iterable[tuple[Path, dict]] | None = None) -> dict:
     """Nearest-centroid classifier on tiny grey-scale versions of the images (a stand-in for a real
-    model), with accuracy per group: enough to show a training DAG reading only certified files."""
+    model), with accuracy per group: enough to show a training DAG reading only certified files.
+    ``evaluate``: the files to measure on (a validation split); default a random 20 % of ``pairs``."""
+    x, y, g = _image_arrays(pairs, label, group, size)
+    if evaluate is None:
+        test = np.random.default_rng(seed).random(len(x)) < 0.2
+    else:
+        ex, ey, eg = _image_arrays(evaluate, label, group, size)
+        test = np.r_[np.zeros(len(x), dtype=bool), np.ones(len(ex), dtype=bool)]
+        x, y, g = np.concatenate([x, ex]), np.concatenate([y, ey]), np.concatenate([g, eg])
+    classes = sorted(set(y[~test]))
+    centroids = np.stack([x[~test][y[~test] == c].mean(axis=0) for c in classes])
+    pred = np.array(classes)[((x[test][:, None, :] - centroids[None]) ** 2).sum(axis=2).argmin(axis=1)]
+    correct = pred == y[test]
+    return {"files": int(len(x)), "test_files": int(test.sum()), "label": label, "classes": classes,
+            "accuracy": float(correct.mean()),
+            "accuracy_by_group": {str(k): float(correct[g[test] == k].mean()) for k in sorted(set(g[test]))}}
+
+
+def _image_arrays(pairs: Iterable[tuple[Path, dict]], label: str, group: str, size: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from PIL import Image
 
     xs, ys, gs = [], [], []
@@ -50,12 +69,4 @@ def fit_image_baseline(pairs: Iterable[tuple[Path, dict]], *, label: str, group:
         xs.append(pixels)
         ys.append(str(labels[label]))
         gs.append(str(labels.get(group)))
-    x, y, g = np.array(xs), np.array(ys), np.array(gs)
-    test = np.random.default_rng(seed).random(len(x)) < 0.2
-    classes = sorted(set(y[~test]))
-    centroids = np.stack([x[~test][y[~test] == c].mean(axis=0) for c in classes])
-    pred = np.array(classes)[((x[test][:, None, :] - centroids[None]) ** 2).sum(axis=2).argmin(axis=1)]
-    correct = pred == y[test]
-    return {"files": int(len(x)), "test_files": int(test.sum()), "label": label, "classes": classes,
-            "accuracy": float(correct.mean()),
-            "accuracy_by_group": {str(k): float(correct[g[test] == k].mean()) for k in sorted(set(g[test]))}}
+    return np.array(xs).reshape(len(xs), size * size), np.array(ys), np.array(gs)

@@ -42,7 +42,8 @@ def test_the_spec_checks_block_is_the_registry():
     keys = {c.spec_key for c in CHECKS.values() if c.spec_key}
     assert set(ChecksSpec.model_fields) == keys
     assert list(CHECKS) == ["missingness", "missingness_parity", "representation", "intersectional", "geography",
-                            "label_balance", "files", "proxy", "drift"]
+                            "label_balance", "files", "proxy", "drift", "image_quality",
+                            "leakage", "split_shift"]
 
 
 def test_code_outside_checks_names_no_check_type():

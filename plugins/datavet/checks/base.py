@@ -60,6 +60,7 @@ class CheckType:
     spec_annotation: ClassVar[Any] = None
     spec_is_list: ClassVar[bool] = True
     in_gx: ClassVar[bool] = True  # False: computed from the version's own facts by evaluate(), not by GX
+    reads_image_content: ClassVar[bool] = False  # True: a tree's version computes image content facts for it
 
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:

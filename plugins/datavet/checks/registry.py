@@ -10,12 +10,15 @@ from datavet.checks.base import CheckType
 from datavet.checks.drift import Drift
 from datavet.checks.files import Files
 from datavet.checks.geography import Geography
+from datavet.checks.image_quality import ImageQuality
 from datavet.checks.intersectional import Intersectional
 from datavet.checks.label_balance import LabelBalance
+from datavet.checks.leakage import Leakage
 from datavet.checks.missingness import Missingness
 from datavet.checks.missingness_parity import MissingnessParity
 from datavet.checks.proxy import Proxy
 from datavet.checks.representation import Representation
+from datavet.checks.split_shift import SplitShift
 
 CHECKS: dict[str, CheckType] = {}
 HAND_ADDED = "gx_expectation"  # the report's name for a built-in GX expectation a person added by hand
@@ -35,12 +38,20 @@ def register(check: CheckType) -> CheckType:
 
 
 for _check in (Missingness(), MissingnessParity(), Representation(), Intersectional(), Geography(), LabelBalance(),
-               Files(), Proxy(), Drift()):
+               Files(), Proxy(), Drift(), ImageQuality(),
+               Leakage(), SplitShift()):
     register(_check)
 
 
 def check_type(name: str) -> CheckType | None:
     return CHECKS.get(name)
+
+
+def reads_image_content(checks: Any) -> bool:
+    """Whether any check the spec's ``checks:`` block sets reads image content facts (the files source
+    decodes for them only then: pHash and the rest cost more than the decode itself)."""
+    return any(check.reads_image_content and check.spec_key and getattr(checks, check.spec_key, None)
+               for check in CHECKS.values())
 
 
 def with_version_checks(loaded: Any, facts: dict[str, Any], report: Any) -> Any:

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from datavet.sources.image_facts import ImageFacts, image_facts
+
 # extension -> the format it claims; kinds: image (decoded with Pillow), audio/other (signature only)
 CLAIMED = {
     ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".gif": "gif", ".bmp": "bmp", ".webp": "webp",
@@ -56,10 +58,12 @@ class FileFacts:
     problem: str | None  # why not readable
     image_width: int | None = None
     image_height: int | None = None
+    image: ImageFacts | None = None  # what is inside a readable image (datavet.sources.image_facts)
 
 
-def compute_facts(path: Path, suffix: str) -> FileFacts:
-    """Read (and for images, fully decode) one file."""
+def compute_facts(path: Path, suffix: str, inside: bool = True) -> FileFacts:
+    """Read (and for images, fully decode) one file; ``inside``: also what is in the image (its
+    content facts, from the same decode), which only the checks that read them ask for."""
     with open(path, "rb") as fh:
         head = fh.read(SIGNATURE_BYTES)
     fmt = sniff(head)
@@ -78,9 +82,10 @@ def compute_facts(path: Path, suffix: str) -> FileFacts:
             with Image.open(path) as img:
                 width, height = img.size
                 img.load()  # decodes every pixel: a truncated file fails here
+                content = image_facts(img) if inside else None  # from this one decode
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         return FileFacts(fmt, False, f"does not decode as {fmt}: {exc}")
-    return FileFacts(fmt, True, None, width, height)
+    return FileFacts(fmt, True, None, width, height, content)
 
 
 class FactsCache:
@@ -93,7 +98,10 @@ class FactsCache:
             "CREATE TABLE IF NOT EXISTS state (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
             " inode INTEGER, md5 TEXT);"
             "CREATE TABLE IF NOT EXISTS facts (md5 TEXT, suffix TEXT, format TEXT, readable INTEGER,"
-            " problem TEXT, width INTEGER, height INTEGER, PRIMARY KEY (md5, suffix));")
+            " problem TEXT, width INTEGER, height INTEGER, PRIMARY KEY (md5, suffix));"
+            # added later, so a table of its own: a cache from before has file facts without these
+            "CREATE TABLE IF NOT EXISTS images (md5 TEXT, suffix TEXT, aspect REAL, luma_mean REAL, contrast REAL,"
+            " sharpness REAL, grayscale INTEGER, exif_gps INTEGER, phash TEXT, PRIMARY KEY (md5, suffix));")
 
     def states_under(self, root: Path) -> dict[str, tuple[int, int, int, str]]:
         """(size, mtime_ns, inode, md5) of every file remembered under ``root``, in one range query
@@ -106,19 +114,33 @@ class FactsCache:
         self.conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?)",
                           (str(path), size, mtime_ns, inode, md5))
 
-    def facts_of(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], FileFacts]:
-        """The facts known for these (md5, lower-case suffix) pairs, joined in SQLite in one query."""
+    def facts_of(self, keys: set[tuple[str, str]], inside: bool = True) -> dict[tuple[str, str], FileFacts]:
+        """The facts known for these (md5, lower-case suffix) pairs, joined in SQLite in one query; with
+        ``inside``, a readable image whose content facts are not known yet is not known."""
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (md5 TEXT, suffix TEXT)")
         self.conn.execute("DELETE FROM wanted")
         self.conn.executemany("INSERT INTO wanted VALUES (?, ?)", sorted(keys))
-        rows = self.conn.execute("SELECT f.md5, f.suffix, format, readable, problem, width, height FROM facts f "
-                                 "JOIN wanted w ON f.md5 = w.md5 AND f.suffix = w.suffix")
-        return {(r[0], r[1]): FileFacts(r[2], bool(r[3]), r[4], r[5], r[6]) for r in rows}
+        rows = self.conn.execute(
+            "SELECT f.md5, f.suffix, format, readable, problem, width, height, i.md5, aspect, luma_mean, contrast,"
+            " sharpness, grayscale, exif_gps, phash FROM facts f JOIN wanted w ON f.md5 = w.md5 AND f.suffix = w.suffix"
+            " LEFT JOIN images i ON i.md5 = f.md5 AND i.suffix = f.suffix")
+        out = {}
+        for r in rows:
+            image = None
+            if r[7] is not None:
+                image = ImageFacts(r[8], r[9], r[10], r[11], bool(r[12]), bool(r[13]), r[14])
+            elif inside and r[3] and r[2] in IMAGE_FORMATS:
+                continue
+            out[(r[0], r[1])] = FileFacts(r[2], bool(r[3]), r[4], r[5], r[6], image)
+        return out
 
     def remember_facts(self, md5: str, suffix: str, facts: FileFacts) -> None:
         self.conn.execute("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?)",
                           (md5, suffix.lower(), facts.file_format, int(facts.readable), facts.problem,
                            facts.image_width, facts.image_height))
+        if facts.image is not None:
+            self.conn.execute("INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              (md5, suffix.lower(), *facts.image.row()))
 
     def commit(self) -> None:
         self.conn.commit()

@@ -33,12 +33,15 @@ from datavet.registry import Registry, dvctree
 from datavet.sources.base import TABLE_FILE, Materialised
 from datavet.sources.file_facts import FileFacts, compute_facts, facts_cache
 from datavet.sources.file_labels import cast_labels, label_conflicts
+from datavet.sources.image_facts import IMAGE_COLUMNS
 from datavet.sources.manifest import read_manifest
 
 log = logging.getLogger(__name__)
 FILES_DIR = "files"  # inside the tree: the dataset's own files
 INTEGRITY_FILE = "integrity.json"
-FACT_COLUMNS = ["file", "file_bytes", "file_md5", "file_format", "image_width", "image_height"]
+FACT_COLUMNS = ["file", "file_bytes", "file_md5", "file_format", "image_width", "image_height", *IMAGE_COLUMNS]
+BASIC_COLUMNS = FACT_COLUMNS[:6]  # without image content: the table of a tree no check reads content of
+_IMAGE_DTYPES = ["Float64", "Float64", "Float64", "Float64", "boolean", "boolean", "string"]
 SAMPLE = 10
 
 
@@ -72,6 +75,9 @@ class FilesSource:
         self._stats: dict[str, os.stat_result] = {}  # by enumerate: each file's stat
         self._staged: set[str] = set()  # files copied into staging (content the cache lacked)
         self._cache_dir = Registry.of(settings).cache_dir
+        from datavet.checks.registry import reads_image_content
+
+        self.inside = reads_image_content(loaded.spec.checks)  # image content facts: only when a check reads them
 
     # ---- the protocol -----------------------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -81,7 +87,7 @@ class FilesSource:
             header = read_manifest(self.loaded, self.settings, header_only=True).columns
             names += [c for c in header if c != manifest.file_column]
         names += list(self._path_regex().groupindex) if self.spec.source.labels_from_path else []
-        return list(dict.fromkeys([*names, *FACT_COLUMNS]))
+        return list(dict.fromkeys([*names, *self._facts()]))
 
     def materialise(self, staging: Path) -> TreeMaterialised:
         root = self.root()
@@ -96,6 +102,11 @@ class FilesSource:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)  # nothing half written
             raise
+
+    def _facts(self) -> list[str]:
+        """The fact columns of the table: the image content columns only when a check reads them, so a
+        tree audited for its labels keeps its table (and its version) as before."""
+        return FACT_COLUMNS if self.inside else BASIC_COLUMNS
 
     # ---- what is in the tree ----------------------------------------------------------------------
     def root(self) -> Path:
@@ -254,7 +265,7 @@ class FilesSource:
                     md5s[rel] = self._stage_file(root, rel, staging / FILES_DIR / rel, cache, states)
                     progress.advance()
             suffixes = {rel: os.path.splitext(rel)[1].lower() for rel in present}
-            known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()})
+            known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()}, self.inside)
             unknown = len({(md5s[r], suffixes[r]) for r in present} - set(known))
             with Progress("decoding files", total=unknown, unit="files", dataset=self.spec.name) as decoding:
                 for i, rel in enumerate(present, 1):
@@ -264,7 +275,7 @@ class FilesSource:
                     found = known.get((md5, suffix))
                     if found is None:
                         where = staging / FILES_DIR / rel if rel in self._staged else Path(self._cached(md5))
-                        found = compute_facts(where, suffix)
+                        found = compute_facts(where, suffix, self.inside)
                         cache.remember_facts(md5, suffix, found)
                         known[(md5, suffix)] = found
                         self.counts.decoded += 1
@@ -278,13 +289,16 @@ class FilesSource:
             "image_width": pd.array([facts[r][2].image_width for r in present], dtype="Int64"),
             "image_height": pd.array([facts[r][2].image_height for r in present], dtype="Int64"),
         })
+        content = [facts[r][2].image for r in present]
+        for i, (column, dtype) in enumerate(zip(IMAGE_COLUMNS, _IMAGE_DTYPES, strict=True)):
+            table[column] = pd.array([None if f is None else f.row()[i] for f in content], dtype=dtype)
         if manifest is not None:
             table = table.join(manifest, on="file")
         if labels is not None:
             table = table.join(labels, on="file")
-        table = table[list(dict.fromkeys(["file", *table.columns.drop(FACT_COLUMNS), *FACT_COLUMNS]))]
+        table = table[list(dict.fromkeys(["file", *table.columns.drop(FACT_COLUMNS), *self._facts()]))]
         check_columns_exist(self.loaded, table.columns)
-        label_columns = [c for c in table.columns if c not in FACT_COLUMNS]
+        label_columns = [c for c in table.columns if c not in self._facts()]
         integrity = self._integrity(present, facts, manifest, labels, label_conflicts(table, label_columns))
         write_parquet(table, staging / TABLE_FILE)
         (staging / INTEGRITY_FILE).write_text(json.dumps(integrity, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,103 @@
+"""Image facts against independent computations: luma by the ITU-R 601 formula on the RGB pixels (not
+Pillow's "L"), contrast, a Laplacian by scipy's convolution, a grayscale decision by hand, EXIF GPS
+written with Pillow, and the cache that keeps them by content."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from datavet.sources.file_facts import compute_facts, facts_cache
+from tests.images.conftest import FAIRFACE, independent
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 250, 4999])
+def test_fairface_image_facts_equal_an_independent_computation(n: int) -> None:
+    path = FAIRFACE / f"{n}.jpg"
+    facts = compute_facts(path, ".jpg")
+    want = independent(path)
+    got = facts.image
+    assert facts.readable and got is not None
+    assert got.aspect == facts.image_width / facts.image_height
+    for key in ("luma_mean", "contrast", "sharpness"):
+        assert abs(getattr(got, key) - want[key]) <= 1e-9 * max(1.0, abs(want[key])), key
+    assert got.grayscale == want["grayscale"]
+    assert got.exif_gps is False
+    assert len(got.phash) == 16 and int(got.phash, 16) >= 0
+
+
+def _jpeg(img: Image.Image, **kwargs) -> bytes:
+    out = io.BytesIO()
+    img.save(out, format="JPEG", **kwargs)
+    return out.getvalue()
+
+
+def test_gps_in_exif_is_seen_and_gray_photos_are_grayscale(tmp_path: Path) -> None:
+    assert compute_facts(FAIRFACE / "3.jpg", ".jpg").image.grayscale is True  # a gray photo stored as RGB
+    assert independent(FAIRFACE / "3.jpg")["grayscale"] is True
+    with Image.open(FAIRFACE / "4.jpg") as img:
+        rgb = img.convert("RGB")
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 22.0, 0.0)})  # GPSLatitudeRef, GPSLatitude
+    (tmp_path / "gps.jpg").write_bytes(_jpeg(rgb, exif=exif))
+    (tmp_path / "plain.jpg").write_bytes(_jpeg(rgb))
+    (tmp_path / "gray.jpg").write_bytes(_jpeg(rgb.convert("L").convert("RGB")))
+    rgb.convert("L").save(tmp_path / "gray_l.png")
+    assert compute_facts(tmp_path / "gps.jpg", ".jpg").image.exif_gps is True
+    assert compute_facts(tmp_path / "plain.jpg", ".jpg").image.exif_gps is False
+    assert compute_facts(tmp_path / "plain.jpg", ".jpg").image.grayscale is False
+    assert independent(tmp_path / "plain.jpg")["grayscale"] is False
+    assert compute_facts(tmp_path / "gray.jpg", ".jpg").image.grayscale is True
+    assert compute_facts(tmp_path / "gray_l.png", ".png").image.grayscale is True
+
+
+def test_tiny_images_have_no_sharpness(tmp_path: Path) -> None:
+    Image.new("RGB", (2, 5), (10, 20, 30)).save(tmp_path / "tiny.png")
+    facts = compute_facts(tmp_path / "tiny.png", ".png").image
+    assert facts.sharpness is None and facts.contrast == 0.0
+
+
+def test_the_cache_keeps_image_facts_exactly_and_forgets_images_cached_without_them(tmp_path: Path) -> None:
+    facts = compute_facts(FAIRFACE / "5.jpg", ".jpg")
+    with facts_cache(tmp_path / "c.sqlite") as cache:
+        cache.remember_facts("abc", ".jpg", facts)
+        cache.conn.execute("INSERT INTO facts VALUES ('old', '.jpg', 'jpeg', 1, NULL, 224, 224)")  # before images
+        cache.conn.execute("INSERT INTO facts VALUES ('txt', '.txt', 'text', 1, NULL, NULL, NULL)")
+    with facts_cache(tmp_path / "c.sqlite") as cache:
+        known = cache.facts_of({("abc", ".jpg"), ("old", ".jpg"), ("txt", ".txt")})
+    assert known[("abc", ".jpg")] == facts
+    assert ("old", ".jpg") not in known and known[("txt", ".txt")].image is None
+
+
+def test_a_second_version_with_one_percent_more_images_decodes_only_the_new_ones(tmp_path: Path) -> None:
+    import shutil
+
+    import pandas as pd
+
+    from datavet.sources import source_for
+    from tests.images.conftest import fairface_project
+
+    root = tmp_path / "data"
+    (root / "fairface" / "val").mkdir(parents=True)
+    for n in range(1, 201):
+        shutil.copyfile(FAIRFACE / f"{n}.jpg", root / "fairface" / "val" / f"{n}.jpg")
+    plain = fairface_project(tmp_path / "p", ["fairface/val/*.jpg"], {}, files_root=root)
+    without = source_for(plain.loaded(), plain.settings)
+    table = pd.read_parquet(without.materialise(tmp_path / "s0").table)
+    assert without.counts.decoded == 200 and "image_phash" not in table  # no check reads them: not computed
+    project = fairface_project(tmp_path / "p", ["fairface/val/*.jpg"], {"image_quality": [{"by": "race"}]},
+                               files_root=root)
+    first = source_for(project.loaded(), project.settings)
+    before = pd.read_parquet(first.materialise(tmp_path / "s1").table).set_index("file")
+    assert first.counts.decoded == 200 and before["image_phash"].notna().all()  # now asked for: decoded again
+    shutil.copyfile(FAIRFACE / "201.jpg", root / "fairface" / "val" / "201.jpg")
+    shutil.copyfile(FAIRFACE / "202.jpg", root / "fairface" / "val" / "202.jpg")
+    second = source_for(project.loaded(), project.settings)
+    after = pd.read_parquet(second.materialise(tmp_path / "s2").table).set_index("file")
+    assert second.counts.decoded == 2 and len(after) == 202
+    pd.testing.assert_frame_equal(after.loc[before.index], before)  # cached facts are the computed ones
+    new = compute_facts(FAIRFACE / "202.jpg", ".jpg").image
+    assert after.loc["fairface/val/202.jpg", "image_sharpness"] == new.sharpness
