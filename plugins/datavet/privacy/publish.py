@@ -149,28 +149,53 @@ _DECIDED: dict[tuple[str, int], tuple[Tables, Decision]] = {}  # one run publish
 def decided(report: CheckReport, threshold: int) -> tuple[Tables, Decision]:
     """The report's tables and the decision on them (computed once per report and threshold).
 
-    A default breakdown (label balance or missingness by every protected attribute, which nobody asked
-    for by name) whose small cells no suppression can protect is left out whole, and the others
-    decided again; a check the spec names fails closed instead (PrivacyError)."""
+    The checks the spec names are decided first. A default breakdown (label balance or missingness by
+    every protected attribute, which nobody asked for by name) is published only where it costs them
+    nothing: if adding it would withhold any more of their figures, or no suppression can protect its
+    own small cells, it is left out whole. A check the spec names fails closed (PrivacyError)."""
     key = (hashlib.sha256(report.model_dump_json().encode()).hexdigest(), threshold)
     if key not in _DECIDED:
-        left_out: set[int] = set()
-        while True:
-            tables = declare(report.checks, report.positives, left_out)
-            tables.always[()] = report.rows  # the report says how many rows it checked
-            try:
-                decision = decide(tables, threshold, report.dataset)
-                break
-            except PrivacyError as exc:
-                i = getattr(exc, "result", None)
-                if i is None or i in left_out or not report.checks[i].breakdown:
-                    raise
-                left_out.add(i)
-        decision.left_out = left_out
+        breakdowns = [i for i, c in enumerate(report.checks) if c.breakdown]
+        tables, decision = _decide(report, threshold, set(breakdowns))
+        if breakdowns:
+            own = {k for f in tables.figures for k in f.cells}
+            cost = _cost(decision, own)
+            left_out = set(breakdowns)
+            for trial in ([breakdowns], [[i] for i in breakdowns]):  # all at once, else one by one
+                for group in trial:
+                    candidate = _try(report, threshold, left_out - set(group), own, cost)
+                    if candidate is not None:
+                        left_out -= set(group)
+                        tables, decision = candidate
+                if not left_out:
+                    break
+            decision.left_out = left_out
         if len(_DECIDED) >= 8:
             _DECIDED.pop(next(iter(_DECIDED)))
         _DECIDED[key] = (tables, decision)
     return _DECIDED[key]
+
+
+def _decide(report: CheckReport, threshold: int, left_out: set[int]) -> tuple[Tables, Decision]:
+    tables = declare(report.checks, report.positives, left_out)
+    tables.always[()] = report.rows  # the report says how many rows it checked
+    return tables, decide(tables, threshold, report.dataset)
+
+
+def _cost(decision: Decision, own: set) -> dict:
+    """What a decision withholds of the named checks' cells."""
+    return {k: why for k, why in decision.withheld.items() if k in own}
+
+
+def _try(report: CheckReport, threshold: int, left_out: set[int], own: set,
+         cost: dict) -> tuple[Tables, Decision] | None:
+    """The decision with only ``left_out`` left out, when it withholds no more of the named checks'
+    cells than ``cost``; None otherwise (or when it cannot be protected at all)."""
+    try:
+        tables, decision = _decide(report, threshold, left_out)
+    except PrivacyError:
+        return None
+    return (tables, decision) if _cost(decision, own) == cost else None
 
 
 def _left_out(result: CheckResult, t: int) -> CheckResult:

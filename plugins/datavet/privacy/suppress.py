@@ -68,11 +68,9 @@ def _choose(audit: Audit, tables: Tables, key: Key, levels: list[list[Key]], wit
     return _bundle(levels[0][0], eligible)
 
 
-def _refused(tables: Tables, key: Key, text: str, dataset: str) -> PrivacyError:
-    """The fail-closed error, carrying the index of the result whose cell could not be protected."""
-    exc = PrivacyError(text, dataset=dataset or None, fix="coarsen the check (fewer groups, or drop the figure)")
-    exc.result = next((f.result for f in tables.figures if key in f.cells), None)  # type: ignore[attr-defined]
-    return exc
+def _refused(text: str, dataset: str) -> PrivacyError:
+    """The fail-closed error."""
+    return PrivacyError(text, dataset=dataset or None, fix="coarsen the check (fewer groups, or drop the figure)")
 
 
 def _where(tables: Tables, key: Key) -> str:
@@ -103,7 +101,7 @@ def decide(tables: Tables, threshold: int, dataset: str = "") -> Decision:
             eligible = {c for c, n in published.items() if n >= threshold and c not in tables.always}
             candidates = audit.reachable(key, published, eligible)
             if not candidates or added >= MAX_COMPLEMENTARY:
-                raise _refused(tables, key, "the published figures would let a reader narrow a small cell down "
+                raise _refused("the published figures would let a reader narrow a small cell down "
                                f"({_where(tables, key)}) and no other cell can be withheld to prevent it; nothing "
                                "was published", dataset)
             levels = [sorted(level, key=lambda c: (published[c], c)) for level in candidates]
@@ -112,6 +110,6 @@ def decide(tables: Tables, threshold: int, dataset: str = "") -> Decision:
     published = published_cells(tables, withheld)
     for key in primary:  # the final audit, over everything about to be published
         if audit.pinned(key, published, withheld):
-            raise _refused(tables, key, f"the audit can still narrow a small cell down ({_where(tables, key)}); "
+            raise _refused(f"the audit can still narrow a small cell down ({_where(tables, key)}); "
                            "nothing was published", dataset)
     return Decision(threshold, withheld)
