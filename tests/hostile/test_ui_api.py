@@ -4,19 +4,15 @@ response or page shows an absolute server path (spec, registry, cache, remote, s
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import AirflowHome
 from tests.hostile.conftest import FaultProject, run_cli
-from tests.ui.conftest import USERS, Server, _free_port
+from tests.ui.conftest import Server, serving
 
 
 @pytest.fixture(scope="module")
@@ -27,31 +23,8 @@ def served(airflow_home: AirflowHome, certified_base: FaultProject, tmp_path_fac
     broken.parent.mkdir(parents=True)
     broken.write_text("name: broken\ntitle: [unclosed\n", encoding="utf-8")  # its error names its path
     run_cli(project.root, "certify", "datasheets/broken/dataset.yaml")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = project.root.parent / "api-server.log"
-    env = airflow_home.env(project.root)
-    env.update({"AIRFLOW__API__BASE_URL": base, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": USERS,
-                "AIRFLOW__API__WORKERS": "1"})
-    with open(log, "w") as out:
-        proc = subprocess.Popen([str(airflow_home.bin / "airflow"), "api-server", "--host", "127.0.0.1",
-                                 "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            assert proc.poll() is None, log.read_text()[-4000:]
-            assert time.monotonic() < deadline, log.read_text()[-4000:]
-            try:
-                if httpx.get(f"{base}/api/v2/monitor/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        passwords = json.loads((airflow_home.home / "simple_auth_manager_passwords.json.generated").read_text())
-        yield Server(base, passwords, log), project
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+    with serving(airflow_home, project.root, "", project.root.parent / "api-server.log") as server:
+        yield server, project
 
 
 @pytest.mark.parametrize("name", ["titanic%00", "%2A", "titanic%2A", "%2A%2A", "..%2F..%2Fetc", "-titanic",

@@ -3,11 +3,13 @@ CLI, served by a real `airflow api-server` under a sub-path (AIRFLOW__API__BASE_
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,12 +94,12 @@ class Server:
         return httpx.get(self.base + path, headers=headers, timeout=120, **kw)
 
 
-@pytest.fixture(scope="session")
-def api_server(airflow_home: AirflowHome, certified_project: Path, tmp_path_factory) -> Server:
+@contextlib.contextmanager
+def serving(airflow_home: AirflowHome, project: Path, base_path: str, log: Path) -> Iterator[Server]:
+    """A real ``airflow api-server`` on 127.0.0.1 for ``project`` (under ``base_path``), until exit."""
     port = _free_port()
-    base = f"http://127.0.0.1:{port}{SUB_PATH}"
-    log = tmp_path_factory.mktemp("api_server") / "api-server.log"
-    env = airflow_home.env(certified_project)
+    base = f"http://127.0.0.1:{port}{base_path}"
+    env = airflow_home.env(project)
     env.update({"AIRFLOW__API__BASE_URL": base, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": USERS,
                 "AIRFLOW__API__WORKERS": "1"})
     with open(log, "w") as out:
@@ -122,3 +124,10 @@ def api_server(airflow_home: AirflowHome, certified_project: Path, tmp_path_fact
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def api_server(airflow_home: AirflowHome, certified_project: Path, tmp_path_factory) -> Server:
+    with serving(airflow_home, certified_project, SUB_PATH,
+                 tmp_path_factory.mktemp("api_server") / "api-server.log") as server:
+        yield server

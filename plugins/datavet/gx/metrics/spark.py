@@ -9,6 +9,8 @@ after ``btrim`` of the same whitespace as Python's ``str.strip`` (datavet.figure
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 from datavet.figures.values import WHITESPACE, literal_tokens, plain
@@ -53,13 +55,7 @@ def _patterns(layout: CodeLayout, kinds: dict[str, str], tokens: list[str]) -> l
         for cond, slot in whens[1:]:
             code = code.when(cond, F.lit(layout.code_value(index, slot)[1]))
         parts[layout.place(index)[0]].append(code.otherwise(F.lit(0)).cast("long"))
-    out = []
-    for terms in parts:
-        total = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        out.append(total)
-    return out
+    return [functools.reduce(operator.add, terms) for terms in parts]
 
 
 def spark_one_scan(df: Any, sets: dict[Any, tuple[str, ...]], missing: set, kinds: dict[str, str],

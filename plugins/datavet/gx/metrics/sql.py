@@ -8,6 +8,8 @@ type OIDs); they decide how NaN and the missing tokens are recognised.
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 import sqlalchemy as sa
@@ -127,10 +129,4 @@ def _patterns(layout: CodeLayout, kinds: dict[str, str], tokens: list[str], dial
         k = layout.place(index)[0]
         parts[k].append(sa.cast(sa.case(*[(cond, sa.literal_column(str(layout.code_value(index, slot)[1])))
                                          for cond, slot in whens], else_=0), sa.BigInteger))
-    out = []
-    for terms in parts:
-        total = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        out.append(total)
-    return out
+    return [functools.reduce(operator.add, terms) for terms in parts]
