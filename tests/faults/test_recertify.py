@@ -35,7 +35,8 @@ def dataset_page(project: FaultProject) -> str:
     changes = {v["tag"]: catalogue.version_detail(project.settings, "titanic", int(v["tag"].rsplit("/", 1)[1]))[
         "changes"] for v in entry.versions}
     request = Request({"type": "http", "root_path": ""})
-    return render(request, "dataset.html.j2", title=entry.title, entry=entry, changes=changes, airflow_run=None)
+    return render(request, "dataset.html.j2", title=entry.title, entry=entry, changes=changes, verified={},
+                  airflow_run=None)
 
 
 def test_same_rules_are_a_noop_even_with_a_new_comment(project: FaultProject) -> None:
