@@ -74,7 +74,7 @@ def test_asset_event_carries_md5_and_tag_and_queues_the_consumer(certified, airf
     import hashlib
 
     registry = _registry(project)
-    (extra,) = [e for e in extras if e.get("md5") == md5]
+    extra = next(e for e in extras if e.get("md5") == md5 and e.get("tag") == "adult/certified/1")
     statement = registry.statement_path("adult", md5).read_bytes()
     assert extra["statement_sha256"] == hashlib.sha256(statement).hexdigest()
     assert extra["commit"] == registry.git("rev-parse", "adult/certified/1^{commit}")

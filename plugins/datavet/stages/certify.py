@@ -238,8 +238,9 @@ def _restore(registry: Registry, name: str) -> None:
     failure to clean up is logged, never raised over the error that caused it."""
     try:
         registry.discard_uncommitted()
-    except Exception:  # the original error is the one to report
-        log.exception("%s: could not restore the registry after a failed certification", name)
+    except Exception as exc:  # the original error is the one to report: one line, no second traceback
+        log.warning("%s: could not restore the registry after a failed certification (%s); the next certify "
+                    "finishes or rolls it back", name, exc)
 
 
 def certificate_summary(cert: Certificate, settings: Settings) -> str:
