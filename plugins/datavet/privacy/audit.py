@@ -30,6 +30,7 @@ class Audit:
         self.keys = sorted(set(keys))
         self.index = {k: i for i, k in enumerate(self.keys)}
         self.threshold = threshold
+        self.calls = 0  # linear programs solved: what a decision cost (datavet.privacy.publish bounds it)
         self.relations = relations
         rows, cols, data = [], [], []
         for r, (total, parts) in enumerate(relations):
@@ -70,6 +71,7 @@ class Audit:
         out = []
         for sign in (1.0, -1.0):
             c[self.index[key]] = sign
+            self.calls += 1
             res = linprog(c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=bounds, method="highs")
             if res.status == 3:  # unbounded above
                 out.append(float("inf") if sign < 0 else float("-inf"))

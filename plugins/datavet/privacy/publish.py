@@ -151,8 +151,9 @@ def decided(report: CheckReport, threshold: int) -> tuple[Tables, Decision]:
 
     The checks the spec names are decided first. A default breakdown (label balance or missingness by
     every protected attribute, which nobody asked for by name) is published only where it costs them
-    nothing: if adding it would withhold any more of their figures, or no suppression can protect its
-    own small cells, it is left out whole. A check the spec names fails closed (PrivacyError)."""
+    nothing: if adding them would withhold any more of their figures, or no suppression can protect
+    their own small cells, the breakdowns are left out whole (all of them: each trial is a full decision,
+    and the audit is the costly part). A check the spec names fails closed (PrivacyError)."""
     key = (hashlib.sha256(report.model_dump_json().encode()).hexdigest(), threshold)
     if key not in _DECIDED:
         breakdowns = [i for i, c in enumerate(report.checks) if c.breakdown]
@@ -161,14 +162,11 @@ def decided(report: CheckReport, threshold: int) -> tuple[Tables, Decision]:
             own = {k for f in tables.figures for k in f.cells}
             cost = _cost(decision, own)
             left_out = set(breakdowns)
-            for trial in ([breakdowns], [[i] for i in breakdowns]):  # all at once, else one by one
-                for group in trial:
-                    candidate = _try(report, threshold, left_out - set(group), own, cost)
-                    if candidate is not None:
-                        left_out -= set(group)
-                        tables, decision = candidate
-                if not left_out:
-                    break
+            # all of them, or none: two decisions at most, the second within a few times the first's cost
+            candidate = _try(report, threshold, set(), own, cost, budget=max(200, 3 * decision.cost))
+            if candidate is not None:
+                left_out = set()
+                tables, decision = candidate
             decision.left_out = left_out
         if len(_DECIDED) >= 8:
             _DECIDED.pop(next(iter(_DECIDED)))
@@ -176,10 +174,11 @@ def decided(report: CheckReport, threshold: int) -> tuple[Tables, Decision]:
     return _DECIDED[key]
 
 
-def _decide(report: CheckReport, threshold: int, left_out: set[int]) -> tuple[Tables, Decision]:
+def _decide(report: CheckReport, threshold: int, left_out: set[int],
+            budget: int | None = None) -> tuple[Tables, Decision]:
     tables = declare(report.checks, report.positives, left_out)
     tables.always[()] = report.rows  # the report says how many rows it checked
-    return tables, decide(tables, threshold, report.dataset)
+    return tables, decide(tables, threshold, report.dataset, budget)
 
 
 def _cost(decision: Decision, own: set) -> dict:
@@ -188,11 +187,11 @@ def _cost(decision: Decision, own: set) -> dict:
 
 
 def _try(report: CheckReport, threshold: int, left_out: set[int], own: set,
-         cost: dict) -> tuple[Tables, Decision] | None:
+         cost: dict, budget: int) -> tuple[Tables, Decision] | None:
     """The decision with only ``left_out`` left out, when it withholds no more of the named checks'
     cells than ``cost``; None otherwise (or when it cannot be protected at all)."""
     try:
-        tables, decision = _decide(report, threshold, left_out)
+        tables, decision = _decide(report, threshold, left_out, budget)
     except PrivacyError:
         return None
     return (tables, decision) if _cost(decision, own) == cost else None

@@ -27,6 +27,7 @@ class Decision:
     threshold: int
     withheld: dict[Key, str] = field(default_factory=dict)
     left_out: set[int] = field(default_factory=set)  # results withheld whole (default breakdowns, see publish)
+    cost: int = 0  # linear programs the audit solved
 
     def hides(self, figure: Figure) -> str | None:
         """Why ``figure`` is withheld (primary wins over complementary), None when it is published."""
@@ -79,7 +80,7 @@ def _where(tables: Tables, key: Key) -> str:
     return f"{name}, {'.'.join(map(str, figure.path[:1])) if figure else 'a figure'} (cell {describe(key)})"
 
 
-def decide(tables: Tables, threshold: int, dataset: str = "") -> Decision:
+def decide(tables: Tables, threshold: int, dataset: str = "", budget: int | None = None) -> Decision:
     """Primary and complementary suppression, audited; raises PrivacyError naming the dataset, the
     table and the cell when a small cell cannot be protected."""
     withheld: dict[Key, str] = dict((k, PRIMARY if v.startswith("<") else COMPLEMENTARY)
@@ -98,6 +99,8 @@ def decide(tables: Tables, threshold: int, dataset: str = "") -> Decision:
             published = published_cells(tables, withheld)
             if not audit.pinned(key, published, withheld):
                 break
+            if budget is not None and audit.calls > budget:
+                raise _refused(f"the audit needs more than {budget} linear programs; nothing was published", dataset)
             eligible = {c for c, n in published.items() if n >= threshold and c not in tables.always}
             candidates = audit.reachable(key, published, eligible)
             if not candidates or added >= MAX_COMPLEMENTARY:
@@ -112,4 +115,4 @@ def decide(tables: Tables, threshold: int, dataset: str = "") -> Decision:
         if audit.pinned(key, published, withheld):
             raise _refused(f"the audit can still narrow a small cell down ({_where(tables, key)}); "
                            "nothing was published", dataset)
-    return Decision(threshold, withheld)
+    return Decision(threshold, withheld, cost=audit.calls)
