@@ -115,6 +115,13 @@ def dataset(settings: Settings, name: str) -> DatasetEntry:
                             fix="pick one of the datasets listed on the index page")
 
 
+def current_tag(settings: Settings, name: str) -> str | None:
+    """The tag consumers get by default (``datavet promote``), which ``verify`` checks when asked for no version."""
+    from datavet.registry.current import current_tag as current
+
+    return current(registry_of(settings), checked_name(name))
+
+
 def tag_of(name: str, sequence: int) -> str:
     return Registry.tag_for(name, sequence)
 
@@ -170,7 +177,7 @@ def verify_versions(settings: Settings, name: str) -> list[dict[str, Any]]:
     (its certificate unreadable) is a failed verification naming why."""
     out = []
     for tag in registry_of(settings).certified_tags(name):
-        sequence = int(tag.rsplit("/", 1)[1])
+        sequence = Registry.sequence_of(tag)
         try:
             out.append(verify(settings, name, sequence))
         except DatavetError as exc:

@@ -24,7 +24,7 @@ from datavet.registry.lock import hold, locking
 if TYPE_CHECKING:  # pragma: no cover
     from datavet.registry.signing import SigningKey
     from datavet.settings import Settings
-from datavet.fsutil import file_md5
+from datavet.fsutil import atomic_copy, file_md5
 
 
 @dataclass(frozen=True)
@@ -270,11 +270,8 @@ class Registry:
         Versioning only adds to the local cache: the remote receives bytes at certification, so a
         version that fails its checks leaves the remote exactly as it was."""
         target = self.data_path(name, md5)
-        target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists() or file_md5(target) != md5:
-            tmp = target.with_name(f".{target.name}.tmp")
-            shutil.copyfile(parquet, tmp)
-            os.replace(tmp, target)
+            atomic_copy(parquet, target)  # a full disk leaves no partial copy behind
         dvctree.write_pointer(self.dvc_file(name, md5), dvctree.pointer(md5, target.stat().st_size, target.name))
 
     @locking

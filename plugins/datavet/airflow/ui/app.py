@@ -35,11 +35,12 @@ def _overview(settings: Settings) -> list[dict[str, Any]]:
         if row["airflow_run"] and row["airflow_run"]["state"] == "failed" and not row["failing"]:
             row["failing"] = f"Airflow run {row['airflow_run']['run_id']} failed in " + \
                              ", ".join(row["airflow_run"]["failed_tasks"] or ["an unknown task"])
-        try:
-            row["verify"] = catalogue.verify(settings, entry.name) if entry.versions else None
+        row["verify_versions"] = catalogue.verify_versions(settings, entry.name)  # every version, not the latest
+        try:  # the current version's verification, from the list (each version is verified once)
+            current = catalogue.current_tag(settings, entry.name)
+            row["verify"] = next((v for v in row["verify_versions"] if v["tag"] == current), None)
         except DatavetError as exc:
             row["verify"] = {"ok": False, "problems": [str(exc)], "checked": []}
-        row["verify_versions"] = catalogue.verify_versions(settings, entry.name)  # every version, not the latest
         rows.append(shown(row))
     return rows
 
