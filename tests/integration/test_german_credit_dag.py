@@ -95,10 +95,17 @@ def test_certified_figures_equal_pandas_on_the_raw_file(certified: Path) -> None
     want = by_hand()
     assert want["sex"] == {"male": 690, "female": 310}
     assert one("representation", column="personal_status_sex")["counts"] == want["sex"]
-    assert one("representation", column="age")["counts"] == want["band"]
+    # each band exact, or withheld where the published report lists it as withheld (datavet.privacy)
+    withheld = {w["cell"] for w in report["withheld_cells"]}
+    bands = one("representation", column="age")["counts"]
+    assert set(bands) == set(want["band"])
+    for band, n in bands.items():
+        assert n == want["band"][band] or (isinstance(n, str) and any(f"age={band}" in c for c in withheld)), band
     balance = one("label_balance", by="personal_status_sex")
     assert balance["positive_rates"] == pytest.approx(want["rate_sex"], abs=1e-12)
-    assert one("label_balance", by="age")["positive_rates"] == pytest.approx(want["rate_band"], abs=1e-12)
+    rates = one("label_balance", by="age")["positive_rates"]
+    assert {b: r for b, r in rates.items() if r is not None} == pytest.approx(
+        {b: r for b, r in want["rate_band"].items() if rates.get(b) is not None}, abs=1e-12)
     # the certified bytes are the data as published: the raw codes and ages, not the groups
     df = __import__("datavet").load_certified("german_credit", settings=settings)
     assert df["personal_status_sex"].value_counts().to_dict() == \

@@ -44,15 +44,24 @@ def test_navigate_to_adults_version_and_its_charts_render(api_server, page, tmp_
     assert page.evaluate("document.title") == "adult/certified/1 · datavet"
     md5 = page.evaluate("document.getElementById('md5').textContent")
     assert re.fullmatch(r"[0-9a-f]{32}", str(md5))
-    shot = page.screenshot(tmp_path / "version.png")
+    # the framed datasheet drew its share bars (a frame refused or blank has none)
+    assert _colours(page.screenshot(tmp_path / "version.png"))[BAR] > 400
+    # the frame's own document, opened whole, draws its missingness bars further down too
+    sheet = page.evaluate("document.querySelector('iframe.sheet').src")
+    page.open(str(sheet), cookie=cookie, height=9000)
+    counts = _colours(page.screenshot(tmp_path / "sheet.png"))
+    assert counts[BAR] > 400 and counts[MISS] > 100, counts
+
+
+def _colours(shot) -> dict[tuple[int, int, int], int]:
+    """How many sampled pixels of the screenshot are the share-bar and the missingness-bar colour."""
     img = read_png(shot)
     counts = {BAR: 0, MISS: 0}
     for y in range(0, img.height, 2):
         for x in range(0, img.width, 2):
             if img.pixel(x, y) in counts:
                 counts[img.pixel(x, y)] += 1
-    # the framed datasheet drew its share and missingness bars (a frame refused or blank has none)
-    assert counts[BAR] > 400 and counts[MISS] > 100, counts
+    return counts
 
 
 def test_injected_category_value_is_inert(api_server, page) -> None:
