@@ -7,6 +7,7 @@ raises a plain ``AirflowException`` so Airflow's retries apply. Every stage is i
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -42,22 +43,51 @@ def certified_asset(name: str) -> Asset:
     return Asset(name=f"datavet_certified_{name}", uri=f"datavet://certified/{name}", group="datavet")
 
 
+class DatavetFailure(AirflowFailException):
+    """Failed checks or bad input: the run's outcome, said in its message. Airflow logs every
+    AirflowFailException with its traceback ("Task failed with exception"); for this one the frames
+    only show where datavet stopped, so the log keeps the line and drops them."""
+
+
+def _without_outcome_traceback(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: no traceback for a DatavetFailure (any other exception keeps its own)."""
+    info = event.get("exc_info")
+    exc = info if isinstance(info, BaseException) else sys.exc_info()[1] if info is True else None
+    if isinstance(exc, DatavetFailure):
+        event.pop("exc_info")
+        event["reason"] = str(exc)
+    return event
+
+
+def _fail(message: str) -> DatavetFailure:
+    """The exception that fails the task, with the log set up not to print its frames. Airflow's
+    structlog chain is a list shared by every logger already bound, so the processor goes in place."""
+    with contextlib.suppress(Exception):  # logging is best effort; the failure itself must still raise
+        import structlog
+
+        processors = structlog.get_config()["processors"]
+        if _without_outcome_traceback not in processors:
+            processors.insert(0, _without_outcome_traceback)
+    return DatavetFailure(message)
+
+
 @contextlib.contextmanager
 def airflow_errors(log: Any = None) -> Iterator[None]:
     """A DatavetError as Airflow's exception. Failed checks are the run's outcome, not a fault: their
     summary is logged once, as the outcome line, and the exception that fails the task only says so
-    (no chained ChecksFailed repeating the summary in the traceback)."""
+    (no chained ChecksFailed repeating the summary, no traceback). Bad input fails the same way; a
+    retryable fault (registry, remote) raises a plain AirflowException, with its traceback."""
     try:
         yield
     except ChecksFailed as exc:
         if log is not None:
             log.error("outcome: %s", exc)
-            raise AirflowFailException(f"{exc.dataset}: checks failed, not certified (listed above)") from None
-        raise AirflowFailException(str(exc)) from None
+            raise _fail(f"{exc.dataset}: checks failed, not certified (listed above)") from None
+        raise _fail(str(exc)) from None
     except DatavetError as exc:
         if exc.retryable:
             raise AirflowException(str(exc)) from exc
-        raise AirflowFailException(str(exc)) from exc
+        raise _fail(str(exc)) from exc
 
 
 class _SpecOperator(BaseOperator):
