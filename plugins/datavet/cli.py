@@ -142,8 +142,11 @@ def cmd_certify(args: argparse.Namespace) -> int:
     from datavet.pipeline import certificate_summary, run_all
     from datavet.registry.runlog import record_run
     settings = _settings_for(loaded.path)
+    from datavet.registry.recertification import checked_reason
+
+    reason = checked_reason(args.reason, loaded.spec.name)  # refused before any work, not after the checks
     try:
-        info, cert, created = run_all(loaded, settings, reason=args.reason)
+        info, cert, created = run_all(loaded, settings, reason=reason)
     except DatavetError as exc:  # kept for the auditor pages: which dataset is blocked, and why
         with contextlib.suppress(OSError):  # a full disk or read-only home must not hide the error itself
             record_run(settings, loaded.spec.name, ok=False, stage="certify", run="cli", message=str(exc))

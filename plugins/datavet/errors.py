@@ -57,6 +57,12 @@ class DataError(DatavetError):
     reason = "bad_data"
 
 
+class UsageError(DatavetError):
+    """A command-line argument or run parameter datavet cannot use."""
+
+    reason = "bad_usage"
+
+
 class ColumnNotFoundError(DataError):
     reason = "column_not_found"
 

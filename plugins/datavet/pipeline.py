@@ -38,7 +38,7 @@ def run_all(loaded: LoadedSpec, settings: Settings, *, reason: str | None = None
         cert, _ = certify(loaded, settings, info.md5)
         return info, cert, False
     validate(loaded, settings, info.md5)
-    document(loaded, settings, info.md5)
+    document(loaded, settings, info.md5, reason=reason)
     cert, created = certify(loaded, settings, info.md5, reason=reason)
     return info, cert, created
 

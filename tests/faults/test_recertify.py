@@ -90,6 +90,14 @@ def test_changed_answers_alone_certify_again(project: FaultProject) -> None:
     assert rows[1]["why"] == "clarified the collection answer" == cert.changes.reason
     table = project.cli("history", str(project.spec_path)).stdout
     assert f"answers changed: {first}; reason: clarified the collection answer" in table
+    # the certified datasheet says the same as its certificate: what changed in the rules, and why
+    sheet_json = json.loads(project.registry.show("titanic/certified/2",
+                                                  project.registry.datasheet_dir("titanic") / "datasheet.json"))
+    assert sheet_json["recertification"] == cert.changes.model_dump(mode="json")
+    card = (project.registry.datasheet_dir("titanic") / "datasheet.md").read_text(encoding="utf-8")
+    assert (f"Against the rules of titanic/certified/1: spec keys changed: none; answers changed: {first}."
+            in card.replace("\\", "")), card
+    assert "**Reason given:** clarified the collection answer" in card
     # a copy of either certification's datasheet verifies against its own certification
     registry = project.registry
     sheet = registry.datasheet_dir("titanic") / "datasheet.json"
@@ -125,6 +133,38 @@ def test_changed_limits_name_the_spec_keys(project: FaultProject) -> None:
     assert run_all(project.loaded(), project.settings)[2]
     row = history(project)[1]
     assert row["spec_keys_changed"] == ["checks.missingness.max_rate"] and row["answers_changed"] == []
+    html = (project.registry.datasheet_dir("titanic") / "datasheet.html").read_text(encoding="utf-8")
+    assert "spec keys changed: <code>checks.missingness.max_rate</code>;" in html
+
+
+@pytest.mark.parametrize("reason", ["two\nlines", "x" * 2001, "bell\a"])
+def test_a_reason_that_cannot_be_published_is_refused_before_any_work(project: FaultProject, reason: str) -> None:
+    spec = yaml.safe_load(project.spec_path.read_text())
+    spec["checks"]["missingness"]["max_rate"] = 0.79
+    project.write_spec(spec)
+    head = project.registry.git("rev-parse", "HEAD")
+    out = project.cli("certify", str(project.spec_path), "--reason", reason)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stdout + out.stderr
+    assert "dataset 'titanic': the certification's reason" in out.stderr and "Fix: give one line" in out.stderr
+    assert project.registry.git("rev-parse", "HEAD") == head
+    assert project.registry.certified_tags("titanic") == ["titanic/certified/1"]
+
+
+def test_a_hostile_reason_stays_text_in_every_datasheet(project: FaultProject) -> None:
+    spec = yaml.safe_load(project.spec_path.read_text())
+    spec["checks"]["missingness"]["max_rate"] = 0.79
+    project.write_spec(spec)
+    reason = "<script>alert(1)</script> | **bold** [link](http://x)"
+    out = project.cli("certify", str(project.spec_path), "--reason", reason)
+    assert out.returncode == 0, out.stdout + out.stderr
+    folder = project.registry.datasheet_dir("titanic")
+    html = (folder / "datasheet.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("gfm-like").render((folder / "datasheet.md").read_text(encoding="utf-8"))
+    assert "<script>" not in rendered and "<strong>bold</strong>" not in rendered and ">link</a>" not in rendered
+    assert json.loads((folder / "datasheet.json").read_text())["recertification"]["reason"] == reason
 
 
 @pytest.mark.parametrize("how", ["old date", "other sha256"])

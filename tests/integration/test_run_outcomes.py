@@ -4,12 +4,16 @@ noise a user cannot act on (graphviz, GitWildMatchPattern, "No tasks to run"). R
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 
 import pytest
 
 from datavet.quiet import PYTHONWARNINGS_DATAVET
+from datavet.registry import Registry
+from datavet.registry.store import committed_certificate
+from datavet.settings import Settings
 from tests.conftest import REPO, make_project
 from tests.datasheet.conftest import full_answers, titanic_spec
 from tests.faults.conftest import TITANIC
@@ -36,12 +40,13 @@ def runs(airflow_home, tmp_path_factory):
     env = {**airflow_home.env(project), "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
            "PYTHONWARNINGS": PYTHONWARNINGS_DATAVET}
 
-    def dags_test(dag: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(airflow_home.bin / "airflow"), "dags", "test", dag], env=env,
+    def dags_test(dag: str, *conf: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(airflow_home.bin / "airflow"), "dags", "test", dag, *conf], env=env,
                               capture_output=True, text=True, timeout=600)
 
-    return dags_test("datavet_certify_titanic"), dags_test("datavet_certify_titanic"), \
-        dags_test("datavet_certify_titanic_fail")
+    reason = ["--conf", json.dumps({"reason": "first release for the survival study"})]
+    return dags_test("datavet_certify_titanic", *reason), dags_test("datavet_certify_titanic"), \
+        dags_test("datavet_certify_titanic_fail"), project
 
 
 def _out(proc: subprocess.CompletedProcess[str]) -> str:
@@ -49,7 +54,7 @@ def _out(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_a_certified_run_prints_one_outcome_line_and_no_noise(runs) -> None:
-    first, second, _ = runs
+    first, second, _, _ = runs
     assert first.returncode == 0, _out(first)[-4000:]
     out = _out(first)
     lines = re.findall(r"outcome: .*", out)
@@ -65,7 +70,7 @@ def test_a_certified_run_prints_one_outcome_line_and_no_noise(runs) -> None:
 
 
 def test_a_failed_check_is_one_outcome_with_its_summary_once(runs) -> None:
-    _, _, failed = runs
+    _, _, failed, _ = runs
     out = _out(failed)
     assert failed.returncode != 0 or "failed" in out
     assert len(re.findall(r"outcome: dataset 'titanic_fail': checks failed, not certified", out)) == 1, out
@@ -75,3 +80,15 @@ def test_a_failed_check_is_one_outcome_with_its_summary_once(runs) -> None:
     assert "Traceback" not in out and "task_runner.py\", line" not in out, out
     assert "Task failed with exception" in out, out
     assert not [n for n in NOISE if n in out], out
+
+
+def test_the_runs_conf_reason_is_recorded_like_the_cli_flag(runs) -> None:
+    """`airflow dags test DAG --conf '{"reason": ...}'`: the certificate and the datasheet keep it."""
+    *_, project = runs
+    settings = Settings.from_env(project)
+    registry = Registry(settings.registry, settings.remote)
+    cert = committed_certificate(registry, "titanic", "titanic/certified/1")
+    assert cert.changes is not None and cert.changes.reason == "first release for the survival study"
+    card = (registry.datasheet_dir("titanic") / "datasheet.md").read_text(encoding="utf-8")
+    assert "The dataset's first certification." in card
+    assert "**Reason given:** first release for the survival study" in card

@@ -28,6 +28,16 @@ def _run_name(context: Any) -> str:
     return f"airflow:{context['dag'].dag_id}/{context['run_id']}"
 
 
+def run_reason(context: Any, dataset: str) -> str | None:
+    """Why this run certifies: the run's conf ``{"reason": "..."}`` (``airflow dags trigger --conf``),
+    checked as ``datavet certify --reason`` is."""
+    from datavet.registry.recertification import checked_reason
+
+    conf = getattr(context.get("dag_run"), "conf", None) or {}
+    reason = conf.get("reason") if isinstance(conf, dict) else None
+    return checked_reason(None if reason is None else str(reason), dataset)
+
+
 def record_failure(spec_path: str, stage: str, context: Any, exc: DatavetError) -> None:
     """Keep why a stage failed (the published summary or the spec problem) for the auditor pages."""
     from datavet.registry.runlog import record_run
@@ -174,7 +184,7 @@ class DatavetDatasheetOperator(_VersionedOperator):
 
         with self._recorded(context):
             loaded, settings = self._load()
-            paths = document(loaded, settings, self.md5)
+            paths = document(loaded, settings, self.md5, reason=run_reason(context, loaded.spec.name))
         self._outcome = StageOutcome(loaded, settings, self.md5, datasheet_md=paths["md"])
         return {kind: str(path) for kind, path in paths.items()}
 
@@ -190,7 +200,8 @@ class DatavetCertifyOperator(_VersionedOperator):
         run = _run_name(context)
         with self._recorded(context):
             loaded, settings = self._load()
-            cert, created = certify(loaded, settings, self.md5, certified_by=run)
+            cert, created = certify(loaded, settings, self.md5, certified_by=run,
+                                    reason=run_reason(context, loaded.spec.name))
             record_run(settings, cert.dataset, ok=True, stage="certify", run=run, message=cert.tag)
         asset = certified_asset(cert.dataset)
         if not created and cert.certified_by != run and announced(context, asset, cert.md5, str(settings.registry)):

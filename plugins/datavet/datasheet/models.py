@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from datavet.changes import Changes
+from datavet.registry.certificate import Recertification
 
 SCHEMA_VERSION = "1.0"
 
@@ -307,6 +308,9 @@ class Datasheet(_Model):
     completeness: Completeness
     contradictions: list[Contradiction] = Field(default_factory=list)
     changes: Changes | None = Field(default=None, description="What changed since the previous certified version.")
+    recertification: Recertification | None = Field(
+        default=None, description="Against the dataset's previous certification: the spec keys and answers that "
+                                  "changed, and the reason given (`--reason`); as its certificate records them.")
     signer: str | None = Field(
         default=None, description="SHA256 fingerprint of the SSH key its certification is signed with ('UNSIGNED': "
                                   "certified without a signature; `datavet verify` checks it).")

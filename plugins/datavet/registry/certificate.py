@@ -25,6 +25,8 @@ class Recertification(BaseModel):
     answers: list[str] = Field(default_factory=list, description="Ids of the answers added, removed or changed.")
     spec_keys: list[str] = Field(default_factory=list, description="Dotted spec keys added, removed or changed.")
     reason: str | None = Field(default=None, description="Why, in the words of `datavet certify --reason`.")
+    compared: bool = Field(default=True, description="False when the previous certification has no signed statement "
+                                                     "(certified unsigned): what changed in its rules is not known.")
 
 
 class Certificate(BaseModel):

@@ -5,12 +5,31 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from datavet.errors import UsageError
 from datavet.registry.certificate import Recertification
 
 if TYPE_CHECKING:  # pragma: no cover
     from datavet.spec import LoadedSpec
+
+
+REASON_MAX_CHARS = 2000
+
+
+def checked_reason(reason: str | None, dataset: str) -> str | None:
+    """The reason given for a certification, as it is signed and published: one line of text (no
+    control characters), at most REASON_MAX_CHARS; blank is no reason."""
+    if reason is None or not reason.strip():
+        return None
+    text = reason.strip()
+    bad = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+    if bad is not None or len(text) > REASON_MAX_CHARS:
+        why = f"holds the control character {bad!r}" if bad is not None else f"has {len(text):,} characters"
+        raise UsageError(f"the certification's reason {why}", dataset=dataset,
+                         fix=f"give one line of plain text of at most {REASON_MAX_CHARS:,} characters")
+    return text
 
 
 def answer_sha256(answer: str | None, not_applicable: str | None) -> str:
@@ -95,7 +114,7 @@ def recertification(previous_tag: str | None, previous: dict[str, Any] | None, l
     if previous_tag is None:
         return Recertification(previous_tag=None, reason=reason) if reason else None
     if previous is None:  # the previous certification has no statement (before signing): not known
-        return Recertification(previous_tag=previous_tag, reason=reason)
+        return Recertification(previous_tag=previous_tag, reason=reason, compared=False)
     return Recertification(previous_tag=previous_tag,
                            answers=changed_answers(previous.get("answers") or [], answers),
                            spec_keys=changed_spec_keys(previous.get("spec") or {}, spec_record(loaded)),

@@ -16,7 +16,13 @@ from datavet.fsutil import atomic_copy, atomic_write_bytes, atomic_write_text, s
 from datavet.registry import Registry, journal, statement
 from datavet.registry.certificate import Certificate, CheckOutcome
 from datavet.registry.identity import file_digests, tree_sha256
-from datavet.registry.recertification import answers_record, recertification, spec_record, stale_attestations
+from datavet.registry.recertification import (
+    answers_record,
+    checked_reason,
+    recertification,
+    spec_record,
+    stale_attestations,
+)
 from datavet.registry.signing import SigningKey, sign, signing_key, trust
 from datavet.registry.store import certified_tag_for, signed_predicate
 from datavet.report import CheckReport
@@ -47,6 +53,7 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: s
     refused, not pushed.
     """
     spec = loaded.spec
+    reason = checked_reason(reason, spec.name)
     registry = registry_for(settings)
     staging = registry.staging_dir(spec.name, md5)
     with registry.locked(spec.name), registry.locked(), storage_errors(spec.name, "certify"):

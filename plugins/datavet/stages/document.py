@@ -9,6 +9,7 @@ from pathlib import Path
 
 from datavet.changes import Changes, answers_of, compute_changes
 from datavet.engines import ParquetTable, engine_for, engine_name, version_engine
+from datavet.registry.certificate import Recertification
 from datavet.registry.store import previous_certified
 from datavet.report import CheckReport
 from datavet.settings import Settings
@@ -16,18 +17,22 @@ from datavet.spec import LoadedSpec
 from datavet.stages.common import datasheet_files, registry_for, staged_report, version_stage, version_table
 
 
-def document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
-    """Write the datasheet (md/html/json) for the version; refuse if required answers are missing."""
+def document(loaded: LoadedSpec, settings: Settings, md5: str, *, reason: str | None = None) -> dict[str, Path]:
+    """Write the datasheet (md/html/json) for the version; refuse if required answers are missing.
+    ``reason``: why it is certified (``certify --reason``), shown beside what changed in the rules."""
+    from datavet.registry.recertification import checked_reason
+
     spec = loaded.spec
+    reason = checked_reason(reason, spec.name)
     registry = registry_for(settings)
     with version_stage(settings, loaded, md5, "document") as tag:
         if tag:
             return {name.removeprefix("datasheet.").split(".")[0]: registry.datasheet_dir(spec.name) / name
                     for name in datasheet_files(md5)}
-        return _document(loaded, settings, md5)
+        return _document(loaded, settings, md5, reason)
 
 
-def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Path]:
+def _document(loaded: LoadedSpec, settings: Settings, md5: str, reason: str | None) -> dict[str, Path]:
     from datavet.datasheet import build_datasheet, render_all, require_complete
     from datavet.datasheet.croissant import Distribution
 
@@ -44,7 +49,8 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str) -> dict[str, Pat
     changes = changes_since_previous(loaded, settings, md5, report, json.loads(sheet.model_dump_json()))
     if changes is not None:
         sheet = sheet.model_copy(update={"changes": changes})
-    sheet = sheet.model_copy(update={"signer": signer_of(settings)})
+    sheet = sheet.model_copy(update={"signer": signer_of(settings),
+                                     "recertification": rules_changed(loaded, settings, reason)})
     registry = registry_for(settings)
     out = registry.staging_dir(spec.name, md5) / "datasheet"
     if md5.endswith(".dir"):
@@ -60,6 +66,18 @@ def signer_of(settings: Settings) -> str:
     from datavet.registry.signing import signing_key
 
     return signing_key(settings).fingerprint if settings.signing else "UNSIGNED"
+
+
+def rules_changed(loaded: LoadedSpec, settings: Settings, reason: str | None) -> Recertification | None:
+    """The spec keys and answers changed since the dataset's previous certification (its signed
+    statement), and the reason: what certify records in the certificate, computed the same way."""
+    from datavet.registry.recertification import answers_record, recertification
+    from datavet.registry.store import signed_predicate
+
+    registry = registry_for(settings)
+    tags = registry.certified_tags(loaded.spec.name)
+    before = signed_predicate(registry, loaded.spec.name, tags[-1]) if tags else None
+    return recertification(tags[-1] if tags else None, before, loaded, answers_record(loaded), reason)
 
 
 def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, report: CheckReport,
