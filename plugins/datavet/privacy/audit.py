@@ -7,6 +7,11 @@ Integrality is relaxed, which only widens what the reader can conclude, so the a
 safe side. For each small cell, HiGHS minimises and maximises it; the cell is safe when the whole of
 1..k-1 stays feasible, or as much of it as the withheld labels alone allow (a cell holding two
 small cells is at least 2 whatever else is published).
+
+Each program is only the part of the system that can move the cell: the cells a reader does not
+know exactly that are linked to it through relations, with every published cell in those relations
+as a constant. Cells beyond a published one cannot change its bounds, so the answer is the same as
+the whole system's; the programs stay the size of one table's neighbourhood, not of the report.
 """
 
 from __future__ import annotations
@@ -43,36 +48,66 @@ class Audit:
                 data.append(v)
         self.a_eq = csr_matrix((data, (rows, cols)), shape=(max(len(relations), 1), len(self.keys)))
         self.b_eq = np.zeros(max(len(relations), 1))
+        # each (relation, cell) pair, for the part of the system one cell's bounds depend on
+        self._rows, self._cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         self._alone: dict[Key, tuple[float, float]] = {}
         self.neighbours: dict[Key, set[Key]] = {}
         for total, parts in relations:
             for k in (total, *parts):
                 self.neighbours.setdefault(k, set()).update((total, *parts))
 
-    def _bounds(self, published: dict[Key, int], withheld: dict[Key, str]) -> list[tuple[float, float | None]]:
+    def _bounds(self, published: dict[Key, int], withheld: dict[Key, str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's (lower, upper) bounds as a reader knows them: withheld, published or unknown."""
         k = self.threshold
-        out: list[tuple[float, float | None]] = []
-        for key in self.keys:
-            if key in withheld:
-                out.append((1.0, float(k - 1)) if withheld[key] == PRIMARY else (float(k), None))
-            elif key in published:
-                out.append((float(published[key]), float(published[key])))
-            else:
-                out.append((0.0, None))
-        return out
+        lower, upper = np.zeros(len(self.keys)), np.full(len(self.keys), np.inf)
+        for key, value in published.items():
+            i = self.index.get(key)
+            if i is not None:
+                lower[i] = upper[i] = float(value)
+        for key, why in withheld.items():  # a withheld label wins over a value (never both, but fail safe)
+            i = self.index.get(key)
+            if i is not None:
+                lower[i], upper[i] = (1.0, float(k - 1)) if why == PRIMARY else (float(k), np.inf)
+        return lower, upper
+
+    def _linked(self, start: int, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The free cells linked to ``start`` through relations (free cells in a relation link each
+        other; a fixed one does not pass the link on), and the relations that hold any of them: one
+        connected component of the graph of relations and their free cells."""
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        n_rows, n_cells = self.a_eq.shape
+        keep = free[self._cols]
+        graph = csr_matrix((np.ones(int(keep.sum())), (self._rows[keep], n_rows + self._cols[keep])),
+                           shape=(n_rows + n_cells, n_rows + n_cells))
+        _, labels = connected_components(graph, directed=False)
+        mine = labels == labels[n_rows + start]
+        return np.flatnonzero(mine[n_rows:]), np.flatnonzero(mine[:n_rows])
 
     def bounds(self, key: Key, published: dict[Key, int], withheld: dict[Key, str]) -> tuple[float, float] | None:
         """(min, max) of ``key`` over everything a reader knows; None when nothing is consistent
         (the declarations contradict the data: a bug, and the caller fails closed)."""
         from scipy.optimize import linprog
 
-        bounds = self._bounds(published, withheld)
-        c = np.zeros(len(self.keys))
+        lower, upper = self._bounds(published, withheld)
+        free = lower < upper
+        free[self.index[key]] = True
+        cells, rows = self._linked(self.index[key], free)
+        if len(rows):
+            part = self.a_eq[rows]
+            fixed = np.where(free, 0.0, lower)
+            a_eq, b_eq = part[:, cells], -(part @ fixed)
+        else:
+            a_eq = b_eq = None
+        bounds = np.column_stack([lower[cells], upper[cells]])
+        c = np.zeros(len(cells))
+        at = int(np.searchsorted(cells, self.index[key]))
         out = []
         for sign in (1.0, -1.0):
-            c[self.index[key]] = sign
+            c[at] = sign
             self.calls += 1
-            res = linprog(c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=bounds, method="highs")
+            res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
             if res.status == 3:  # unbounded above
                 out.append(float("inf") if sign < 0 else float("-inf"))
                 continue
@@ -87,6 +122,8 @@ class Audit:
         b = self.bounds(key, published, withheld)
         if b is None:
             return True
+        if withheld.get(key) == PRIMARY and b[0] <= 1.0 + _EPS and b[1] >= self.threshold - 1 - _EPS:
+            return False  # all of 1..k-1: what the label alone says, the widest a reader can be left with
         if key not in self._alone:  # more withheld cells only widen it: the first answer is the safe one
             self._alone[key] = self.bounds(key, {}, withheld) or (1.0, float(self.threshold - 1))
         alone = self._alone[key]
