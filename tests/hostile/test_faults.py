@@ -79,7 +79,13 @@ def test_ctrl_c_during_certify(project: FaultProject, moment: str, sent: str) ->
         pytest.fail(f"certify finished before {sent} reached it ({moment}, seen={seen}): {run.out[-500:]}")
     assert_refused(run, word, code=code)
     assert run.err.strip().splitlines()[-1].startswith(f"datavet: {word}"), run.err
-    assert registry_snapshot(project.registry) == before
+    after = registry_snapshot(project.registry)
+    # a signal that lands after the push leaves the pushed object in the remote: content-addressed and
+    # unreferenced, never deleted (remotes can be shared; datavet.stages.certify); nothing else changes
+    pushed = {path: md5 for path, md5 in after["remote"].items() if path not in before["remote"]}
+    assert after["remote"] == {**before["remote"], **pushed} and len(pushed) <= 1, pushed
+    assert all(path.replace("/", "").endswith(md5) for path, md5 in pushed.items()), pushed  # whole, intact
+    assert {**after, "remote": before["remote"]} == before
     assert not temp_leftovers(project.root / ".datavet")
     rerun = run_cli(project.root, "certify", SPEC)  # and the next run certifies, as if nothing happened
     assert rerun.code == 0, rerun.text[-3000:]
