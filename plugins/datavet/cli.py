@@ -140,10 +140,9 @@ def _datasheet_init(spec_path: Path | None, args: argparse.Namespace) -> int:
 def cmd_certify(args: argparse.Namespace) -> int:
     loaded = load_spec(args.spec)  # a bad spec is refused before anything heavy is imported
     from datavet.pipeline import certificate_summary, run_all
+    from datavet.registry.recertification import checked_reason
     from datavet.registry.runlog import record_run
     settings = _settings_for(loaded.path)
-    from datavet.registry.recertification import checked_reason
-
     reason = checked_reason(args.reason, loaded.spec.name)  # refused before any work, not after the checks
     try:
         info, cert, created = run_all(loaded, settings, reason=reason)
