@@ -21,4 +21,6 @@ if ! command -v ssh-keygen >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     || echo "datavet: could not install openssh-client; certification needs ssh-keygen (or DATAVET_SIGNING=0)" >&2
 fi
 ruff check plugins tests dags benchmarks scripts
-python -m pytest -q -p no:cacheprovider "$@"
+# two workers, a test file each at a time (module fixtures stay in one process): most tests wait on
+# subprocesses (Airflow, git, DVC, ssh-keygen, PostgreSQL, Spark); `-n 0` after it runs them in one process
+python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile "$@"
