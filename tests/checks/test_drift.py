@@ -242,7 +242,7 @@ def test_adult_metrics(adult):
 
 
 def test_changes_section_figures(adult):
-    figures = drift_changes(adult.reports["duckdb"].published(10))
+    figures = drift_changes(adult.reports["duckdb"].published(10).checks)
     assert sorted(str((f.column, f.by)) for f in figures) == sorted(str((d["column"], d.get("by")))
                                                                     for d in ADULT_DRIFT)
     (race,) = [f for f in figures if f.column == "race"]

@@ -3,8 +3,10 @@
 A check module (``datavet.checks.<name>``) holds its limits model (what the spec validates), the
 expectation configurations it adds to the GX suite, the columns it reads, its figures (pure
 functions from count tables, in the same module), its published tables (the cells its figures
-give away, for datavet.privacy), and its DVC metrics. The registry table (``datavet.checks.registry``) lists them; the
-suite builder, results, report, publish, metrics and changes loop over that table.
+give away, for datavet.privacy), its DVC metrics and its published sections (its datasheet figures and
+charts, Croissant sentences and part of the changes section, all from published results). The registry
+table (``datavet.checks.registry``) lists them; the suite builder, results, report, publish, metrics,
+datasheet, Croissant and changes loop over that table.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
+    from datavet.changes import Changes
+    from datavet.datasheet.computed import Sheet
+    from datavet.datasheet.models import Computed, Datasheet
+    from datavet.datasheet.views import Chart
     from datavet.privacy.tables import Tables
     from datavet.report import CheckResult
     from datavet.spec import DatasetSpec, LoadedSpec
@@ -61,7 +67,8 @@ class CheckType:
     spec_is_list: ClassVar[bool] = True
     in_gx: ClassVar[bool] = True  # False: computed from the version's own facts by evaluate(), not by GX
     reads_image_content: ClassVar[bool] = False  # True: a tree's version computes image content facts for it
-
+    numbers_groups: ClassVar[bool] = False  # True: its ``counts`` number a private column's groups for the documents
+    groups_by: ClassVar[bool] = False  # True: its violations name groups of its ``by`` attributes
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         """The generated expectations of this check type: ``{"kwargs", "severity"}`` each."""
@@ -105,6 +112,34 @@ class CheckType:
 
     def metrics(self, result: CheckResult, out: dict[str, Any]) -> None:
         """Add this published result's figures to the DVC metrics ``out``."""
+
+    # The published sections. Each hook is given this check's results in their published form only
+    # (datavet.privacy's one decision for the report), or the datasheet built from them: the exact report
+    # never reaches a check's section, so no check can publish around the privacy layer. The documents
+    # call the hooks in ``datavet.checks.registry.sections()`` order.
+
+    def group_columns(self, result: CheckResult) -> list[str | None]:
+        """The attributes whose values a result's violations name as their group (labelled as the
+        sections label them when private): its columns, else its ``by`` (``groups_by``) or its column."""
+        from datavet.checks.cells import by_columns
+
+        return list(result.columns or []) or (by_columns(result.by) if self.groups_by and result.by
+                                              else [result.column])
+
+    def computed(self, results: list[CheckResult], sheet: Sheet, out: Computed) -> None:
+        """Add this check's figures to the datasheet's computed sections ``out`` (``sheet``: the spec, the
+        published report and the helpers that label and order published figures)."""
+
+    def charts(self, computed: Computed, out: dict[str, list[Chart]]) -> None:
+        """Add the charts of this check's computed figures to the page's chart groups ``out``."""
+
+    def skews(self, sheet: Datasheet) -> list[str]:
+        """The skews this check measured, one sentence per figure, for Croissant's ``rai:dataBiases``."""
+        return []
+
+    def changes(self, new: list[CheckResult], old: list[CheckResult], threshold: int, out: Changes) -> None:
+        """Add this check's part of what changed between two certified versions to ``out``, from both
+        versions' published results (``old``: the previous version's)."""
 
 
 def expectation(check: CheckType, severity: str, *, breakdown: bool = False, **kwargs: Any) -> dict[str, Any]:

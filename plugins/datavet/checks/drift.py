@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -33,6 +33,10 @@ from datavet.figures.values import unique_tokens
 from datavet.privacy.declare import PRESENT, cell, group_key, over
 from datavet.privacy.names import extend, rename
 from datavet.yamltext import DataText
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.changes import Changes
+    from datavet.report import CheckResult
 
 NAME = "drift"
 FILLED_IN = "its exact figures are filled in when datavet validates"
@@ -273,6 +277,9 @@ class Drift(CheckType):
                                                         if d is not None}
         out.setdefault("drift_largest_rate_change", {})[key] = o.get("largest_rate_change")
 
+    def changes(self, new: list[CheckResult], old: list[CheckResult], threshold: int, out: Changes) -> None:
+        out.drift = drift_changes(new)
+
 
 class DriftFigures(BaseModel):
     """One drift check's published figures, as the datasheet's changes section shows them."""
@@ -295,10 +302,10 @@ class DriftFigures(BaseModel):
     disappeared: list[str] = Field(default_factory=list, description="Groups with rows before and none now.")
 
 
-def drift_changes(report: Any) -> list[DriftFigures]:
-    """The drift figures of a published report (first versions have none)."""
+def drift_changes(results: list[Any]) -> list[DriftFigures]:
+    """The drift figures of a published report's results (first versions have none)."""
     out = []
-    for r in report.checks:
+    for r in results:
         if r.check == NAME and r.observed.get("previous_tag") is not None:
             figures = {k: v for k, v in r.observed.items() if k in DriftFigures.model_fields and v is not None}
             out.append(DriftFigures(column=r.column, by=r.by, success=r.success, **figures))

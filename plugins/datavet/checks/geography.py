@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, field_validator
 
@@ -17,6 +17,14 @@ from datavet.figures.tables import labelled_counts
 from datavet.geo.countries import continent_of, resolve
 from datavet.privacy.declare import PRESENT, cell, counts, over
 from datavet.privacy.names import extend, opaque_names, rename
+from datavet.privacy.rule import is_count
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.changes import Changes
+    from datavet.datasheet.computed import Sheet
+    from datavet.datasheet.models import Computed, Datasheet, GroupRate
+    from datavet.datasheet.views import Chart
+    from datavet.report import CheckResult
 
 NAME = "geography"
 
@@ -232,3 +240,90 @@ class Geography(CheckType):
         from datavet.checks.representation import shares_metric
 
         shares_metric(self.name, result, out)
+
+    def computed(self, results: list[CheckResult], sheet: Sheet, out: Computed) -> None:
+        """C13 / C3: rows by country and region, against the reference where the spec gives one."""
+        from datavet.datasheet.computed import num, pairs, unique
+        from datavet.datasheet.models import GeographyFigure
+
+        for r in unique(results, lambda r: r.column):
+            o, col = r.observed, r.column or ""
+            counts = {str(k): v for k, v in (o.get("counts") or {}).items()}
+            ref = {str(k): v for k, v in (o.get("reference_shares") or {}).items()}
+            # reference-only countries are many (every country on earth): list only observed ones
+            countries = sheet.shares(col, counts, {str(k): v for k, v in (o.get("shares") or {}).items()},
+                                     {k: v for k, v in ref.items() if k in counts},
+                                     {str(k): v for k, v in (o.get("ratios") or {}).items()})
+            unresolved = dict(pairs(o.get("unresolved_values") or {}))
+            non_missing = o.get("non_missing")  # a share of a withheld count, or of a withheld total, is withheld
+            out.geography.append(GeographyFigure(
+                column=col, resolved_share=num(o.get("resolved_share")),
+                unresolved=sheet.shares(col, unresolved, {k: v / non_missing for k, v in unresolved.items()
+                                                          if is_count(v)} if is_count(non_missing) and non_missing
+                                        else {}),
+                countries=countries, distinct_countries=o.get("distinct_countries"),
+                top1_country=o.get("top1_country"), top1_share=num(o.get("top1_share")),
+                top5_share=num(o.get("top5_share")), hhi=num(o.get("hhi")),
+                effective_countries=num(o.get("effective_countries")),
+                regions=_regions(o),
+                tvd=num(o.get("tvd")),
+                underrepresented=[str(u.get("country", u)) if isinstance(u, dict) else str(u)
+                                  for u in o.get("underrepresented") or []],
+                has_reference=bool(ref), reference=sheet.reference_of(sheet.spec.checks.geography, col, ref)))
+
+    def charts(self, computed: Computed, out: dict[str, list[Chart]]) -> None:
+        from datavet.datasheet.views import TOP_COUNTRIES, bar_chart, pct, rate_rows, share_rows
+
+        for i, g in enumerate(computed.geography):
+            top = g.countries[:TOP_COUNTRIES]
+            rest = g.countries[TOP_COUNTRIES:]
+            rows = share_rows(top)
+            if rest:
+                share = sum(x.share or 0.0 for x in rest)
+                rows.append((f"{len(rest)} other countries", share, pct(share), None))
+            chart = bar_chart(
+                f"geo-{i}", f"{g.column}: rows by country", "Share of resolved rows per country (ISO 3166-1 "
+                "alpha-3)" + (", black tick: reference population share." if g.has_reference else "."), rows)
+            chart.reference = g.reference.text if g.reference else ""
+            out["geography"].append(chart)
+            if g.regions:
+                out["geography"].append(bar_chart(f"geo-reg-{i}", f"{g.column}: rows by region",
+                                                  "Share of resolved rows per region.", rate_rows(g.regions)))
+
+    def skews(self, sheet: Datasheet) -> list[str]:
+        from datavet.datasheet.croissant import fig
+
+        out = []
+        for g in sheet.computed.geography:
+            if g.top1_country is None or g.top1_share is None:
+                continue
+            text = f"Rows by {g.column}: top country {g.top1_country} {fig(g.top1_share)} of resolved rows"
+            if g.top5_share is not None:
+                text += f", top five {fig(g.top5_share)}"
+            if g.hhi is not None:
+                text += f", HHI {fig(g.hhi)}"
+            if g.effective_countries is not None:
+                text += f", effective countries {g.effective_countries:.2f}"
+            if g.reference is not None:
+                text += f"; reference population {g.reference.text}"
+            out.append(text + ".")
+        return out
+
+    def changes(self, new: list[CheckResult], old: list[CheckResult], threshold: int, out: Changes) -> None:
+        from datavet.checks.representation import share_shifts
+
+        out.geography_shift = {c: {k: v for k, v in shifts.items() if v}
+                               for c, shifts in share_shifts(new, old, threshold).items()}
+
+
+def _regions(o: dict[str, Any]) -> list[GroupRate]:
+    """Shares by region, withheld for a region with fewer rows than the threshold (or of unknown size)."""
+    from datavet.datasheet.computed import num
+    from datavet.datasheet.models import GroupRate
+
+    counts = o.get("region_counts") if isinstance(o.get("region_counts"), dict) else {}
+    out = []
+    for g, v in sorted((o.get("region_shares") or {}).items(), key=lambda kv: -(kv[1] or 0)):
+        withheld = v is None or not is_count(counts.get(g))
+        out.append(GroupRate(group=str(g), rate=None if withheld else num(v), withheld=withheld))
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -15,6 +15,11 @@ from datavet.figures.outcome import Outcome
 from datavet.figures.tables import labelled_counts
 from datavet.privacy.declare import counts, group_key
 from datavet.privacy.names import extend
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.datasheet.computed import Sheet
+    from datavet.datasheet.models import Computed, Datasheet
+    from datavet.report import CheckResult
 
 NAME = "intersectional"
 
@@ -103,3 +108,24 @@ class Intersectional(CheckType):
         for i, entry in enumerate(result.observed.get("smallest_cells") or []):
             if isinstance(entry, dict):
                 t.count(("smallest_cells", i, "count"), group_key(cols, str(entry.get("cell"))), entry.get("count"))
+
+    def computed(self, results: list[CheckResult], sheet: Sheet, out: Computed) -> None:
+        """C13: rows per combination of attributes, largest first, and the empty combinations."""
+        from datavet.datasheet.computed import n_of, pairs, unique
+        from datavet.datasheet.models import IntersectionCell, IntersectionFigure
+        from datavet.privacy.masking import publish_count
+
+        for r in unique(results, lambda r: tuple(r.columns or ())):
+            cols = list(r.columns or [])
+            cells = sorted(pairs(r.observed.get("cell_counts") or {}), key=lambda kv: (-n_of(kv[1]), kv[0]))
+            empty = ["|".join(map(str, e)) if isinstance(e, (list, tuple)) else str(e)
+                     for e in r.observed.get("empty_cells") or []]
+            out.intersections.append(IntersectionFigure(
+                columns=cols,
+                cells=[IntersectionCell(cell=sheet.mask.combo(cols, k), count=publish_count(n, sheet.t))
+                       for k, n in cells],
+                empty_cells=[sheet.mask.combo(cols, e) for e in empty]))
+
+    def skews(self, sheet: Datasheet) -> list[str]:
+        return [f"Empty combinations of {' x '.join(i.columns)}: {'; '.join(i.empty_cells)}."
+                for i in sheet.computed.intersections if i.empty_cells]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, field_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.breakdowns import default_bys
-from datavet.checks.cells import by_columns, by_key, extremes, joined, private_kwargs, rename_cells
+from datavet.checks.cells import by_columns, by_key, by_text, extremes, joined, private_kwargs, rename_cells
 from datavet.checks.limits import Severity, Share
 from datavet.checks.uncertainty import Uncertain, difference_interval, ratio_interval, uncertainty_kwargs, wilson
 from datavet.figures.outcome import Outcome, check_max, check_min, ratio
@@ -18,6 +19,12 @@ from datavet.figures.values import is_missing, label, text
 from datavet.privacy.declare import PRESENT, by_list, cell, group_key, not_, over, positive_of, rate_of, split
 from datavet.privacy.names import extend, rename
 from datavet.yamltext import DataText
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.datasheet.computed import Sheet
+    from datavet.datasheet.models import Computed, Datasheet
+    from datavet.datasheet.views import Chart
+    from datavet.report import CheckResult
 
 NAME = "label_balance"
 
@@ -164,6 +171,7 @@ class LabelBalance(CheckType):
     limit_keys = ("min_disparate_impact", "max_parity_difference")
     spec_key = NAME
     spec_annotation = list[LabelBalanceSpec]
+    groups_by = True
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         spec = ctx.loaded.spec
@@ -215,4 +223,50 @@ class LabelBalance(CheckType):
             intervals = result.observed.get("rate_intervals") or {}
             out.setdefault("positive_rate_interval", {})[key] = {g: i for g, i in intervals.items() if i is not None}
             out.setdefault("disparate_impact_interval", {})[key] = result.observed.get("disparate_impact_interval")
+
+    def computed(self, results: list[CheckResult], sheet: Sheet, out: Computed) -> None:
+        """C5: the label's positive rate across groups (a datasheet without a label column has none)."""
+        from datavet.datasheet.computed import interval_of, num, sizes, unique
+        from datavet.datasheet.models import LabelBalance as BalanceFigure
+
+        if out.label is None:
+            return
+        for r in unique(results, lambda r: (r.column, json.dumps(r.by))):
+            if r.column not in (None, out.label.column):
+                continue
+            o, by = r.observed, r.by or ""
+            rows, intervals = sizes(o.get("rows")), sizes(o.get("rate_intervals"))
+            out.label.balance.append(BalanceFigure(
+                by=by_text(by), positive_rates=[sheet.rate(by, str(g), v, rows, intervals) for g, v in
+                                                sheet.in_order(by, (o.get("positive_rates") or {}).items())],
+                disparate_impact=num(o.get("disparate_impact")), parity_difference=num(o.get("parity_difference")),
+                confidence=num(o.get("confidence")),
+                disparate_impact_interval=interval_of(o.get("disparate_impact_interval")),
+                best_cell=sheet.cell(by, o.get("best_cell")), worst_cell=sheet.cell(by, o.get("worst_cell"))))
+
+    def charts(self, computed: Computed, out: dict[str, list[Chart]]) -> None:
+        from datavet.datasheet.views import bar_chart, cells_note, ci_caption, num, range_text, rate_rows
+
+        label = computed.label
+        for i, b in enumerate(label.balance if label is not None else []):
+            out["label"].append(bar_chart(
+                f"label-{i}", f"Positive rate by {b.by}", f"Share of rows labelled {label.positive!s} in "
+                f"each group of {b.by}" + ci_caption(b.confidence), rate_rows(b.positive_rates), css="bar label",
+                footnote=f"disparate impact {num(b.disparate_impact)}" + range_text(b.disparate_impact_interval)
+                         + f"; parity difference {num(b.parity_difference)}" + (f"; {note}" if (note := cells_note(
+                             b.best_cell, b.worst_cell, "highest", "lowest")) else ""),
+                intervals=[g.interval for g in b.positive_rates]))
+
+    def skews(self, sheet: Datasheet) -> list[str]:
+        from datavet.datasheet.croissant import fig, rates_text
+
+        label, out = sheet.computed.label, []
+        for b in label.balance if label is not None else []:
+            text = f"Rate of {label.column} = {label.positive} by {b.by}: {rates_text(b.positive_rates)}"
+            if b.disparate_impact is not None:
+                text += f"; disparate impact {fig(b.disparate_impact)}"
+            if b.parity_difference is not None:
+                text += f"; parity difference {fig(b.parity_difference)}"
+            out.append(text + ".")
+        return out
 

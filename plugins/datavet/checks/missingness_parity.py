@@ -3,8 +3,9 @@ attribute is missing form ``<missing>``), and the spread between groups (metrics
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, model_validator
 
@@ -16,6 +17,12 @@ from datavet.figures.outcome import Outcome, check_max, fmt, ratio
 from datavet.figures.tables import missing_by_cell
 from datavet.privacy.declare import MISSING, MISSING_GROUP, PRESENT, by_list, cell, group_key, over, rate_of, split
 from datavet.privacy.names import extend, rename
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.datasheet.computed import Sheet
+    from datavet.datasheet.models import Computed, Datasheet
+    from datavet.datasheet.views import Chart
+    from datavet.report import CheckResult
 
 NAME = "missingness_parity"
 
@@ -94,6 +101,7 @@ class MissingnessParity(CheckType):
     expectation_type = "expect_column_missingness_parity_across_groups"
     expectation_module = "datavet.gx.expectations.expect_column_missingness_parity_across_groups"
     limit_keys = ("max_diff", "max_ratio")
+    groups_by = True
 
     def _entries(self, checks: Any) -> list[ParitySpec]:
         return list(checks.missingness.parity) if checks.missingness else []
@@ -145,3 +153,40 @@ class MissingnessParity(CheckType):
             rates = result.observed.get("group_missing_rate") or {}
             out.setdefault("missing_rate_by_group", {})[f"{result.column}_by_{by_key(result.by)}"] = {
                 g: r for g, r in rates.items() if r is not None}
+
+    def computed(self, results: list[CheckResult], sheet: Sheet, out: Computed) -> None:
+        """C6: a column's missing rate within each group."""
+        from datavet.checks.cells import by_text
+        from datavet.datasheet.computed import num, sizes, unique
+        from datavet.datasheet.models import ParityFigure
+
+        for r in unique(results, lambda r: (r.column, json.dumps(r.by))):
+            o, by = r.observed, r.by or ""
+            rows = sizes(o.get("group_rows"))
+            out.parity.append(ParityFigure(
+                column=r.column or "", by=by_text(by),
+                groups=[sheet.rate(by, str(g), v, rows)
+                        for g, v in sheet.in_order(by, (o.get("group_missing_rate") or {}).items())],
+                max_rate=num(o.get("max_rate")), min_rate=num(o.get("min_rate")),
+                max_diff=num(o.get("max_diff")), max_ratio=num(o.get("max_ratio")),
+                best_cell=sheet.cell(by, o.get("best_cell")), worst_cell=sheet.cell(by, o.get("worst_cell"))))
+
+    def charts(self, computed: Computed, out: dict[str, list[Chart]]) -> None:
+        from datavet.datasheet.views import bar_chart, cells_note, pct, rate_rows
+
+        for i, p in enumerate(computed.parity):
+            out["missingness"].append(bar_chart(
+                f"miss-par-{i}", f"{p.column} missing, by {p.by}", f"Missing rate of {p.column} within each "
+                f"group of {p.by}; largest difference {pct(p.max_diff, 2)}.", rate_rows(p.groups), css="bar miss",
+                footnote=cells_note(p.best_cell, p.worst_cell, "lowest", "highest")))
+
+    def skews(self, sheet: Datasheet) -> list[str]:
+        from datavet.datasheet.croissant import fig, rates_text
+
+        out = []
+        for p in sheet.computed.parity:
+            text = f"Missing rate of {p.column} by {p.by}: {rates_text(p.groups)}"
+            if p.max_diff is not None:
+                text += f"; largest difference {fig(p.max_diff)}"
+            out.append(text + ".")
+        return out

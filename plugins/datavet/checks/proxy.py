@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -21,6 +21,12 @@ from datavet.figures.outcome import Outcome, check_max
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label
 from datavet.privacy.declare import PRESENT, cell
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.datasheet.computed import Sheet
+    from datavet.datasheet.models import Computed
+    from datavet.datasheet.views import Chart
+    from datavet.report import CheckResult
 
 NAME = "proxy"
 DECILES = 10
@@ -157,3 +163,25 @@ class Proxy(CheckType):
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
         values = result.observed.get("cramers_v") or {}
         out.setdefault("cramers_v", {})[result.column] = {c: v for c, v in values.items() if v is not None}
+
+    def computed(self, results: list[CheckResult], sheet: Sheet, out: Computed) -> None:
+        """C13: Cramér's V per column as published (a column compared on a small number of rows withheld)."""
+        from datavet.datasheet.computed import num, sizes, unique
+        from datavet.datasheet.models import ProxyFigure
+
+        for r in unique(results, lambda r: r.column):
+            rows = sizes(r.observed.get("rows"))
+            out.proxies.append(ProxyFigure(
+                protected=r.column or "", limit=num(r.thresholds.get("max_cramers_v")),
+                columns=[sheet.rate("", str(c), v, rows) for c, v in (r.observed.get("cramers_v") or {}).items()],
+                above_limit=[str(c) for c in r.observed.get("above_limit") or []]))
+
+    def charts(self, computed: Computed, out: dict[str, list[Chart]]) -> None:
+        from datavet.datasheet.views import bar_chart, num, rate_rows
+
+        for i, p in enumerate(computed.proxies):
+            out["proxy"].append(bar_chart(
+                f"proxy-{i}", f"Proxies for {p.protected}", f"Bias-corrected Cramér's V (Bergsma 2013) between "
+                f"{p.protected} and each column, strongest first.", rate_rows(p.columns, pct=num), css="bar",
+                footnote=(f"above the limit {num(p.limit)}: {', '.join(p.above_limit)}" if p.above_limit
+                          else f"no column above the limit {num(p.limit)}"), more="columns"))

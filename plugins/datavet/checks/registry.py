@@ -1,6 +1,7 @@
 """The one table of check types. The spec's ``checks:`` block, the suite builder, results, report,
-publish, DVC metrics and changes all loop over it: adding a check type is adding a module and a line
-here. A check type without a publish rule cannot be registered: privacy fails closed."""
+publish, DVC metrics, the datasheet's sections, Croissant and changes all loop over it: adding a check
+type is adding a module and a line here. A check type without a publish rule cannot be registered:
+privacy fails closed."""
 
 from __future__ import annotations
 
@@ -41,6 +42,19 @@ for _check in (Missingness(), MissingnessParity(), Representation(), Intersectio
                Files(), Proxy(), Drift(), ImageQuality(),
                Leakage(), SplitShift()):
     register(_check)
+
+
+# The order in which check types contribute to the published documents (the datasheet's computed
+# sections and charts, Croissant's measured skews, the changes section); check types not named here
+# follow in registration order.
+SECTION_ORDER = ("missingness", "representation", "label_balance", "missingness_parity", "geography",
+                 "intersectional", "proxy")
+
+
+def sections() -> list[CheckType]:
+    """Every registered check type in ``SECTION_ORDER``."""
+    named = [CHECKS[name] for name in SECTION_ORDER if name in CHECKS]
+    return named + [check for name, check in CHECKS.items() if name not in SECTION_ORDER]
 
 
 def check_type(name: str) -> CheckType | None:

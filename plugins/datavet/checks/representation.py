@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
@@ -15,7 +16,14 @@ from datavet.figures.outcome import Outcome, check_max, check_min, ratio
 from datavet.figures.tables import labelled_counts
 from datavet.privacy.declare import PRESENT, cell, counts, over
 from datavet.privacy.names import extend, rename
-from datavet.privacy.rule import is_count
+from datavet.privacy.rule import is_count, is_small
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.changes import Changes
+    from datavet.datasheet.computed import Sheet
+    from datavet.datasheet.models import Computed, Datasheet
+    from datavet.datasheet.views import Chart
+    from datavet.report import CheckResult
 
 NAME = "representation"
 
@@ -130,6 +138,7 @@ class Representation(CheckType):
     limit_keys = ("min_count", "min_share", "min_ratio", "max_tvd")
     spec_key = NAME
     spec_annotation = list[RepresentationSpec]
+    numbers_groups = True
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         from datavet.references import resolve_reference
@@ -149,6 +158,97 @@ class Representation(CheckType):
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
         shares_metric(self.name, result, out)
+
+    def computed(self, results: list[CheckResult], sheet: Sheet, out: Computed) -> None:
+        """C13: each attribute's groups, against the reference where the spec gives one."""
+        from datavet.datasheet.computed import num, unique
+        from datavet.datasheet.models import RepresentationFigure
+        from datavet.privacy.masking import publish_count
+
+        figures = []
+        key = lambda r: (r.column, json.dumps(r.observed.get("reference_shares") or {}, sort_keys=True))  # noqa: E731
+        for r in unique(results, key):
+            o, col = r.observed, r.column or ""
+            counts = {str(k): v for k, v in (o.get("counts") or {}).items()}
+            ref = {str(k): v for k, v in (o.get("reference_shares") or {}).items()}
+            figures.append(RepresentationFigure(
+                column=col, non_missing=publish_count(o.get("non_missing"), sheet.t),
+                groups=sheet.shares(col, counts, {str(k): v for k, v in (o.get("shares") or {}).items()}, ref,
+                                    {str(k): v for k, v in (o.get("ratios") or {}).items()},
+                                    {str(k): v for k, v in (o.get("share_intervals") or {}).items()}),
+                tvd=num(o.get("tvd")), chi2_pvalue=num(o.get("chi2_pvalue")),
+                absent_groups=[sheet.mask.label(col, g) for g in o.get("absent_groups") or []],
+                unexpected_groups=[sheet.mask.label(col, g) for g in o.get("unexpected_groups") or []],
+                has_reference=bool(ref), confidence=num(o.get("confidence")),
+                reference=sheet.reference_of(sheet.spec.checks.representation, col, ref)))
+        # drop a reference-less figure when the same column also has one with a reference
+        with_ref = {f.column for f in figures if f.has_reference}
+        out.representation = [f for f in figures if f.has_reference or f.column not in with_ref]
+
+    def charts(self, computed: Computed, out: dict[str, list[Chart]]) -> None:
+        from datavet.datasheet.views import bar_chart, ci_caption, num, pvalue, share_rows
+
+        for i, r in enumerate(computed.representation):
+            ref = " against its reference (black tick)" if r.has_reference else ""
+            notes = [f"total variation distance {num(r.tvd)}", f"chi-square p {pvalue(r.chi2_pvalue)}"] \
+                if r.has_reference else []
+            notes += [f"absent: {', '.join(r.absent_groups)}"] if r.absent_groups else []
+            notes += [f"not in the reference: {', '.join(r.unexpected_groups)}"] if r.unexpected_groups else []
+            chart = bar_chart(
+                f"rep-{i}", f"{r.column}: share of rows", f"Share of the {r.non_missing.display} rows with a known "
+                f"{r.column}{ref}" + ci_caption(r.confidence), share_rows(r.groups), footnote="; ".join(notes),
+                intervals=[g.interval for g in r.groups])
+            chart.reference = r.reference.text if r.reference else ""
+            out["representation"].append(chart)
+
+    def skews(self, sheet: Datasheet) -> list[str]:
+        from datavet.datasheet.croissant import fig, group_text
+
+        out = []
+        for r in sheet.computed.representation:
+            text = f"Group representation by {r.column} (share of rows): " + ", ".join(group_text(g) for g in r.groups)
+            if r.tvd is not None:
+                text += f"; total variation distance from the reference {fig(r.tvd)}"
+            if r.reference is not None:
+                text += f"; reference population {r.reference.text}"
+            if r.absent_groups:
+                text += f"; absent: {', '.join(r.absent_groups)}"
+            out.append(text + ".")
+        return out
+
+    def changes(self, new: list[CheckResult], old: list[CheckResult], threshold: int, out: Changes) -> None:
+        out.share_shift = share_shifts(new, old, threshold)
+
+
+def _shares_by(results: list[Any]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for result in results:
+        if result.column and isinstance(result.observed.get("shares"), dict):
+            out.setdefault(result.column, {k: v for k, v in result.observed["shares"].items() if v is not None})
+    return out
+
+
+def _small_groups(results: list[Any], threshold: int) -> dict[str, set[str]]:
+    """Groups with 1..threshold-1 rows: their shares (and so their shifts) are not published."""
+    out: dict[str, set[str]] = {}
+    for result in results:
+        counts = result.observed.get("counts")
+        if result.column and isinstance(counts, dict):
+            out.setdefault(result.column, set()).update(g for g, n in counts.items() if is_small(n, threshold))
+    return out
+
+
+def share_shifts(new: list[Any], old: list[Any], threshold: int) -> dict[str, dict[str, float]]:
+    """Per column, each group's share(new) - share(old) from two versions' published results of one check
+    (representation or geography); a group small in either version has no published shift."""
+    shares_new, shares_old = _shares_by(new), _shares_by(old)
+    small_new, small_old = _small_groups(new, threshold), _small_groups(old, threshold)
+    out = {}
+    for column in sorted(set(shares_new) | set(shares_old)):
+        a, b = shares_new.get(column, {}), shares_old.get(column, {})
+        hidden = small_new.get(column, set()) | small_old.get(column, set())
+        out[column] = {g: a.get(g, 0.0) - b.get(g, 0.0) for g in sorted((set(a) | set(b)) - hidden)}
+    return out
 
 
 def declare_shares(o: dict[str, Any], t: Any, column: str | None, prefix: str = "") -> list[Any]:

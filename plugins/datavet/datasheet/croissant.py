@@ -85,12 +85,12 @@ def _answers(sheet: Datasheet, *pids: str, prefix: dict[str, str] | None = None)
     return out
 
 
-def _rates(groups: list) -> str:
+def rates_text(groups: list) -> str:
     """Each group's rate, or "withheld" where a small cell hides it."""
     return ", ".join(f"{g.group} {'withheld' if g.rate is None else fig(g.rate)}" for g in groups)
 
 
-def _group(g: GroupShare) -> str:
+def group_text(g: GroupShare) -> str:
     if g.share is None:
         return f"{g.group} {g.count.display} rows (share withheld: small cell)"
     text = f"{g.group} {fig(g.share)}"
@@ -102,48 +102,11 @@ def _group(g: GroupShare) -> str:
 
 
 def measured_skews(sheet: Datasheet) -> list[str]:
-    """Every skew datavet measured, one sentence per figure (published values only)."""
-    c = sheet.computed
-    out = []
-    for r in c.representation:
-        text = f"Group representation by {r.column} (share of rows): " + ", ".join(_group(g) for g in r.groups)
-        if r.tvd is not None:
-            text += f"; total variation distance from the reference {fig(r.tvd)}"
-        if r.reference is not None:
-            text += f"; reference population {r.reference.text}"
-        if r.absent_groups:
-            text += f"; absent: {', '.join(r.absent_groups)}"
-        out.append(text + ".")
-    if c.label:
-        for b in c.label.balance:
-            text = f"Rate of {c.label.column} = {c.label.positive} by {b.by}: {_rates(b.positive_rates)}"
-            if b.disparate_impact is not None:
-                text += f"; disparate impact {fig(b.disparate_impact)}"
-            if b.parity_difference is not None:
-                text += f"; parity difference {fig(b.parity_difference)}"
-            out.append(text + ".")
-    for p in c.parity:
-        text = f"Missing rate of {p.column} by {p.by}: {_rates(p.groups)}"
-        if p.max_diff is not None:
-            text += f"; largest difference {fig(p.max_diff)}"
-        out.append(text + ".")
-    for g in c.geography:
-        if g.top1_country is None or g.top1_share is None:
-            continue
-        text = f"Rows by {g.column}: top country {g.top1_country} {fig(g.top1_share)} of resolved rows"
-        if g.top5_share is not None:
-            text += f", top five {fig(g.top5_share)}"
-        if g.hhi is not None:
-            text += f", HHI {fig(g.hhi)}"
-        if g.effective_countries is not None:
-            text += f", effective countries {g.effective_countries:.2f}"
-        if g.reference is not None:
-            text += f"; reference population {g.reference.text}"
-        out.append(text + ".")
-    for i in c.intersections:
-        if i.empty_cells:
-            out.append(f"Empty combinations of {' x '.join(i.columns)}: {'; '.join(i.empty_cells)}.")
-    return out
+    """Every skew datavet measured, one sentence per figure (published values only): each check type's
+    (``CheckType.skews``, in ``datavet.checks.registry.sections()`` order)."""
+    from datavet.checks.registry import sections
+
+    return [text for check in sections() for text in check.skews(sheet)]
 
 
 def _missing(count: Count | None) -> bool:

@@ -15,7 +15,7 @@ import textwrap
 
 from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.datasheet.answers import AnswerInput, Answers
-from datavet.datasheet.computed import SectionBuilder
+from datavet.datasheet.computed import published_sheet
 from datavet.datasheet.profile import DataProfile
 from datavet.datasheet.questions import CITATION, COMPUTED_ANSWERS, SECTIONS, is_required, prompts_in
 from datavet.privacy.masking import publish_count
@@ -93,9 +93,7 @@ def _drafts(loaded: LoadedSpec, report: CheckReport | None, profile: DataProfile
                       if spec.missing_tokens else "")
             drafts["C6"] = f"Missing cells per column{tokens}: " + ", ".join(
                 f"{c} {publish_count(n, t).display}" for c, n in seen.items() if n) + "."
-        builder = SectionBuilder(loaded, report, profile or DataProfile(rows=report.rows, duplicate_rows=0,
-                                                                        column_types={}))
-        flagged = [o for o in builder.validation().checks if o.status != "passed"]
+        flagged = [o for o in published_sheet(loaded, report).validation().checks if o.status != "passed"]
         if flagged:
             drafts["U4"] = "The checks flagged:\n" + "\n".join(
                 f"- [{o.status}] {o.check} on {o.subject}" + (f": {'; '.join(o.failures)}" if o.failures else "")

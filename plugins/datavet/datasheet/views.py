@@ -195,24 +195,24 @@ def bar_chart(cid: str, title: str, caption: str, rows: list[tuple[str, float | 
                  height=TOP + len(rows) * ROW_H + BOTTOM)
 
 
-def _share_rows(groups: list[GroupShare]) -> list[tuple[str, float | None, str, float | None]]:
+def share_rows(groups: list[GroupShare]) -> list[tuple[str, float | None, str, float | None]]:
     return [(g.group, g.share, f"{pct(g.share)} · {g.count.display}" if g.share is not None
              else g.count.display, g.reference_share) for g in groups]
 
 
-def _rate_rows(groups: list[GroupRate], pct=pct) -> list[tuple[str, float | None, str, float | None]]:
+def rate_rows(groups: list[GroupRate], pct=pct) -> list[tuple[str, float | None, str, float | None]]:
     return [(g.group, g.rate, "withheld" if g.withheld else pct(g.rate), None) for g in groups]
 
 
-def _ci_caption(confidence: float | None) -> str:
+def ci_caption(confidence: float | None) -> str:
     return "." if confidence is None else f"; whiskers: {100 * confidence:g}% Wilson score intervals."
 
 
-def _range(interval: list[float] | None) -> str:
+def range_text(interval: list[float] | None) -> str:
     return "" if not interval else f" (interval {num(interval[0])} to {num(interval[1])})"
 
 
-def _cells_note(best: CellRate | None, worst: CellRate | None, best_word: str, worst_word: str) -> str:
+def cells_note(best: CellRate | None, worst: CellRate | None, best_word: str, worst_word: str) -> str:
     """"highest: Male | White (31.4 %, 19,174 rows); lowest: ..." for combinations of attributes."""
     parts = [f"{word}: {c.group} ({'withheld' if c.withheld else pct(c.rate)}, {c.rows.display} rows)"
              for word, c in ((best_word, best), (worst_word, worst)) if c is not None]
@@ -239,68 +239,21 @@ class View:
     citation: str = ""
 
 
+CHART_GROUPS = ("representation", "geography", "missingness", "label", "proxy")  # where the page places them
+
+
 def charts_for(sheet: Datasheet) -> dict[str, list[Chart]]:
+    """The page's charts by group: the label's classes, then each check type's (``CheckType.charts``, in
+    ``datavet.checks.registry.sections()`` order)."""
+    from datavet.checks.registry import sections
+
     c = sheet.computed
-    out: dict[str, list[Chart]] = {"representation": [], "geography": [], "missingness": [], "label": [],
-                                   "proxy": []}
-    for i, p in enumerate(c.proxies):
-        out["proxy"].append(bar_chart(
-            f"proxy-{i}", f"Proxies for {p.protected}", f"Bias-corrected Cramér's V (Bergsma 2013) between "
-            f"{p.protected} and each column, strongest first.", _rate_rows(p.columns, pct=num), css="bar",
-            footnote=(f"above the limit {num(p.limit)}: {', '.join(p.above_limit)}" if p.above_limit
-                      else f"no column above the limit {num(p.limit)}"), more="columns"))
-    for i, r in enumerate(c.representation):
-        ref = " against its reference (black tick)" if r.has_reference else ""
-        notes = [f"total variation distance {num(r.tvd)}", f"chi-square p {pvalue(r.chi2_pvalue)}"] \
-            if r.has_reference else []
-        notes += [f"absent: {', '.join(r.absent_groups)}"] if r.absent_groups else []
-        notes += [f"not in the reference: {', '.join(r.unexpected_groups)}"] if r.unexpected_groups else []
-        chart = bar_chart(
-            f"rep-{i}", f"{r.column}: share of rows", f"Share of the {r.non_missing.display} rows with a known "
-            f"{r.column}{ref}" + _ci_caption(r.confidence), _share_rows(r.groups), footnote="; ".join(notes),
-            intervals=[g.interval for g in r.groups])
-        chart.reference = r.reference.text if r.reference else ""
-        out["representation"].append(chart)
-    for i, g in enumerate(c.geography):
-        top = g.countries[:TOP_COUNTRIES]
-        rest = g.countries[TOP_COUNTRIES:]
-        rows = _share_rows(top)
-        if rest:
-            share = sum(x.share or 0.0 for x in rest)
-            rows.append((f"{len(rest)} other countries", share, pct(share), None))
-        chart = bar_chart(
-            f"geo-{i}", f"{g.column}: rows by country", "Share of resolved rows per country (ISO 3166-1 "
-            "alpha-3)" + (", black tick: reference population share." if g.has_reference else "."), rows)
-        chart.reference = g.reference.text if g.reference else ""
-        out["geography"].append(chart)
-        if g.regions:
-            out["geography"].append(bar_chart(f"geo-reg-{i}", f"{g.column}: rows by region",
-                                              "Share of resolved rows per region.", _rate_rows(g.regions)))
-    # most-missing first, so a cut list keeps the columns that matter; equal rates keep column order
-    cols = sorted((col for col in c.columns if col.missing is not None),
-                  key=lambda col: -(col.missing.value if col.missing.value is not None else 1))
-    if cols:
-        out["missingness"].append(bar_chart(
-            "miss-cols", "Missing cells per column", "Missing rate per column (null or a missing token).",
-            [(col.name, col.missing_rate, f"{pct(col.missing_rate, 2)} · {col.missing.display}"
-              if col.missing_rate is not None and col.missing else (col.missing.display if col.missing else ""),
-              None) for col in cols], css="bar miss", more="columns"))
-    for i, p in enumerate(c.parity):
-        out["missingness"].append(bar_chart(
-            f"miss-par-{i}", f"{p.column} missing, by {p.by}", f"Missing rate of {p.column} within each group "
-            f"of {p.by}; largest difference {pct(p.max_diff, 2)}.", _rate_rows(p.groups), css="bar miss",
-            footnote=_cells_note(p.best_cell, p.worst_cell, "lowest", "highest")))
+    out: dict[str, list[Chart]] = {group: [] for group in CHART_GROUPS}
     if c.label is not None:
         out["label"].append(bar_chart("label", f"{c.label.column}: label values",
-                                      "Share of rows with a known label.", _share_rows(c.label.classes)))
-        for i, b in enumerate(c.label.balance):
-            out["label"].append(bar_chart(
-                f"label-{i}", f"Positive rate by {b.by}", f"Share of rows labelled {c.label.positive!s} in "
-                f"each group of {b.by}" + _ci_caption(b.confidence), _rate_rows(b.positive_rates), css="bar label",
-                footnote=f"disparate impact {num(b.disparate_impact)}" + _range(b.disparate_impact_interval)
-                         + f"; parity difference {num(b.parity_difference)}" + (f"; {note}" if (note := _cells_note(
-                             b.best_cell, b.worst_cell, "highest", "lowest")) else ""),
-                intervals=[g.interval for g in b.positive_rates]))
+                                      "Share of rows with a known label.", share_rows(c.label.classes)))
+    for check in sections():
+        check.charts(c, out)
     return out
 
 
