@@ -36,7 +36,6 @@ class Audit:
         self.index = {k: i for i, k in enumerate(self.keys)}
         self.threshold = threshold
         self.calls = 0  # linear programs solved: what a decision cost (datavet.privacy.publish bounds it)
-        self.relations = relations
         rows, cols, data = [], [], []
         for r, (total, parts) in enumerate(relations):
             coef: dict[int, float] = {self.index[total]: 1.0}
@@ -47,7 +46,6 @@ class Audit:
                 cols.append(c)
                 data.append(v)
         self.a_eq = csr_matrix((data, (rows, cols)), shape=(max(len(relations), 1), len(self.keys)))
-        self.b_eq = np.zeros(max(len(relations), 1))
         # each (relation, cell) pair, for the part of the system one cell's bounds depend on
         self._rows, self._cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         self._alone: dict[Key, tuple[float, float]] = {}

@@ -163,7 +163,7 @@ def decided(report: CheckReport, threshold: int) -> tuple[Tables, Decision]:
             cost = _cost(decision, own)
             left_out = set(breakdowns)
             # all of them, or none: two decisions at most, the second within a few times the first's cost
-            candidate = _try(report, threshold, set(), own, cost, budget=max(200, 3 * decision.cost))
+            candidate = _try(report, threshold, own, cost, budget=max(200, 3 * decision.cost))
             if candidate is not None:
                 left_out = set()
                 tables, decision = candidate
@@ -186,12 +186,11 @@ def _cost(decision: Decision, own: set) -> dict:
     return {k: why for k, why in decision.withheld.items() if k in own}
 
 
-def _try(report: CheckReport, threshold: int, left_out: set[int], own: set,
-         cost: dict, budget: int) -> tuple[Tables, Decision] | None:
-    """The decision with only ``left_out`` left out, when it withholds no more of the named checks'
-    cells than ``cost``; None otherwise (or when it cannot be protected at all)."""
+def _try(report: CheckReport, threshold: int, own: set, cost: dict, budget: int) -> tuple[Tables, Decision] | None:
+    """The decision with every breakdown published, when it withholds no more of the named checks'
+    cells than ``cost``; None otherwise (or when it cannot be protected within ``budget``)."""
     try:
-        tables, decision = _decide(report, threshold, left_out, budget)
+        tables, decision = _decide(report, threshold, set(), budget)
     except PrivacyError:
         return None
     return (tables, decision) if _cost(decision, own) == cost else None
