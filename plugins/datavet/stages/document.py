@@ -14,7 +14,14 @@ from datavet.registry.store import previous_certified
 from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
-from datavet.stages.common import datasheet_files, registry_for, staged_report, version_stage, version_table
+from datavet.stages.common import (
+    datasheet_files,
+    files_tree,
+    registry_for,
+    staged_report,
+    version_stage,
+    version_table,
+)
 
 
 def document(loaded: LoadedSpec, settings: Settings, md5: str, *, reason: str | None = None) -> dict[str, Path]:
@@ -39,7 +46,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str, reason: str | No
     spec = loaded.spec
     report = staged_report(settings, spec.name, md5, exact=True)
     files = None
-    if md5.endswith(".dir"):  # a tree of files: the composition of its files
+    if files_tree(settings, md5):  # a tree of files: the composition of its files
         from datavet.registry.tree_version import tree_integrity
 
         files = tree_integrity(settings, md5, spec.name)
