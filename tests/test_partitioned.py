@@ -90,6 +90,7 @@ def _certify(root: Path, folder: Path) -> tuple[Any, dict, Settings]:
     assert created
     registry = registry_for(settings)
     report = json.loads(registry.show(cert.tag, registry.validation_path("adult", cert.md5)))
+    report["datasheet"] = json.loads(registry.show(cert.tag, registry.datasheet_dir("adult") / "datasheet.json"))
     return cert, report, settings
 
 
@@ -120,6 +121,12 @@ def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str
     for report in (warm, cold):
         for key in ("data_hash", "validation_result_id", "suite_hash"):
             report.pop(key, None)
+    late = pq.read_table(lake["full"] / LATE).num_rows
+    changes = warm["datasheet"]["changes"]  # only the new part compared: the old parts are the same bytes
+    assert (changes["rows_added"], changes["rows_removed"], changes["rows_before"]) == (late, 0, 32561 - late)
+    assert warm["datasheet"]["computed"] == cold["datasheet"]["computed"]
+    cold_sheet = cold.pop("datasheet")
+    warm.pop("datasheet")
     assert warm == cold
     spec = adult_spec_dict()  # the whole directory as one file: one scan of every row
     spec["source"] = {"path": str(lake["full"])}
@@ -133,3 +140,5 @@ def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str
     registry = registry_for(one_settings)
     scanned = json.loads(registry.show(cert.tag, registry.validation_path("adult", cert.md5)))
     assert _figures(scanned) == _figures(cold) and len(cold["checks"]) > 10
+    sheet = json.loads(registry.show(cert.tag, registry.datasheet_dir("adult") / "datasheet.json"))
+    assert sheet["computed"] == cold_sheet["computed"]  # duplicates, label counts, types: as one scan gives them

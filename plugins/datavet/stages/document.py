@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from datavet.changes import Changes, answers_of, compute_changes
-from datavet.engines import ParquetTable, engine_for, engine_name, version_engine
+from datavet.engines import engine_for, engine_name, version_engine
 from datavet.registry.certificate import Recertification
 from datavet.registry.store import previous_certified
 from datavet.report import CheckReport
@@ -99,8 +99,10 @@ def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, rep
     old_report = CheckReport.model_validate_json(registry.show(tag, registry.validation_path(name, old_md5)))
     old_sheet = json.loads(registry.show(tag, registry.datasheet_dir(name) / "datasheet.json"))
     engine = engine_for(version_engine(engine_name(spec=loaded.spec.engine, settings=settings)), settings)
-    difference = engine.row_difference(ParquetTable(version_table(settings, md5, name)),
-                                       ParquetTable(version_table(settings, old_md5, name)))
+    from datavet.engines.parts import row_difference
+
+    difference = row_difference(engine, version_table(settings, md5, name), version_table(settings, old_md5, name),
+                                registry.cache_dir)  # a partitioned version: only the parts that changed
     return compute_changes(new_report=report, old_report=old_report, previous_tag=tag,
                            rows_added_removed=difference,
                            new_answers=answers_of(sheet_json), old_answers=answers_of(old_sheet),
