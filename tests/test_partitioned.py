@@ -142,3 +142,21 @@ def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str
     assert _figures(scanned) == _figures(cold) and len(cold["checks"]) > 10
     sheet = json.loads(registry.show(cert.tag, registry.datasheet_dir("adult") / "datasheet.json"))
     assert sheet["computed"] == cold_sheet["computed"]  # duplicates, label counts, types: as one scan gives them
+
+
+def test_drift_counts_of_a_partitioned_version_sum_its_parts(tmp_path: Path, lake: dict[str, Any]) -> None:
+    """The drift check's value counts of a previous version, summed over cached parts, are a scan's."""
+    from datavet.engines import ParquetTable, engine_for
+    from datavet.engines.parts import value_counts_by_parts
+
+    settings = Settings(project=tmp_path, home=tmp_path / ".datavet")
+    made = _materialise(tmp_path, lake["full"], "a", settings)
+    engine = engine_for("duckdb", settings)
+    cache = tmp_path / "cache"
+    columns = ["sex", "race", "workclass"]
+    cold = value_counts_by_parts(engine, ParquetTable(made.table), columns, cache)
+    warm = value_counts_by_parts(engine, ParquetTable(made.table), columns, cache)  # read back from the cache
+    assert len(list(cache.rglob("*.json"))) == len(made.entries)
+    expected = pd.read_parquet(lake["csv"]).groupby(columns, dropna=False).size()
+    for found in (cold, warm):
+        assert sorted(found) == sorted((tuple(k), int(n)) for k, n in expected.items())

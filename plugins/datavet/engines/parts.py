@@ -138,6 +138,19 @@ def merge_value_counts(counts: list[list[tuple[tuple, int]]]) -> list[tuple[tupl
     return list(total.values())
 
 
+def value_counts_by_parts(engine: Any, table: Any, columns: list[str], cache: Path) -> list[tuple[tuple, int]]:
+    """``engine.value_counts`` of a version; a partitioned one's summed over its parts, each part's
+    read from the cache when counted before (the drift check's previous version is mostly the same parts)."""
+    from datavet.engines.base import ParquetTable
+
+    parts = parts_of(table.path, cache) if isinstance(table, ParquetTable) else None
+    if parts is None:
+        return engine.value_counts(table, columns)
+    return merged(parts, "value_counts", [engine.name, columns],
+                  lambda path: [list(k) for k in engine.value_counts(ParquetTable(path), columns)],
+                  lambda found: merge_value_counts([[(tuple(k[0]), k[1]) for k in rows] for rows in found]))
+
+
 def _hashable(key: list) -> tuple:
     """A key as a dict key: 1 and True and 1.0 are different values here (pandas keeps them apart too)."""
     return tuple((type(v).__name__, v) for v in key)
