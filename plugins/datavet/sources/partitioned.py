@@ -86,10 +86,10 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
     for part, members in partitions(directory, files).items():
         name = part_name(part)
         key = _fingerprint(directory, members, types, file_md5)
-        known = _known_part(remembered, key, cache)
+        known = known_part(remembered, key, cache)
         if known is not None:
             md5, count = known
-            _link(dvctree.object_path(cache, md5), folder / name)
+            link_part(dvctree.object_path(cache, md5), folder / name)
         else:
             scan = parquet_scan_of(members)
             present = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
@@ -102,7 +102,7 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
                 os.replace(tmp, folder / name)
             md5, count = written.md5, written.rows
             staged.add(name)
-            _remember(remembered, key, md5, count)
+            remember(remembered, key, md5, count)
         entries.append(dvctree.Entry(name, md5))
         rows += count
     md5 = dvctree.tree_md5(entries)
@@ -122,7 +122,7 @@ def _fingerprint(directory: Path, members: list[Path], types: dict[str, str], fi
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _known_part(remembered: Path, key: str, cache: Path) -> tuple[str, int] | None:
+def known_part(remembered: Path, key: str, cache: Path) -> tuple[str, int] | None:
     """The part md5 and rows remembered for ``key``, if its object is in the cache (else None)."""
     try:
         found = json.loads((remembered / key[:2] / key).read_text())
@@ -132,14 +132,14 @@ def _known_part(remembered: Path, key: str, cache: Path) -> tuple[str, int] | No
     return (md5, rows) if dvctree.object_path(cache, md5).is_file() else None
 
 
-def _remember(remembered: Path, key: str, md5: str, rows: int) -> None:
+def remember(remembered: Path, key: str, md5: str, rows: int) -> None:
     from datavet.fsutil import atomic_write_text
 
     (remembered / key[:2]).mkdir(parents=True, exist_ok=True)
     atomic_write_text(remembered / key[:2] / key, json.dumps({"md5": md5, "rows": rows}))
 
 
-def _link(src: Path, dst: Path) -> None:
+def link_part(src: Path, dst: Path) -> None:
     """``dst`` as a hard link to a read-only cache object (a copy across file systems)."""
     import shutil
 
