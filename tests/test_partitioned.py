@@ -116,6 +116,7 @@ def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str
     assert [e.relpath for e in parts if e.md5 not in old_parts] == [f"part-{LATE.replace('=', '%3D')}.parquet"]
     assert new_tables and len(new_tables) < len(cached)  # the new part's tables only
     assert second.rows == 32561
+    _load_certified_reads_every_part(settings, lake, parts)
     _, cold, _ = _certify(tmp_path / "cold", lake["full"])  # the same data, nothing cached: a full recount
     assert _figures(warm) == _figures(cold)
     for report in (warm, cold):
@@ -160,3 +161,25 @@ def test_drift_counts_of_a_partitioned_version_sum_its_parts(tmp_path: Path, lak
     expected = pd.read_parquet(lake["csv"]).groupby(columns, dropna=False).size()
     for found in (cold, warm):
         assert sorted(found) == sorted((tuple(k), int(n)) for k, n in expected.items())
+
+
+def _load_certified_reads_every_part(settings: Settings, lake: dict[str, Any], parts: list) -> None:
+    """``load_certified`` gives the partitioned version as one table, and refuses it if a part changed."""
+    from datavet import load_certified
+    from datavet.errors import NotCertifiedError
+
+    df = load_certified("adult", settings=settings, missing_as_null=False)
+    csv = pd.read_parquet(lake["csv"])
+    key = list(csv.columns)
+    assert list(df.columns) == [c for c in key if c != "race"] + ["race"]
+    pd.testing.assert_frame_equal(df[key].sort_values(key, ignore_index=True),
+                                  csv.sort_values(key, ignore_index=True), check_exact=True)
+    damaged = dvctree.object_path(settings.registry / ".dvc" / "cache", parts[0].md5)
+    original = damaged.read_bytes()
+    damaged.chmod(0o644)
+    damaged.write_bytes(original[:-9] + bytes([original[-9] ^ 1]) + original[-8:])
+    try:
+        with pytest.raises(NotCertifiedError, match="refusing altered data"):
+            load_certified("adult", settings=settings)
+    finally:
+        damaged.write_bytes(original)
