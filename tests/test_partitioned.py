@@ -183,3 +183,25 @@ def _load_certified_reads_every_part(settings: Settings, lake: dict[str, Any], p
             load_certified("adult", settings=settings)
     finally:
         damaged.write_bytes(original)
+
+
+def test_a_rewritten_source_file_is_hashed_again(tmp_path: Path) -> None:
+    """The remembered md5 of a source file is keyed by its inode, size and times: new bytes of the same
+    size are seen (a partition rewritten in place is read again, never taken for its old part)."""
+    import os
+    import time
+
+    from datavet.sources.partitioned import content_md5
+
+    path = tmp_path / "part.parquet"
+    path.write_bytes(b"a" * 4096)
+    old = time.time_ns() - 10**10
+    os.utime(path, ns=(old, old))
+    time.sleep(0.05)
+    first = content_md5(path, tmp_path / "cache", file_md5)
+    assert first == file_md5(path) == content_md5(path, tmp_path / "cache", file_md5)
+    assert len(list((tmp_path / "cache").rglob("*"))) > 0  # remembered
+    with open(path, "r+b") as fh:  # same size, same mtime put back: only the ctime tells
+        fh.write(b"b")
+    os.utime(path, ns=(old, old))
+    assert content_md5(path, tmp_path / "cache", file_md5) == file_md5(path) != first

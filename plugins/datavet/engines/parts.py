@@ -318,7 +318,8 @@ def _distinct(engine: Any, parts: Parts, partials: list[dict], hashes_dir: Path,
     from datavet.sources.table import quote as ident
 
     per_part = [np.load(hashes_dir / p["hashes"][name], allow_pickle=False) for p in partials]
-    every = np.sort(np.concatenate(per_part)) if per_part else np.empty(0, dtype=np.uint64)
+    # each part's hashes are sorted already: the stable sort (timsort) merges the runs, ~3x a quicksort
+    every = np.sort(np.concatenate(per_part), kind="stable") if per_part else np.empty(0, dtype=np.uint64)
     repeated = every[1:][every[1:] == every[:-1]]
     if not len(repeated):
         return rows

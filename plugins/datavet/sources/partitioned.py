@@ -85,7 +85,7 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
     rows = 0
     for part, members in partitions(directory, files).items():
         name = part_name(part)
-        key = _fingerprint(directory, members, types, file_md5)
+        key = _fingerprint(directory, members, types, lambda path: content_md5(path, cache, file_md5))
         known = known_part(remembered, key, cache)
         if known is not None:
             md5, count = known
@@ -120,6 +120,30 @@ def _fingerprint(directory: Path, members: list[Path], types: dict[str, str], fi
     text = json.dumps({"files": listing, "types": list(types.items()), "duckdb": duckdb.__version__,
                        "pyarrow": pyarrow.__version__}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def content_md5(path: Path, cache: Path, file_md5) -> str:
+    """A source file's md5, remembered under the cache by its inode, size and times, as DVC's own state
+    database remembers a workspace file's: a rewritten file changes its ctime, so it is hashed again."""
+    info = os.stat(path)
+    stamp = f"{os.path.realpath(path)}|{info.st_dev}|{info.st_ino}|{info.st_size}|{info.st_mtime_ns}|{info.st_ctime_ns}"
+    key = hashlib.sha256(stamp.encode()).hexdigest()
+    memo = cache / "datavet" / "stat" / key[:2] / key
+    try:
+        md5 = memo.read_text()
+        if len(md5) == 32 and all(c in "0123456789abcdef" for c in md5):
+            return md5
+    except OSError:
+        pass
+    md5 = file_md5(path)
+    import time
+
+    from datavet.fsutil import atomic_write_text, settle_margin
+
+    if max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - settle_margin(info.st_mtime_ns):
+        memo.parent.mkdir(parents=True, exist_ok=True)  # a file still being written is never remembered
+        atomic_write_text(memo, md5)
+    return md5
 
 
 def known_part(remembered: Path, key: str, cache: Path) -> tuple[str, int] | None:
