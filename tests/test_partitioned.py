@@ -70,6 +70,13 @@ def test_one_deterministic_part_per_partition(tmp_path: Path, lake: dict[str, An
     key = list(csv.columns)
     pd.testing.assert_frame_equal(whole[key].sort_values(key).reset_index(drop=True),
                                   csv.sort_values(key).reset_index(drop=True), check_exact=True)
+    from datavet.column_stats import column_stats  # the OpenLineage metrics facet reads the folder too
+
+    rows, stats = column_stats(made.table, ["?"], 1)
+    assert rows == 32561
+    assert {c: (s.missing, s.distinct) for c, s in stats.items()} == {
+        c: (int((csv[c].isna() | csv[c].astype(str).str.strip().eq("?")).sum()),
+            int(csv[c][~(csv[c].isna() | csv[c].astype(str).str.strip().eq("?"))].nunique())) for c in csv.columns}
     for entry in made.entries:  # rows of a part are its partition's, in the source file's order
         race = entry.relpath.removeprefix("part-race%3D").removesuffix(".parquet").replace("%20", " ")
         src = pq.read_table(next((lake["full"] / f"race={race}").glob("*.parquet"))).to_pandas()
