@@ -255,3 +255,5 @@ def test_csv_glob_is_one_part_per_file(tmp_path: Path, lake: dict[str, Any]) -> 
     assert info.value.column == "age" and info.value.dataset == "people"
     with pytest.raises(SpecError, match="needs partitioned: true"):
         version("d")
+    with pytest.raises(DataError, match="needs a glob in source.path"):
+        version("e", str(data / "month-0.csv"), partitioned=True)

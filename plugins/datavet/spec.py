@@ -118,7 +118,7 @@ class SourceSpec(TableSourceOptions):
         if self.files is None and self.format is None and self.path is None and self.options:
             raise ValueError("options are reader options of source.path")
         glob = self.path is not None and any(c in self.path for c in "*?[")
-        if self.partitioned and (self.path is None or (self.resolved_format == "csv" and not glob)):
+        if self.partitioned and self.path is None:
             raise ValueError("partitioned: true versions a Hive directory of Parquet files or a glob of CSV files "
                              "(source.path: data/*.csv); remove it")
         if glob and not self.partitioned:
