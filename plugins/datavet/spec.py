@@ -70,6 +70,10 @@ class SqlSourceSpec(Strict):
     query: str | None = Field(default=None, description="A SELECT statement instead of a table.")
     order_by: list[str] = Field(default_factory=list, description="Columns giving the rows a deterministic "
                                                                   "order (default: every column).")
+    partition_by: list[str] = Field(
+        default_factory=list, description="Columns whose values cut the table into partitions: the version is "
+                                          "one Parquet part per partition, and (on PostgreSQL) only partitions "
+                                          "whose row count or checksum changed are read again.")
 
     @model_validator(mode="after")
     def _one_of_each(self) -> SqlSourceSpec:
@@ -97,6 +101,11 @@ class SourceSpec(TableSourceOptions):
         default=None, description="With files: a regex with named groups matched against each file's path "
                                   "relative to root; the groups become columns.")
     sql: SqlSourceSpec | None = None
+    partitioned: bool = Field(
+        default=False, description="With a Hive-style directory of Parquet files, or a glob of CSV files in path "
+                                   "(data/*.csv): version it as one Parquet part per partition folder or file (a "
+                                   "DVC directory output), so a new partition is the only part read, written and "
+                                   "counted again.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> SourceSpec:
@@ -108,6 +117,12 @@ class SourceSpec(TableSourceOptions):
             raise ValueError("manifest and labels_from_path describe source.files; add files: {root, include}")
         if self.files is None and self.format is None and self.path is None and self.options:
             raise ValueError("options are reader options of source.path")
+        glob = self.path is not None and any(c in self.path for c in "*?[")
+        if self.partitioned and self.path is None:
+            raise ValueError("partitioned: true versions a Hive directory of Parquet files or a glob of CSV files "
+                             "(source.path: data/*.csv); remove it")
+        if glob and not self.partitioned:
+            raise ValueError("a glob in source.path (one part per file) needs partitioned: true")
         return self
 
     @property

@@ -1,0 +1,259 @@
+"""Partitioned versions (``source.partitioned: true``) and incremental certification.
+
+Adult census rows written as a Hive directory by ``race`` (pyarrow's writer, as a lake would hold
+them). The version is one part per partition folder; a second certification after a partition is
+added writes and counts only the new part, and its report equals a cold certification of the same
+data in a fresh registry (nothing cached) and the figures of the single-file version.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from datavet.fsutil import file_md5
+from datavet.registry import dvctree
+from datavet.settings import Settings
+from datavet.sources import source_for
+from datavet.spec import LoadedSpec, parse_spec
+from tests.conftest import REPO, SHARED_DATA, adult_spec_dict, make_project
+
+ADULT_OPTIONS = adult_spec_dict()["source"]["options"]
+LATE = "race=Other"  # the partition that arrives with the second version
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Adult as a Hive directory by race, without and with the partition ``race=Other``."""
+    root = tmp_path_factory.mktemp("lake")
+    data = {"name": "people", "title": "people", "owner": "t@example.org", "license": "CC0", "columns": {},
+            "checks": {}, "source": {"path": str(SHARED_DATA / "adult.data"), "format": "csv",
+                                     "options": ADULT_OPTIONS}}
+    path = root / "datasheets" / "people" / "dataset.yaml"
+    csv = source_for(LoadedSpec(spec=parse_spec(data, path), path=path, root=root),
+                     Settings(project=root)).materialise(root / "csv")
+    full = root / "full"
+    pq.write_to_dataset(pq.read_table(csv.table), full, partition_cols=["race"])
+    early = root / "early"
+    shutil.copytree(full, early)
+    shutil.rmtree(early / LATE)
+    return {"root": root, "csv": csv.table, "full": full, "early": early}
+
+
+def _materialise(root: Path, folder: Path, staging: str, settings: Settings):
+    data = {"name": "people", "title": "people", "owner": "t@example.org", "license": "CC0", "columns": {},
+            "checks": {}, "source": {"path": str(folder), "partitioned": True}}
+    path = root / "datasheets" / "people" / "dataset.yaml"
+    return source_for(LoadedSpec(spec=parse_spec(data, path), path=path, root=root), settings).materialise(
+        root / staging)
+
+
+def test_one_deterministic_part_per_partition(tmp_path: Path, lake: dict[str, Any]) -> None:
+    settings = Settings(project=tmp_path, home=tmp_path / ".datavet")
+    made = _materialise(tmp_path, lake["full"], "a", settings)
+    again = _materialise(tmp_path, lake["full"], "b", settings)
+    folders = sorted(p.name for p in lake["full"].iterdir() if p.is_dir())
+    assert sorted(e.relpath for e in made.entries) == sorted(f"part-race%3D{f[5:]}.parquet" for f in folders)
+    assert made.md5 == again.md5 == dvctree.tree_md5(made.entries) and made.rows == 32561
+    for entry in made.entries:  # each part is its own file, hashed as written
+        assert file_md5(made.table / entry.relpath) == entry.md5
+    # read as one table (DuckDB's and pandas' readers of a folder) it is the CSV's rows
+    whole = pd.read_parquet(made.table)
+    csv = pd.read_parquet(lake["csv"])
+    assert list(whole.columns) == [c for c in csv.columns if c != "race"] + ["race"]
+    key = list(csv.columns)
+    pd.testing.assert_frame_equal(whole[key].sort_values(key).reset_index(drop=True),
+                                  csv.sort_values(key).reset_index(drop=True), check_exact=True)
+    from datavet.column_stats import column_stats  # the OpenLineage metrics facet reads the folder too
+
+    rows, stats = column_stats(made.table, ["?"], 1)
+    assert rows == 32561
+    assert {c: (s.missing, s.distinct) for c, s in stats.items()} == {
+        c: (int((csv[c].isna() | csv[c].astype(str).str.strip().eq("?")).sum()),
+            int(csv[c][~(csv[c].isna() | csv[c].astype(str).str.strip().eq("?"))].nunique())) for c in csv.columns}
+    for entry in made.entries:  # rows of a part are its partition's, in the source file's order
+        race = entry.relpath.removeprefix("part-race%3D").removesuffix(".parquet").replace("%20", " ")
+        src = pq.read_table(next((lake["full"] / f"race={race}").glob("*.parquet"))).to_pandas()
+        part = pd.read_parquet(made.table / entry.relpath)
+        assert part["race"].eq(race).all()
+        pd.testing.assert_frame_equal(part.drop(columns="race"), src, check_exact=True, check_dtype=False)
+
+
+def _certify(root: Path, folder: Path) -> tuple[Any, dict, Settings]:
+    from datavet.pipeline import registry_for, run_all
+    from datavet.spec import load_spec
+
+    spec = adult_spec_dict()
+    spec["source"] = {"path": str(folder), "partitioned": True}
+    path = make_project(root, spec, answers_from=REPO / "datasheets" / "adult" / "answers.yaml")
+    settings = Settings(project=root, home=root / ".datavet")
+    _, cert, created = run_all(load_spec(path), settings)
+    assert created
+    registry = registry_for(settings)
+    report = json.loads(registry.show(cert.tag, registry.validation_path("adult", cert.md5)))
+    report["datasheet"] = json.loads(registry.show(cert.tag, registry.datasheet_dir("adult") / "datasheet.json"))
+    return cert, report, settings
+
+
+def _figures(report: dict) -> list:
+    return sorted(json.dumps([c["check"], c.get("column"), c.get("columns"), c.get("by"), c["success"],
+                              c.get("observed"), c.get("failures")], sort_keys=True, default=str)
+                  for c in report["checks"])
+
+
+def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str, Any]) -> None:
+    work = tmp_path / "work"
+    source = tmp_path / "source"
+    shutil.copytree(lake["early"], source)
+    first, _, settings = _certify(work, source)
+    counts = settings.registry / ".dvc" / "cache" / "datavet" / "counts"
+    cached = set(counts.rglob("*.json"))
+    assert first.md5.endswith(".dir") and first.rows == 32561 - pq.read_table(lake["full"] / LATE).num_rows
+    shutil.copytree(lake["full"] / LATE, source / LATE)  # the new partition arrives
+    second, warm, _ = _certify(work, source)
+    new_tables = set(counts.rglob("*.json")) - cached
+    parts = dvctree.read_tree(settings.registry / ".dvc" / "cache", second.md5)
+    old_parts = {e.md5 for e in dvctree.read_tree(settings.registry / ".dvc" / "cache", first.md5)}
+    assert [e.relpath for e in parts if e.md5 not in old_parts] == [f"part-{LATE.replace('=', '%3D')}.parquet"]
+    assert new_tables and len(new_tables) < len(cached)  # the new part's tables only
+    assert second.rows == 32561
+    _load_certified_reads_every_part(settings, lake, parts)
+    _, cold, _ = _certify(tmp_path / "cold", lake["full"])  # the same data, nothing cached: a full recount
+    assert _figures(warm) == _figures(cold)
+    for report in (warm, cold):
+        for key in ("data_hash", "validation_result_id", "suite_hash"):
+            report.pop(key, None)
+    late = pq.read_table(lake["full"] / LATE).num_rows
+    changes = warm["datasheet"]["changes"]  # only the new part compared: the old parts are the same bytes
+    assert (changes["rows_added"], changes["rows_removed"], changes["rows_before"]) == (late, 0, 32561 - late)
+    assert warm["datasheet"]["computed"] == cold["datasheet"]["computed"]
+    cold_sheet = cold.pop("datasheet")
+    warm.pop("datasheet")
+    assert warm == cold
+    spec = adult_spec_dict()  # the whole directory as one file: one scan of every row
+    spec["source"] = {"path": str(lake["full"])}
+    from datavet.pipeline import registry_for, run_all
+    from datavet.spec import load_spec
+
+    one = tmp_path / "one"
+    one_settings = Settings(project=one, home=one / ".datavet")
+    answers = REPO / "datasheets" / "adult" / "answers.yaml"
+    _, cert, _ = run_all(load_spec(make_project(one, spec, answers_from=answers)), one_settings)
+    registry = registry_for(one_settings)
+    scanned = json.loads(registry.show(cert.tag, registry.validation_path("adult", cert.md5)))
+    assert _figures(scanned) == _figures(cold) and len(cold["checks"]) > 10
+    sheet = json.loads(registry.show(cert.tag, registry.datasheet_dir("adult") / "datasheet.json"))
+    assert sheet["computed"] == cold_sheet["computed"]  # duplicates, label counts, types: as one scan gives them
+
+
+def test_drift_counts_of_a_partitioned_version_sum_its_parts(tmp_path: Path, lake: dict[str, Any]) -> None:
+    """The drift check's value counts of a previous version, summed over cached parts, are a scan's."""
+    from datavet.engines import ParquetTable, engine_for
+    from datavet.engines.parts import value_counts_by_parts
+
+    settings = Settings(project=tmp_path, home=tmp_path / ".datavet")
+    made = _materialise(tmp_path, lake["full"], "a", settings)
+    engine = engine_for("duckdb", settings)
+    cache = tmp_path / "cache"
+    columns = ["sex", "race", "workclass"]
+    cold = value_counts_by_parts(engine, ParquetTable(made.table), columns, cache)
+    warm = value_counts_by_parts(engine, ParquetTable(made.table), columns, cache)  # read back from the cache
+    assert len(list(cache.rglob("*.json"))) == len(made.entries)
+    expected = pd.read_parquet(lake["csv"]).groupby(columns, dropna=False).size()
+    for found in (cold, warm):
+        assert sorted(found) == sorted((tuple(k), int(n)) for k, n in expected.items())
+
+
+def _load_certified_reads_every_part(settings: Settings, lake: dict[str, Any], parts: list) -> None:
+    """``load_certified`` gives the partitioned version as one table, and refuses it if a part changed."""
+    from datavet import load_certified
+    from datavet.errors import NotCertifiedError
+
+    df = load_certified("adult", settings=settings, missing_as_null=False)
+    csv = pd.read_parquet(lake["csv"])
+    key = list(csv.columns)
+    assert list(df.columns) == [c for c in key if c != "race"] + ["race"]
+    pd.testing.assert_frame_equal(df[key].sort_values(key, ignore_index=True),
+                                  csv.sort_values(key, ignore_index=True), check_exact=True)
+    damaged = dvctree.object_path(settings.registry / ".dvc" / "cache", parts[0].md5)
+    original = damaged.read_bytes()
+    damaged.chmod(0o644)
+    damaged.write_bytes(original[:-9] + bytes([original[-9] ^ 1]) + original[-8:])
+    try:
+        with pytest.raises(NotCertifiedError, match="refusing altered data"):
+            load_certified("adult", settings=settings)
+    finally:
+        damaged.write_bytes(original)
+
+
+def test_a_rewritten_source_file_is_hashed_again(tmp_path: Path) -> None:
+    """The remembered md5 of a source file is keyed by its inode, size and times: new bytes of the same
+    size are seen (a partition rewritten in place is read again, never taken for its old part)."""
+    import os
+    import time
+
+    from datavet.sources.partitioned import content_md5
+
+    path = tmp_path / "part.parquet"
+    path.write_bytes(b"a" * 4096)
+    old = time.time_ns() - 10**10
+    os.utime(path, ns=(old, old))
+    time.sleep(0.05)
+    first = content_md5(path, tmp_path / "cache", file_md5)
+    assert first == file_md5(path) == content_md5(path, tmp_path / "cache", file_md5)
+    assert len(list((tmp_path / "cache").rglob("*"))) > 0  # remembered
+    with open(path, "r+b") as fh:  # same size, same mtime put back: only the ctime tells
+        fh.write(b"b")
+    os.utime(path, ns=(old, old))
+    assert content_md5(path, tmp_path / "cache", file_md5) == file_md5(path) != first
+
+
+def test_csv_glob_is_one_part_per_file(tmp_path: Path, lake: dict[str, Any]) -> None:
+    """``path: data/*.csv`` with ``partitioned``: each file's part is the one-file version of that file;
+    a file added later is the only one parsed; a column typed differently across files is refused."""
+    from datavet.errors import DataError, SpecError
+    from datavet.registry import Registry
+
+    lines = (SHARED_DATA / "adult.data").read_bytes().splitlines(keepends=True)
+    data = tmp_path / "data"
+    data.mkdir()
+    for i, start in enumerate((0, 12_000, 24_000)):
+        (data / f"month-{i}.csv").write_bytes(b"".join(lines[start:start + 12_000]))
+    settings = Settings(project=tmp_path, home=tmp_path / ".datavet")
+
+    def version(staging: str, path: str = str(data / "*.csv"), **extra: Any):
+        spec = {"name": "people", "title": "people", "owner": "t@example.org", "license": "CC0", "columns": {},
+                "checks": {}, "source": {"path": path, "options": ADULT_OPTIONS, **extra}}
+        where = tmp_path / "datasheets" / "people" / "dataset.yaml"
+        made = source_for(LoadedSpec(spec=parse_spec(spec, where), path=where, root=tmp_path),
+                          settings).materialise(tmp_path / staging)
+        if extra.get("partitioned"):
+            Registry.of(settings).cache_tree(made.path, made.entries, made.staged)
+        return made
+
+    made = version("a", partitioned=True)
+    assert [e.relpath for e in made.entries] == [f"part-month-{i}.csv.parquet" for i in range(3)]
+    for i, entry in enumerate(made.entries):  # byte for byte the one-file version of the file
+        assert entry.md5 == version(f"one-{i}", str(data / f"month-{i}.csv")).md5
+    csv = pd.read_parquet(lake["csv"])
+    whole = pd.read_parquet(made.table)
+    pd.testing.assert_frame_equal(whole.sort_values(list(csv.columns), ignore_index=True),
+                                  csv.sort_values(list(csv.columns), ignore_index=True), check_exact=True)
+
+    (data / "month-3.csv").write_bytes(b"".join(lines[:50]))
+    grown = version("b", partitioned=True)
+    assert grown.staged == {"part-month-3.csv.parquet"} and grown.rows == 32561 + 50
+    (data / "month-4.csv").write_bytes(lines[0].replace(b"39,", b"?,", 1))  # age: text in this file
+    with pytest.raises(DataError, match="column 'age' is read as") as info:
+        version("c", partitioned=True)
+    assert info.value.column == "age" and info.value.dataset == "people"
+    with pytest.raises(SpecError, match="needs partitioned: true"):
+        version("d")
+    with pytest.raises(DataError, match="needs a glob in source.path"):
+        version("e", str(data / "month-0.csv"), partitioned=True)
