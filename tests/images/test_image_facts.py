@@ -101,3 +101,23 @@ def test_a_second_version_with_one_percent_more_images_decodes_only_the_new_ones
     pd.testing.assert_frame_equal(after.loc[before.index], before)  # cached facts are the computed ones
     new = compute_facts(FAIRFACE / "202.jpg", ".jpg").image
     assert after.loc["fairface/val/202.jpg", "image_sharpness"] == new.sharpness
+
+
+def test_phash_is_imagehash_of_the_reduced_luma_and_the_pool_keeps_order() -> None:
+    """The pHash equals ``imagehash.phash`` of the box-reduced luma (computed here by imagehash itself);
+    a pool of workers returns every file's facts, in order, equal to those computed here."""
+    import imagehash
+
+    from datavet.sources.file_facts import POOL_MIN, compute_many
+    from datavet.sources.image_facts import PHASH_KEEP
+
+    paths = [FAIRFACE / f"{n}.jpg" for n in range(1, POOL_MIN + 41)]
+    here = list(compute_many([(p, ".jpg") for p in paths], workers=1))
+    pooled = list(compute_many([(p, ".jpg") for p in paths], workers=2))
+    assert pooled == here
+    for path, facts in list(zip(paths, here, strict=True))[:40]:
+        with Image.open(path) as img:
+            gray = img.convert("L")
+        w, h = gray.size
+        want = imagehash.phash(gray.reduce((max(1, w // PHASH_KEEP), max(1, h // PHASH_KEEP))))
+        assert facts.image.phash == str(want), path

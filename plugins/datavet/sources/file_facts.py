@@ -11,9 +11,11 @@ version that adds 1 % of the files reads and decodes only that 1 %.
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import sqlite3
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,9 @@ CLAIMED = {
 }
 IMAGE_FORMATS = {"jpeg", "png", "gif", "bmp", "webp", "tiff"}
 SIGNATURE_BYTES = 16
+POOL_MIN = 256  # fewer new files than this: a pool's start-up (a fresh interpreter) costs more than it saves
+CHUNK = 64  # files per task sent to a worker: few messages, and the order kept cheaply
+log = logging.getLogger(__name__)
 
 
 def sniff(head: bytes) -> str:
@@ -88,6 +93,35 @@ def compute_facts(path: Path, suffix: str, inside: bool = True) -> FileFacts:
     return FileFacts(fmt, True, None, width, height, content)
 
 
+def _compute(job: tuple[str, str, bool]) -> FileFacts:
+    return compute_facts(Path(job[0]), job[1], job[2])
+
+
+def compute_many(jobs: Sequence[tuple[str, str]], inside: bool = True, workers: int | None = None
+                 ) -> Iterator[FileFacts]:
+    """The facts of many (path, suffix), in order: in a pool of ``workers`` processes (default: every
+    core) when there are enough of them, else here. Workers come from a fork server (a process
+    forked from a threaded Airflow task or DVC could inherit a held lock); where no process may be
+    started (a daemonic worker, a sandbox), the files are done here, one by one."""
+    workers = workers or os.cpu_count() or 1
+    tasks = [(str(path), suffix, inside) for path, suffix in jobs]
+    if workers > 1 and len(tasks) >= POOL_MIN:
+        import multiprocessing
+
+        try:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            pool = context.Pool(min(workers, -(-len(tasks) // CHUNK)))
+        except (AssertionError, OSError, ValueError) as exc:  # AssertionError: a daemonic process
+            log.info("file facts in this process (no worker processes: %s)", exc)
+        else:
+            with pool:
+                yield from pool.imap(_compute, tasks, chunksize=CHUNK)
+            return
+    for task in tasks:
+        yield _compute(task)
+
+
 class FactsCache:
     """SQLite: md5 by file state, facts by content. Safe to delete (it is only a cache)."""
 
@@ -99,8 +133,9 @@ class FactsCache:
             " inode INTEGER, md5 TEXT);"
             "CREATE TABLE IF NOT EXISTS facts (md5 TEXT, suffix TEXT, format TEXT, readable INTEGER,"
             " problem TEXT, width INTEGER, height INTEGER, PRIMARY KEY (md5, suffix));"
-            # added later, so a table of its own: a cache from before has file facts without these
-            "CREATE TABLE IF NOT EXISTS images (md5 TEXT, suffix TEXT, aspect REAL, luma_mean REAL, contrast REAL,"
+            # added later, so a table of its own: a cache from before has file facts without these; _v2
+            # since the pHash reduces first (datavet.sources.image_facts): hashes of v1 are not compared
+            "CREATE TABLE IF NOT EXISTS images_v2 (md5 TEXT, suffix TEXT, aspect REAL, luma_mean REAL, contrast REAL,"
             " sharpness REAL, grayscale INTEGER, exif_gps INTEGER, phash TEXT, PRIMARY KEY (md5, suffix));")
 
     def states_under(self, root: Path) -> dict[str, tuple[int, int, int, str]]:
@@ -123,7 +158,7 @@ class FactsCache:
         rows = self.conn.execute(
             "SELECT f.md5, f.suffix, format, readable, problem, width, height, i.md5, aspect, luma_mean, contrast,"
             " sharpness, grayscale, exif_gps, phash FROM facts f JOIN wanted w ON f.md5 = w.md5 AND f.suffix = w.suffix"
-            " LEFT JOIN images i ON i.md5 = f.md5 AND i.suffix = f.suffix")
+            " LEFT JOIN images_v2 i ON i.md5 = f.md5 AND i.suffix = f.suffix")
         out = {}
         for r in rows:
             image = None
@@ -139,7 +174,7 @@ class FactsCache:
                           (md5, suffix.lower(), facts.file_format, int(facts.readable), facts.problem,
                            facts.image_width, facts.image_height))
         if facts.image is not None:
-            self.conn.execute("INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.conn.execute("INSERT OR REPLACE INTO images_v2 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               (md5, suffix.lower(), *facts.image.row()))
 
     def commit(self) -> None:

@@ -31,7 +31,8 @@ from datavet.errors import DataError
 from datavet.progress import Progress
 from datavet.registry import Registry, dvctree
 from datavet.sources.base import TABLE_FILE, Materialised
-from datavet.sources.file_facts import FileFacts, compute_facts, facts_cache
+from datavet.sources.file_facts import FileFacts, facts_cache
+from datavet.sources.file_facts import compute_many as compute_facts_many
 from datavet.sources.file_labels import cast_labels, label_conflicts
 from datavet.sources.image_facts import IMAGE_COLUMNS
 from datavet.sources.manifest import read_manifest
@@ -266,21 +267,23 @@ class FilesSource:
                     progress.advance()
             suffixes = {rel: os.path.splitext(rel)[1].lower() for rel in present}
             known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()}, self.inside)
-            unknown = len({(md5s[r], suffixes[r]) for r in present} - set(known))
-            with Progress("decoding files", total=unknown, unit="files", dataset=self.spec.name) as decoding:
-                for i, rel in enumerate(present, 1):
+            new: dict[tuple[str, str], Path] = {}  # each new content once, read where it is
+            for rel in present:
+                if (md5s[rel], suffixes[rel]) not in known and (md5s[rel], suffixes[rel]) not in new:
+                    new[(md5s[rel], suffixes[rel])] = (staging / FILES_DIR / rel if rel in self._staged
+                                                       else Path(self._cached(md5s[rel])))
+            with Progress("decoding files", total=len(new), unit="files", dataset=self.spec.name) as decoding:
+                jobs = [(where, key[1]) for key, where in new.items()]
+                found = compute_facts_many(jobs, self.inside, self.settings.file_facts_workers)
+                for i, (key, computed) in enumerate(zip(new, found, strict=True), 1):
+                    cache.remember_facts(*key, computed)
+                    known[key] = computed
+                    self.counts.decoded += 1
+                    decoding.advance()
                     if i % 2000 == 0:  # short transactions: other datasets' runs share this cache
                         cache.commit()
-                    md5, suffix = md5s[rel], suffixes[rel]
-                    found = known.get((md5, suffix))
-                    if found is None:
-                        where = staging / FILES_DIR / rel if rel in self._staged else Path(self._cached(md5))
-                        found = compute_facts(where, suffix, self.inside)
-                        cache.remember_facts(md5, suffix, found)
-                        known[(md5, suffix)] = found
-                        self.counts.decoded += 1
-                        decoding.advance()
-                    facts[rel] = (md5, self._stats[rel].st_size, found)
+            for rel in present:
+                facts[rel] = (md5s[rel], self._stats[rel].st_size, known[(md5s[rel], suffixes[rel])])
         table = pd.DataFrame({
             "file": present,
             "file_bytes": pd.array([facts[r][1] for r in present], dtype="Int64"),

@@ -13,7 +13,14 @@ image's content costs no second read. Definitions (docs/checks.md, ``image_quali
 - ``grayscale``: a single-channel image, or one whose every pixel has its R, G and B within
   ``GRAY_TOLERANCE`` of each other (JPEG's chroma rounding leaves gray photos a step or two off);
 - ``exif_gps``: the image's EXIF has a non-empty GPS IFD (tag 0x8825): whether, never where;
-- ``phash``: the 64-bit perceptual hash of the ``imagehash`` library (DCT of the 32x32 luma), 16 hex digits.
+- ``phash``: the 64-bit perceptual hash of the ``imagehash`` library (the signs against their median
+  of the 8x8 lowest frequencies of the DCT of a 32x32 LANCZOS resize of luma), 16 hex digits, of the
+  luma image first reduced by Pillow's ``reduce`` (a box average) by the largest integer factor per
+  axis that keeps at least ``PHASH_KEEP`` pixels: ``imagehash.phash(gray.reduce(f))``. The LANCZOS
+  resize of a whole 224x224 face costs more than its decode; reducing first makes it a fraction of
+  that. On the 5,000 FairFace faces 93 % of the hashes equal ``imagehash.phash(gray)`` and the rest
+  differ in 2 (rarely 4) bits, the same near copies are found (resized to 90 %: at most 2 bits from
+  the original with either hash) and no distinct pair comes closer (README, "Image facts").
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 GRAY_TOLERANCE = 3
+PHASH_KEEP = 96  # pixels per axis left by the box reduce before the pHash's LANCZOS resize to 32
+PROBE = 16  # pixels per axis of the nearest-neighbour sample that usually proves an image in colour
 GPS_IFD = 0x8825
 SINGLE_CHANNEL = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "La"}
 IMAGE_COLUMNS = ["image_aspect", "image_luma_mean", "image_contrast", "image_sharpness", "image_grayscale",
@@ -72,15 +81,40 @@ def laplacian_variance(y: np.ndarray) -> float | None:
 
 
 def is_grayscale(img) -> bool:
-    """Single-channel, or R, G and B within GRAY_TOLERANCE everywhere (max - min of three values is
-    their largest pairwise difference: three differences, computed by Pillow)."""
-    from PIL import ImageChops
+    """Single-channel, or R, G and B within GRAY_TOLERANCE everywhere. A nearest-neighbour sample
+    holds real pixels, so one of its pixels out of tolerance proves colour without the full scan
+    (which a gray photo still gets)."""
+    from PIL import Image
 
     if img.mode in SINGLE_CHANNEL:
         return True
     rgb = img if img.mode == "RGB" else img.convert("RGB")
+    width, height = rgb.size
+    probe = rgb.resize((min(width, PROBE), min(height, PROBE)), Image.Resampling.NEAREST)
+    return _rgb_within_tolerance(probe) and _rgb_within_tolerance(rgb)
+
+
+def _rgb_within_tolerance(rgb) -> bool:
+    """max - min of three values is their largest pairwise difference: three differences, by Pillow."""
+    from PIL import ImageChops
+
     r, g, b = rgb.split()
     return all(ImageChops.difference(x, y).getextrema()[1] <= GRAY_TOLERANCE for x, y in ((r, g), (g, b), (r, b)))
+
+
+def phash(gray) -> str:
+    """``imagehash.phash(gray.reduce(f))`` (module docstring), without its second conversion to "L",
+    its full 32x32 second DCT (only 8 rows are kept) and its bit-by-bit hex formatting."""
+    import scipy.fftpack
+    from PIL import Image
+
+    width, height = gray.size
+    factor = (max(1, width // PHASH_KEEP), max(1, height // PHASH_KEEP))
+    small = gray.reduce(factor) if factor != (1, 1) else gray
+    pixels = np.asarray(small.resize((32, 32), Image.Resampling.LANCZOS))
+    low = scipy.fftpack.dct(scipy.fftpack.dct(pixels, axis=0)[:8], axis=1)[:, :8]  # rows are independent
+    bits = low > np.median(low)
+    return np.packbits(bits.ravel()).tobytes().hex()
 
 
 def has_gps(img) -> bool:
@@ -91,12 +125,10 @@ def has_gps(img) -> bool:
 
 
 def image_facts(img) -> ImageFacts:
-    """The facts of a decoded (``load()``-ed) Pillow image."""
-    import imagehash
-
+    """The facts of a decoded (``load()``-ed) Pillow image: one conversion to luma serves every figure."""
     gray = img if img.mode == "L" else img.convert("L")
     width, height = img.size
     mean, std = luma_moments(gray)
     return ImageFacts(aspect=width / height, luma_mean=mean, contrast=std,
                       sharpness=laplacian_variance(np.asarray(gray)), grayscale=is_grayscale(img),
-                      exif_gps=has_gps(img), phash=str(imagehash.phash(gray)))
+                      exif_gps=has_gps(img), phash=phash(gray))
