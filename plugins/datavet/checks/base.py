@@ -67,6 +67,7 @@ class CheckType:
     spec_is_list: ClassVar[bool] = True
     in_gx: ClassVar[bool] = True  # False: computed from the version's own facts by evaluate(), not by GX
     reads_image_content: ClassVar[bool] = False  # True: a tree's version computes image content facts for it
+    reads_audio_content: ClassVar[bool] = False  # True: a tree's version decodes audio for its content facts
     numbers_groups: ClassVar[bool] = False  # True: its ``counts`` number a private column's groups for the documents
     groups_by: ClassVar[bool] = False  # True: its violations name groups of its ``by`` attributes
 

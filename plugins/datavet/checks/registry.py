@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from datavet.checks.audio_quality import AudioQuality
 from datavet.checks.base import CheckType
 from datavet.checks.drift import Drift
 from datavet.checks.files import Files
@@ -40,7 +41,7 @@ def register(check: CheckType) -> CheckType:
 
 for _check in (Missingness(), MissingnessParity(), Representation(), Intersectional(), Geography(), LabelBalance(),
                Files(), Proxy(), Drift(), ImageQuality(),
-               Leakage(), SplitShift()):
+               Leakage(), SplitShift(), AudioQuality()):
     register(_check)
 
 
@@ -65,6 +66,13 @@ def reads_image_content(checks: Any) -> bool:
     """Whether any check the spec's ``checks:`` block sets reads image content facts (the files source
     decodes for them only then: pHash and the rest cost more than the decode itself)."""
     return any(check.reads_image_content and check.spec_key and getattr(checks, check.spec_key, None)
+               for check in CHECKS.values())
+
+
+def reads_audio_content(checks: Any) -> bool:
+    """Whether any check the spec's ``checks:`` block sets reads audio content facts (the files source
+    decodes audio for them only then)."""
+    return any(check.reads_audio_content and check.spec_key and getattr(checks, check.spec_key, None)
                for check in CHECKS.values())
 
 

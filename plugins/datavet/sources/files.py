@@ -30,6 +30,7 @@ import pandas as pd
 from datavet.errors import DataError
 from datavet.progress import Progress
 from datavet.registry import Registry, dvctree
+from datavet.sources.audio_facts import AUDIO_COLUMNS
 from datavet.sources.base import TABLE_FILE, Materialised
 from datavet.sources.file_facts import FileFacts, facts_cache
 from datavet.sources.file_facts import compute_many as compute_facts_many
@@ -42,7 +43,9 @@ FILES_DIR = "files"  # inside the tree: the dataset's own files
 INTEGRITY_FILE = "integrity.json"
 FACT_COLUMNS = ["file", "file_bytes", "file_md5", "file_format", "image_width", "image_height", *IMAGE_COLUMNS]
 BASIC_COLUMNS = FACT_COLUMNS[:6]  # without image content: the table of a tree no check reads content of
+ALL_FACT_COLUMNS = [*FACT_COLUMNS, *AUDIO_COLUMNS]  # audio content: only when a check reads it
 _IMAGE_DTYPES = ["Float64", "Float64", "Float64", "Float64", "boolean", "boolean", "string"]
+_AUDIO_DTYPES = ["Float64", "Int64", "Int64", "Float64"]
 SAMPLE = 10
 
 
@@ -76,9 +79,10 @@ class FilesSource:
         self._stats: dict[str, os.stat_result] = {}  # by enumerate: each file's stat
         self._staged: set[str] = set()  # files copied into staging (content the cache lacked)
         self._cache_dir = Registry.of(settings).cache_dir
-        from datavet.checks.registry import reads_image_content
+        from datavet.checks.registry import reads_audio_content, reads_image_content
 
         self.inside = reads_image_content(loaded.spec.checks)  # image content facts: only when a check reads them
+        self.audio = reads_audio_content(loaded.spec.checks)  # audio decoded for its facts: likewise
 
     # ---- the protocol -----------------------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -107,7 +111,7 @@ class FilesSource:
     def _facts(self) -> list[str]:
         """The fact columns of the table: the image content columns only when a check reads them, so a
         tree audited for its labels keeps its table (and its version) as before."""
-        return FACT_COLUMNS if self.inside else BASIC_COLUMNS
+        return [*(FACT_COLUMNS if self.inside else BASIC_COLUMNS), *(AUDIO_COLUMNS if self.audio else [])]
 
     # ---- what is in the tree ----------------------------------------------------------------------
     def root(self) -> Path:
@@ -208,7 +212,7 @@ class FilesSource:
         if len(repeated):
             raise DataError(f"{len(repeated)} manifest rows repeat a file, e.g. {repeated.iloc[0]!r}",
                             dataset=self.spec.name, column=column, fix="keep one row of labels per file")
-        clashes = sorted(set(df.columns) - {column} & set(FACT_COLUMNS))
+        clashes = sorted(set(df.columns) - {column} & set(ALL_FACT_COLUMNS))
         if clashes:
             raise DataError(f"manifest column(s) {clashes} clash with the file facts datavet adds",
                             dataset=self.spec.name, column=clashes[0], fix="rename them with source.manifest.options")
@@ -231,7 +235,7 @@ class FilesSource:
         if not regex.groupindex:
             raise DataError(f"source.labels_from_path {pattern!r} has no named group, so it gives no column",
                             dataset=self.spec.name, fix="name each group: (?P<age>\\d+)")
-        clashes = sorted(set(regex.groupindex) & set(FACT_COLUMNS))
+        clashes = sorted(set(regex.groupindex) & set(ALL_FACT_COLUMNS))
         if clashes:
             raise DataError(f"labels_from_path group(s) {clashes} clash with the file facts datavet adds",
                             dataset=self.spec.name, column=clashes[0], fix="rename the group")
@@ -266,7 +270,7 @@ class FilesSource:
                     md5s[rel] = self._stage_file(root, rel, staging / FILES_DIR / rel, cache, states)
                     progress.advance()
             suffixes = {rel: os.path.splitext(rel)[1].lower() for rel in present}
-            known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()}, self.inside)
+            known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()}, self.inside, self.audio)
             new: dict[tuple[str, str], Path] = {}  # each new content once, read where it is
             for rel in present:
                 if (md5s[rel], suffixes[rel]) not in known and (md5s[rel], suffixes[rel]) not in new:
@@ -274,7 +278,7 @@ class FilesSource:
                                                        else Path(self._cached(md5s[rel])))
             with Progress("decoding files", total=len(new), unit="files", dataset=self.spec.name) as decoding:
                 jobs = [(where, key[1]) for key, where in new.items()]
-                found = compute_facts_many(jobs, self.inside, self.settings.file_facts_workers)
+                found = compute_facts_many(jobs, self.inside, self.settings.file_facts_workers, self.audio)
                 for i, (key, computed) in enumerate(zip(new, found, strict=True), 1):
                     cache.remember_facts(*key, computed)
                     known[key] = computed
@@ -295,11 +299,14 @@ class FilesSource:
         content = [facts[r][2].image for r in present]
         for i, (column, dtype) in enumerate(zip(IMAGE_COLUMNS, _IMAGE_DTYPES, strict=True)):
             table[column] = pd.array([None if f is None else f.row()[i] for f in content], dtype=dtype)
+        sounds = [facts[r][2].audio for r in present]
+        for i, (column, dtype) in enumerate(zip(AUDIO_COLUMNS, _AUDIO_DTYPES, strict=True)):
+            table[column] = pd.array([None if f is None else f.row()[i] for f in sounds], dtype=dtype)
         if manifest is not None:
             table = table.join(manifest, on="file")
         if labels is not None:
             table = table.join(labels, on="file")
-        table = table[list(dict.fromkeys(["file", *table.columns.drop(FACT_COLUMNS), *self._facts()]))]
+        table = table[list(dict.fromkeys(["file", *table.columns.drop(ALL_FACT_COLUMNS), *self._facts()]))]
         check_columns_exist(self.loaded, table.columns)
         label_columns = [c for c in table.columns if c not in self._facts()]
         integrity = self._integrity(present, facts, manifest, labels, label_conflicts(table, label_columns))
