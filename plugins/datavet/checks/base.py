@@ -83,6 +83,10 @@ class CheckType:
         """Cross-field problems only the whole spec shows (e.g. a label without a positive value)."""
         return []
 
+    def reads_text_files(self, checks: Any) -> bool:
+        """Whether this check's entries read the text inside a tree's files (its text facts)."""
+        return False
+
     def label_positives(self, checks: Any) -> dict[str, str]:
         """{label column: positive value} this check's entries set."""
         return {}

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from datavet.sources.audio_facts import AUDIO_FORMATS, AudioFacts, audio_facts
 from datavet.sources.image_facts import ImageFacts, image_facts
+from datavet.sources.text_facts import TextFacts, parse_scripts, text_facts
 
 # extension -> the format it claims; kinds: image (decoded with Pillow), audio/other (signature only)
 CLAIMED = {
@@ -66,12 +67,15 @@ class FileFacts:
     image_height: int | None = None
     image: ImageFacts | None = None  # what is inside a readable image (datavet.sources.image_facts)
     audio: AudioFacts | None = None  # what is inside readable audio (datavet.sources.audio_facts)
+    text: TextFacts | None = None  # what is in a UTF-8 text file (datavet.sources.text_facts)
 
 
-def compute_facts(path: Path, suffix: str, inside: bool = True, audio: bool = False) -> FileFacts:
+def compute_facts(path: Path, suffix: str, inside: bool = True, audio: bool = False, text: bool = False
+                  ) -> FileFacts:
     """Read (and for images, fully decode) one file; ``inside``: also what is in the image (its
     content facts, from the same decode), which only the checks that read them ask for; ``audio``:
-    decode audio too (then audio that does not decode is unreadable) for its content facts."""
+    decode audio too (then audio that does not decode is unreadable) for its content facts; ``text``:
+    read a text file whole as UTF-8 for its text facts (then one that is not UTF-8 is unreadable)."""
     with open(path, "rb") as fh:
         head = fh.read(SIGNATURE_BYTES)
     fmt = sniff(head)
@@ -85,6 +89,11 @@ def compute_facts(path: Path, suffix: str, inside: bool = True, audio: bool = Fa
             return FileFacts(fmt, True, None, audio=audio_facts(path))
         except (RuntimeError, OSError, ValueError) as exc:  # soundfile.LibsndfileError is a RuntimeError
             return FileFacts(fmt, False, f"does not decode as {fmt}: {exc}")
+    if text and fmt == "text":
+        try:
+            return FileFacts(fmt, True, None, text=text_facts(path.read_bytes().decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            return FileFacts(fmt, False, f"is not UTF-8 text: byte {exc.start} cannot be decoded")
     if fmt not in IMAGE_FORMATS:
         return FileFacts(fmt, True, None)
     from PIL import Image
@@ -101,18 +110,18 @@ def compute_facts(path: Path, suffix: str, inside: bool = True, audio: bool = Fa
     return FileFacts(fmt, True, None, width, height, content)
 
 
-def _compute(job: tuple[str, str, bool, bool]) -> FileFacts:
-    return compute_facts(Path(job[0]), job[1], job[2], job[3])
+def _compute(job: tuple[str, str, bool, bool, bool]) -> FileFacts:
+    return compute_facts(Path(job[0]), job[1], *job[2:])
 
 
 def compute_many(jobs: Sequence[tuple[str, str]], inside: bool = True, workers: int | None = None,
-                 audio: bool = False) -> Iterator[FileFacts]:
+                 audio: bool = False, text: bool = False) -> Iterator[FileFacts]:
     """The facts of many (path, suffix), in order: in a pool of ``workers`` processes (default: every
     core) when there are enough of them, else here. Workers come from a fork server (a process
     forked from a threaded Airflow task or DVC could inherit a held lock); where no process may be
     started (a daemonic worker, a sandbox), the files are done here, one by one."""
     workers = workers or os.cpu_count() or 1
-    tasks = [(str(path), suffix, inside, audio) for path, suffix in jobs]
+    tasks = [(str(path), suffix, inside, audio, text) for path, suffix in jobs]
     if workers > 1 and len(tasks) >= POOL_MIN:
         import multiprocessing
 
@@ -146,7 +155,9 @@ class FactsCache:
             "CREATE TABLE IF NOT EXISTS images_v2 (md5 TEXT, suffix TEXT, aspect REAL, luma_mean REAL, contrast REAL,"
             " sharpness REAL, grayscale INTEGER, exif_gps INTEGER, phash TEXT, PRIMARY KEY (md5, suffix));"
             "CREATE TABLE IF NOT EXISTS audio (md5 TEXT, suffix TEXT, duration REAL, sample_rate INTEGER,"
-            " channels INTEGER, loudness_dbfs REAL, PRIMARY KEY (md5, suffix));")
+            " channels INTEGER, loudness_dbfs REAL, PRIMARY KEY (md5, suffix));"
+            "CREATE TABLE IF NOT EXISTS texts (md5 TEXT, suffix TEXT, chars INTEGER, scripts TEXT,"
+            " PRIMARY KEY (md5, suffix));")
 
     def states_under(self, root: Path) -> dict[str, tuple[int, int, int, str]]:
         """(size, mtime_ns, inode, md5) of every file remembered under ``root``, in one range query
@@ -159,20 +170,22 @@ class FactsCache:
         self.conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?)",
                           (str(path), size, mtime_ns, inode, md5))
 
-    def facts_of(self, keys: set[tuple[str, str]], inside: bool = True, audio: bool = False
+    def facts_of(self, keys: set[tuple[str, str]], inside: bool = True, audio: bool = False, text: bool = False
                  ) -> dict[tuple[str, str], FileFacts]:
         """The facts known for these (md5, lower-case suffix) pairs, joined in SQLite in one query; with
         ``inside`` (``audio``), a readable image (audio file) whose content facts are not known yet is
-        not known: nor is an audio file known only as readable by its signature."""
+        not known: nor is an audio file known only as readable by its signature (``text``: likewise)."""
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (md5 TEXT, suffix TEXT)")
         self.conn.execute("DELETE FROM wanted")
         self.conn.executemany("INSERT INTO wanted VALUES (?, ?)", sorted(keys))
         rows = self.conn.execute(
             "SELECT f.md5, f.suffix, format, readable, problem, width, height, i.md5, aspect, luma_mean, contrast,"
-            " sharpness, grayscale, exif_gps, phash, a.md5, duration, sample_rate, channels, loudness_dbfs"
+            " sharpness, grayscale, exif_gps, phash, a.md5, duration, sample_rate, channels, loudness_dbfs,"
+            " t.md5, chars, scripts"
             " FROM facts f JOIN wanted w ON f.md5 = w.md5 AND f.suffix = w.suffix"
             " LEFT JOIN images_v2 i ON i.md5 = f.md5 AND i.suffix = f.suffix"
-            " LEFT JOIN audio a ON a.md5 = f.md5 AND a.suffix = f.suffix")
+            " LEFT JOIN audio a ON a.md5 = f.md5 AND a.suffix = f.suffix"
+            " LEFT JOIN texts t ON t.md5 = f.md5 AND t.suffix = f.suffix")
         out = {}
         for r in rows:
             image = None
@@ -183,7 +196,10 @@ class FactsCache:
             sound = None if r[15] is None else AudioFacts(r[16], r[17], r[18], r[19])
             if audio and sound is None and r[2] in AUDIO_FORMATS and r[3]:
                 continue  # readable by its signature only so far: decode it now
-            out[(r[0], r[1])] = FileFacts(r[2], bool(r[3]), r[4], r[5], r[6], image, sound)
+            words = None if r[20] is None else TextFacts(r[21], parse_scripts(r[22]))
+            if text and words is None and r[2] == "text" and r[3]:
+                continue
+            out[(r[0], r[1])] = FileFacts(r[2], bool(r[3]), r[4], r[5], r[6], image, sound, words)
         return out
 
     def remember_facts(self, md5: str, suffix: str, facts: FileFacts) -> None:
@@ -196,6 +212,9 @@ class FactsCache:
         if facts.audio is not None:
             self.conn.execute("INSERT OR REPLACE INTO audio VALUES (?, ?, ?, ?, ?, ?)",
                               (md5, suffix.lower(), *facts.audio.row()))
+        if facts.text is not None:
+            self.conn.execute("INSERT OR REPLACE INTO texts VALUES (?, ?, ?, ?)",
+                              (md5, suffix.lower(), *facts.text.row()))
 
     def commit(self) -> None:
         self.conn.commit()
