@@ -124,3 +124,4 @@ def test_group_figures_equal_pandas_and_small_groups_are_withheld(recordings, tm
     published = publish_result(result.model_copy(deep=True), 10).observed
     assert published["rows"]["c"] == "<10" and published["means"]["c"] is None and published["spreads"]["c"] is None
     assert published["means"]["a"] == o["means"]["a"] and published["largest_smd"] is None
+    assert published["files"] is None and published["silent_files"] == "<10"  # files - a - b would give c back

@@ -115,6 +115,7 @@ def test_a_multi_script_table_equals_the_counts_drawn_and_small_groups_are_withh
     published = publish_result(result.model_copy(deep=True), 10).observed
     assert published["rows"]["tiny"] == "<10" and published["script_shares"]["tiny"] is None
     assert published["means"]["tiny"] is None and published["script_shares"]["ru"] == {"Cyrillic": 1.0}
+    assert published["texts"] is None  # the total less the other groups would give "tiny" back
 
 
 def test_text_files_of_a_tree_equal_the_counts_drawn(sample, tmp_path) -> None:
@@ -134,3 +135,17 @@ def test_text_files_of_a_tree_equal_the_counts_drawn(sample, tmp_path) -> None:
     check_sample(next(c for c in report.checks if c.check == "text_quality").observed, sample)
     files = next(c for c in report.checks if c.check == "files").observed
     assert files["unreadable_files"] == 1
+
+
+def test_a_text_file_read_in_blocks_that_cut_characters_counts_them_once(sample, tmp_path, monkeypatch) -> None:
+    from datavet.sources import text_facts as tf
+
+    text = "".join(sample["text"])
+    (tmp_path / "all.txt").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(tf, "BLOCK", 7)  # cuts many 2- and 3-byte characters in two
+    got = tf.file_text_facts(tmp_path / "all.txt")
+    assert got.length == len(text) == sample["length"].sum()
+    assert got.scripts == {s: int(sample[s].sum()) for s in sorted(RANGES)}
+    (tmp_path / "cut.txt").write_bytes((text + "ж").encode("utf-8")[:-1])  # ends inside a character
+    with pytest.raises(UnicodeDecodeError):
+        tf.file_text_facts(tmp_path / "cut.txt")

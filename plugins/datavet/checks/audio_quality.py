@@ -21,11 +21,13 @@ from datavet.checks.limits import Severity, Strict
 from datavet.figures.outcome import Outcome
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label
+from datavet.privacy.declare import cell
 
 NAME = "audio_quality"
 FACTS = {"duration": "audio_duration", "sample_rate": "audio_sample_rate", "channels": "audio_channels",
          "loudness_dbfs": "audio_loudness_dbfs"}
 TABLE_COLUMNS = list(FACTS.values())
+SILENCE = "\x00audio_silent"  # the cell of the files that are digital silence (no column of the data)
 Fact = Literal["duration", "sample_rate", "channels", "loudness_dbfs"]
 
 
@@ -82,7 +84,13 @@ class AudioQuality(GroupFactsCheck):
     spec_key = NAME
     reads_audio_content = True
     spec_annotation = list[AudioQualitySpec]
+    total = "files"
     metric = "audio_smd"
+
+    def declare(self, result: Any, t: Any) -> None:
+        """Each group's files are its cell (GroupFactsCheck); the silent files are a cell of their own."""
+        super().declare(result, t)
+        t.count(("silent_files",), cell((SILENCE, "True")), result.observed.get("silent_files"))
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         return [expectation(self, aq.severity, by=aq.by, facts=aq.facts, max_smd=aq.max_smd,

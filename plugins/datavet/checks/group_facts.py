@@ -15,6 +15,7 @@ from typing import Any
 
 from datavet.checks.base import CheckType
 from datavet.figures.outcome import Outcome, check_max
+from datavet.figures.values import MISSING_GROUP
 from datavet.privacy.declare import group_key, over
 from datavet.privacy.names import extend, rename
 
@@ -81,6 +82,7 @@ class GroupFactsCheck(CheckType):
 
     metric: str = ""  # the DVC metrics key of its SMDs
     per_group: tuple[str, ...] = ()  # more figures keyed by group, each derived from the group's cell
+    total: str = ""  # the figure counting every item, those of rows without a group too
 
     def declare(self, result: Any, t: Any) -> None:
         o = result.observed
@@ -93,6 +95,8 @@ class GroupFactsCheck(CheckType):
                     t.derived((figure, g), key)
             keys.append(key)
         over(t, [("smd",), ("smd_groups",), ("largest_smd",), ("largest_smd_fact",)], keys, o)
+        if keys:  # the total less the published groups would give a withheld group back: null with it
+            over(t, [(self.total,)], [*keys, group_key(result.by, MISSING_GROUP)], o)
 
     def metrics(self, result: Any, out: dict[str, Any]) -> None:
         smds = {f: d for f, d in (result.observed.get("smd") or {}).items() if d is not None}

@@ -91,6 +91,7 @@ class ImageQuality(GroupFactsCheck):
     spec_key = NAME
     reads_image_content = True
     spec_annotation = list[ImageQualitySpec]
+    total = "images"
     metric = "image_smd"
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:

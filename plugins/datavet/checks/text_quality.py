@@ -86,6 +86,7 @@ class TextQuality(GroupFactsCheck):
     limit_keys = ("max_smd",)
     spec_key = NAME
     spec_annotation = list[TextQualitySpec]
+    total = "texts"
     metric = "text_smd"
     per_group = ("script_shares",)
 

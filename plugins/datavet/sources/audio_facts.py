@@ -41,6 +41,8 @@ def audio_facts(path: Path) -> AudioFacts:
     squares, samples = 0.0, 0
     with soundfile.SoundFile(str(path)) as f:
         rate, channels = f.samplerate, f.channels
+        if rate <= 0 or channels <= 0:
+            raise ValueError(f"the header says {rate} Hz and {channels} channel(s)")
         for block in f.blocks(blocksize=BLOCK_FRAMES, dtype="float64", always_2d=True):
             flat = block.ravel()
             squares += float(np.square(flat).sum())  # numpy's pairwise sum: no BLAS threads

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from datavet.sources.audio_facts import AUDIO_FORMATS, AudioFacts, audio_facts
 from datavet.sources.image_facts import ImageFacts, image_facts
-from datavet.sources.text_facts import TextFacts, parse_scripts, text_facts
+from datavet.sources.text_facts import TextFacts, file_text_facts, parse_scripts
 
 # extension -> the format it claims; kinds: image (decoded with Pillow), audio/other (signature only)
 CLAIMED = {
@@ -91,9 +91,9 @@ def compute_facts(path: Path, suffix: str, inside: bool = True, audio: bool = Fa
             return FileFacts(fmt, False, f"does not decode as {fmt}: {exc}")
     if text and fmt == "text":
         try:
-            return FileFacts(fmt, True, None, text=text_facts(path.read_bytes().decode("utf-8")))
+            return FileFacts(fmt, True, None, text=file_text_facts(path))
         except UnicodeDecodeError as exc:
-            return FileFacts(fmt, False, f"is not UTF-8 text: byte {exc.start} cannot be decoded")
+            return FileFacts(fmt, False, f"is not UTF-8 text: {exc.reason} in a block of the file")
     if fmt not in IMAGE_FORMATS:
         return FileFacts(fmt, True, None)
     from PIL import Image

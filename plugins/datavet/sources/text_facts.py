@@ -12,12 +12,15 @@ Definitions (docs/checks.md, ``text_quality``):
 
 from __future__ import annotations
 
+import codecs
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 TEXT_COLUMNS = ["text_chars", "text_scripts"]
+BLOCK = 1 << 20  # bytes read at a time from a text file
 SCRIPT_WORDS = {
     "LATIN": "Latin", "CYRILLIC": "Cyrillic", "GREEK": "Greek", "ARMENIAN": "Armenian", "HEBREW": "Hebrew",
     "ARABIC": "Arabic", "SYRIAC": "Syriac", "THAANA": "Thaana", "DEVANAGARI": "Devanagari", "BENGALI": "Bengali",
@@ -58,6 +61,23 @@ def text_facts(text: str) -> TextFacts:
     counts = Counter(script_of(c) for c in text)
     counts.pop(None, None)
     return TextFacts(len(text), dict(sorted(counts.items())))
+
+
+def file_text_facts(path: Path) -> TextFacts:
+    """The facts of a UTF-8 text file, read a block at a time (a huge file costs no more memory than a
+    block); not UTF-8: ``UnicodeDecodeError``."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    length, counts = 0, Counter()
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(BLOCK)
+            text = decoder.decode(block, final=not block)
+            length += len(text)
+            counts.update(script_of(c) for c in text)
+            if not block:
+                break
+    counts.pop(None, None)
+    return TextFacts(length, dict(sorted(counts.items())))
 
 
 def format_scripts(scripts: dict[str, int]) -> str:
