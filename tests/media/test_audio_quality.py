@@ -92,18 +92,41 @@ def test_facts_per_file_equal_what_was_written(recordings) -> None:
     assert compute_facts(root / "clips" / "broken.wav", ".wav", inside=False).readable  # signature only
 
 
-def test_group_figures_equal_pandas_and_small_groups_are_withheld(recordings, tmp_path: Path) -> None:
-    from datavet.privacy import publish_result
-
-    root, expected = recordings
-    project = FilesProject(tmp_path / "p", "voices")
+def voices(root: Path, at: Path, checks: dict) -> FilesProject:
+    project = FilesProject(at, "voices")
     project.write_spec({
         "name": "voices", "title": "Test tones", "owner": "qa@example.org", "license": "CC0-1.0",
         "source": {"files": {"root": str(root), "include": ["clips/*.wav", "clips/*.flac"]},
                    "manifest": {"path": str(root / "labels.csv"), "file_column": "file"}},
-        "columns": {"group": {"role": "protected"}},
-        "checks": {"audio_quality": [{"by": "group", "max_smd": 1.0, "severity": "warning"}]},
+        "columns": {"group": {"role": "protected"}}, "checks": checks,
         "small_cell_threshold": 1})  # exact figures in the report; publishing at 10 is checked below
+    return project
+
+
+def test_audio_is_decoded_once_per_content_and_only_when_a_check_reads_it(recordings, tmp_path: Path) -> None:
+    from datavet.sources import source_for
+
+    root, expected = recordings
+    plain = voices(root, tmp_path / "p", {})
+    without = source_for(plain.loaded(), plain.settings)
+    table = pd.read_parquet(without.materialise(tmp_path / "s0").table)
+    assert "audio_duration" not in table and table["file"].size == len(expected) + 1  # and broken.wav
+    project = voices(root, tmp_path / "p", {"audio_quality": [{"by": "group"}]})
+    first = source_for(project.loaded(), project.settings)
+    before = pd.read_parquet(first.materialise(tmp_path / "s1").table).set_index("file")
+    assert first.counts.decoded == len(expected) + 1  # known by signature only: decoded now
+    assert before["audio_duration"].notna().sum() == len(expected)
+    second = source_for(project.loaded(), project.settings)
+    after = pd.read_parquet(second.materialise(tmp_path / "s2").table).set_index("file")
+    assert second.counts.decoded == 0
+    pd.testing.assert_frame_equal(after, before)
+
+
+def test_group_figures_equal_pandas_and_small_groups_are_withheld(recordings, tmp_path: Path) -> None:
+    from datavet.privacy import publish_result
+
+    root, expected = recordings
+    project = voices(root, tmp_path / "p", {"audio_quality": [{"by": "group", "max_smd": 1.0, "severity": "warning"}]})
     loaded = project.loaded()
     report = validate(loaded, project.settings, version(loaded, project.settings).md5)
     result = next(c for c in report.checks if c.check == "audio_quality")
