@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from datavet.errors import DataError
 from datavet.sources.audio_facts import AUDIO_FORMATS, AudioFacts, audio_facts
 from datavet.sources.image_facts import ImageFacts, image_facts
 from datavet.sources.text_facts import TextFacts, file_text_facts, parse_scripts
@@ -119,21 +120,31 @@ def compute_many(jobs: Sequence[tuple[str, str]], inside: bool = True, workers: 
     """The facts of many (path, suffix), in order: in a pool of ``workers`` processes (default: every
     core) when there are enough of them, else here. Workers come from a fork server (a process
     forked from a threaded Airflow task or DVC could inherit a held lock); where no process may be
-    started (a daemonic worker, a sandbox), the files are done here, one by one."""
+    started (a daemonic worker, a sandbox), the files are done here, one by one. A worker that dies
+    (killed, out of memory) stops the run with a DataError rather than a hang."""
     workers = workers or os.cpu_count() or 1
     tasks = [(str(path), suffix, inside, audio, text) for path, suffix in jobs]
     if workers > 1 and len(tasks) >= POOL_MIN:
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         try:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
-            pool = context.Pool(min(workers, -(-len(tasks) // CHUNK)))
+            pool = ProcessPoolExecutor(min(workers, -(-len(tasks) // CHUNK)), mp_context=context)
+            results = pool.map(_compute, tasks, chunksize=CHUNK)
         except (AssertionError, OSError, ValueError) as exc:  # AssertionError: a daemonic process
             log.info("file facts in this process (no worker processes: %s)", exc)
         else:
-            with pool:
-                yield from pool.imap(_compute, tasks, chunksize=CHUNK)
+            try:
+                yield from results
+            except BrokenProcessPool:
+                raise DataError("a worker process decoding files for their facts died (killed, or out of memory)",
+                                fix="run again with DATAVET_FILE_FACTS_WORKERS=1 to decode in one process; a file "
+                                    "that stops it then is the one to exclude") from None
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
             return
     for task in tasks:
         yield _compute(task)
