@@ -2,8 +2,9 @@
 
 Per group of a protected attribute: ``rows`` (texts with facts), the mean and spread of ``length``
 (characters) with the largest standardized mean difference between two groups (``max_smd``, the
-figures of datavet.checks.group_facts), and ``script_shares``: the share of the group's letters in
-each Unicode script (datavet.sources.text_facts). The texts are a table's ``column`` (computed from
+figures of datavet.checks.group_facts), ``script_shares``: the share of the group's letters in each
+Unicode script (datavet.sources.text_facts), and ``script_rows``: the group's texts with a letter in
+each script (a small one withholds that script's share). The texts are a table's ``column`` (computed from
 the value counts of (attribute, column): once per distinct text, whatever the engine; the texts
 themselves are never published) or, without ``column``, the text files of a tree (their facts
 computed once per content and cached by md5, as image facts are).
@@ -21,6 +22,7 @@ from datavet.checks.limits import Severity, Strict
 from datavet.figures.outcome import Outcome
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label
+from datavet.privacy.declare import cell, group_key
 from datavet.sources.text_facts import TEXT_COLUMNS, parse_scripts, text_facts
 
 NAME = "text_quality"
@@ -47,6 +49,7 @@ def text_quality(table: dict[str, Any], tokens: list[str], *, from_files: bool =
     values: dict[str, dict[str, list[tuple[float, int]]]] = {}
     rows: dict[str, int] = {}
     letters: dict[str, dict[str, int]] = {}
+    writers: dict[str, dict[str, int]] = {}  # per group, per script: the texts with a letter in it
     texts = 0
     for key, n in value_counts(table).items():
         if from_files:
@@ -64,17 +67,19 @@ def text_quality(table: dict[str, Any], tokens: list[str], *, from_files: bool =
         g = label(key[0])
         values.setdefault(g, {"length": []})["length"].append((float(length), n))
         rows[g] = rows.get(g, 0) + n
-        per = letters.setdefault(g, {})
+        per, who = letters.setdefault(g, {}), writers.setdefault(g, {})
         for script, k in scripts.items():
             per[script] = per.get(script, 0) + k * n
+            who[script] = who.get(script, 0) + n
     out, mapping = compare_groups(values, rows, FACTS, max_smd=max_smd, private_by=private_by, by_names=by_names,
                                   what="texts")
-    if mapping is not None:
-        letters = {mapping.get(g, g): v for g, v in letters.items()}  # keys only: scripts are not groups
+    if mapping is not None:  # keys only: scripts are not groups
+        letters = {mapping.get(g, g): v for g, v in letters.items()}
+        writers = {mapping.get(g, g): v for g, v in writers.items()}
     shares = {g: {s: k / sum(per.values()) for s, k in sorted(per.items())} if sum(per.values()) else None
               for g, per in sorted(letters.items())}
     out.observed = {"texts": texts, **out.observed, "script_shares": shares,
-                    "scripts": sorted({s for per in letters.values() for s in per})}
+                    "script_rows": {g: dict(sorted(who.items())) for g, who in sorted(writers.items())}}
     out.cap()
     return out
 
@@ -88,7 +93,20 @@ class TextQuality(GroupFactsCheck):
     spec_annotation = list[TextQualitySpec]
     total = "texts"
     metric = "text_smd"
-    per_group = ("script_shares",)
+
+    def declare(self, result: Any, t: Any) -> None:
+        """Each group's texts are its cell (GroupFactsCheck); the texts of a group with a letter of a
+        script are a cell inside it, which that script's share gives away (a script only one person
+        of a group writes in is withheld, not just a small group)."""
+        super().declare(result, t)
+        o = result.observed
+        scripts = f"\x00script:{result.column or 'text files'}"
+        for g, who in (o.get("script_rows") or {}).items():
+            group = group_key(result.by, g)
+            for script, n in (who or {}).items():
+                inside = cell(*group, (scripts, script))
+                t.count(("script_rows", g, script), inside, n)
+                t.derived(("script_shares", g, script), inside, group)
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         return [expectation(self, tq.severity, by=tq.by, column=tq.column, max_smd=tq.max_smd,

@@ -20,7 +20,7 @@ image's content costs no second read. Definitions (docs/checks.md, ``image_quali
   resize of a whole 224x224 face costs more than its decode; reducing first makes it a fraction of
   that. On the 5,000 FairFace faces 93 % of the hashes equal ``imagehash.phash(gray)`` and the rest
   differ in 2 (rarely 4) bits, the same near copies are found (resized to 90 %: at most 2 bits from
-  the original with either hash) and no distinct pair comes closer (README, "Image facts").
+  the original with either hash) and no distinct pair comes closer (docs/checks.md, `image_quality`).
 """
 
 from __future__ import annotations

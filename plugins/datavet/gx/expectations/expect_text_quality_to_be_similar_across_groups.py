@@ -24,7 +24,7 @@ class ExpectTextQualityToBeSimilarAcrossGroups(DatavetExpectation):
 
     Returns:
         ``observed_value``: texts, rows (per group), means and spreads of length (per group), smd and
-        smd_groups, largest_smd, largest_smd_fact, script_shares (per group, per script), scripts.
+        smd_groups, largest_smd, largest_smd_fact, script_shares and script_rows (per group, per script).
 
     Example: Titanic's ``Name`` by ``Sex``: women's names are longer (they carry the husband's name),
     an SMD of about 1.0; passes with ``max_smd=1.5``, fails with ``max_smd=0.5``.
