@@ -54,6 +54,13 @@ def test_gps_in_exif_is_seen_and_gray_photos_are_grayscale(tmp_path: Path) -> No
     assert compute_facts(tmp_path / "gray_l.png", ".png").image.grayscale is True
 
 
+def test_an_image_that_does_not_decode_names_no_path(tmp_path: Path) -> None:
+    (tmp_path / "bad.gif").write_bytes(b"GIF89a")  # the signature, nothing after it
+    facts = compute_facts(tmp_path / "bad.gif", ".gif")
+    assert not facts.readable and facts.problem.startswith("does not decode as gif")
+    assert str(tmp_path) not in facts.problem  # the file is read from staging or the cache: no such path
+
+
 def test_tiny_images_have_no_sharpness(tmp_path: Path) -> None:
     Image.new("RGB", (2, 5), (10, 20, 30)).save(tmp_path / "tiny.png")
     facts = compute_facts(tmp_path / "tiny.png", ".png").image

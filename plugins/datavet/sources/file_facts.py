@@ -77,37 +77,44 @@ def compute_facts(path: Path, suffix: str, inside: bool = True, audio: bool = Fa
     content facts, from the same decode), which only the checks that read them ask for; ``audio``:
     decode audio too (then audio that does not decode is unreadable) for its content facts; ``text``:
     read a text file whole as UTF-8 for its text facts (then one that is not UTF-8 is unreadable)."""
-    with open(path, "rb") as fh:
-        head = fh.read(SIGNATURE_BYTES)
-    fmt = sniff(head)
-    claimed = CLAIMED.get(suffix.lower())
-    if fmt == "empty":
-        return FileFacts("empty", False, "the file is empty (0 bytes)")
-    if claimed is not None and fmt != claimed:
-        return FileFacts(fmt, False, f"named {suffix} but its bytes are {fmt}")
+    with open(path, "rb") as fh:  # one open: the signature, then the image decoded from it
+        fmt = sniff(fh.read(SIGNATURE_BYTES))
+        claimed = CLAIMED.get(suffix.lower())
+        if fmt == "empty":
+            return FileFacts("empty", False, "the file is empty (0 bytes)")
+        if claimed is not None and fmt != claimed:
+            return FileFacts(fmt, False, f"named {suffix} but its bytes are {fmt}")
+        if fmt in IMAGE_FORMATS:
+            fh.seek(0)
+            return _image_facts(fh, fmt, inside)
     if audio and fmt in AUDIO_FORMATS:
         try:
             return FileFacts(fmt, True, None, audio=audio_facts(path))
         except (RuntimeError, OSError, ValueError) as exc:  # soundfile.LibsndfileError is a RuntimeError
-            return FileFacts(fmt, False, f"does not decode as {fmt}: {exc}")
+            why = getattr(exc, "error_string", None) or str(exc).replace(str(path), "the file")  # no paths
+            return FileFacts(fmt, False, f"does not decode as {fmt}: {why}")
     if text and fmt == "text":
         try:
             return FileFacts(fmt, True, None, text=file_text_facts(path))
         except UnicodeDecodeError as exc:
             return FileFacts(fmt, False, f"is not UTF-8 text: {exc.reason} in a block of the file")
-    if fmt not in IMAGE_FORMATS:
-        return FileFacts(fmt, True, None)
+    return FileFacts(fmt, True, None)
+
+
+def _image_facts(fh, fmt: str, inside: bool) -> FileFacts:
+    """Decode an image whole from its open file (a truncated one fails in ``load``)."""
     from PIL import Image
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow warns on odd EXIF; decoding decides
-            with Image.open(path) as img:
+            with Image.open(fh) as img:
                 width, height = img.size
                 img.load()  # decodes every pixel: a truncated file fails here
                 content = image_facts(img) if inside else None  # from this one decode
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        return FileFacts(fmt, False, f"does not decode as {fmt}: {exc}")
+        why = str(exc).replace(repr(fh), "the file").replace(repr(fh.name), "the file")  # no staging/cache path
+        return FileFacts(fmt, False, f"does not decode as {fmt}: {why}")
     return FileFacts(fmt, True, None, width, height, content)
 
 
