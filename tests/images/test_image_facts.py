@@ -122,9 +122,17 @@ def test_phash_is_imagehash_of_the_reduced_luma_and_the_pool_keeps_order() -> No
     here = list(compute_many([(p, ".jpg") for p in paths], workers=1))
     pooled = list(compute_many([(p, ".jpg") for p in paths], workers=2))
     assert pooled == here
+    import numpy as np
+
+    from datavet.sources.image_facts import phash
+
     for path, facts in list(zip(paths, here, strict=True))[:40]:
         with Image.open(path) as img:
             gray = img.convert("L")
         w, h = gray.size
         want = imagehash.phash(gray.reduce((max(1, w // PHASH_KEEP), max(1, h // PHASH_KEEP))))
         assert facts.image.phash == str(want), path
+    x, y = np.meshgrid(np.arange(300), np.arange(200))  # flat, stripes, a checkerboard: coefficients that tie
+    for pixels in (np.full((200, 300), 128), (x % 8 < 4) * 200, ((x // 4 + y // 4) % 2) * 255, y * 255 // 199):
+        gray = Image.fromarray(pixels.astype(np.uint8), "L")
+        assert phash(gray) == str(imagehash.phash(gray.reduce((3, 2))))

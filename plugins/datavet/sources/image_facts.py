@@ -102,18 +102,32 @@ def _rgb_within_tolerance(rgb) -> bool:
     return all(ImageChops.difference(x, y).getextrema()[1] <= GRAY_TOLERANCE for x, y in ((r, g), (g, b), (r, b)))
 
 
+def _dct_rows(n: int, k: int) -> np.ndarray:
+    """The first ``k`` rows of scipy's unnormalised DCT-II of length ``n`` as a matrix:
+    2 cos(pi k (2i + 1) / 2n)."""
+    i = np.arange(n)
+    return 2 * np.cos(np.pi * np.arange(k)[:, None] * (2 * i[None, :] + 1) / (2 * n))
+
+
+DCT8 = _dct_rows(32, 8)
+
+
 def phash(gray) -> str:
-    """``imagehash.phash(gray.reduce(f))`` (module docstring), without its second conversion to "L",
-    its full 32x32 second DCT (only 8 rows are kept) and its bit-by-bit hex formatting."""
-    import scipy.fftpack
+    """``imagehash.phash(gray.reduce(f))`` (module docstring) without its second conversion to "L",
+    its two full 32x32 DCTs (the 8x8 lowest frequencies are two small matrix products) and its
+    bit-by-bit hex formatting. The products differ from scipy's FFT in the last bits (a flat image's
+    zero coefficients come out as 1e-13, not 0): rounded to 1e-6 they are scipy's again (coefficients
+    of 8-bit pixels that differ, differ by far more); on the 5,000 FairFace faces and flat images
+    every hash equals imagehash's."""
     from PIL import Image
 
     width, height = gray.size
     factor = (max(1, width // PHASH_KEEP), max(1, height // PHASH_KEEP))
     small = gray.reduce(factor) if factor != (1, 1) else gray
-    pixels = np.asarray(small.resize((32, 32), Image.Resampling.LANCZOS))
-    low = scipy.fftpack.dct(scipy.fftpack.dct(pixels, axis=0)[:8], axis=1)[:, :8]  # rows are independent
-    bits = low > np.median(low)
+    pixels = np.asarray(small.resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float64)
+    low = np.round(DCT8 @ pixels @ DCT8.T, 6)
+    ordered = np.sort(low, axis=None)
+    bits = low > (ordered[31] + ordered[32]) / 2  # numpy's median of 64 values
     return np.packbits(bits.ravel()).tobytes().hex()
 
 
