@@ -305,9 +305,9 @@ class FilesSource:
         for i, (column, dtype) in enumerate(zip(IMAGE_COLUMNS, _IMAGE_DTYPES, strict=True)):
             table[column] = pd.array([None if f is None else f.row()[i] for f in content], dtype=dtype)
         for kind, columns, dtypes in (("audio", AUDIO_COLUMNS, _AUDIO_DTYPES), ("text", TEXT_COLUMNS, _TEXT_DTYPES)):
-            found = [getattr(facts[r][2], kind) for r in present]
+            inside = [getattr(facts[r][2], kind) for r in present]
             for i, (column, dtype) in enumerate(zip(columns, dtypes, strict=True)):
-                table[column] = pd.array([None if f is None else f.row()[i] for f in found], dtype=dtype)
+                table[column] = pd.array([None if f is None else f.row()[i] for f in inside], dtype=dtype)
         if manifest is not None:
             table = table.join(manifest, on="file")
         if labels is not None:
