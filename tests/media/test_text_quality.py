@@ -153,3 +153,21 @@ def test_a_text_file_read_in_blocks_that_cut_characters_counts_them_once(sample,
     (tmp_path / "cut.txt").write_bytes((text + "ж").encode("utf-8")[:-1])  # ends inside a character
     with pytest.raises(UnicodeDecodeError):
         tf.file_text_facts(tmp_path / "cut.txt")
+
+
+def test_figures_of_a_hand_built_table_with_a_private_attribute() -> None:
+    from datavet.checks.text_quality import text_quality
+
+    table = {"columns": ["g", "t"],
+             "rows": [[["a", "Иван Ivan"], 3], [["a", None], 2], [["b", "Bob 7"], 1], [[None, "xy"], 1],
+                      [["?", "z"], 1], [["b", "?"], 4]]}
+    o = text_quality(table, ["?"], max_smd=0.1).observed
+    assert o["texts"] == 3 + 1 + 1 + 1 and o["rows"] == {"a": 3, "b": 1}  # "?" is missing, as text and as group
+    assert o["means"] == {"a": {"length": 9.0}, "b": {"length": 5.0}} and o["spreads"]["a"]["length"] == 0.0
+    assert o["script_shares"] == {"a": {"Cyrillic": 0.5, "Latin": 0.5}, "b": {"Latin": 1.0}}
+    assert o["script_rows"] == {"a": {"Cyrillic": 3, "Latin": 3}, "b": {"Latin": 1}}
+    assert o["smd"]["length"] is None  # both spreads are 0
+    private = text_quality(table, ["?"], private_by=True).observed
+    assert set(private["rows"]) == set(private["script_shares"]) == set(private["script_rows"]) == {"group-1",
+                                                                                                   "group-2"}
+    assert sorted(private["script_rows"].values(), key=len) == [{"Latin": 1}, {"Cyrillic": 3, "Latin": 3}]
