@@ -15,14 +15,13 @@ On a shared machine the seconds swing with the others' load: the four runs are i
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import time
 from pathlib import Path
 
 from PIL import Image
 
-from datavet.sources.file_facts import CHUNK, compute_many
+from datavet.sources.file_facts import CHUNK, compute_many, facts_pool
 
 FAIRFACE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fairface" / "val"
 
@@ -42,8 +41,6 @@ def main() -> None:
     files = sorted(args.root.glob("*.jpg"))
     paths = [str(files[i % len(files)]) for i in range(args.images)]
     jobs = [(p, ".jpg") for p in paths]
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["datavet.sources.file_facts"])
 
     def serial_decode() -> None:
         for path in paths:
@@ -53,9 +50,9 @@ def main() -> None:
         for _ in compute_many(jobs, workers=1):
             pass
 
-    def pooled_decode() -> None:
-        with context.Pool(args.workers) as pool:
-            for _ in pool.imap(decode, paths, chunksize=CHUNK):
+    def pooled_decode() -> None:  # in the same kind of pool as the facts (memory tuned alike)
+        with facts_pool(args.workers) as pool:
+            for _ in pool.map(decode, paths, chunksize=CHUNK):
                 pass
 
     def pooled_facts() -> None:

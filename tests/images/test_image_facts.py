@@ -136,3 +136,25 @@ def test_phash_is_imagehash_of_the_reduced_luma_and_the_pool_keeps_order() -> No
     for pixels in (np.full((200, 300), 128), (x % 8 < 4) * 200, ((x // 4 + y // 4) % 2) * 255, y * 255 // 199):
         gray = Image.fromarray(pixels.astype(np.uint8), "L")
         assert phash(gray) == str(imagehash.phash(gray.reduce((3, 2))))
+
+
+def test_a_script_without_a_main_guard_still_gets_every_fact(tmp_path: Path) -> None:
+    """Workers re-import the caller's main module; one that starts work on import kills them: the rest
+    of the files are then done in the calling process, none lost, none twice."""
+    import subprocess
+    import sys
+
+    from datavet.sources.file_facts import POOL_MIN
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from datavet.sources.file_facts import compute_many\n"
+        f"paths = [Path({str(FAIRFACE)!r}) / f'{{n}}.jpg' for n in range(1, {POOL_MIN + 11})]\n"
+        "facts = list(compute_many([(p, '.jpg') for p in paths], workers=2))\n"
+        "print(len(facts), sum(f.image is not None for f in facts), len({f.image.phash for f in facts}))\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    n = POOL_MIN + 10
+    assert proc.stdout.split() == [str(n), str(n), str(len({compute_facts(FAIRFACE / f"{k}.jpg", ".jpg").image.phash
+                                                             for k in range(1, n + 1)}))]

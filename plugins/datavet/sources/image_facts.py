@@ -32,6 +32,7 @@ import numpy as np
 
 GRAY_TOLERANCE = 3
 PHASH_KEEP = 96  # pixels per axis left by the box reduce before the pHash's LANCZOS resize to 32
+STRIP = 60_000  # pixels per strip of the Laplacian: its int16 temporaries stay under 128 KiB
 PROBE = 16  # pixels per axis of the nearest-neighbour sample that usually proves an image in colour
 GPS_IFD = 0x8825
 SINGLE_CHANNEL = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "La"}
@@ -67,16 +68,23 @@ def luma_moments(gray) -> tuple[float, float]:
 def laplacian_variance(y: np.ndarray) -> float | None:
     """Population variance of the 4-neighbour Laplacian over the interior pixels (no padding), from
     exact integer sums (not a BLAS dot product: its threads crawl on a busy machine). ``y``: luma as
-    integers 0..255, so |Laplacian| <= 1020 fits int16."""
-    if y.shape[0] < 3 or y.shape[1] < 3:
+    integers 0..255, so |Laplacian| <= 1020 fits int16 and the sums are exact in int64. Done in
+    strips of rows whose temporaries stay under glibc's mmap threshold (128 KiB): a larger one is
+    mapped and unmapped at every call, and its page faults cost more than the arithmetic."""
+    height, width = y.shape
+    if height < 3 or width < 3:
         return None
-    y = y.astype(np.int16)
-    lap = y[:-2, 1:-1] + y[2:, 1:-1]
-    lap += y[1:-1, :-2]
-    lap += y[1:-1, 2:]
-    lap -= 4 * y[1:-1, 1:-1]
-    n, s1 = lap.size, int(lap.sum(dtype=np.int64))
-    s2 = int(np.multiply(lap, lap, dtype=np.int32).sum(dtype=np.int64))  # squares <= 1,040,400 fit int32
+    step = max(1, STRIP // width)
+    s1 = s2 = 0
+    for top in range(1, height - 1, step):
+        block = y[top - 1:min(height, top + step + 1)].astype(np.int16)
+        lap = block[:-2, 1:-1] + block[2:, 1:-1]
+        lap += block[1:-1, :-2]
+        lap += block[1:-1, 2:]
+        lap -= 4 * block[1:-1, 1:-1]
+        s1 += int(lap.sum(dtype=np.int64))
+        s2 += int(np.einsum("ij,ij->", lap, lap, dtype=np.int64))  # no int32 temporary of squares
+    n = (height - 2) * (width - 2)
     return (s2 * n - s1 * s1) / (n * n)
 
 
