@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     data_docs: bool = Field(default=False, description=(
         "Rebuild GX Data Docs after each validation (DATAVET_DATA_DOCS=1); off by default: it costs"
         " seconds per run and datavet's own report and datasheet do not need it."))
+    file_facts_workers: int | None = Field(default=None, ge=1, description=(
+        "Processes that decode a tree's new files for their facts (images: the pHash and the rest cost"
+        " about as much as the decode); default: every core. 1: in the calling process."))
 
     @field_validator("duckdb_memory_limit", "duckdb_profile_memory_limit")
     @classmethod

@@ -43,7 +43,7 @@ def test_the_spec_checks_block_is_the_registry():
     assert set(ChecksSpec.model_fields) == keys
     assert list(CHECKS) == ["missingness", "missingness_parity", "representation", "intersectional", "geography",
                             "label_balance", "files", "proxy", "drift", "image_quality",
-                            "leakage", "split_shift"]
+                            "leakage", "split_shift", "audio_quality", "text_quality"]
 
 
 def test_code_outside_checks_names_no_check_type():

@@ -54,6 +54,13 @@ def test_gps_in_exif_is_seen_and_gray_photos_are_grayscale(tmp_path: Path) -> No
     assert compute_facts(tmp_path / "gray_l.png", ".png").image.grayscale is True
 
 
+def test_an_image_that_does_not_decode_names_no_path(tmp_path: Path) -> None:
+    (tmp_path / "bad.gif").write_bytes(b"GIF89a")  # the signature, nothing after it
+    facts = compute_facts(tmp_path / "bad.gif", ".gif")
+    assert not facts.readable and facts.problem.startswith("does not decode as gif")
+    assert str(tmp_path) not in facts.problem  # the file is read from staging or the cache: no such path
+
+
 def test_tiny_images_have_no_sharpness(tmp_path: Path) -> None:
     Image.new("RGB", (2, 5), (10, 20, 30)).save(tmp_path / "tiny.png")
     facts = compute_facts(tmp_path / "tiny.png", ".png").image
@@ -101,3 +108,53 @@ def test_a_second_version_with_one_percent_more_images_decodes_only_the_new_ones
     pd.testing.assert_frame_equal(after.loc[before.index], before)  # cached facts are the computed ones
     new = compute_facts(FAIRFACE / "202.jpg", ".jpg").image
     assert after.loc["fairface/val/202.jpg", "image_sharpness"] == new.sharpness
+
+
+def test_phash_is_imagehash_of_the_reduced_luma_and_the_pool_keeps_order() -> None:
+    """The pHash equals ``imagehash.phash`` of the box-reduced luma (computed here by imagehash itself);
+    a pool of workers returns every file's facts, in order, equal to those computed here."""
+    import imagehash
+
+    from datavet.sources.file_facts import POOL_MIN, compute_many
+    from datavet.sources.image_facts import PHASH_KEEP
+
+    paths = [FAIRFACE / f"{n}.jpg" for n in range(1, POOL_MIN + 41)]
+    here = list(compute_many([(p, ".jpg") for p in paths], workers=1))
+    pooled = list(compute_many([(p, ".jpg") for p in paths], workers=2))
+    assert pooled == here
+    import numpy as np
+
+    from datavet.sources.image_facts import phash
+
+    for path, facts in list(zip(paths, here, strict=True))[:40]:
+        with Image.open(path) as img:
+            gray = img.convert("L")
+        w, h = gray.size
+        want = imagehash.phash(gray.reduce((max(1, w // PHASH_KEEP), max(1, h // PHASH_KEEP))))
+        assert facts.image.phash == str(want), path
+    x, y = np.meshgrid(np.arange(300), np.arange(200))  # flat, stripes, a checkerboard: coefficients that tie
+    for pixels in (np.full((200, 300), 128), (x % 8 < 4) * 200, ((x // 4 + y // 4) % 2) * 255, y * 255 // 199):
+        gray = Image.fromarray(pixels.astype(np.uint8), "L")
+        assert phash(gray) == str(imagehash.phash(gray.reduce((3, 2))))
+
+
+def test_a_script_without_a_main_guard_still_gets_every_fact(tmp_path: Path) -> None:
+    """Workers re-import the caller's main module; one that starts work on import kills them: the rest
+    of the files are then done in the calling process, none lost, none twice."""
+    import subprocess
+    import sys
+
+    from datavet.sources.file_facts import POOL_MIN
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from datavet.sources.file_facts import compute_many\n"
+        f"paths = [Path({str(FAIRFACE)!r}) / f'{{n}}.jpg' for n in range(1, {POOL_MIN + 11})]\n"
+        "facts = list(compute_many([(p, '.jpg') for p in paths], workers=2))\n"
+        "print(len(facts), sum(f.image is not None for f in facts), len({f.image.phash for f in facts}))\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    n = POOL_MIN + 10
+    assert proc.stdout.split() == [str(n), str(n), str(len({compute_facts(FAIRFACE / f"{k}.jpg", ".jpg").image.phash
+                                                             for k in range(1, n + 1)}))]

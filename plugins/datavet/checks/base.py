@@ -67,6 +67,7 @@ class CheckType:
     spec_is_list: ClassVar[bool] = True
     in_gx: ClassVar[bool] = True  # False: computed from the version's own facts by evaluate(), not by GX
     reads_image_content: ClassVar[bool] = False  # True: a tree's version computes image content facts for it
+    reads_audio_content: ClassVar[bool] = False  # True: a tree's version decodes audio for its content facts
     numbers_groups: ClassVar[bool] = False  # True: its ``counts`` number a private column's groups for the documents
     groups_by: ClassVar[bool] = False  # True: its violations name groups of its ``by`` attributes
 
@@ -81,6 +82,10 @@ class CheckType:
     def problems(self, spec: DatasetSpec) -> list[str]:
         """Cross-field problems only the whole spec shows (e.g. a label without a positive value)."""
         return []
+
+    def reads_text_files(self, checks: Any) -> bool:
+        """Whether this check's entries read the text inside a tree's files (its text facts)."""
+        return False
 
     def label_positives(self, checks: Any) -> dict[str, str]:
         """{label column: positive value} this check's entries set."""

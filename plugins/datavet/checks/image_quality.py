@@ -12,19 +12,17 @@ number is reported (never where they were taken) and may be limited (``max_exif_
 
 from __future__ import annotations
 
-import math
-from itertools import combinations
 from typing import Any, Literal
 
 from pydantic import Field
 
-from datavet.checks.base import CheckType, SuiteContext, expectation
+from datavet.checks.base import SuiteContext, expectation
+from datavet.checks.group_facts import GroupFactsCheck, compare_groups
 from datavet.checks.limits import Count, Severity, Strict
 from datavet.figures.outcome import Outcome, check_max
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label
-from datavet.privacy.declare import cell, group_key, over
-from datavet.privacy.names import extend, rename
+from datavet.privacy.declare import cell
 
 NAME = "image_quality"
 FACTS = {"width": "image_width", "height": "image_height", "aspect": "image_aspect", "luma_mean": "image_luma_mean",
@@ -46,27 +44,6 @@ class ImageQualitySpec(Strict):
     severity: Severity = "error"
 
 
-def moments(pairs: list[tuple[float, int]]) -> tuple[int, float | None, float | None]:
-    """(n, mean, population standard deviation) of values given as (value, rows)."""
-    n = sum(k for _, k in pairs)
-    if n == 0:
-        return 0, None, None
-    mean = math.fsum(v * k for v, k in pairs) / n
-    var = math.fsum(k * (v - mean) ** 2 for v, k in pairs) / n
-    return n, mean, math.sqrt(var)
-
-
-def smd(a: tuple[int, float | None, float | None], b: tuple[int, float | None, float | None]) -> float | None:
-    """|m_a - m_b| / sqrt((s_a^2 + s_b^2) / 2); 0 for equal means, None when the pooled spread is 0."""
-    if a[1] is None or b[1] is None:
-        return None
-    diff = abs(a[1] - b[1])
-    pooled = math.sqrt((a[2] ** 2 + b[2] ** 2) / 2)
-    if diff == 0:
-        return 0.0
-    return diff / pooled if pooled > 0 else None
-
-
 def image_quality(table: dict[str, Any], tokens: list[str], facts: list[str] | None = None, *,
                   max_smd: float | None = None, max_exif_gps_files: int | None = None,
                   private_by: bool = False, by_names: dict[str, str] | None = None) -> Outcome:
@@ -75,12 +52,13 @@ def image_quality(table: dict[str, Any], tokens: list[str], facts: list[str] | N
     Rows whose attribute is missing are in no group; a fact that is null (a file that is not a
     readable image) counts in no mean. ``rows``: per group, the images with facts (luma known)."""
     chosen = list(facts or FACTS)
+    luma = 1 + list(FACTS).index("luma_mean")
     index = {f: 1 + list(FACTS).index(f) for f in chosen}
     values: dict[str, dict[str, list[tuple[float, int]]]] = {}
     rows: dict[str, int] = {}
     gps = images = 0
     for key, n in value_counts(table).items():
-        if key[1 + list(FACTS).index("luma_mean")] is not None:
+        if key[luma] is not None:
             images += n
         if key[-1] is True:
             gps += n
@@ -89,35 +67,14 @@ def image_quality(table: dict[str, Any], tokens: list[str], facts: list[str] | N
         g = label(key[0])
         per = values.setdefault(g, {f: [] for f in chosen})
         rows.setdefault(g, 0)
-        if key[1 + list(FACTS).index("luma_mean")] is not None:
+        if key[luma] is not None:
             rows[g] += n
         for f, i in index.items():
             if key[i] is not None:
                 per[f].append((float(key[i]), n))
-    if private_by:
-        mapping = extend(by_names, rows, rows)
-        rows, values = rename(rows, mapping), rename(values, mapping)
-    stats = {g: {f: moments(values[g][f]) for f in chosen} for g in sorted(values)}
-    out = Outcome({"images": images, "rows": {g: rows[g] for g in sorted(rows)},
-                   "means": {g: {f: stats[g][f][1] for f in chosen} for g in stats},
-                   "spreads": {g: {f: stats[g][f][2] for f in chosen} for g in stats},
-                   "smd": {}, "smd_groups": {}, "largest_smd": None, "largest_smd_fact": None,
-                   "exif_gps_files": gps})
-    for f in chosen:
-        best: tuple[float, list[str]] | None = None
-        for a, b in combinations(sorted(stats), 2):
-            d = smd(stats[a][f], stats[b][f])
-            if d is not None and (best is None or d > best[0]):
-                best = (d, [a, b])
-        out.observed["smd"][f] = None if best is None else best[0]
-        out.observed["smd_groups"][f] = None if best is None else best[1]
-        check_max(out, "smd", out.observed["smd"][f], "max_smd", max_smd if best is not None else None, group=f)
-    defined = {f: d for f, d in out.observed["smd"].items() if d is not None}
-    if defined:
-        top = max(defined, key=lambda f: defined[f])
-        out.observed["largest_smd"], out.observed["largest_smd_fact"] = defined[top], top
-    if len(stats) < 2:
-        out.notes.append("fewer than two groups with images: no standardized mean difference is defined")
+    out, _ = compare_groups(values, rows, chosen, max_smd=max_smd, private_by=private_by, by_names=by_names,
+                            what="images")
+    out.observed = {"images": images, **out.observed, "exif_gps_files": gps}
     if gps:
         out.notes.append(f"{gps} image(s) carry a GPS position in their EXIF: a privacy finding in a dataset of "
                          "people (positions are never read out; strip EXIF before publishing the images)")
@@ -126,7 +83,7 @@ def image_quality(table: dict[str, Any], tokens: list[str], facts: list[str] | N
     return out
 
 
-class ImageQuality(CheckType):
+class ImageQuality(GroupFactsCheck):
     name = NAME
     expectation_type = "expect_image_quality_to_be_similar_across_groups"
     expectation_module = "datavet.gx.expectations.expect_image_quality_to_be_similar_across_groups"
@@ -134,6 +91,8 @@ class ImageQuality(CheckType):
     spec_key = NAME
     reads_image_content = True
     spec_annotation = list[ImageQualitySpec]
+    total = "images"
+    metric = "image_smd"
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         return [expectation(self, iq.severity, by=iq.by, facts=iq.facts, max_smd=iq.max_smd,
@@ -149,19 +108,6 @@ class ImageQuality(CheckType):
         return []
 
     def declare(self, result: Any, t: Any) -> None:
-        """Each group's images are its cell; its means and spreads give that cell away, the
-        differences every cell; the GPS count is a cell of its own."""
-        o = result.observed
-        keys = []
-        for g, n in (o.get("rows") or {}).items():
-            key = group_key(result.by, g)
-            t.count(("rows", g), key, n)
-            t.derived(("means", g), key)
-            t.derived(("spreads", g), key)
-            keys.append(key)
-        over(t, [("smd",), ("smd_groups",), ("largest_smd",), ("largest_smd_fact",)], keys, o)
-        t.count(("exif_gps_files",), cell((GPS_COLUMN, "True")), o.get("exif_gps_files"))
-
-    def metrics(self, result: Any, out: dict[str, Any]) -> None:
-        smds = {f: d for f, d in (result.observed.get("smd") or {}).items() if d is not None}
-        out.setdefault("image_smd", {})[result.by or ""] = smds
+        """Each group's images are its cell (GroupFactsCheck); the GPS count is a cell of its own."""
+        super().declare(result, t)
+        t.count(("exif_gps_files",), cell((GPS_COLUMN, "True")), result.observed.get("exif_gps_files"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from datavet.checks.audio_quality import AudioQuality
 from datavet.checks.base import CheckType
 from datavet.checks.drift import Drift
 from datavet.checks.files import Files
@@ -20,6 +21,7 @@ from datavet.checks.missingness_parity import MissingnessParity
 from datavet.checks.proxy import Proxy
 from datavet.checks.representation import Representation
 from datavet.checks.split_shift import SplitShift
+from datavet.checks.text_quality import TextQuality
 
 CHECKS: dict[str, CheckType] = {}
 HAND_ADDED = "gx_expectation"  # the report's name for a built-in GX expectation a person added by hand
@@ -40,7 +42,7 @@ def register(check: CheckType) -> CheckType:
 
 for _check in (Missingness(), MissingnessParity(), Representation(), Intersectional(), Geography(), LabelBalance(),
                Files(), Proxy(), Drift(), ImageQuality(),
-               Leakage(), SplitShift()):
+               Leakage(), SplitShift(), AudioQuality(), TextQuality()):
     register(_check)
 
 
@@ -66,6 +68,19 @@ def reads_image_content(checks: Any) -> bool:
     decodes for them only then: pHash and the rest cost more than the decode itself)."""
     return any(check.reads_image_content and check.spec_key and getattr(checks, check.spec_key, None)
                for check in CHECKS.values())
+
+
+def reads_audio_content(checks: Any) -> bool:
+    """Whether any check the spec's ``checks:`` block sets reads audio content facts (the files source
+    decodes audio for them only then)."""
+    return any(check.reads_audio_content and check.spec_key and getattr(checks, check.spec_key, None)
+               for check in CHECKS.values())
+
+
+def reads_text_content(checks: Any) -> bool:
+    """Whether any check reads the text files of a tree (the files source reads them for it only then)."""
+    return any(check.reads_text_files(checks) for check in CHECKS.values() if check.spec_key
+               and getattr(checks, check.spec_key, None))
 
 
 def with_version_checks(loaded: Any, facts: dict[str, Any], report: Any) -> Any:

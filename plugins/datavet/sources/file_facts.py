@@ -11,13 +11,17 @@ version that adds 1 % of the files reads and decodes only that 1 %.
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import sqlite3
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from datavet.sources.audio_facts import AUDIO_FORMATS, AudioFacts, audio_facts
 from datavet.sources.image_facts import ImageFacts, image_facts
+from datavet.sources.text_facts import TextFacts, file_text_facts, parse_scripts
 
 # extension -> the format it claims; kinds: image (decoded with Pillow), audio/other (signature only)
 CLAIMED = {
@@ -27,6 +31,9 @@ CLAIMED = {
 }
 IMAGE_FORMATS = {"jpeg", "png", "gif", "bmp", "webp", "tiff"}
 SIGNATURE_BYTES = 16
+POOL_MIN = 256  # fewer new files than this: a pool's start-up (a fresh interpreter) costs more than it saves
+CHUNK = 64  # files per task sent to a worker: few messages, and the order kept cheaply
+log = logging.getLogger(__name__)
 
 
 def sniff(head: bytes) -> str:
@@ -59,33 +66,117 @@ class FileFacts:
     image_width: int | None = None
     image_height: int | None = None
     image: ImageFacts | None = None  # what is inside a readable image (datavet.sources.image_facts)
+    audio: AudioFacts | None = None  # what is inside readable audio (datavet.sources.audio_facts)
+    text: TextFacts | None = None  # what is in a UTF-8 text file (datavet.sources.text_facts)
 
 
-def compute_facts(path: Path, suffix: str, inside: bool = True) -> FileFacts:
+def compute_facts(path: Path, suffix: str, inside: bool = True, audio: bool = False, text: bool = False
+                  ) -> FileFacts:
     """Read (and for images, fully decode) one file; ``inside``: also what is in the image (its
-    content facts, from the same decode), which only the checks that read them ask for."""
-    with open(path, "rb") as fh:
-        head = fh.read(SIGNATURE_BYTES)
-    fmt = sniff(head)
-    claimed = CLAIMED.get(suffix.lower())
-    if fmt == "empty":
-        return FileFacts("empty", False, "the file is empty (0 bytes)")
-    if claimed is not None and fmt != claimed:
-        return FileFacts(fmt, False, f"named {suffix} but its bytes are {fmt}")
-    if fmt not in IMAGE_FORMATS:
-        return FileFacts(fmt, True, None)
+    content facts, from the same decode), which only the checks that read them ask for; ``audio``:
+    decode audio too (then audio that does not decode is unreadable) for its content facts; ``text``:
+    read a text file whole as UTF-8 for its text facts (then one that is not UTF-8 is unreadable)."""
+    with open(path, "rb") as fh:  # one open: the signature, then the image decoded from it
+        fmt = sniff(fh.read(SIGNATURE_BYTES))
+        claimed = CLAIMED.get(suffix.lower())
+        if fmt == "empty":
+            return FileFacts("empty", False, "the file is empty (0 bytes)")
+        if claimed is not None and fmt != claimed:
+            return FileFacts(fmt, False, f"named {suffix} but its bytes are {fmt}")
+        if fmt in IMAGE_FORMATS:
+            fh.seek(0)
+            return _image_facts(fh, fmt, inside)
+    if audio and fmt in AUDIO_FORMATS:
+        try:
+            return FileFacts(fmt, True, None, audio=audio_facts(path))
+        except (RuntimeError, OSError, ValueError) as exc:  # soundfile.LibsndfileError is a RuntimeError
+            why = getattr(exc, "error_string", None) or str(exc).replace(str(path), "the file")  # no paths
+            return FileFacts(fmt, False, f"does not decode as {fmt}: {why}")
+    if text and fmt == "text":
+        try:
+            return FileFacts(fmt, True, None, text=file_text_facts(path))
+        except UnicodeDecodeError as exc:
+            return FileFacts(fmt, False, f"is not UTF-8 text: {exc.reason} in a block of the file")
+    return FileFacts(fmt, True, None)
+
+
+def _image_facts(fh, fmt: str, inside: bool) -> FileFacts:
+    """Decode an image whole from its open file (a truncated one fails in ``load``)."""
     from PIL import Image
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow warns on odd EXIF; decoding decides
-            with Image.open(path) as img:
+            with Image.open(fh) as img:
                 width, height = img.size
                 img.load()  # decodes every pixel: a truncated file fails here
                 content = image_facts(img) if inside else None  # from this one decode
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        return FileFacts(fmt, False, f"does not decode as {fmt}: {exc}")
+        why = str(exc).replace(repr(fh), "the file").replace(repr(fh.name), "the file")  # no staging/cache path
+        return FileFacts(fmt, False, f"does not decode as {fmt}: {why}")
     return FileFacts(fmt, True, None, width, height, content)
+
+
+def _compute(job: tuple[str, str, bool, bool, bool]) -> FileFacts:
+    return compute_facts(Path(job[0]), job[1], *job[2:])
+
+
+def tune_memory() -> None:
+    """In a worker process of ours (never the caller's): keep freed heap memory instead of handing it
+    back to the kernel after every image. With glibc's defaults each image's buffers (Pillow's and
+    numpy's, a few hundred KiB) are mapped or grown and then trimmed again, and the page faults of
+    the next image cost about as much as the Laplacian's arithmetic. No-op without glibc."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: keep up to 256 MiB of free heap
+        libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD: buffers up to 32 MiB come from the heap
+    except (OSError, AttributeError):
+        pass
+
+
+def facts_pool(workers: int):
+    """A pool of ``workers`` processes for ``_compute``: from a fork server (a process forked from a
+    threaded Airflow task or DVC could inherit a held lock), their memory tuned (``tune_memory``)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=tune_memory)
+
+
+def compute_many(jobs: Sequence[tuple[str, str]], inside: bool = True, workers: int | None = None,
+                 audio: bool = False, text: bool = False) -> Iterator[FileFacts]:
+    """The facts of many (path, suffix), in order: in a pool of ``workers`` processes (default: every
+    core; ``facts_pool``) when there are enough of them, else here. Where no process may be started
+    (a daemonic worker, a sandbox), the files are done here, one by one; so are the rest when the
+    workers die (killed, out of memory; a pool never hangs on a dead worker)."""
+    workers = workers or os.cpu_count() or 1
+    tasks = [(str(path), suffix, inside, audio, text) for path, suffix in jobs]
+    done = 0  # results yielded
+    if workers > 1 and len(tasks) >= POOL_MIN:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            pool = facts_pool(min(workers, -(-len(tasks) // CHUNK)))
+            results = pool.map(_compute, tasks, chunksize=CHUNK)
+        except (AssertionError, OSError, ValueError) as exc:  # AssertionError: a daemonic process
+            log.info("file facts in this process (no worker processes: %s)", exc)
+        else:
+            try:
+                for found in results:
+                    yield found
+                    done += 1
+            except BrokenProcessPool:  # killed, out of memory, or a main module that starts work on import
+                log.warning("file facts: the worker processes died after %d of %d files; the rest in this process",
+                            done, len(tasks))
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+    for task in tasks[done:]:
+        yield _compute(task)
 
 
 class FactsCache:
@@ -99,9 +190,14 @@ class FactsCache:
             " inode INTEGER, md5 TEXT);"
             "CREATE TABLE IF NOT EXISTS facts (md5 TEXT, suffix TEXT, format TEXT, readable INTEGER,"
             " problem TEXT, width INTEGER, height INTEGER, PRIMARY KEY (md5, suffix));"
-            # added later, so a table of its own: a cache from before has file facts without these
-            "CREATE TABLE IF NOT EXISTS images (md5 TEXT, suffix TEXT, aspect REAL, luma_mean REAL, contrast REAL,"
-            " sharpness REAL, grayscale INTEGER, exif_gps INTEGER, phash TEXT, PRIMARY KEY (md5, suffix));")
+            # added later, so a table of its own: a cache from before has file facts without these; _v2
+            # since the pHash reduces first (datavet.sources.image_facts): hashes of v1 are not compared
+            "CREATE TABLE IF NOT EXISTS images_v2 (md5 TEXT, suffix TEXT, aspect REAL, luma_mean REAL, contrast REAL,"
+            " sharpness REAL, grayscale INTEGER, exif_gps INTEGER, phash TEXT, PRIMARY KEY (md5, suffix));"
+            "CREATE TABLE IF NOT EXISTS audio (md5 TEXT, suffix TEXT, duration REAL, sample_rate INTEGER,"
+            " channels INTEGER, loudness_dbfs REAL, PRIMARY KEY (md5, suffix));"
+            "CREATE TABLE IF NOT EXISTS texts (md5 TEXT, suffix TEXT, chars INTEGER, scripts TEXT,"
+            " PRIMARY KEY (md5, suffix));")
 
     def states_under(self, root: Path) -> dict[str, tuple[int, int, int, str]]:
         """(size, mtime_ns, inode, md5) of every file remembered under ``root``, in one range query
@@ -114,16 +210,22 @@ class FactsCache:
         self.conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?)",
                           (str(path), size, mtime_ns, inode, md5))
 
-    def facts_of(self, keys: set[tuple[str, str]], inside: bool = True) -> dict[tuple[str, str], FileFacts]:
+    def facts_of(self, keys: set[tuple[str, str]], inside: bool = True, audio: bool = False, text: bool = False
+                 ) -> dict[tuple[str, str], FileFacts]:
         """The facts known for these (md5, lower-case suffix) pairs, joined in SQLite in one query; with
-        ``inside``, a readable image whose content facts are not known yet is not known."""
+        ``inside`` (``audio``), a readable image (audio file) whose content facts are not known yet is
+        not known: nor is an audio file known only as readable by its signature (``text``: likewise)."""
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (md5 TEXT, suffix TEXT)")
         self.conn.execute("DELETE FROM wanted")
         self.conn.executemany("INSERT INTO wanted VALUES (?, ?)", sorted(keys))
         rows = self.conn.execute(
             "SELECT f.md5, f.suffix, format, readable, problem, width, height, i.md5, aspect, luma_mean, contrast,"
-            " sharpness, grayscale, exif_gps, phash FROM facts f JOIN wanted w ON f.md5 = w.md5 AND f.suffix = w.suffix"
-            " LEFT JOIN images i ON i.md5 = f.md5 AND i.suffix = f.suffix")
+            " sharpness, grayscale, exif_gps, phash, a.md5, duration, sample_rate, channels, loudness_dbfs,"
+            " t.md5, chars, scripts"
+            " FROM facts f JOIN wanted w ON f.md5 = w.md5 AND f.suffix = w.suffix"
+            " LEFT JOIN images_v2 i ON i.md5 = f.md5 AND i.suffix = f.suffix"
+            " LEFT JOIN audio a ON a.md5 = f.md5 AND a.suffix = f.suffix"
+            " LEFT JOIN texts t ON t.md5 = f.md5 AND t.suffix = f.suffix")
         out = {}
         for r in rows:
             image = None
@@ -131,7 +233,13 @@ class FactsCache:
                 image = ImageFacts(r[8], r[9], r[10], r[11], bool(r[12]), bool(r[13]), r[14])
             elif inside and r[3] and r[2] in IMAGE_FORMATS:
                 continue
-            out[(r[0], r[1])] = FileFacts(r[2], bool(r[3]), r[4], r[5], r[6], image)
+            sound = None if r[15] is None else AudioFacts(r[16], r[17], r[18], r[19])
+            if audio and sound is None and r[2] in AUDIO_FORMATS and r[3]:
+                continue  # readable by its signature only so far: decode it now
+            words = None if r[20] is None else TextFacts(r[21], parse_scripts(r[22]))
+            if text and words is None and r[2] == "text" and r[3]:
+                continue
+            out[(r[0], r[1])] = FileFacts(r[2], bool(r[3]), r[4], r[5], r[6], image, sound, words)
         return out
 
     def remember_facts(self, md5: str, suffix: str, facts: FileFacts) -> None:
@@ -139,8 +247,14 @@ class FactsCache:
                           (md5, suffix.lower(), facts.file_format, int(facts.readable), facts.problem,
                            facts.image_width, facts.image_height))
         if facts.image is not None:
-            self.conn.execute("INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.conn.execute("INSERT OR REPLACE INTO images_v2 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               (md5, suffix.lower(), *facts.image.row()))
+        if facts.audio is not None:
+            self.conn.execute("INSERT OR REPLACE INTO audio VALUES (?, ?, ?, ?, ?, ?)",
+                              (md5, suffix.lower(), *facts.audio.row()))
+        if facts.text is not None:
+            self.conn.execute("INSERT OR REPLACE INTO texts VALUES (?, ?, ?, ?)",
+                              (md5, suffix.lower(), *facts.text.row()))
 
     def commit(self) -> None:
         self.conn.commit()

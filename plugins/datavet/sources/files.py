@@ -30,18 +30,24 @@ import pandas as pd
 from datavet.errors import DataError
 from datavet.progress import Progress
 from datavet.registry import Registry, dvctree
+from datavet.sources.audio_facts import AUDIO_COLUMNS
 from datavet.sources.base import TABLE_FILE, Materialised
-from datavet.sources.file_facts import FileFacts, compute_facts, facts_cache
+from datavet.sources.file_facts import FileFacts, facts_cache
+from datavet.sources.file_facts import compute_many as compute_facts_many
 from datavet.sources.file_labels import cast_labels, label_conflicts
 from datavet.sources.image_facts import IMAGE_COLUMNS
 from datavet.sources.manifest import read_manifest
+from datavet.sources.text_facts import TEXT_COLUMNS
 
 log = logging.getLogger(__name__)
 FILES_DIR = "files"  # inside the tree: the dataset's own files
 INTEGRITY_FILE = "integrity.json"
 FACT_COLUMNS = ["file", "file_bytes", "file_md5", "file_format", "image_width", "image_height", *IMAGE_COLUMNS]
 BASIC_COLUMNS = FACT_COLUMNS[:6]  # without image content: the table of a tree no check reads content of
+ALL_FACT_COLUMNS = [*FACT_COLUMNS, *AUDIO_COLUMNS, *TEXT_COLUMNS]  # audio, text content: only when a check reads it
 _IMAGE_DTYPES = ["Float64", "Float64", "Float64", "Float64", "boolean", "boolean", "string"]
+_AUDIO_DTYPES = ["Float64", "Int64", "Int64", "Float64"]
+_TEXT_DTYPES = ["Int64", "string"]
 SAMPLE = 10
 
 
@@ -75,9 +81,11 @@ class FilesSource:
         self._stats: dict[str, os.stat_result] = {}  # by enumerate: each file's stat
         self._staged: set[str] = set()  # files copied into staging (content the cache lacked)
         self._cache_dir = Registry.of(settings).cache_dir
-        from datavet.checks.registry import reads_image_content
+        from datavet.checks.registry import reads_audio_content, reads_image_content, reads_text_content
 
         self.inside = reads_image_content(loaded.spec.checks)  # image content facts: only when a check reads them
+        self.audio = reads_audio_content(loaded.spec.checks)  # audio decoded for its facts: likewise
+        self.text = reads_text_content(loaded.spec.checks)  # text files read whole for their facts: likewise
 
     # ---- the protocol -----------------------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -106,7 +114,8 @@ class FilesSource:
     def _facts(self) -> list[str]:
         """The fact columns of the table: the image content columns only when a check reads them, so a
         tree audited for its labels keeps its table (and its version) as before."""
-        return FACT_COLUMNS if self.inside else BASIC_COLUMNS
+        return [*(FACT_COLUMNS if self.inside else BASIC_COLUMNS), *(AUDIO_COLUMNS if self.audio else []),
+                *(TEXT_COLUMNS if self.text else [])]
 
     # ---- what is in the tree ----------------------------------------------------------------------
     def root(self) -> Path:
@@ -207,7 +216,7 @@ class FilesSource:
         if len(repeated):
             raise DataError(f"{len(repeated)} manifest rows repeat a file, e.g. {repeated.iloc[0]!r}",
                             dataset=self.spec.name, column=column, fix="keep one row of labels per file")
-        clashes = sorted(set(df.columns) - {column} & set(FACT_COLUMNS))
+        clashes = sorted(set(df.columns) - {column} & set(ALL_FACT_COLUMNS))
         if clashes:
             raise DataError(f"manifest column(s) {clashes} clash with the file facts datavet adds",
                             dataset=self.spec.name, column=clashes[0], fix="rename them with source.manifest.options")
@@ -230,7 +239,7 @@ class FilesSource:
         if not regex.groupindex:
             raise DataError(f"source.labels_from_path {pattern!r} has no named group, so it gives no column",
                             dataset=self.spec.name, fix="name each group: (?P<age>\\d+)")
-        clashes = sorted(set(regex.groupindex) & set(FACT_COLUMNS))
+        clashes = sorted(set(regex.groupindex) & set(ALL_FACT_COLUMNS))
         if clashes:
             raise DataError(f"labels_from_path group(s) {clashes} clash with the file facts datavet adds",
                             dataset=self.spec.name, column=clashes[0], fix="rename the group")
@@ -265,22 +274,25 @@ class FilesSource:
                     md5s[rel] = self._stage_file(root, rel, staging / FILES_DIR / rel, cache, states)
                     progress.advance()
             suffixes = {rel: os.path.splitext(rel)[1].lower() for rel in present}
-            known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()}, self.inside)
-            unknown = len({(md5s[r], suffixes[r]) for r in present} - set(known))
-            with Progress("decoding files", total=unknown, unit="files", dataset=self.spec.name) as decoding:
-                for i, rel in enumerate(present, 1):
+            known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()}, self.inside, self.audio,
+                                   self.text)
+            new: dict[tuple[str, str], Path] = {}  # each new content once, read where it is
+            for rel in present:
+                if (md5s[rel], suffixes[rel]) not in known and (md5s[rel], suffixes[rel]) not in new:
+                    new[(md5s[rel], suffixes[rel])] = (staging / FILES_DIR / rel if rel in self._staged
+                                                       else Path(self._cached(md5s[rel])))
+            with Progress("decoding files", total=len(new), unit="files", dataset=self.spec.name) as decoding:
+                jobs = [(where, key[1]) for key, where in new.items()]
+                found = compute_facts_many(jobs, self.inside, self.settings.file_facts_workers, self.audio, self.text)
+                for i, (key, computed) in enumerate(zip(new, found, strict=True), 1):
+                    cache.remember_facts(*key, computed)
+                    known[key] = computed
+                    self.counts.decoded += 1
+                    decoding.advance()
                     if i % 2000 == 0:  # short transactions: other datasets' runs share this cache
                         cache.commit()
-                    md5, suffix = md5s[rel], suffixes[rel]
-                    found = known.get((md5, suffix))
-                    if found is None:
-                        where = staging / FILES_DIR / rel if rel in self._staged else Path(self._cached(md5))
-                        found = compute_facts(where, suffix, self.inside)
-                        cache.remember_facts(md5, suffix, found)
-                        known[(md5, suffix)] = found
-                        self.counts.decoded += 1
-                        decoding.advance()
-                    facts[rel] = (md5, self._stats[rel].st_size, found)
+            for rel in present:
+                facts[rel] = (md5s[rel], self._stats[rel].st_size, known[(md5s[rel], suffixes[rel])])
         table = pd.DataFrame({
             "file": present,
             "file_bytes": pd.array([facts[r][1] for r in present], dtype="Int64"),
@@ -292,11 +304,15 @@ class FilesSource:
         content = [facts[r][2].image for r in present]
         for i, (column, dtype) in enumerate(zip(IMAGE_COLUMNS, _IMAGE_DTYPES, strict=True)):
             table[column] = pd.array([None if f is None else f.row()[i] for f in content], dtype=dtype)
+        for kind, columns, dtypes in (("audio", AUDIO_COLUMNS, _AUDIO_DTYPES), ("text", TEXT_COLUMNS, _TEXT_DTYPES)):
+            inside = [getattr(facts[r][2], kind) for r in present]
+            for i, (column, dtype) in enumerate(zip(columns, dtypes, strict=True)):
+                table[column] = pd.array([None if f is None else f.row()[i] for f in inside], dtype=dtype)
         if manifest is not None:
             table = table.join(manifest, on="file")
         if labels is not None:
             table = table.join(labels, on="file")
-        table = table[list(dict.fromkeys(["file", *table.columns.drop(FACT_COLUMNS), *self._facts()]))]
+        table = table[list(dict.fromkeys(["file", *table.columns.drop(ALL_FACT_COLUMNS), *self._facts()]))]
         check_columns_exist(self.loaded, table.columns)
         label_columns = [c for c in table.columns if c not in self._facts()]
         integrity = self._integrity(present, facts, manifest, labels, label_conflicts(table, label_columns))
