@@ -27,17 +27,22 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
     ``missing_as_null`` the dataset's missing tokens (e.g. ``?``) come back as nulls. With
     ``recoded`` the spec's ``values`` and ``bins`` are applied as the checks applied them (the rules
     of the spec the version was certified under: ``spec``, default the project's; datavet.recoded). ``split``: only
-    the rows whose ``split_column`` is that split (datavet.splits).
+    the rows whose ``split_column`` is that split (datavet.splits); for a ``source.splits`` version, that split's
+    own member (its rows as its source gave them, without the ``split`` column).
     """
     settings = settings or Settings.from_env()
     registry = Registry.of(settings)
     tag = resolve_tag(registry, name, version)
     cert = committed_certificate(registry, name, tag)
     md5 = cert.md5
-    if dvctree.is_tree(md5):  # a tree of files: its label table (open_certified gives the files)
+    if dvctree.is_tree(md5):  # a tree of files or of splits: its whole table, or one split's member
         from datavet.consume_files import certified_tree
+        from datavet.splits import split_member
 
-        md5 = next(e.md5 for e in certified_tree(registry, name, tag)[2] if e.relpath == TABLE_FILE)
+        entries = certified_tree(registry, name, tag)[2]
+        member = split_member(registry, entries, split, name, tag)
+        md5 = next(e.md5 for e in entries if e.relpath == (member or TABLE_FILE))
+        split = None if member else split  # a split's member holds that split's rows only
     path = registry.bytes_path(md5)
     actual = file_md5(path)
     if actual != md5:

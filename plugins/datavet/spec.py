@@ -24,8 +24,8 @@ Role = Literal["protected", "geography", "label", "time", "identifying", "sensit
 SCHEDULE_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly",
                     "@annually"}
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,62}$"
-
-
+SPLIT_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # a file name, a Croissant id and a HF split name alike
+RESERVED_SPLITS = {"table", "integrity", "files"}  # the names of what a splits version keeps beside the splits
 
 
 class TableSourceOptions(Strict):
@@ -97,13 +97,20 @@ class SourceSpec(TableSourceOptions):
         default=None, description="With files: a regex with named groups matched against each file's path "
                                   "relative to root; the groups become columns.")
     sql: SqlSourceSpec | None = None
+    splits: dict[str, SourceSpec] | None = Field(
+        default=None, description="Named splits (train, validation, test, ...), each any source above; one "
+                                  "version covers them all and the checks see a column `split` naming each "
+                                  "row's split. Names: lower-case letters, digits and _ (at most 32).")
 
     @model_validator(mode="after")
     def _one_kind(self) -> SourceSpec:
-        given = [k for k in ("path", "files", "sql") if getattr(self, k) is not None]
+        given = [k for k in ("path", "files", "sql", "splits") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of source.path (a CSV/Parquet file or Parquet directory), "
-                             f"source.files (a tree of files) or source.sql (a table or query); got {given or 'none'}")
+                             "source.files (a tree of files), source.sql (a table or query) or source.splits "
+                             f"(named splits); got {given or 'none'}")
+        if self.splits is not None:
+            _check_splits(self)
         if self.files is None and (self.manifest is not None or self.labels_from_path is not None):
             raise ValueError("manifest and labels_from_path describe source.files; add files: {root, include}")
         if self.files is None and self.format is None and self.path is None and self.options:
@@ -111,9 +118,38 @@ class SourceSpec(TableSourceOptions):
         return self
 
     @property
-    def kind(self) -> Literal["table", "files", "sql"]:
+    def kind(self) -> Literal["table", "files", "sql", "splits"]:
         """The one place a source's kind is decided (datavet.sources.source_for dispatches on it)."""
+        if self.splits is not None:
+            return "splits"
         return "files" if self.files is not None else "sql" if self.sql is not None else "table"
+
+    @property
+    def has_files(self) -> bool:
+        """Whether the version holds a tree of files (a files source, or splits that are trees)."""
+        return self.files is not None or any(s.files is not None for s in (self.splits or {}).values())
+
+
+def _check_splits(source: SourceSpec) -> None:
+    """Split names are safe as file names and ids; a split is one source, of one kind as every other."""
+    splits = source.splits or {}
+    if not splits:
+        raise ValueError("source.splits names no split; give at least one, e.g. {train: {path: train.csv}}")
+    if source.format is not None or source.options:
+        raise ValueError("format and options belong inside each split of source.splits (e.g. "
+                         "splits: {train: {path: train.csv, options: {...}}})")
+    for name, split in splits.items():
+        if not SPLIT_PATTERN.match(name) or name in RESERVED_SPLITS:
+            raise ValueError(f"source.splits: {excerpt(name)} is not a usable split name; use lower-case letters, "
+                             "digits and _ starting with a letter (at most 32), other than "
+                             f"{', '.join(sorted(RESERVED_SPLITS))} (e.g. train, validation, test)")
+        if split.splits is not None:
+            raise ValueError(f"source.splits.{name} has splits of its own; a split is one source (path, files or sql)")
+    kinds = {name: "files" if split.files is not None else "table" for name, split in splits.items()}
+    if len(set(kinds.values())) > 1:
+        trees = sorted(n for n, k in kinds.items() if k == "files")
+        raise ValueError(f"source.splits mixes a tree of files ({', '.join(trees)}) with tables "
+                         f"({', '.join(sorted(set(kinds) - set(trees)))}); every split must be of one kind")
 
 
 class ColumnSpec(Strict):

@@ -144,7 +144,7 @@ class ImageQuality(CheckType):
         return {c for iq in checks.image_quality for c in (iq.by, *TABLE_COLUMNS)}
 
     def problems(self, spec: Any) -> list[str]:
-        if spec.checks.image_quality and spec.source.files is None:
+        if spec.checks.image_quality and not spec.source.has_files:
             return ["checks.image_quality reads what is inside images: it needs source.files (a tree of images)"]
         return []
 

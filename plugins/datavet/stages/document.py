@@ -39,7 +39,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str, reason: str | No
     spec = loaded.spec
     report = staged_report(settings, spec.name, md5, exact=True)
     files = None
-    if md5.endswith(".dir"):  # a tree of files: the composition of its files
+    if md5.endswith(".dir") and spec.source.has_files:  # a tree of files: the composition of its files
         from datavet.registry.tree_version import tree_integrity
 
         files = tree_integrity(settings, md5, spec.name)
