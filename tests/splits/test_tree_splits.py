@@ -1,0 +1,133 @@
+"""FairFace validation images split into two trees by file number (copies in a tmp folder, each with
+its own manifest), certified as one splits version; a training DAG in this test's own dags folder
+reads split="train" and split="validation" of it through `airflow dags test`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import textwrap
+
+import pandas as pd
+import pytest
+
+from datavet import load_certified, open_certified
+from datavet.audit import audit
+from datavet.errors import DataError
+from datavet.pipeline import run_all
+from datavet.report import CheckReport
+from tests.files.conftest import FilesProject
+from tests.images.conftest import FAIRFACE, MANIFEST
+
+pytestmark = pytest.mark.integration
+SPLITS = {"train": range(1, 161), "validation": range(161, 241)}
+PLANTED = "planted_copy_of_7.jpg"  # image 7 of train, copied into validation
+
+
+@pytest.fixture(scope="module")
+def certified(tmp_path_factory):
+    base = tmp_path_factory.mktemp("treesplits")
+    labels = pd.read_csv(MANIFEST, keep_default_na=False).set_index("file")
+    source, manifests = {}, {}
+    for split, numbers in SPLITS.items():
+        root = base / "data" / split
+        root.mkdir(parents=True)
+        rows = []
+        for n in numbers:
+            shutil.copyfile(FAIRFACE / f"{n}.jpg", root / f"{n}.jpg")
+            rows.append({"file": f"{n}.jpg", **labels.loc[f"fairface/val/{n}.jpg"].to_dict()})
+        if split == "validation":
+            shutil.copyfile(FAIRFACE / "7.jpg", root / PLANTED)
+            rows.append({"file": PLANTED, **labels.loc["fairface/val/7.jpg"].to_dict()})
+        manifests[split] = pd.DataFrame(rows)
+        manifests[split].to_csv(base / "data" / f"{split}.csv", index=False)
+        source[split] = {"files": {"root": str(root), "include": ["*.jpg"]},
+                         "manifest": {"path": str(base / "data" / f"{split}.csv"), "file_column": "file"}}
+    project = FilesProject(base / "project", "facesplits")
+    project.write_spec({
+        "name": "facesplits", "title": "FairFace faces in two splits", "owner": "qa@example.org",
+        "license": "CC-BY-4.0", "source": {"splits": source},
+        "columns": {"race": {"role": "protected"}, "gender": {"role": "protected"}},
+        "checks": {"leakage": {"severity": "warning", "labels": ["gender"]},
+                   "split_shift": [{"column": "race", "severity": "warning"}]}})
+    _, cert, created = run_all(project.loaded(), project.settings)
+    assert created and cert is not None
+    return project, cert, manifests, base
+
+
+def test_each_split_is_its_tree(certified) -> None:
+    project, cert, manifests, base = certified
+    entries = {e.relpath for e in project.registry.tree_entries(cert.md5)}
+    for split, manifest in manifests.items():
+        assert {f"{split}/files/{f}" for f in manifest["file"]} <= entries
+        assert {f"{split}/table.parquet", f"{split}/integrity.json"} <= entries
+        table = load_certified("facesplits", settings=project.settings, split=split)
+        assert sorted(table["file"]) == sorted(manifest["file"]) and "split" not in table
+        files = open_certified("facesplits", settings=project.settings, split=split)
+        got = {p.relative_to(files.root).as_posix(): hashlib.md5(p.read_bytes()).hexdigest() for p, _ in files}
+        want = {f: hashlib.md5((base / "data" / split / f).read_bytes()).hexdigest() for f in manifest["file"]}
+        assert got == want
+    with pytest.raises(DataError, match="open one split at a time"):
+        open_certified("facesplits", settings=project.settings)
+
+
+def test_split_figures_equal_pandas_and_the_planted_copy_is_found(certified) -> None:
+    project, cert, manifests, base = certified
+    registry = project.registry
+    tag = registry.certified_tags("facesplits")[-1]
+    report = CheckReport.model_validate_json(registry.show(tag, registry.validation_path("facesplits", cert.md5)))
+    shift = next(r for r in report.checks if r.check == "split_shift")
+    for split, manifest in manifests.items():
+        assert shift.observed["rows"][split] == len(manifest)
+        published = shift.observed["counts"][split]  # small cells withheld (text), the rest exact
+        counts = {g: n for g, n in published.items() if isinstance(n, int)}
+        want = manifest["race"].value_counts().to_dict()
+        assert counts and all(want.get(g, 0) == n for g, n in counts.items()) and set(published) == set(want)
+    md5s = {s: [hashlib.md5((base / "data" / s / f).read_bytes()).hexdigest() for f in m["file"]]
+            for s, m in manifests.items()}
+    in_train, in_validation = set(md5s["train"]), set(md5s["validation"])
+    shared = sum(m in in_validation for m in md5s["train"]) + sum(m in in_train for m in md5s["validation"])
+    published = next(r for r in report.checks if r.check == "leakage").observed["shared_files"]
+    assert published == "<10"  # a count of photos of people under the small-cell threshold is withheld
+    exact = audit(project.loaded(), project.settings).report  # what `datavet check` computes, before publishing
+    leak = next(r for r in exact.checks if r.check == "leakage")
+    assert leak.column == "split" and leak.observed["shared_files"] == shared >= 2
+
+
+DAG = '''
+import datetime as dt, json, os
+from pathlib import Path
+from airflow.sdk import dag, task
+
+@dag(dag_id="train_on_facesplits", schedule=None, start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), catchup=False)
+def train_on_facesplits():
+    @task
+    def train():
+        from datavet import load_certified, open_certified
+        train = load_certified("facesplits", split="train")
+        validation = load_certified("facesplits", version=train.attrs["datavet"]["md5"], split="validation")
+        files = open_certified("facesplits", version=train.attrs["datavet"]["md5"], split="validation")
+        out = {"md5": train.attrs["datavet"]["md5"], "train": len(train), "validation": len(validation),
+               "validation_files": len(files), "train_men": int((train["gender"] == "Male").sum())}
+        Path(os.environ["DATAVET_HOME"], "trained.json").write_text(json.dumps(out))
+    train()
+
+train_on_facesplits()
+'''
+
+
+def test_a_training_dag_reads_train_and_validation(certified, airflow_home, tmp_path) -> None:
+    project, cert, manifests, _ = certified
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "train_on_facesplits.py").write_text(textwrap.dedent(DAG))
+    env = airflow_home.env(project.root) | {"AIRFLOW__CORE__DAGS_FOLDER": str(dags)}
+    proc = subprocess.run([str(airflow_home.bin / "airflow"), "dags", "test", "train_on_facesplits"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]
+    trained = json.loads((project.root / ".datavet" / "trained.json").read_text())
+    assert trained == {"md5": cert.md5, "train": len(manifests["train"]), "validation": len(manifests["validation"]),
+                       "validation_files": len(manifests["validation"]),
+                       "train_men": int((manifests["train"]["gender"] == "Male").sum())}
