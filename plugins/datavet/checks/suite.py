@@ -17,6 +17,8 @@ from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 
 META_KEY = "datavet"
+# checks that compare the splits (or versions) themselves: run on the whole only
+ACROSS_SPLITS = frozenset({"leakage", "split_shift", "drift", "proxy"})
 
 
 def suite_name(loaded: LoadedSpec) -> str:
@@ -45,12 +47,19 @@ def generated_expectations(loaded: LoadedSpec, columns: list[str],
     rules = rules_of(spec)
     recode = {"recode": rules} if rules else {}  # absent when unused: unchanged suites keep their bytes
     out: list[dict[str, Any]] = []
+    splits = list(spec.source.splits or {})
     for check in CHECKS.values():
         for conf in check.configurations(spec.checks, ctx):
-            out.append({"type": conf["type"], "kwargs": {**conf["kwargs"], "missing_tokens": ctx.tokens, **recode},
-                        "meta": {META_KEY: {"generated": True, "check": conf["check"],
-                                            **({"breakdown": True} if conf.get("breakdown") else {})}},
-                        "severity": conf["severity"]})
+            # the spec's checks run on each split too; a default breakdown on the whole only (per split
+            # its small cells would leave it unprotectable, and the privacy layer would withhold it whole)
+            each = [None] if check.name in ACROSS_SPLITS or conf.get("breakdown") else [None, *splits]
+            for split in each:  # the whole, then each split of a source.splits version
+                at = {"split": split} if split else {}
+                out.append({"type": conf["type"],
+                            "kwargs": {**conf["kwargs"], "missing_tokens": ctx.tokens, **recode, **at},
+                            "meta": {META_KEY: {"generated": True, "check": conf["check"], **at,
+                                                **({"breakdown": True} if conf.get("breakdown") else {})}},
+                            "severity": conf["severity"]})
     return out
 
 

@@ -138,7 +138,8 @@ class Sheet:
         return None if info is None else ReferenceInfo(**info)
 
     def of(self, check: str) -> list[CheckResult]:
-        return [r for r in self.report.checks if r.check == check]
+        """The check's results on the whole version (a split's results are in the report, and in C8)."""
+        return [r for r in self.report.checks if r.check == check and r.split is None]
 
     def rate(self, by: str | list[str], group: str, rate: Any, sizes: dict[str, Any],
              intervals: dict[str, Any] | None = None) -> GroupRate:
