@@ -285,6 +285,24 @@ class DatasetSpec(Strict):
         return self
 
     @model_validator(mode="after")
+    def _entry_splits_exist(self) -> DatasetSpec:
+        """A check entry's ``splits`` names splits of source.splits (a typo would silently check nothing)."""
+        have = list(self.source.splits or {})
+        problems = []
+        for key in type(self.checks).model_fields:
+            value = getattr(self.checks, key)
+            for i, entry in enumerate(value if isinstance(value, list) else [value]):
+                wanted = getattr(entry, "splits", None) or []
+                unknown = [s for s in wanted if s not in have]
+                if unknown:
+                    where = f"checks.{key}" + (f"[{i}]" if isinstance(value, list) else "")
+                    problems.append(f"{where}.splits names {unknown}, not splits of source.splits "
+                                    f"({have or 'none: the source has no splits'}); use some of those, or drop it")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
     def _cross_references(self) -> DatasetSpec:
         from datavet.checks.registry import CHECKS
 

@@ -32,6 +32,7 @@ def adult_splits_spec(name: str = "adultsplits", **extra: Any) -> dict[str, Any]
         "columns": {"race": {"role": "protected"}, "sex": {"role": "protected"},
                     "income": {"role": "label", "positive": ">50K",
                                "values": {">50K.": ">50K", "<=50K.": "<=50K"}}},
-        "checks": {"leakage": {"severity": "warning"},
+        "checks": {"representation": [{"column": "race", "min_count": 100, "splits": ["test"], "severity": "warning"}],
+                   "leakage": {"severity": "warning"},
                    "split_shift": [{"column": "sex", "label": "income", "max_tvd": 0.05}]},
         **extra}

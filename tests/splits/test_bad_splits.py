@@ -30,6 +30,12 @@ def test_bad_splits_are_refused_by_the_spec(tmp_path, splits, message) -> None:
         parse_spec(spec, tmp_path / "dataset.yaml")
 
 
+def test_an_entry_names_only_splits_the_source_has(tmp_path) -> None:
+    spec = adult_splits_spec(checks={"representation": [{"column": "sex", "splits": ["validation"]}]})
+    with pytest.raises(SpecError, match=r"checks.representation\[0\].splits names \['validation'\], not splits"):
+        parse_spec(spec, tmp_path / "dataset.yaml")
+
+
 def test_split_checks_need_a_split_column_without_splits(tmp_path) -> None:
     spec = adult_splits_spec(checks={"split_shift": [{"column": "sex"}]})
     spec["source"] = TRAIN

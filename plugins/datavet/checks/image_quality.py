@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
-from datavet.checks.limits import Count, Severity, Strict
+from datavet.checks.limits import Count, Severity, SplitScoped
 from datavet.figures.outcome import Outcome, check_max
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label
@@ -34,7 +34,7 @@ TABLE_COLUMNS = [*FACTS.values(), GPS_COLUMN]
 Fact = Literal["width", "height", "aspect", "luma_mean", "contrast", "sharpness", "grayscale"]
 
 
-class ImageQualitySpec(Strict):
+class ImageQualitySpec(SplitScoped):
     """Image content compared across the groups of a protected attribute (a tree of images: source.files)."""
 
     by: str = Field(description="The protected attribute whose groups are compared.")
@@ -136,7 +136,7 @@ class ImageQuality(CheckType):
     spec_annotation = list[ImageQualitySpec]
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
-        return [expectation(self, iq.severity, by=iq.by, facts=iq.facts, max_smd=iq.max_smd,
+        return [expectation(self, iq.severity, splits=iq.splits, by=iq.by, facts=iq.facts, max_smd=iq.max_smd,
                             max_exif_gps_files=iq.max_exif_gps_files, by_is_private=iq.by in ctx.private)
                 for iq in checks.image_quality]
 

@@ -53,6 +53,8 @@ def generated_expectations(loaded: LoadedSpec, columns: list[str],
             # the spec's checks run on each split too; a default breakdown on the whole only (per split
             # its small cells would leave it unprotectable, and the privacy layer would withhold it whole)
             each = [None] if check.name in ACROSS_SPLITS or conf.get("breakdown") else [None, *splits]
+            if conf.get("splits") is not None:  # the entry's `splits: [train]`: those splits only
+                each = list(conf["splits"])
             for split in each:  # the whole, then each split of a source.splits version
                 at = {"split": split} if split else {}
                 out.append({"type": conf["type"],

@@ -282,6 +282,9 @@ def build_sections(loaded: LoadedSpec, report: CheckReport,
         time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()])
     for check in sections():
         check.computed(sheet.of(check.name), sheet, computed)
+    from datavet.datasheet.splits import split_figures
+
+    computed.splits = split_figures(sheet)
     if computed.label is not None:
         missing = next((c.missing for c in computed.columns if c.name == computed.label.column), None)
         computed.label.classes = label_classes(sheet, profile, computed.label, missing,
