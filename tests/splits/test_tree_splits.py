@@ -118,6 +118,11 @@ def test_every_check_runs_on_the_whole_and_each_split_without_differencing(certi
     assert exact[None].observed["counts"] == whole
     for split, manifest in manifests.items():
         assert exact[split].observed["counts"] == manifest["race"].value_counts().to_dict()
+    for split in ("train", "validation"):  # a small count is never published, in any split
+        for group, n in exact[split].observed["counts"].items():
+            shown = rep[split].observed["counts"].get(group)
+            assert (shown == n) if isinstance(shown, int) else n < 10 or shown == "withheld", (split, group, shown)
+            assert not (isinstance(shown, int) and n < 10)
     small = 0
     for group in whole:
         published = [rep[s].observed["counts"].get(group) for s in (None, "train", "validation")]
