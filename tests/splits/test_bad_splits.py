@@ -71,3 +71,12 @@ def test_a_split_with_other_types_is_refused_naming_the_column(tmp_path) -> None
     with pytest.raises(DataError, match=r"split 'test' holds column 'age' as double, split 'train' as int64") as exc:
         audit(loaded, project.settings)
     assert exc.value.column == "age" and exc.value.dataset == "adultsplits"
+
+
+def test_data_flag_does_not_apply_to_splits(tmp_path) -> None:
+    from datavet.ingest import source_at
+
+    project = FilesProject(tmp_path / "project", "adultsplits")
+    loaded = project.write_spec(adult_splits_spec())
+    with pytest.raises(DataError, match=r"--data .* named splits \(source.splits\)"):
+        source_at(loaded, tmp_path)
