@@ -69,6 +69,7 @@ class CheckType:
     reads_image_content: ClassVar[bool] = False  # True: a tree's version computes image content facts for it
     numbers_groups: ClassVar[bool] = False  # True: its ``counts`` number a private column's groups for the documents
     groups_by: ClassVar[bool] = False  # True: its violations name groups of its ``by`` attributes
+    per_split: ClassVar[bool] = True  # False: it compares splits or versions itself, so runs on the whole only
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         """The generated expectations of this check type: ``{"kwargs", "severity"}`` each."""

@@ -174,6 +174,7 @@ def _near(recs: list[tuple[Any, str, Any, tuple, int]], distance: int, by_split:
 
 
 class Leakage(CheckType):
+    per_split = False  # it compares the splits itself
     name = NAME
     expectation_type = "expect_splits_to_not_leak"
     expectation_module = "datavet.gx.expectations.expect_splits_to_not_leak"

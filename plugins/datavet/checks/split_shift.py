@@ -122,6 +122,7 @@ def _check_largest(out: Outcome, figure: str, diffs: dict[str, float | None], sp
 
 
 class SplitShift(CheckType):
+    per_split = False  # it compares the splits itself
     name = NAME
     expectation_type = "expect_splits_to_have_similar_groups"
     expectation_module = "datavet.gx.expectations.expect_splits_to_have_similar_groups"

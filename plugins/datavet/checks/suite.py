@@ -17,8 +17,6 @@ from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 
 META_KEY = "datavet"
-# checks that compare the splits (or versions) themselves: run on the whole only
-ACROSS_SPLITS = frozenset({"leakage", "split_shift", "drift", "proxy"})
 
 
 def suite_name(loaded: LoadedSpec) -> str:
@@ -52,7 +50,7 @@ def generated_expectations(loaded: LoadedSpec, columns: list[str],
         for conf in check.configurations(spec.checks, ctx):
             # the spec's checks run on each split too; a default breakdown on the whole only (per split
             # its small cells would leave it unprotectable, and the privacy layer would withhold it whole)
-            each = [None] if check.name in ACROSS_SPLITS or conf.get("breakdown") else [None, *splits]
+            each = [None] if not check.per_split or conf.get("breakdown") else [None, *splits]
             if conf.get("splits") is not None:  # the entry's `splits: [train]`: those splits only
                 each = list(conf["splits"])
             for split in each:  # the whole, then each split of a source.splits version

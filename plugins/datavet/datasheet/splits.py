@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from datavet.checks.missingness import NAME as MISSINGNESS
+from datavet.checks.representation import NAME as REPRESENTATION
+from datavet.checks.split_shift import NAME as SPLIT_SHIFT
 from datavet.datasheet.models import SplitFigure
 from datavet.privacy.masking import publish_count
 
@@ -22,7 +25,7 @@ def split_figures(sheet: Sheet) -> list[SplitFigure]:
     protected = sheet.spec.columns_with_role("protected")
     out = []
     for name in names:
-        rows = next((r.observed.get("rows") for r in checks if r.split == name and r.check == "missingness"), None)
+        rows = next((r.observed.get("rows") for r in checks if r.split == name and r.check == MISSINGNESS), None)
         groups: dict[str, Any] = {}
         for column in protected:
             counts, shares = _groups_of(checks, name, column)
@@ -37,11 +40,11 @@ def _groups_of(checks: list, split: str, column: str) -> tuple[dict[str, Any], d
     """A column's published counts and shares in ``split``: from the split_shift check that compares the
     splits on it, else from that split's own representation check."""
     for r in checks:
-        if r.check == "split_shift" and r.split is None and r.column == column:
+        if r.check == SPLIT_SHIFT and r.split is None and r.column == column:
             counts = (r.observed.get("counts") or {}).get(split)
             if counts:
                 return dict(counts), dict((r.observed.get("shares") or {}).get(split) or {})
     for r in checks:
-        if r.check == "representation" and r.split == split and r.column == column:
+        if r.check == REPRESENTATION and r.split == split and r.column == column:
             return dict(r.observed.get("counts") or {}), dict(r.observed.get("shares") or {})
     return {}, {}
