@@ -63,7 +63,7 @@ def audit_in(workspace: Path, loaded: LoadedSpec, settings: Settings, *, engine:
     else:
         data = version.table
     report = run_checks(loaded, data, data_hash=version.md5, settings=settings, engine=engine or "auto")
-    if source.kind == "files":  # a tree of files: its label table, and the files check
+    if source.has_files:  # a tree of files: its label table, and the files check
         from datavet.checks.registry import with_version_checks
 
         report = with_version_checks(loaded, {"tree": version.integrity}, report)
@@ -83,6 +83,6 @@ def _materialised(loaded: LoadedSpec, settings: Settings, engine: str, tmp: Path
     if isinstance(source, ParquetSource) and given.is_file() and is_parquet(given) and engine != "pandas":
         version = source.in_place()
     else:  # read exactly as `datavet certify` reads it
-        version = source.materialise(tmp / "version" if loaded.spec.source.kind == "files" else tmp)
+        version = source.materialise(tmp / "version" if loaded.spec.source.kind in ("files", "splits") else tmp)
     check_usable(loaded, version, settings)  # what certify refuses, check refuses
     return version

@@ -52,8 +52,9 @@ def compute_changes(*, new_report: CheckReport, old_report: CheckReport, previou
         rows_after=new_report.rows, rows_added=added, rows_removed=removed,
         answers_changed=[k for k in prompts if new_answers.get(k) != old_answers.get(k)])
     for check in sections():
-        check.changes([r for r in new_report.checks if r.check == check.name],
-                      [r for r in old_report.checks if r.check == check.name], small_cell_threshold, changes)
+        check.changes([r for r in new_report.checks if r.check == check.name and r.split is None],
+                      [r for r in old_report.checks if r.check == check.name and r.split is None],
+                      small_cell_threshold, changes)
     return changes
 
 
@@ -69,7 +70,7 @@ def metrics_of(report: CheckReport, small_cell_threshold: int) -> dict[str, Any]
     metrics: dict[str, Any] = {"rows": report.rows, "checks_passed": sum(c.success for c in report.checks),
                                "checks_failed": sum(not c.success for c in report.checks)}
     for result in report.checks:
-        if result.check in CHECKS:
+        if result.check in CHECKS and result.split is None:  # the whole's figures (a split's are in the report)
             CHECKS[result.check].metrics(result, metrics)
     return metrics
 

@@ -99,7 +99,7 @@ def cmd_datasheet(args: argparse.Namespace) -> int:
         version = found.version
         sheet = build_datasheet(loaded, found.report, version.table, data_md5=version.md5,
                                 answers_path=loaded.answers_path,
-                                files=version.integrity if version.is_tree else None)
+                                files=getattr(version, "integrity", None) or None)
         paths = render_all(sheet, out)
     answered, required, missing = completeness(sheet)
     for path in paths.values():

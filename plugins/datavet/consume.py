@@ -27,19 +27,24 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
     ``missing_as_null`` the dataset's missing tokens (e.g. ``?``) come back as nulls. With
     ``recoded`` the spec's ``values`` and ``bins`` are applied as the checks applied them (the rules
     of the spec the version was certified under: ``spec``, default the project's; datavet.recoded). ``split``: only
-    the rows whose ``split_column`` is that split (datavet.splits).
+    the rows whose ``split_column`` is that split (datavet.splits); for a ``source.splits`` version, that split's
+    own member (its rows as its source gave them, without the ``split`` column).
     """
     settings = settings or Settings.from_env()
     registry = Registry.of(settings)
     tag = resolve_tag(registry, name, version)
     cert = committed_certificate(registry, name, tag)
     md5s = [cert.md5]
-    if dvctree.is_tree(cert.md5):  # a tree of files: its label table (open_certified gives the files)
+    if dvctree.is_tree(cert.md5):  # a tree of files, of splits or of parts: its table, a split's member or its parts
         from datavet.consume_files import certified_tree
         from datavet.sources.partitioned import folder_of, is_parts_listing
+        from datavet.splits import split_member
 
         entries = certified_tree(registry, name, tag)[2]
-        if is_parts_listing(entries):  # a partitioned table: every part, in the order of its partition
+        member = split_member(registry, entries, split, name, tag)
+        if member:  # a split's member holds that split's rows only
+            md5s, split = [next(e.md5 for e in entries if e.relpath == member)], None
+        elif is_parts_listing(entries):  # a partitioned table: every part, in the order of its partition
             md5s = [e.md5 for e in sorted(entries, key=lambda e: folder_of(e.relpath))]
         else:
             md5s = [next(e.md5 for e in entries if e.relpath == TABLE_FILE)]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from datavet.errors import NotCertifiedError, RegistryError
+from datavet.errors import DataError, NotCertifiedError, RegistryError
 from datavet.fsutil import file_md5
 from datavet.ingest import read_parquet
 from datavet.registry import Registry, dvctree
@@ -69,11 +69,17 @@ def open_certified(name: str, version: str | int | None = None, *, settings: Set
     """Check out a certified tree version (latest, tag number, tag or md5) into ``into`` (default
     ``<home>/checkouts/<name>/<md5>``), every file verified; refuses altered, missing or extra files.
     With ``recoded`` the labels carry the spec's ``values`` and ``bins`` (datavet.recoded).
-    ``split``: iterate only the files whose ``split_column`` is that split (the whole tree is checked out)."""
+    ``split``: iterate only the files whose ``split_column`` is that split (the whole tree is checked out); for a
+    ``source.splits`` version, only that split's tree is checked out (into ``<default folder>/<split>``)."""
     settings = settings or Settings.from_env()
     registry = Registry.of(settings)
     tag, md5, entries = certified_tree(registry, name, version)
-    folder = (into or settings.home / "checkouts" / name / md5).resolve()
+    where = settings.home / "checkouts" / name / md5
+    prefix = _split_prefix(registry, entries, split, name, tag)
+    if prefix is not None:  # a source.splits version: only that split's tree is checked out
+        entries = [dvctree.Entry(e.relpath[len(prefix):], e.md5) for e in entries if e.relpath.startswith(prefix)]
+        where, split = where / prefix.rstrip("/"), None
+    folder = (into or where).resolve()
     if folder.exists():
         _check_folder(folder, entries, name, tag)
     else:
@@ -86,6 +92,25 @@ def open_certified(name: str, version: str | int | None = None, *, settings: Set
 
         table = recode_frame(table, certified_rules(committed_certificate(registry, name, tag), settings, spec))
     return CertifiedFiles(dataset=name, tag=tag, md5=md5, folder=folder, table=table)
+
+
+def _split_prefix(registry: Registry, entries: list[dvctree.Entry], split: str | None, name: str, tag: str
+                  ) -> str | None:
+    """``train/`` for split ``train`` of a ``source.splits`` version of trees; None for any other tree.
+    A splits version is opened one split at a time, and only a split that is a tree of files."""
+    from datavet.sources.splits import SPLITS_FILE
+    from datavet.splits import split_member
+
+    if not any(e.relpath == SPLITS_FILE for e in entries):
+        return None
+    if split is None:
+        raise DataError(f"{tag} is a version of named splits; open one split at a time", dataset=name,
+                        fix="pass split=, e.g. open_certified(name, split='train')")
+    member = split_member(registry, entries, split, name, tag) or ""
+    if not member.endswith("/" + TABLE_FILE):
+        raise NotCertifiedError(f"split {split!r} of {tag} is a table, not a tree of files", dataset=name,
+                                fix=f"use datavet.load_certified({name!r}, split={split!r})")
+    return member.removesuffix(TABLE_FILE)
 
 
 def _checkout(registry: Registry, folder: Path, entries: list[dvctree.Entry], name: str, tag: str) -> None:

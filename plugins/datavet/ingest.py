@@ -37,6 +37,10 @@ def source_at(loaded: LoadedSpec, path: str | Path) -> LoadedSpec:
     (the same include/exclude patterns, path labels and manifest: the spec's own)."""
     source = loaded.spec.source
     where = Path(path).absolute()
+    if source.kind == "splits":
+        raise DataError(f"--data {path}: this dataset is read from named splits (source.splits), not one place",
+                        dataset=loaded.spec.name, fix="change the paths under source.splits in the spec, or copy "
+                                                      "the spec and point its splits at the other data")
     if source.kind == "files":
         if not where.is_dir():
             raise DataError(f"--data {path}: this dataset is a tree of files, and {path} is not a folder",

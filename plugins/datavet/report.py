@@ -41,6 +41,8 @@ class CheckResult(BaseModel):
         default_factory=list, description="The same as data: figure, group, observed, op, limit, limit_value "
                                           "(datavet.figures.outcome.Violation); failures are rendered from them.")
     notes: list[str] = Field(default_factory=list, description="Why a figure is null, and similar.")
+    split: str | None = Field(default=None, description="The split these figures are of (a source.splits "
+                                                         "version); null for the whole version.")
     breakdown: bool = Field(default=False, description="A default breakdown (label balance or missingness by a "
                                                        "protected attribute) that the spec does not list.")
 
@@ -50,7 +52,8 @@ class CheckResult(BaseModel):
             return " x ".join(self.columns)
         subject = self.column or ""
         by = self.by if isinstance(self.by, str) or self.by is None else " x ".join(self.by)
-        return f"{subject} by {by}" if by else subject
+        subject = f"{subject} by {by}" if by else subject
+        return f"{subject} in split {self.split}" if self.split else subject
 
 
 class CheckReport(BaseModel):

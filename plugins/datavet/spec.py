@@ -24,8 +24,8 @@ Role = Literal["protected", "geography", "label", "time", "identifying", "sensit
 SCHEDULE_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly",
                     "@annually"}
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,62}$"
-
-
+SPLIT_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # a file name, a Croissant id and a HF split name alike
+RESERVED_SPLITS = {"table", "integrity", "files"}  # the names of what a splits version keeps beside the splits
 
 
 class TableSourceOptions(Strict):
@@ -106,13 +106,20 @@ class SourceSpec(TableSourceOptions):
                                    "(data/*.csv): version it as one Parquet part per partition folder or file (a "
                                    "DVC directory output), so a new partition is the only part read, written and "
                                    "counted again.")
+    splits: dict[str, SourceSpec] | None = Field(
+        default=None, description="Named splits (train, validation, test, ...), each any source above; one "
+                                  "version covers them all and the checks see a column `split` naming each "
+                                  "row's split. Names: lower-case letters, digits and _ (at most 32).")
 
     @model_validator(mode="after")
     def _one_kind(self) -> SourceSpec:
-        given = [k for k in ("path", "files", "sql") if getattr(self, k) is not None]
+        given = [k for k in ("path", "files", "sql", "splits") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of source.path (a CSV/Parquet file or Parquet directory), "
-                             f"source.files (a tree of files) or source.sql (a table or query); got {given or 'none'}")
+                             "source.files (a tree of files), source.sql (a table or query) or source.splits "
+                             f"(named splits); got {given or 'none'}")
+        if self.splits is not None:
+            _check_splits(self)
         if self.files is None and (self.manifest is not None or self.labels_from_path is not None):
             raise ValueError("manifest and labels_from_path describe source.files; add files: {root, include}")
         if self.files is None and self.format is None and self.path is None and self.options:
@@ -126,9 +133,41 @@ class SourceSpec(TableSourceOptions):
         return self
 
     @property
-    def kind(self) -> Literal["table", "files", "sql"]:
+    def kind(self) -> Literal["table", "files", "sql", "splits"]:
         """The one place a source's kind is decided (datavet.sources.source_for dispatches on it)."""
+        if self.splits is not None:
+            return "splits"
         return "files" if self.files is not None else "sql" if self.sql is not None else "table"
+
+    @property
+    def has_files(self) -> bool:
+        """Whether the version holds a tree of files (a files source, or splits that are trees)."""
+        return self.files is not None or any(s.files is not None for s in (self.splits or {}).values())
+
+
+def _check_splits(source: SourceSpec) -> None:
+    """Split names are safe as file names and ids; a split is one source, of one kind as every other."""
+    splits = source.splits or {}
+    if not splits:
+        raise ValueError("source.splits names no split; give at least one, e.g. {train: {path: train.csv}}")
+    if source.format is not None or source.options:
+        raise ValueError("format and options belong inside each split of source.splits (e.g. "
+                         "splits: {train: {path: train.csv, options: {...}}})")
+    for name, split in splits.items():
+        if not SPLIT_PATTERN.match(name) or name in RESERVED_SPLITS:
+            raise ValueError(f"source.splits: {excerpt(name)} is not a usable split name; use lower-case letters, "
+                             "digits and _ starting with a letter (at most 32), other than "
+                             f"{', '.join(sorted(RESERVED_SPLITS))} (e.g. train, validation, test)")
+        if split.splits is not None:
+            raise ValueError(f"source.splits.{name} has splits of its own; a split is one source (path, files or sql)")
+        if split.partitioned or (split.sql is not None and split.sql.partition_by):
+            raise ValueError(f"source.splits.{name} is partitioned; a split is versioned as one member, so remove "
+                             "partitioned / partition_by there (or certify the partitioned source on its own)")
+    kinds = {name: "files" if split.files is not None else "table" for name, split in splits.items()}
+    if len(set(kinds.values())) > 1:
+        trees = sorted(n for n, k in kinds.items() if k == "files")
+        raise ValueError(f"source.splits mixes a tree of files ({', '.join(trees)}) with tables "
+                         f"({', '.join(sorted(set(kinds) - set(trees)))}); every split must be of one kind")
 
 
 class ColumnSpec(Strict):
@@ -261,6 +300,24 @@ class DatasetSpec(Strict):
     @model_validator(mode="after")
     def _recoding_keeps_missing(self) -> DatasetSpec:
         refuse_token_clashes(self.columns, self.missing_tokens)
+        return self
+
+    @model_validator(mode="after")
+    def _entry_splits_exist(self) -> DatasetSpec:
+        """A check entry's ``splits`` names splits of source.splits (a typo would silently check nothing)."""
+        have = list(self.source.splits or {})
+        problems = []
+        for key in type(self.checks).model_fields:
+            value = getattr(self.checks, key)
+            for i, entry in enumerate(value if isinstance(value, list) else [value]):
+                wanted = getattr(entry, "splits", None) or []
+                unknown = [s for s in wanted if s not in have]
+                if unknown:
+                    where = f"checks.{key}" + (f"[{i}]" if isinstance(value, list) else "")
+                    problems.append(f"{where}.splits names {unknown}, not splits of source.splits "
+                                    f"({have or 'none: the source has no splits'}); use some of those, or drop it")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @model_validator(mode="after")

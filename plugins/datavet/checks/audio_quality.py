@@ -17,7 +17,7 @@ from pydantic import Field
 
 from datavet.checks.base import SuiteContext, expectation
 from datavet.checks.group_facts import GroupFactsCheck, compare_groups
-from datavet.checks.limits import Severity, Strict
+from datavet.checks.limits import Severity, SplitScoped
 from datavet.figures.outcome import Outcome
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label
@@ -31,7 +31,7 @@ SILENCE = "\x00audio_silent"  # the cell of the files that are digital silence (
 Fact = Literal["duration", "sample_rate", "channels", "loudness_dbfs"]
 
 
-class AudioQualitySpec(Strict):
+class AudioQualitySpec(SplitScoped):
     """Audio content compared across the groups of a protected attribute (a tree of WAV/FLAC files)."""
 
     by: str = Field(description="The protected attribute whose groups are compared.")
@@ -93,7 +93,7 @@ class AudioQuality(GroupFactsCheck):
         t.count(("silent_files",), cell((SILENCE, "True")), result.observed.get("silent_files"))
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
-        return [expectation(self, aq.severity, by=aq.by, facts=aq.facts, max_smd=aq.max_smd,
+        return [expectation(self, aq.severity, splits=aq.splits, by=aq.by, facts=aq.facts, max_smd=aq.max_smd,
                             by_is_private=aq.by in ctx.private)
                 for aq in checks.audio_quality]
 
@@ -101,7 +101,7 @@ class AudioQuality(GroupFactsCheck):
         return {c for aq in checks.audio_quality for c in (aq.by, *TABLE_COLUMNS)}
 
     def problems(self, spec: Any) -> list[str]:
-        if spec.checks.audio_quality and spec.source.files is None:
+        if spec.checks.audio_quality and not spec.source.has_files:
             return ["checks.audio_quality reads what is inside audio files: it needs source.files (a tree of "
                     "WAV or FLAC files)"]
         return []

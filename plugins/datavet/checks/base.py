@@ -70,6 +70,7 @@ class CheckType:
     reads_audio_content: ClassVar[bool] = False  # True: a tree's version decodes audio for its content facts
     numbers_groups: ClassVar[bool] = False  # True: its ``counts`` number a private column's groups for the documents
     groups_by: ClassVar[bool] = False  # True: its violations name groups of its ``by`` attributes
+    per_split: ClassVar[bool] = True  # False: it compares splits or versions itself, so runs on the whole only
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         """The generated expectations of this check type: ``{"kwargs", "severity"}`` each."""
@@ -147,9 +148,13 @@ class CheckType:
         versions' published results (``old``: the previous version's)."""
 
 
-def expectation(check: CheckType, severity: str, *, breakdown: bool = False, **kwargs: Any) -> dict[str, Any]:
+def expectation(check: CheckType, severity: str, *, breakdown: bool = False, splits: list[str] | None = None,
+                **kwargs: Any) -> dict[str, Any]:
     """One generated expectation configuration (unset limits dropped); ``breakdown``: a default
-    breakdown the spec does not list (datavet.checks.breakdowns)."""
+    breakdown the spec does not list (datavet.checks.breakdowns); ``splits``: the entry's limits apply
+    to these splits only (the suite builder makes one expectation per split)."""
     out = {"type": check.expectation_type, "check": check.name, "severity": SEVERITY[severity],
            "kwargs": {k: v for k, v in kwargs.items() if v is not None}}
+    if splits is not None:
+        out["splits"] = list(splits)
     return {**out, "breakdown": True} if breakdown else out

@@ -190,6 +190,7 @@ def previous_rates(previous: PreviousVersion | None, label: str, by: str | list[
 
 
 class Drift(CheckType):
+    per_split = False  # it compares the whole with the previous version
     name = NAME
     expectation_type = "expect_column_to_match_previous_certified_version"
     expectation_module = "datavet.gx.expectations.expect_column_to_match_previous_certified_version"

@@ -114,7 +114,7 @@ class Files(CheckType):
         return []
 
     def problems(self, spec: Any) -> list[str]:
-        if spec.checks.files is not None and spec.source.files is None:
+        if spec.checks.files is not None and not spec.source.has_files:
             return ["checks.files checks a tree of files: it needs source.files"]
         return []
 

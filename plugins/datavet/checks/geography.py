@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, field_validator
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
-from datavet.checks.limits import Count, Reference, Severity, Share, Strict, reference_sums_to_something
+from datavet.checks.limits import Count, Reference, Severity, Share, SplitScoped, reference_sums_to_something
 from datavet.figures.distribution import compare, normalise
 from datavet.figures.outcome import Outcome, check_max, check_min, fmt, ratio
 from datavet.figures.tables import labelled_counts
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 NAME = "geography"
 
 
-class GeographySpec(Strict):
+class GeographySpec(SplitScoped):
     column: str
     reference: Reference | None = Field(default=None, description="'world_population' or {ISO3: share}.")
     max_top1_share: Share | None = None
@@ -191,7 +191,8 @@ class Geography(CheckType):
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         from datavet.references import resolve_reference
 
-        return [expectation(self, g.severity, column=g.column, reference=resolve_reference(ctx.loaded, g.reference),
+        return [expectation(self, g.severity, splits=g.splits, column=g.column,
+                            reference=resolve_reference(ctx.loaded, g.reference),
                             max_top1_share=g.max_top1_share, max_hhi=g.max_hhi,
                             min_effective_countries=g.min_effective_countries, min_regions=g.min_regions,
                             max_tvd=g.max_tvd, min_resolved_share=g.min_resolved_share,

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from datavet.checks.base import SuiteContext, expectation
 from datavet.checks.group_facts import GroupFactsCheck, compare_groups
-from datavet.checks.limits import Count, Severity, Strict
+from datavet.checks.limits import Count, Severity, SplitScoped
 from datavet.figures.outcome import Outcome, check_max
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label
@@ -32,7 +32,7 @@ TABLE_COLUMNS = [*FACTS.values(), GPS_COLUMN]
 Fact = Literal["width", "height", "aspect", "luma_mean", "contrast", "sharpness", "grayscale"]
 
 
-class ImageQualitySpec(Strict):
+class ImageQualitySpec(SplitScoped):
     """Image content compared across the groups of a protected attribute (a tree of images: source.files)."""
 
     by: str = Field(description="The protected attribute whose groups are compared.")
@@ -95,7 +95,7 @@ class ImageQuality(GroupFactsCheck):
     metric = "image_smd"
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
-        return [expectation(self, iq.severity, by=iq.by, facts=iq.facts, max_smd=iq.max_smd,
+        return [expectation(self, iq.severity, splits=iq.splits, by=iq.by, facts=iq.facts, max_smd=iq.max_smd,
                             max_exif_gps_files=iq.max_exif_gps_files, by_is_private=iq.by in ctx.private)
                 for iq in checks.image_quality]
 
@@ -103,7 +103,7 @@ class ImageQuality(GroupFactsCheck):
         return {c for iq in checks.image_quality for c in (iq.by, *TABLE_COLUMNS)}
 
     def problems(self, spec: Any) -> list[str]:
-        if spec.checks.image_quality and spec.source.files is None:
+        if spec.checks.image_quality and not spec.source.has_files:
             return ["checks.image_quality reads what is inside images: it needs source.files (a tree of images)"]
         return []
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
-from datavet.checks.limits import Count, Severity, Strict
+from datavet.checks.limits import Count, Severity, SplitScoped
 from datavet.figures.outcome import Outcome
 from datavet.figures.tables import labelled_counts
 from datavet.privacy.declare import counts, group_key
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 NAME = "intersectional"
 
 
-class IntersectionalSpec(Strict):
+class IntersectionalSpec(SplitScoped):
     columns: list[str] = Field(min_length=2, description="Two or more attributes whose combinations are counted.")
     min_count: Count = 0
     severity: Severity = "error"
@@ -94,7 +94,7 @@ class Intersectional(CheckType):
     spec_annotation = list[IntersectionalSpec]
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
-        return [expectation(self, i.severity, columns=list(i.columns), min_count=i.min_count,
+        return [expectation(self, i.severity, splits=i.splits, columns=list(i.columns), min_count=i.min_count,
                             private_columns=[c for c in i.columns if c in ctx.private]) for i in checks.intersectional]
 
     def columns(self, checks: Any) -> set[str]:

@@ -175,7 +175,7 @@ class LabelBalance(CheckType):
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         spec = ctx.loaded.spec
-        listed = [expectation(self, lb.severity, label=lb.label, by=lb.by,
+        listed = [expectation(self, lb.severity, splits=lb.splits, label=lb.label, by=lb.by,
                               positive=spec.positive_value(lb.label, lb.positive),
                               min_disparate_impact=lb.min_disparate_impact,
                               max_parity_difference=lb.max_parity_difference, **private_kwargs(lb.by, ctx.private),

@@ -42,7 +42,8 @@ class LeakageSpec(Strict):
     """Rows, files and near-duplicate images shared between splits (or repeated within the dataset)."""
 
     split_column: str | None = Field(
-        default=None, description="Column naming each row's split; without it, copies within the dataset count.")
+        default=None, description="Column naming each row's split (default: `split` for a source.splits spec); "
+                                  "without one, copies within the dataset count.")
     key: list[str] | None = Field(
         default=None, description="Columns that identify a row (default: every column but the split; a tree "
                                   "of files compares rows only with a key).")
@@ -173,6 +174,7 @@ def _near(recs: list[tuple[Any, str, Any, tuple, int]], distance: int, by_split:
 
 
 class Leakage(CheckType):
+    per_split = False  # it compares the splits itself
     name = NAME
     expectation_type = "expect_splits_to_not_leak"
     expectation_module = "datavet.gx.expectations.expect_splits_to_not_leak"
@@ -186,14 +188,17 @@ class Leakage(CheckType):
         lk: LeakageSpec | None = checks.leakage
         if lk is None:
             return []
-        files = ctx.loaded.spec.source.files is not None
+        from datavet.splits import default_split_column
+
+        files = ctx.loaded.spec.source.has_files
+        split_column = lk.split_column or default_split_column(ctx.loaded.spec)
         if lk.key is not None:
             row_columns = list(lk.key)
         elif files:
             row_columns = []
         else:
-            row_columns = [c for c in ctx.columns if c != lk.split_column]
-        return [expectation(self, lk.severity, split_column=lk.split_column, files=files, labels=lk.labels,
+            row_columns = [c for c in ctx.columns if c != split_column]
+        return [expectation(self, lk.severity, split_column=split_column, files=files, labels=lk.labels,
                             row_columns=row_columns, near_duplicate_distance=lk.near_duplicate_distance,
                             max_shared_rows=lk.max_shared_rows, max_shared_files=lk.max_shared_files,
                             max_near_duplicate_files=lk.max_near_duplicate_files)]

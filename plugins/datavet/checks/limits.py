@@ -20,6 +20,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
+class SplitScoped(Strict):
+    """A check entry whose limits may apply to some splits only (a ``source.splits`` spec)."""
+
+    splits: list[str] | None = Field(
+        default=None, min_length=1, description="Only these splits of a source.splits spec (e.g. [train]): the "
+                                                "entry's limits apply to them and not to the whole; default: "
+                                                "the whole and every split.")
+
+
 class CsvReference(Strict):
     csv: str = Field(description="Path of a CSV file with one row per group.")
     group: str = Field(default="group", description="Column holding the group names.")

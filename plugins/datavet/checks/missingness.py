@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from datavet.checks.base import CheckType, SuiteContext, expectation
-from datavet.checks.limits import Severity, Share, Strict
+from datavet.checks.limits import Severity, Share, SplitScoped
 from datavet.checks.missingness_parity import ParitySpec
 from datavet.figures.outcome import Outcome, check_max, ratio
 from datavet.figures.tables import token_counts, total_rows
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 NAME = "missingness"
 
 
-class MissingnessSpec(Strict):
+class MissingnessSpec(SplitScoped):
     max_rate: Share | None = Field(default=None, description="Largest allowed missing rate for every column.")
     columns: dict[str, Share] = Field(default_factory=dict, description="Per-column overrides of max_rate.")
     parity: list[ParitySpec] = Field(default_factory=list)
@@ -62,7 +62,7 @@ class Missingness(CheckType):
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         m = checks.missingness
-        return [expectation(self, m.severity if m else "warning", column=col,
+        return [expectation(self, m.severity if m else "warning", splits=m.splits if m else None, column=col,
                             max_rate=m.columns.get(col, m.max_rate) if m else None) for col in ctx.columns]
 
     def columns(self, checks: Any) -> set[str]:

@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from datavet.checks.base import CheckType, SuiteContext, expectation
 from datavet.checks.breakdowns import default_bys
 from datavet.checks.cells import by_columns, by_key, extremes, joined, private_kwargs, rename_cells
-from datavet.checks.limits import Severity, Share, Strict
+from datavet.checks.limits import Severity, Share, SplitScoped
 from datavet.figures.outcome import Outcome, check_max, fmt, ratio
 from datavet.figures.tables import missing_by_cell
 from datavet.privacy.declare import MISSING, MISSING_GROUP, PRESENT, by_list, cell, group_key, over, rate_of, split
@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 NAME = "missingness_parity"
 
 
-class ParitySpec(Strict):
+class ParitySpec(SplitScoped):
     column: str = Field(description="Column whose missingness is compared across groups.")
     by: str | Annotated[list[str], Field(min_length=1)] = Field(
         description="Attribute whose groups are compared, or a list of attributes (their combinations).")
@@ -108,7 +108,7 @@ class MissingnessParity(CheckType):
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         entries = self._entries(checks)
-        listed = [expectation(self, p.severity, column=p.column, by=p.by, max_diff=p.max_diff,
+        listed = [expectation(self, p.severity, splits=p.splits, column=p.column, by=p.by, max_diff=p.max_diff,
                               max_ratio=p.max_ratio, **private_kwargs(p.by, ctx.private))
                   for p in entries]
         for column in dict.fromkeys(p.column for p in entries):  # every protected attribute by default

@@ -130,6 +130,7 @@ def proxy(tables: dict[str, dict[str, Any]], tokens: list[str], *, max_cramers_v
 
 
 class Proxy(CheckType):
+    per_split = False  # its expectation asks for its own tables (not one count table a split can key)
     name = NAME
     expectation_type = "expect_column_to_have_no_proxies"
     expectation_module = "datavet.gx.expectations.expect_column_to_have_no_proxies"

@@ -143,7 +143,8 @@ class Representation(CheckType):
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
         from datavet.references import resolve_reference
 
-        return [expectation(self, r.severity, column=r.column, reference=resolve_reference(ctx.loaded, r.reference),
+        return [expectation(self, r.severity, splits=r.splits, column=r.column,
+                            reference=resolve_reference(ctx.loaded, r.reference),
                             min_count=r.min_count, min_share=r.min_share, min_ratio=r.min_ratio, max_tvd=r.max_tvd,
                             private=r.column in ctx.private, **uncertainty_kwargs(r)) for r in checks.representation]
 

@@ -27,7 +27,8 @@ NAME = "split_shift"
 class SplitShiftSpec(Strict):
     """A protected attribute's shares (and label rates) in each split against a reference split."""
 
-    split_column: str = Field(description="Column naming each row's split.")
+    split_column: str | None = Field(default=None, description="Column naming each row's split (default: `split`, "
+                                                               "the column a source.splits spec adds).")
     column: str = Field(description="The protected attribute.")
     label: str | None = Field(default=None, description="A label column: its positive rate per group per split.")
     positive: DataText | None = Field(default=None, description="The label's positive value.")
@@ -121,6 +122,7 @@ def _check_largest(out: Outcome, figure: str, diffs: dict[str, float | None], sp
 
 
 class SplitShift(CheckType):
+    per_split = False  # it compares the splits itself
     name = NAME
     expectation_type = "expect_splits_to_have_similar_groups"
     expectation_module = "datavet.gx.expectations.expect_splits_to_have_similar_groups"
@@ -129,8 +131,11 @@ class SplitShift(CheckType):
     spec_annotation = list[SplitShiftSpec]
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
+        from datavet.splits import default_split_column
+
         spec = ctx.loaded.spec
-        return [expectation(self, ss.severity, split_column=ss.split_column, column=ss.column, label=ss.label,
+        split = default_split_column(spec)
+        return [expectation(self, ss.severity, split_column=ss.split_column or split, column=ss.column, label=ss.label,
                             positive=spec.positive_value(ss.label, ss.positive) if ss.label else None,
                             reference_split=ss.reference_split, confidence=ss.confidence, max_tvd=ss.max_tvd,
                             max_share_difference=ss.max_share_difference, max_rate_difference=ss.max_rate_difference)
@@ -143,7 +148,10 @@ class SplitShift(CheckType):
         private = [f"split_shift names {c!r}, whose values must not be published (identifying or sensitive): "
                    "compare a recoded column instead" for ss in spec.checks.split_shift
                    for c in (ss.split_column, ss.column, ss.label) if c and c in spec.private_columns]
-        return private + [f"split_shift on {ss.column!r} with label {ss.label!r} needs a positive value: set "
+        unnamed = [f"split_shift on {ss.column!r} needs split_column (the column naming each row's split), or "
+                   "source.splits (whose version has the column split)" for ss in spec.checks.split_shift
+                   if ss.split_column is None and spec.source.kind != "splits"]
+        return private + unnamed + [f"split_shift on {ss.column!r} with label {ss.label!r} needs a positive value: set "
                 f"columns.{ss.label}.positive or the check's 'positive'" for ss in spec.checks.split_shift
                 if ss.label and ss.positive is None and (spec.columns.get(ss.label) is None
                                                          or spec.columns[ss.label].positive is None)]

@@ -45,12 +45,21 @@ def generated_expectations(loaded: LoadedSpec, columns: list[str],
     rules = rules_of(spec)
     recode = {"recode": rules} if rules else {}  # absent when unused: unchanged suites keep their bytes
     out: list[dict[str, Any]] = []
+    splits = list(spec.source.splits or {})
     for check in CHECKS.values():
         for conf in check.configurations(spec.checks, ctx):
-            out.append({"type": conf["type"], "kwargs": {**conf["kwargs"], "missing_tokens": ctx.tokens, **recode},
-                        "meta": {META_KEY: {"generated": True, "check": conf["check"],
-                                            **({"breakdown": True} if conf.get("breakdown") else {})}},
-                        "severity": conf["severity"]})
+            # the spec's checks run on each split too; a default breakdown on the whole only (per split
+            # its small cells would leave it unprotectable, and the privacy layer would withhold it whole)
+            each = [None] if not check.per_split or conf.get("breakdown") else [None, *splits]
+            if conf.get("splits") is not None:  # the entry's `splits: [train]`: those splits only
+                each = list(conf["splits"])
+            for split in each:  # the whole, then each split of a source.splits version
+                at = {"split": split} if split else {}
+                out.append({"type": conf["type"],
+                            "kwargs": {**conf["kwargs"], "missing_tokens": ctx.tokens, **recode, **at},
+                            "meta": {META_KEY: {"generated": True, "check": conf["check"], **at,
+                                                **({"breakdown": True} if conf.get("breakdown") else {})}},
+                            "severity": conf["severity"]})
     return out
 
 

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from datavet.checks.base import SuiteContext, expectation
 from datavet.checks.group_facts import GroupFactsCheck, compare_groups
-from datavet.checks.limits import Severity, Strict
+from datavet.checks.limits import Severity, SplitScoped
 from datavet.figures.outcome import Outcome
 from datavet.figures.tables import value_counts
 from datavet.figures.values import is_missing, label
@@ -29,7 +29,7 @@ NAME = "text_quality"
 FACTS = ["length"]
 
 
-class TextQualitySpec(Strict):
+class TextQualitySpec(SplitScoped):
     """Texts compared across the groups of a protected attribute: a table's text column, or a tree's text files."""
 
     by: str = Field(description="The protected attribute whose groups are compared.")
@@ -109,7 +109,7 @@ class TextQuality(GroupFactsCheck):
                 t.derived(("script_shares", g, script), inside, group)
 
     def configurations(self, checks: Any, ctx: SuiteContext) -> list[dict[str, Any]]:
-        return [expectation(self, tq.severity, by=tq.by, column=tq.column, max_smd=tq.max_smd,
+        return [expectation(self, tq.severity, splits=tq.splits, by=tq.by, column=tq.column, max_smd=tq.max_smd,
                             by_is_private=tq.by in ctx.private)
                 for tq in checks.text_quality]
 
@@ -120,7 +120,7 @@ class TextQuality(GroupFactsCheck):
         return any(tq.column is None for tq in checks.text_quality or [])
 
     def problems(self, spec: Any) -> list[str]:
-        if self.reads_text_files(spec.checks) and spec.source.files is None:
+        if self.reads_text_files(spec.checks) and not spec.source.has_files:
             return ["checks.text_quality without a column reads the text files of a tree: it needs source.files, "
                     "or name the text column with column:"]
         return []

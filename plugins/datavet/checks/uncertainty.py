@@ -15,13 +15,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from datavet.checks.limits import Strict
+from datavet.checks.limits import SplitScoped
 
 Confidence = Annotated[float, Field(gt=0.0, lt=1.0)]
 Interval = list[float]  # [low, high], JSON-able
 
 
-class Uncertain(Strict):
+class Uncertain(SplitScoped):
     """The spec keys every check with intervals shares."""
 
     confidence: Confidence | None = Field(

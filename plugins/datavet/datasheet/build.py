@@ -21,7 +21,7 @@ from datavet.spec import LoadedSpec
 # Which computed figures (keys of Datasheet.computed, or "validation") inform which prompt.
 FIGURES: dict[str, list[str]] = {
     "C2": ["rows"], "C3": ["representation", "geography"], "C4": ["columns"], "C5": ["label"],
-    "C6": ["missing_cells", "columns", "parity"], "C9": ["duplicate_rows", "validation"],
+    "C6": ["missing_cells", "columns", "parity"], "C8": ["splits"], "C9": ["duplicate_rows", "validation"],
     "C13": ["representation", "intersections", "geography"], "K5": ["time_ranges"], "U4": ["validation"],
 }
 SETTLED = ("answered", "not_applicable", "computed")

@@ -138,7 +138,8 @@ class Sheet:
         return None if info is None else ReferenceInfo(**info)
 
     def of(self, check: str) -> list[CheckResult]:
-        return [r for r in self.report.checks if r.check == check]
+        """The check's results on the whole version (a split's results are in the report, and in C8)."""
+        return [r for r in self.report.checks if r.check == check and r.split is None]
 
     def rate(self, by: str | list[str], group: str, rate: Any, sizes: dict[str, Any],
              intervals: dict[str, Any] | None = None) -> GroupRate:
@@ -281,6 +282,9 @@ def build_sections(loaded: LoadedSpec, report: CheckReport,
         time_ranges=[TimeRange(column=c, min=lo, max=hi) for c, (lo, hi) in profile.time_ranges.items()])
     for check in sections():
         check.computed(sheet.of(check.name), sheet, computed)
+    from datavet.datasheet.splits import split_figures
+
+    computed.splits = split_figures(sheet)
     if computed.label is not None:
         missing = next((c.missing for c in computed.columns if c.name == computed.label.column), None)
         computed.label.classes = label_classes(sheet, profile, computed.label, missing,

@@ -51,6 +51,17 @@ class Distribution:
 
     path: Path
     content_url: str
+    members: tuple[Member, ...] = ()  # a source.splits version: each split's own Parquet file
+
+
+@dataclass(frozen=True)
+class Member:
+    """One split's Parquet member of a splits version (a FileObject and a RecordSet of its own)."""
+
+    split: str
+    path: Path
+    content_url: str
+    md5: str
 
 
 def data_type(duckdb_type: str) -> str:
@@ -190,10 +201,11 @@ def _one(parts: list[str]) -> str:
     return " ".join(parts)
 
 
-def _field(name: str, duckdb_type: str, description: str | None) -> dict[str, Any]:
-    field: dict[str, Any] = {"@type": "cr:Field", "@id": f"{RECORDS_ID}/{quote(name, safe='')}", "name": name,
+def _field(name: str, duckdb_type: str, description: str | None, records: str = RECORDS_ID,
+           file: str = FILE_ID) -> dict[str, Any]:
+    field: dict[str, Any] = {"@type": "cr:Field", "@id": f"{records}/{quote(name, safe='')}", "name": name,
                              "dataType": data_type(duckdb_type),
-                             "source": {"fileObject": {"@id": FILE_ID}, "extract": {"column": name}}}
+                             "source": {"fileObject": {"@id": file}, "extract": {"column": name}}}
     if description:
         field["description"] = description
     return field
@@ -238,14 +250,32 @@ def croissant(sheet: Datasheet, distribution: Distribution) -> dict[str, Any]:
             "description": f"The certified version (Parquet), md5 {sheet.data_md5}.",
             "contentUrl": distribution.content_url, "encodingFormat": "application/x-parquet",
             "contentSize": f"{size} B", "md5": sheet.data_md5, "sha256": sha256_file(distribution.path),
-        }],
+        }, *(_member_file(m) for m in distribution.members)],
         "recordSet": [{
             "@type": "cr:RecordSet", "@id": RECORDS_ID, "name": RECORDS_ID,
             "description": f"One record per row ({sheet.computed.rows} rows).",
             "field": [_field(c.name, c.type, c.description) for c in sheet.computed.columns],
-        }],
+        }, *(_member_records(sheet, m) for m in distribution.members)],
         **{key: value for key, value in rai.items() if value},
     }
+
+
+def _member_file(member: Member) -> dict[str, Any]:
+    return {"@type": "cr:FileObject", "@id": f"{member.split}-parquet-file", "name": f"{member.split}-parquet-file",
+            "description": f"Split {member.split} of the certified version (Parquet), md5 {member.md5}.",
+            "contentUrl": member.content_url, "encodingFormat": "application/x-parquet",
+            "contentSize": f"{member.path.stat().st_size} B", "md5": member.md5, "sha256": sha256_file(member.path)}
+
+
+def _member_records(sheet: Datasheet, member: Member) -> dict[str, Any]:
+    """The split's own records: every column but the ``split`` column the whole table adds."""
+    from datavet.splits import SPLIT_COLUMN
+
+    rows = next((s.rows.display for s in sheet.computed.splits if s.split == member.split and s.rows), None)
+    return {"@type": "cr:RecordSet", "@id": member.split, "name": member.split,
+            "description": f"The split {member.split}: one record per row" + (f" ({rows} rows)." if rows else "."),
+            "field": [_field(c.name, c.type, c.description, member.split, f"{member.split}-parquet-file")
+                      for c in sheet.computed.columns if c.name != SPLIT_COLUMN]}
 
 
 def render_croissant(sheet: Datasheet, distribution: Distribution) -> str:

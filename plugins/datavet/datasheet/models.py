@@ -215,6 +215,16 @@ class WithheldCell(_Model):
                                  "primary cell can be worked out from the published totals.")
 
 
+class SplitFigure(_Model):
+    """C8: one split of a source.splits version, as the report publishes it."""
+
+    split: str = Field(description="The split's name (train, validation, test, ...).")
+    rows: Count | None = Field(default=None, description="The split's rows (files, for a tree of files).")
+    groups: dict[str, list[GroupShare]] = Field(
+        default_factory=dict, description="{protected column: its groups' counts and shares in this split}, "
+                                          "small cells withheld.")
+
+
 class Computed(_Model):
     """Everything filled from the version and its check report, never typed by hand."""
 
@@ -235,6 +245,8 @@ class Computed(_Model):
     time_ranges: list[TimeRange] = Field(default_factory=list, description="K5: time-role columns.")
     files: FilesFigure | None = Field(default=None, description="C2/C4/C6/C9: a tree of files (image, audio "
                                                                 "or text datasets).")
+    splits: list[SplitFigure] = Field(default_factory=list, description="C8: each split of a source.splits "
+                                                                        "version, with its protected groups.")
     withheld: list[WithheldCell] = Field(default_factory=list, description="Every count withheld from the "
                                                                          "figures above, and why (datavet.privacy).")
 

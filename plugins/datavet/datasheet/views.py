@@ -284,11 +284,11 @@ def build_view(sheet: Datasheet) -> View:
 FIGURE_NAMES = {"rows": "instances", "columns": "columns", "label": "label", "missing_cells": "missing values",
                 "parity": "missingness by group", "duplicate_rows": "duplicate rows", "validation": "check outcomes",
                 "representation": "subpopulations", "intersections": "intersections",
-                "geography": "geography", "time_ranges": "time span"}
+                "geography": "geography", "time_ranges": "time span", "splits": "splits"}
 _ANCHORS = {"rows": "summary", "columns": "fig-columns", "label": "fig-label", "missing_cells": "fig-missingness",
             "parity": "fig-missingness", "duplicate_rows": "fig-missingness", "validation": "checks",
             "representation": "fig-representation", "intersections": "fig-intersections",
-            "geography": "fig-geography", "time_ranges": "fig-time"}
+            "geography": "fig-geography", "time_ranges": "fig-time", "splits": "fig-splits"}
 
 
 def anchors_for(sheet: Datasheet) -> dict[str, str]:
@@ -296,7 +296,7 @@ def anchors_for(sheet: Datasheet) -> dict[str, str]:
     c = sheet.computed
     present = {"label": c.label is not None, "representation": bool(c.representation),
                "intersections": bool(c.intersections), "geography": bool(c.geography),
-               "time_ranges": bool(c.time_ranges)}
+               "time_ranges": bool(c.time_ranges), "splits": bool(c.splits)}
     return {k: (v if present.get(k, True) else "figures") for k, v in _ANCHORS.items()}
 
 
@@ -346,12 +346,14 @@ def front_matter(sheet: Datasheet) -> dict:
                   "size_categories": [size_category(c.rows)], "tags": tags}
     if c.label is not None:
         meta["task_categories"] = ["tabular-classification"]
-    # what `datavet export hf` lays out: the certified bytes as the train split
-    meta["configs"] = [{"config_name": "default",
-                        "data_files": [{"split": "train", "path": f"data/{sheet.dataset}.parquet"}]}]
+    # what `datavet export hf` lays out: the certified bytes as the train split, or each split's member
+    files = ([{"split": s.split, "path": f"data/{s.split}.parquet"} for s in c.splits] if c.splits
+             else [{"split": "train", "path": f"data/{sheet.dataset}.parquet"}])
+    meta["configs"] = [{"config_name": "default", "data_files": files}]
     meta["source_datasets"] = ["original"]
     meta["annotations_creators"] = ["other" if c.label is not None else "no-annotation"]
-    meta["dataset_info"] = {"features": [feature(col) for col in c.columns]}
+    split_column = {"split"} if c.splits else set()  # the whole table's; a split's member has no such column
+    meta["dataset_info"] = {"features": [feature(col) for col in c.columns if col.name not in split_column]}
     meta["datavet"] = {"dataset": sheet.dataset, "data_md5": sheet.data_md5,
                        "validation_result_id": sheet.validation.result_id,
                        "checks_passed": sheet.validation.success,

@@ -46,7 +46,8 @@ def check_result(result: Any, private: set[str]) -> CheckResult:
             observed=plain_json(payload.get("observed_value") or {}),
             thresholds={k: kwargs[k] for k in kind.limit_keys if kwargs.get(k) is not None},
             failures=list(details.get("failures", [])), violations=list(details.get("violations", [])),
-            notes=list(details.get("notes", [])), breakdown=bool(config.meta[META_KEY].get("breakdown")))
+            notes=list(details.get("notes", [])), breakdown=bool(config.meta[META_KEY].get("breakdown")),
+            split=kwargs.get("split"))
         if raised:
             out.failures.append(f"the check could not run: {message}")
         return out

@@ -36,16 +36,21 @@ def declare(results: list[CheckResult], positives: dict[str, str] | None = None,
     """Every result's cells and figures, as its check type declares them, in one set of tables
     (``left_out``: results withheld whole, so nothing of theirs is published)."""
     from datavet.checks.registry import CHECKS
+    from datavet.splits import SPLIT_COLUMN
 
     tables = Tables(positives=dict(positives or {}))
+    splits = sorted({r.split for r in results if r.split is not None})
+    if splits:  # the splits partition the rows: a reader adds a group's split counts up to the whole's
+        tables.domain(SPLIT_COLUMN, splits)
     for i, result in enumerate(results):
         check = CHECKS.get(result.check)
         if check is None or i in left_out:
             continue
         tables.result, tables.version = i, None
+        tables.split = None if result.split is None else (SPLIT_COLUMN, result.split)
         tables.names[i] = f"{result.check} on {result.subject}"
         check.declare(result, tables)
-    tables.version = None
+    tables.version, tables.split = None, None
     return tables
 
 

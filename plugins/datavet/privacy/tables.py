@@ -96,9 +96,13 @@ class Tables:
     positives: dict[str, str] = field(default_factory=dict)  # label column -> positive value, when known
     result: int = 0
     version: str | None = None  # set while a check declares an earlier version's cells
+    split: tuple[str, str] | None = None  # (split column, split) while a split's result declares its cells
 
     def at(self, key: Key) -> Key:
-        """``key`` in the version being declared."""
+        """``key`` in the version (and the split) being declared: a split's cells are more cells of the
+        same table, whose sums over the splits are the whole's cells (the closure relates them)."""
+        if self.split is not None and self.split[0] not in {c for c, _ in key}:
+            key = cell(*key, self.split)
         return cell(*key, (VERSION, self.version)) if self.version else key
 
     def count(self, path: Path, key: Key, value: Any) -> None:

@@ -17,11 +17,12 @@ SOURCES: dict[str, str] = {
     "parquet": "datavet.sources.parquet:ParquetSource",
     "files": "datavet.sources.files:FilesSource",
     "sql": "datavet.sources.sql:SqlSource",
+    "splits": "datavet.sources.splits:SplitsSource",
 }
 
 
 def source_kind(loaded: LoadedSpec) -> str:
-    """csv | parquet | files | sql, from the spec's source block (a directory with no format given
+    """csv | parquet | files | sql | splits, from the spec's source block (a directory with no format given
     is a directory of Parquet files)."""
     source = loaded.spec.source
     if source.kind != "table":

@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from datavet.errors import DataError, RegistryError
 from datavet.fsutil import settled_md5
@@ -30,10 +31,12 @@ DATASHEET_FILES = ("datasheet.md", "datasheet.html", "datasheet.json")
 CROISSANT_FILE = "datasheet.croissant.json"
 
 
-def datasheet_files(md5: str) -> tuple[str, ...]:
+def datasheet_files(md5: str, spec: Any = None) -> tuple[str, ...]:
     """The documents of a version: a single-file version also gets its Croissant description (its
-    distribution is that file); a tree of files (md5 ``*.dir``) has none yet."""
-    return DATASHEET_FILES if md5.endswith(".dir") else (*DATASHEET_FILES, CROISSANT_FILE)
+    distribution is that file), and so does a splits version of tables (``spec``: its spec); a tree of
+    files (md5 ``*.dir``) has none yet."""
+    tables = spec is not None and spec.source.kind == "splits" and not spec.source.has_files
+    return DATASHEET_FILES if md5.endswith(".dir") and not tables else (*DATASHEET_FILES, CROISSANT_FILE)
 
 
 def registry_for(settings: Settings) -> Registry:

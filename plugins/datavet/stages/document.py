@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from datavet.changes import Changes, answers_of, compute_changes
 from datavet.engines import engine_for, engine_name, version_engine
@@ -23,6 +24,9 @@ from datavet.stages.common import (
     version_table,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    from datavet.datasheet.croissant import Distribution
+
 
 def document(loaded: LoadedSpec, settings: Settings, md5: str, *, reason: str | None = None) -> dict[str, Path]:
     """Write the datasheet (md/html/json) for the version; refuse if required answers are missing.
@@ -35,7 +39,7 @@ def document(loaded: LoadedSpec, settings: Settings, md5: str, *, reason: str | 
     with version_stage(settings, loaded, md5, "document") as tag:
         if tag:
             return {name.removeprefix("datasheet.").split(".")[0]: registry.datasheet_dir(spec.name) / name
-                    for name in datasheet_files(md5)}
+                    for name in datasheet_files(md5, spec)}
         return _document(loaded, settings, md5, reason)
 
 
@@ -46,7 +50,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str, reason: str | No
     spec = loaded.spec
     report = staged_report(settings, spec.name, md5, exact=True)
     files = None
-    if files_tree(settings, md5):  # a tree of files: the composition of its files
+    if files_tree(settings, md5) and spec.source.has_files:  # a tree of files: the composition of its files
         from datavet.registry.tree_version import tree_integrity
 
         files = tree_integrity(settings, md5, spec.name)
@@ -60,6 +64,8 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str, reason: str | No
                                      "recertification": rules_changed(loaded, settings, reason)})
     registry = registry_for(settings)
     out = registry.staging_dir(spec.name, md5) / "datasheet"
+    if md5.endswith(".dir") and spec.source.kind == "splits" and not spec.source.has_files:
+        return render_all(sheet, out, splits_distribution(settings, spec.name, md5))
     if md5.endswith(".dir"):
         return render_all(sheet, out)
     # the Croissant file points at the data where the registry keeps it, relative to itself
@@ -85,6 +91,21 @@ def rules_changed(loaded: LoadedSpec, settings: Settings, reason: str | None) ->
     tags = registry.certified_tags(loaded.spec.name)
     before = signed_predicate(registry, loaded.spec.name, tags[-1]) if tags else None
     return recertification(tags[-1] if tags else None, before, loaded, answers_record(loaded), reason)
+
+
+def splits_distribution(settings: Settings, name: str, md5: str) -> Distribution:
+    """A splits version of tables: its whole table and each split's member, each where the registry's
+    checkout of the directory output puts it, relative to the Croissant file."""
+    from datavet.datasheet.croissant import Distribution, Member
+    from datavet.registry.tree_version import tree_member
+    from datavet.sources.base import TABLE_FILE
+
+    registry = registry_for(settings)
+    folder = os.path.relpath(registry.data_path(name, md5), registry.datasheet_dir(name))
+    members = tuple(Member(split=e.relpath.removesuffix(".parquet"), path=tree_member(settings, md5, e.relpath, name),
+                           content_url=f"{folder}/{e.relpath}", md5=e.md5)
+                    for e in registry.tree_entries(md5) if e.relpath.endswith(".parquet") and e.relpath != TABLE_FILE)
+    return Distribution(version_table(settings, md5, name), f"{folder}/{TABLE_FILE}", members)
 
 
 def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, report: CheckReport,

@@ -37,7 +37,7 @@ def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
         log.info("%s: checking version %s against the spec's checks", spec.name, md5)
         staging = registry.staging_dir(spec.name, md5)
         report = run_checks(loaded, version_table(settings, md5, spec.name), data_hash=md5, settings=settings)
-        if files_tree(settings, md5):  # a tree of files: the checks on its integrity (checks computed outside GX)
+        if files_tree(settings, md5) and spec.source.has_files:  # a tree of files: its integrity checks
             from datavet.checks.registry import with_version_checks
             from datavet.registry.tree_version import tree_integrity
 

@@ -37,7 +37,7 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
     checked with queries on that file. Tracked files stay as they are: only a certification moves
     the ``.dvc`` pointer."""
     spec = loaded.spec
-    if spec.source.kind == "files":
+    if spec.source.kind in ("files", "splits"):  # a DVC directory output
         from datavet.registry.tree_version import version_tree
 
         return VersionInfo(*version_tree(loaded, settings))

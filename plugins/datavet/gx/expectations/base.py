@@ -27,6 +27,7 @@ from datavet.figures.values import unique_tokens
 from datavet.gx.plan import CountPlan, missing_plan, plan_for, value_plan
 from datavet.privacy.names import column_names
 from datavet.recode import recode_table
+from datavet.splits import SPLIT_COLUMN
 
 VALUE_COUNTS = "datavet.value_counts"
 MISSING_COUNTS = "datavet.missing_counts"
@@ -39,6 +40,7 @@ class DatavetExpectation(BatchExpectation):
 
     missing_tokens: list[str] = []
     recode: dict[str, dict[str, Any]] = {}  # the spec's values/bins (datavet.recode), applied to every table
+    split: str | None = None  # a source.splits version: the figures of this split only (None: the whole)
 
     check: ClassVar[str] = ""
     metric_dependencies: ClassVar[tuple] = ()
@@ -61,9 +63,18 @@ class DatavetExpectation(BatchExpectation):
     def _tokens(self) -> list[str]:
         return unique_tokens(self.missing_tokens or [])
 
+    def _counted(self) -> tuple[str, dict[str, Any]]:
+        """``_table()``, keyed by the split column too when this expectation is one split's: the same
+        scan answers the whole and every split (one more column in each grouping set)."""
+        name, kwargs = self._table()
+        if self.split is None:
+            return name, kwargs
+        key = "group_columns" if name == VALUE_COUNTS else "by"
+        return name, {**kwargs, key: [*kwargs[key], SPLIT_COLUMN]}
+
     def count_plan(self) -> CountPlan:
         """The count tables this expectation reads: its own, and each private column's value counts."""
-        name, kwargs = self._table()
+        name, kwargs = self._counted()
         own = (value_plan(kwargs["group_columns"]) if name == VALUE_COUNTS
                else missing_plan(kwargs["by"], kwargs["missing_tokens"]))
         return CountPlan.union([own, *(value_plan([c]) for c in self._private())])
@@ -71,7 +82,7 @@ class DatavetExpectation(BatchExpectation):
     def get_validation_dependencies(self, execution_engine=None, runtime_configuration: dict | None = None):
         deps = super().get_validation_dependencies(execution_engine=execution_engine,
                                                    runtime_configuration=runtime_configuration)
-        name, value_kwargs = self._table()
+        name, value_kwargs = self._counted()
         domain = get_metric_kwargs(name, self.configuration, runtime_configuration)["metric_domain_kwargs"]
 
         def need(key: str, metric: str, kwargs: dict[str, Any]) -> None:
@@ -87,7 +98,7 @@ class DatavetExpectation(BatchExpectation):
         return deps
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None):
-        name, kwargs = self._table()
+        name, kwargs = self._counted()
         if COUNT_TABLES in metrics:
             tables = metrics[COUNT_TABLES]
             table = (tables["value_counts"][tuple(kwargs["group_columns"])] if name == VALUE_COUNTS
@@ -95,6 +106,8 @@ class DatavetExpectation(BatchExpectation):
             private = {c: tables["value_counts"][(c,)] for c in self._private()}
         else:
             table, private = metrics[name], {c: metrics[NAMES + c] for c in self._private()}
+        if self.split is not None:
+            table = only_split(table, self.split)
         if self.recode:  # the one place every check, on every engine, sees recoded groups
             table = recode_table(table, self.recode)
             private = {c: recode_table(t, self.recode) for c, t in private.items()}
@@ -112,6 +125,15 @@ def _computes_plans(execution_engine: Any) -> bool:
     except Exception:  # GX's MetricProviderError: no provider for this engine
         return False
     return True
+
+
+def only_split(table: dict[str, Any], split: str) -> dict[str, Any]:
+    """A count table keyed by the split column last, cut to ``split``'s rows and without that column."""
+    if "groups" in table:
+        return {**table, "by": list(table["by"])[:-1],
+                "groups": [[list(k)[:-1], rows, cols] for k, rows, cols in table["groups"] if list(k)[-1] == split]}
+    return {**table, "columns": list(table["columns"])[:-1],
+            "rows": [[list(k)[:-1], n] for k, n in table["rows"] if list(k)[-1] == split]}
 
 
 def value_counts_of(columns: list[str]) -> tuple[str, dict[str, Any]]:
