@@ -1,0 +1,68 @@
+"""A Spark driver process for the standalone-cluster tests: ``python -m tests.engines.cluster_driver JOB OUT``.
+
+It runs in its own process because a Python process holds one SparkContext: the test session's local
+one (``spark_session``) cannot be the cluster's. It is pointed at the cluster only by the environment
+(``DATAVET_SPARK_MASTER``, ``DATAVET_SPARK_CONF``), read by ``datavet.settings.Settings``, and it
+pickles what it computed into OUT with its peak memory: the Python driver's and its JVM's.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import resource
+import sys
+from pathlib import Path
+
+
+def checks(job: dict) -> dict:
+    """run_checks and the datasheet profile of each dataset's Parquet version on engine spark."""
+    from datavet.checks import run_checks
+    from datavet.datasheet.profile import profile_version
+    from datavet.engines import engine_for
+    from datavet.settings import Settings
+    from datavet.spec import load_spec
+
+    out = {}
+    for item in job["datasets"]:
+        root = Path(item["root"])
+        loaded = load_spec(Path(item["spec"]))
+        settings = Settings(project=root, registry=root / ".datavet" / "registry", remote="", gx_root=root / "gx")
+        report = run_checks(loaded, Path(item["parquet"]), engine="spark", settings=settings, store=False)
+        engine = engine_for("spark", settings)
+        out[loaded.spec.name] = {"engine": report.engine, "checks": report.checks,
+                                 "profile": profile_version(Path(item["parquet"]), loaded, engine)}
+    return out
+
+
+def master_of_session() -> str:
+    from datavet.engines.spark import _SESSION
+
+    return _SESSION.sparkContext.master if _SESSION is not None else ""
+
+
+def peak_rss() -> dict[str, int]:
+    """Peak resident memory in bytes of this Python process and of the driver JVM it started."""
+    from datavet.engines import spark
+
+    peaks = {"python": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    if spark._SESSION is not None:
+        pid = spark._SESSION.sparkContext._gateway.proc.pid
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks["jvm"] = int(line.split()[1]) * 1024
+    return peaks
+
+
+JOBS = {"checks": checks}
+
+
+def main(job_path: str, out_path: str) -> None:
+    job = json.loads(Path(job_path).read_text())
+    result = JOBS[job["kind"]](job)
+    result = {"result": result, "master": master_of_session(), "peak_rss": peak_rss()}
+    Path(out_path).write_bytes(pickle.dumps(result))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
