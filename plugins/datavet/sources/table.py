@@ -13,14 +13,14 @@ import errno
 import os
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from datavet.errors import ColumnNotFoundError, DataError
 from datavet.fsutil import new_temp_file
 from datavet.sources.base import Materialised
-from datavet.sources.follow import HashBehind
+from datavet.sources.parts import ROW_GROUP_ROWS, ReadError, batches_of, write_part
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -93,10 +93,6 @@ def check_columns_exist(loaded: LoadedSpec, columns) -> None:
             f"the spec names column(s) {missing} that are not in the data (columns: {sorted(present)})",
             dataset=loaded.spec.name, column=missing[0],
             fix="fix the column name in the spec, or source.options.names")
-
-
-class ReadError(Exception):
-    """Reading the source failed while its rows streamed (DuckDB's message, for the source to explain)."""
 
 
 def environment_error(exc: Exception, source: Path | None = None) -> OSError | None:
@@ -183,107 +179,19 @@ def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, emp
     return Materialised(path=out, md5=md5, rows=pq.ParquetFile(out).metadata.num_rows, table=out)
 
 
-# Rows per row group: with fewer rows a version is one row group, byte for byte what the pandas
-# reader wrote before. Measured on 3M rows x 16 columns: 373 MB peak and 11 s, against 557 MB and
-# 19 s with pyarrow's default of 1M rows.
-ROW_GROUP_ROWS = 1 << 17
-
-
 def _write(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> tuple[int, dict[str, int], pa.Schema, str]:
-    """Stream ``select`` into ``out``; return the rows, the nulls per column, the schema and the md5
-    of the file (hashed behind the writer, datavet.sources.follow)."""
-    import pyarrow.parquet as pq
+    """Stream ``select`` into ``out`` (datavet.sources.parts.write_part); return the rows, the nulls
+    per column, the schema and the md5 of the file."""
+    from datavet.progress import Progress
 
     reader = con.sql(select).to_arrow_reader(ROW_GROUP_ROWS)
     schema = reader.schema.remove_metadata()
-    nulls = dict.fromkeys(schema.names, 0)
-    rows = 0
-    hasher = HashBehind(out)
-    from datavet.progress import Progress
-
-    try:
-        with pq.ParquetWriter(out, schema, compression="zstd", write_statistics=True) as writer, \
-                Progress("reading rows", unit="rows") as progress:
-            hasher.start()
-            for table in _read_ahead(_row_groups(reader, schema)):
-                rows += table.num_rows
-                progress.advance(table.num_rows)
-                for name, column in zip(schema.names, table.columns, strict=True):
-                    nulls[name] += column.null_count
-                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-    finally:
-        hasher.stop()
-    return rows, nulls, schema, hasher.finish()
+    with Progress("reading rows", unit="rows") as progress:
+        part = write_part(batches_of(reader), schema, out, on_rows=progress.advance)
+    return part.rows, part.nulls, schema, part.md5
 
 
 def pa_is_string(typ: pa.DataType) -> bool:
     import pyarrow as pa
 
     return pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_string_view(typ)
-
-
-def _read_ahead(row_groups: Iterator, depth: int = 2) -> Iterator:
-    """``row_groups`` produced by a second thread while this one compresses and writes the previous
-    ones: DuckDB's reading and pyarrow's zstd both release the GIL, so on two cores the version is
-    written in about the time of the slower of the two. At most ``depth`` row groups wait in memory;
-    the order, and so the bytes, are unchanged. An error in the reader is raised here."""
-    import queue
-    import threading
-
-    handoff: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def produce() -> None:
-        try:
-            for item in row_groups:
-                while not stop.is_set():
-                    try:
-                        handoff.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            handoff.put(done)
-        except BaseException as exc:  # handed to the consumer, raised in its thread
-            handoff.put(exc)
-
-    worker = threading.Thread(target=produce, name="datavet-version-reader", daemon=True)
-    worker.start()
-    try:
-        while (item := handoff.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()  # the writer failed or stopped early: let the reader end
-        while worker.is_alive():
-            with suppress(queue.Empty):
-                handoff.get(timeout=0.1)
-        worker.join()
-
-
-def _row_groups(reader, schema) -> Iterator:
-    """The rows as single-chunk tables of exactly ``ROW_GROUP_ROWS`` rows (the last one shorter),
-    whatever sizes the reader's batches come in: the bytes written depend on the rows alone."""
-    import pyarrow as pa
-
-    pending: list = []  # batches not yet written
-    count = 0
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except Exception as exc:  # DuckDB's error, raised through the Arrow stream
-            raise ReadError(str(exc)) from exc
-        pending.append(batch)
-        count += batch.num_rows
-        while count >= ROW_GROUP_ROWS:
-            table = pa.Table.from_batches(pending, schema=schema)
-            yield table.slice(0, ROW_GROUP_ROWS).combine_chunks()
-            rest = table.slice(ROW_GROUP_ROWS)
-            pending, count = rest.to_batches(), rest.num_rows
-    if count:
-        yield pa.Table.from_batches(pending, schema=schema).combine_chunks()

@@ -1,0 +1,159 @@
+"""One Parquet part of a version, written from a stream of Arrow record batches.
+
+This is the one writer every version goes through: a single-file table version
+(:func:`datavet.sources.table.write_version`) and each part of a partitioned version, whoever
+streams the rows (DuckDB in this process, a SQL cursor, or a Spark executor inside ``mapInArrow``).
+
+Byte-determinism contract of :func:`write_part`: given
+
+* the same ``schema`` (names, types and nullability; metadata is dropped before writing),
+* the same rows in the same order (however they are cut into batches),
+* the same pyarrow version (its ``created_by`` string is in the footer),
+
+it writes the same bytes, so the same md5: zstd, statistics on, no schema metadata, and row
+groups of exactly ``ROW_GROUP_ROWS`` rows (the last one shorter), cut here and not by the caller.
+Batches are cast to ``schema`` (safe casts only), so a Spark batch with the same values gives the
+bytes DuckDB's would. The file is hashed while it is written (no second pass).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from datavet.sources.follow import HashBehind
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+
+# Rows per row group: with fewer rows a version is one row group, byte for byte what the pandas
+# reader wrote before. Measured on 3M rows x 16 columns: 373 MB peak and 11 s, against 557 MB and
+# 19 s with pyarrow's default of 1M rows.
+ROW_GROUP_ROWS = 1 << 17
+
+
+class ReadError(Exception):
+    """Reading the source failed while its rows streamed (the reader's message, for the source to explain)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """What :func:`write_part` wrote: the file's md5, its rows and the nulls per column."""
+
+    md5: str
+    rows: int
+    nulls: dict[str, int]
+
+
+def write_part(batches: Iterable[pa.RecordBatch], schema: pa.Schema, out: Path, *,
+               on_rows: Callable[[int], None] | None = None, read_ahead: bool = True) -> Part:
+    """Write ``batches`` (rows of ``schema``, in order) to ``out`` as one deterministic Parquet file.
+
+    ``out`` is written in place (the caller renames it into its final place). ``on_rows`` is told
+    each row group's rows as it is written. With ``read_ahead`` the batches are produced on a second
+    thread while this one compresses (both release the GIL); the bytes do not depend on it. An error
+    raised by the batch iterator is raised here as :class:`ReadError`."""
+    import pyarrow.parquet as pq
+
+    schema = schema.remove_metadata()
+    nulls = dict.fromkeys(schema.names, 0)
+    rows = 0
+    hasher = HashBehind(out)
+    groups = row_groups(batches, schema)
+    try:
+        with pq.ParquetWriter(out, schema, compression="zstd", write_statistics=True) as writer:
+            hasher.start()
+            for table in (_read_ahead(groups) if read_ahead else groups):
+                rows += table.num_rows
+                if on_rows is not None:
+                    on_rows(table.num_rows)
+                for name, column in zip(schema.names, table.columns, strict=True):
+                    nulls[name] += column.null_count
+                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+    finally:
+        hasher.stop()
+    return Part(md5=hasher.finish(), rows=rows, nulls=nulls)
+
+
+def row_groups(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[pa.Table]:
+    """The rows as single-chunk tables of exactly ``ROW_GROUP_ROWS`` rows (the last one shorter),
+    whatever sizes the batches come in: the bytes written depend on the rows alone."""
+    import pyarrow as pa
+
+    pending: list = []  # batches not yet written
+    count = 0
+    stream = iter(batches)
+    while True:
+        try:
+            batch = next(stream)
+        except StopIteration:
+            break
+        except Exception as exc:  # the reader's error (DuckDB's, raised through the Arrow stream)
+            raise ReadError(str(exc)) from exc
+        if batch.num_rows == 0:
+            continue
+        if not batch.schema.remove_metadata().equals(schema):
+            batch = pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()[0]
+        pending.append(batch)
+        count += batch.num_rows
+        while count >= ROW_GROUP_ROWS:
+            table = pa.Table.from_batches(pending, schema=schema)
+            yield table.slice(0, ROW_GROUP_ROWS).combine_chunks()
+            rest = table.slice(ROW_GROUP_ROWS)
+            pending, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(pending, schema=schema).combine_chunks()
+
+
+def batches_of(reader) -> Iterator[pa.RecordBatch]:
+    """The batches of a ``pyarrow.RecordBatchReader`` (DuckDB's ``to_arrow_reader``) as an iterator."""
+    while True:
+        try:
+            yield reader.read_next_batch()
+        except StopIteration:
+            return
+
+
+def _read_ahead(groups: Iterator, depth: int = 2) -> Iterator:
+    """``groups`` produced by a second thread while this one compresses and writes the previous
+    ones: DuckDB's reading and pyarrow's zstd both release the GIL, so on two cores a part is
+    written in about the time of the slower of the two. At most ``depth`` row groups wait in memory;
+    the order, and so the bytes, are unchanged. An error in the reader is raised here."""
+    import queue
+    import threading
+    from contextlib import suppress
+
+    handoff: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in groups:
+                while not stop.is_set():
+                    try:
+                        handoff.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            handoff.put(done)
+        except BaseException as exc:  # handed to the consumer, raised in its thread
+            handoff.put(exc)
+
+    worker = threading.Thread(target=produce, name="datavet-version-reader", daemon=True)
+    worker.start()
+    try:
+        while (item := handoff.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()  # the writer failed or stopped early: let the reader end
+        while worker.is_alive():
+            with suppress(queue.Empty):
+                handoff.get(timeout=0.1)
+        worker.join()
