@@ -9,6 +9,7 @@ pickles what it computed into OUT with its peak memory: the Python driver's and 
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import resource
 import sys
@@ -54,13 +55,25 @@ def peak_rss() -> dict[str, int]:
     return peaks
 
 
-JOBS = {"checks": checks}
+def write_parts(job: dict) -> dict:
+    """The parts of ``job["tasks"]`` written on the executors into ``job["folder"]``."""
+    from datavet.settings import Settings
+    from datavet.sources.spark_parts import PartTask
+    from datavet.sources.spark_parts import write_parts as write
+
+    settings = Settings(project=Path(job["folder"]))
+    tasks = [PartTask(name, select) for name, select in job["tasks"]]
+    return {"written": write(settings, tasks, Path(job["folder"]), dataset="test"), "pid": os.getpid()}
+
+
+STEPS = {"checks": checks, "write_parts": write_parts}
 
 
 def main(job_path: str, out_path: str) -> None:
-    job = json.loads(Path(job_path).read_text())
-    result = JOBS[job["kind"]](job)
-    result = {"result": result, "master": master_of_session(), "peak_rss": peak_rss()}
+    """Run each step of the job in order (one driver, one SparkSession) and pickle what they return."""
+    steps = json.loads(Path(job_path).read_text())["steps"]
+    result = {"steps": [STEPS[step["kind"]](step) for step in steps], "master": master_of_session(),
+              "peak_rss": peak_rss()}
     Path(out_path).write_bytes(pickle.dumps(result))
 
 

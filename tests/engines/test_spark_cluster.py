@@ -1,6 +1,10 @@
-"""engine: spark on a real standalone cluster (a master and two workers on 127.0.0.1, each its own JVM):
-every figure of every check and the datasheet profile equal the DuckDB path's, computed by a driver
-process pointed at the cluster only through DATAVET_SPARK_MASTER / DATAVET_SPARK_CONF."""
+"""engine: spark on a real standalone cluster (a master and two workers on 127.0.0.1, each its own JVM),
+from a driver process pointed at it only through DATAVET_SPARK_MASTER / DATAVET_SPARK_CONF:
+
+* every figure of every check and the datasheet profile equal the DuckDB path's;
+* a Hive-partitioned source's parts written by the executors (datavet.sources.spark_parts) are the
+  DuckDB path's bytes, with the same ``.dir`` md5, and the checks on them give the same figures.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pickle
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -34,11 +39,40 @@ def run_driver(cluster, job: dict, folder: Path) -> dict:
     return pickle.loads((folder / "out.pickle").read_bytes())
 
 
+def checks_step(dataset, parquet: Path) -> dict:
+    return {"kind": "checks", "datasets": [{"root": str(dataset.loaded.root), "parquet": str(parquet),
+                                            "spec": str(dataset.loaded.path)}]}
+
+
 @pytest.fixture(scope="module")
-def on_cluster(spark_cluster, datasets, tmp_path_factory) -> dict:
-    job = {"kind": "checks", "datasets": [{"root": str(datasets[n].loaded.root), "parquet": str(datasets[n].parquet),
-                                           "spec": str(datasets[n].loaded.path)} for n in NAMES]}
-    return run_driver(spark_cluster, job, tmp_path_factory.mktemp("cluster-checks"))
+def partitioned(datasets, tmp_path_factory) -> dict:
+    """Adult as a Hive-style directory partitioned by race (five folders, pyarrow's writer), and one
+    part task per folder: the rows of its files as the DuckDB path reads them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from datavet.sources.table import literal
+
+    root = tmp_path_factory.mktemp("partitioned")
+    source = root / "source"
+    pq.write_to_dataset(pa.Table.from_pandas(datasets["adult"].df, preserve_index=False), source,
+                        partition_cols=["race"])
+    tasks = []
+    for folder in sorted(p for p in source.iterdir() if p.is_dir()):
+        files = ", ".join(literal(str(f)) for f in sorted(folder.glob("*.parquet")))
+        tasks.append((f"part-{quote(folder.name, safe='')}.parquet",
+                      f"SELECT * FROM read_parquet([{files}], hive_partitioning = true, hive_types_autocast = false)"))
+    return {"source": source, "tasks": tasks, "on_cluster": root / "on-cluster", "here": root / "here"}
+
+
+@pytest.fixture(scope="module")
+def on_cluster(spark_cluster, datasets, partitioned, tmp_path_factory) -> dict:
+    """One driver run: checks of Adult and FairFace, the partitioned source's parts written on the
+    executors, then the checks on those parts."""
+    steps = [*(checks_step(datasets[n], datasets[n].parquet) for n in NAMES),
+             {"kind": "write_parts", "tasks": partitioned["tasks"], "folder": str(partitioned["on_cluster"])},
+             checks_step(datasets["adult"], partitioned["on_cluster"])]
+    return run_driver(spark_cluster, {"steps": steps}, tmp_path_factory.mktemp("cluster-driver"))
 
 
 def test_the_driver_ran_on_the_standalone_cluster(spark_cluster, on_cluster):
@@ -52,7 +86,7 @@ def test_the_driver_ran_on_the_standalone_cluster(spark_cluster, on_cluster):
 @pytest.mark.parametrize("name", NAMES)
 def test_every_figure_equals_duckdb(on_cluster, datasets, name):
     dataset = datasets[name]
-    got = on_cluster["result"][name]
+    got = on_cluster["steps"][NAMES.index(name)][name]
     assert got["engine"] == "spark"
     expected = run_checks(dataset.loaded, dataset.parquet, engine="duckdb", settings=dataset.settings, store=False)
     assert [(c.check, c.column, c.columns, c.by) for c in got["checks"]] == [
@@ -70,3 +104,44 @@ def test_every_figure_equals_duckdb(on_cluster, datasets, name):
     if identifying:
         kept = dataset.df.drop(columns=identifying)
         assert spark.duplicate_rows_without_identifying == int(kept.duplicated().sum())
+
+
+def test_the_executors_write_the_duckdb_paths_parts(on_cluster, partitioned):
+    """Each part written on an executor (never by the driver) is, byte for byte, the part the DuckDB
+    path writes in process; the md5 the executor computed while writing is the file's."""
+    from datavet.fsutil import file_md5
+    from datavet.registry.dvctree import Entry, entries_of, tree_md5
+    from datavet.sources.spark_parts import PartTask, write_task
+
+    step = on_cluster["steps"][len(NAMES)]
+    written = step["written"]
+    here = partitioned["here"]
+    here.mkdir()
+    expected = {name: write_task(PartTask(name, select), here, memory_limit="256MB", threads=1)
+                for name, select in partitioned["tasks"]}
+    assert sorted(written.parts) == sorted(expected) == sorted(p.name for p in partitioned["on_cluster"].iterdir())
+    for name, part in written.parts.items():
+        assert part == expected[name]
+        assert part.md5 == file_md5(partitioned["on_cluster"] / name)
+        assert (partitioned["on_cluster"] / name).read_bytes() == (here / name).read_bytes()
+    listing = [Entry(name, part.md5) for name, part in written.parts.items()]
+    assert tree_md5(listing) == tree_md5(entries_of(here)) == tree_md5(entries_of(partitioned["on_cluster"]))
+    # the driver wrote none of them, and both workers' executors took part
+    pids = {writer.rsplit(":", 1)[1] for writer in written.writers.values()}
+    assert str(step["pid"]) not in pids and len(pids) >= 2, written.writers
+
+
+def test_checks_on_the_parts_equal_the_single_file_version(on_cluster, datasets, partitioned):
+    """The partitioned version holds the same rows as the single-file one: every figure on the
+    executors' parts (Spark, on the cluster) equals DuckDB's on the single file."""
+    adult = datasets["adult"]
+    got = on_cluster["steps"][len(NAMES) + 1]["adult"]
+    expected = run_checks(adult.loaded, adult.parquet, engine="duckdb", settings=adult.settings, store=False)
+    def key(c):  # the parts hold the partition column last, so the per-column checks come in another order
+        return repr((c.check, c.column, c.columns, c.by, c.breakdown))
+
+    assert sorted(map(key, got["checks"])) == sorted(map(key, expected.checks))
+    for x, y in zip(sorted(expected.checks, key=key), sorted(got["checks"], key=key), strict=True):
+        assert close(x.observed, y.observed, 1e-12), (x.check, x.column, x.observed, y.observed)
+        assert (x.success, x.failures) == (y.success, y.failures), (x.check, x.column)
+    assert got["profile"].rows == len(adult.df) and got["profile"].duplicate_rows == int(adult.df.duplicated().sum())
