@@ -97,6 +97,10 @@ class SourceSpec(TableSourceOptions):
         default=None, description="With files: a regex with named groups matched against each file's path "
                                   "relative to root; the groups become columns.")
     sql: SqlSourceSpec | None = None
+    partitioned: bool = Field(
+        default=False, description="With a Hive-style directory of Parquet files: version it as one Parquet part "
+                                   "per partition folder (a DVC directory output), so a new partition is the only "
+                                   "part read, written and counted again.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> SourceSpec:
@@ -108,6 +112,8 @@ class SourceSpec(TableSourceOptions):
             raise ValueError("manifest and labels_from_path describe source.files; add files: {root, include}")
         if self.files is None and self.format is None and self.path is None and self.options:
             raise ValueError("options are reader options of source.path")
+        if self.partitioned and (self.path is None or self.format == "csv"):
+            raise ValueError("partitioned: true versions a directory of Parquet files (source.path); remove it")
         return self
 
     @property

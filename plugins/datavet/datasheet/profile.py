@@ -19,6 +19,16 @@ def profile_version(table_path: Path, loaded: LoadedSpec, engine: Engine) -> Dat
                         fix="run the ingest/version stage first")
     spec = loaded.spec
     try:
+        if engine.name == "duckdb":  # a partitioned version: per-part profiles, cached by part md5
+            from datavet.engines import parts
+            from datavet.registry import Registry
+
+            found = parts.profile(engine, path, Registry.of(engine.settings).cache_dir,
+                                  time_columns=spec.columns_with_role("time"),
+                                  label_columns=spec.columns_with_role("label"), missing_tokens=spec.missing_tokens,
+                                  identifying_columns=spec.columns_with_role("identifying"))
+            if found is not None:
+                return found
         return engine.profile(ParquetTable(path), time_columns=spec.columns_with_role("time"),
                               label_columns=spec.columns_with_role("label"), missing_tokens=spec.missing_tokens,
                               identifying_columns=spec.columns_with_role("identifying"))

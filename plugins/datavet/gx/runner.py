@@ -15,6 +15,7 @@ import pandas as pd
 
 from datavet.checks.missingness import NAME as MISSINGNESS
 from datavet.engines import Engine, FrameTable, ParquetTable, Table, engine_for, engine_name, version_engine
+from datavet.engines.parts import counting_parts
 from datavet.errors import DataError, DatavetError
 from datavet.gx.batches import fetch_inside_connection
 from datavet.gx.context import file_context
@@ -121,8 +122,8 @@ def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame | None, *, data_has
     path, suite = write_suite(context, loaded, settings, columns, previous_of(loaded, settings, data_hash))
     validator = Validator(batch_definition=batch_definition, batch_parameters=parameters, result_format="SUMMARY")
     fetch_inside_connection(validator._wrapped_validator.execution_engine)  # see gx/batches.py
-    with planned(suite_plan(suite.expectations)):  # every count table of the suite in one GX metric
-        results = validator.validate_expectation_suite(suite)
+    with planned(suite_plan(suite.expectations)), counting_parts(_parts(table, settings)):
+        results = validator.validate_expectation_suite(suite)  # every count table of the suite in one GX metric
     private = loaded.spec.private_columns
     scrub(results, private)
     checks = [check_result(r, private) for r in results.results]
@@ -147,6 +148,16 @@ def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame | None, *, data_has
         if settings.data_docs:
             context.build_data_docs(resource_identifiers=[key])  # the suite page would show spec values
     return report
+
+
+def _parts(table: Table, settings: Settings) -> Any:
+    """A partitioned version's parts, whose count tables are counted (and cached) part by part."""
+    from datavet.engines.parts import parts_of
+    from datavet.registry import Registry
+
+    if not isinstance(table, ParquetTable) or not table.path.is_dir():
+        return None
+    return parts_of(table.path, Registry.of(settings).cache_dir)
 
 
 def _rows(checks: list, results: Any) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from datavet.errors import DataError, RegistryError
 from datavet.fsutil import file_md5
+from datavet.registry import dvctree
 from datavet.settings import Settings
 from datavet.sources.roles import check_role_columns
 from datavet.spec import LoadedSpec
@@ -78,3 +79,41 @@ def tree_integrity(settings: Settings, md5: str, dataset: str | None = None) -> 
 
     return json.loads(tree_member(settings, md5, INTEGRITY_FILE, dataset).read_bytes())
 
+
+
+def is_partitioned(settings: Settings, md5: str) -> bool:
+    """Whether version ``md5`` is a partitioned table (its files all Parquet parts), not a tree of files."""
+    from datavet.sources.partitioned import is_parts_listing
+    from datavet.stages.common import registry_for
+
+    return dvctree.is_tree(md5) and is_parts_listing(registry_for(settings).tree_entries(md5))
+
+
+def parts_folder(settings: Settings, md5: str, dataset: str | None = None) -> Path:
+    """A folder holding every part of partitioned version ``md5`` (hard links to the cached objects,
+    each checked against the listing), which the engines read as one table."""
+    import os
+
+    from datavet.fsutil import settled_md5
+    from datavet.stages.common import registry_for
+
+    registry = registry_for(settings)
+    entries = registry.tree_entries(md5)
+    folder = registry.root / ".staging" / ".parts" / md5.removesuffix(".dir")
+    if folder.is_dir() and sorted(p.name for p in folder.iterdir()) == sorted(e.relpath for e in entries):
+        paths = [folder / e.relpath for e in entries]
+    else:
+        tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for entry in entries:
+            os.link(registry.bytes_path(entry.md5), tmp / entry.relpath)
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+        paths = [folder / e.relpath for e in entries]
+    for entry, path in zip(entries, paths, strict=True):
+        actual = settled_md5(path)
+        if actual != entry.md5:
+            raise DataError(f"part {entry.relpath} of version {md5} now hashes to {actual}, listed as {entry.md5}",
+                            dataset=dataset, fix="the DVC cache was altered: run `dvc fetch` in the registry")
+    return folder

@@ -52,8 +52,13 @@ def parquet_scan(path: Path) -> str:
     """A DuckDB table expression over a Parquet file or directory (as :func:`parquet_files` lists it)."""
     if not path.is_dir():
         return f"read_parquet({literal(str(path))})"
-    files = ", ".join(literal(str(p)) for p in parquet_files(path))
-    return f"read_parquet([{files}], hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
+    return parquet_scan_of(parquet_files(path))
+
+
+def parquet_scan_of(files: list[Path]) -> str:
+    """A DuckDB table expression over these files of a directory, read as one dataset."""
+    listed = ", ".join(literal(str(p)) for p in files)
+    return f"read_parquet([{listed}], hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
 
 
 class ParquetSource:
@@ -77,11 +82,24 @@ class ParquetSource:
         cells = ", ".join(_cell(name, typ) for name, typ in schema)
         con = connect(self.settings, staging)
         try:
+            if self.loaded.spec.source.partitioned:
+                return self._parts(con, {name: version_type(typ) for name, typ in schema}, staging)
             return write_version(con, f"SELECT {cells} FROM {self._scan()}", staging / TABLE_FILE)
         except read_errors() as exc:
             raise self._error(exc) from None
         finally:
             con.close()
+
+    def _parts(self, con, types: dict[str, str], staging: Path) -> Materialised:
+        """One part per partition folder (datavet.sources.partitioned); parts the DVC cache holds are reused."""
+        from datavet.registry import Registry
+        from datavet.sources.partitioned import materialise_parts
+
+        if not self.path.is_dir():
+            raise DataError(f"source.partitioned is set but {self.path} is one file, not a directory of partitions",
+                            dataset=self.dataset, fix="remove partitioned: true, or point source.path at the directory")
+        return materialise_parts(con, self.path, parquet_files(self.path), types, staging,
+                                 Registry.of(self.settings).cache_dir)
 
     def in_place(self) -> Materialised:
         """The source file itself as the version to audit (``datavet check``: no copy, out of core),

@@ -129,10 +129,19 @@ def version_table(settings: Settings, md5: str, dataset: str | None = None) -> P
     """The Parquet table the checks read: the version itself, or a tree version's ``table.parquet``."""
     if not md5.endswith(".dir"):
         return version_bytes(settings, md5, dataset)
-    from datavet.registry.tree_version import tree_member
+    from datavet.registry.tree_version import is_partitioned, parts_folder, tree_member
     from datavet.sources.base import TABLE_FILE
 
+    if is_partitioned(settings, md5):  # a partitioned table: the folder of its parts
+        return parts_folder(settings, md5, dataset)
     return tree_member(settings, md5, TABLE_FILE, dataset)
+
+
+def files_tree(settings: Settings, md5: str) -> bool:
+    """Whether version ``md5`` is a tree of files (with its integrity counts), not a table."""
+    from datavet.registry.tree_version import is_partitioned
+
+    return md5.endswith(".dir") and not is_partitioned(settings, md5)
 
 
 def staged_report(settings: Settings, name: str, md5: str, *, exact: bool = False) -> CheckReport:

@@ -8,13 +8,20 @@ import os
 from pathlib import Path
 
 from datavet.changes import Changes, answers_of, compute_changes
-from datavet.engines import ParquetTable, engine_for, engine_name, version_engine
+from datavet.engines import engine_for, engine_name, version_engine
 from datavet.registry.certificate import Recertification
 from datavet.registry.store import previous_certified
 from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
-from datavet.stages.common import datasheet_files, registry_for, staged_report, version_stage, version_table
+from datavet.stages.common import (
+    datasheet_files,
+    files_tree,
+    registry_for,
+    staged_report,
+    version_stage,
+    version_table,
+)
 
 
 def document(loaded: LoadedSpec, settings: Settings, md5: str, *, reason: str | None = None) -> dict[str, Path]:
@@ -39,7 +46,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str, reason: str | No
     spec = loaded.spec
     report = staged_report(settings, spec.name, md5, exact=True)
     files = None
-    if md5.endswith(".dir"):  # a tree of files: the composition of its files
+    if files_tree(settings, md5):  # a tree of files: the composition of its files
         from datavet.registry.tree_version import tree_integrity
 
         files = tree_integrity(settings, md5, spec.name)
@@ -92,8 +99,10 @@ def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, rep
     old_report = CheckReport.model_validate_json(registry.show(tag, registry.validation_path(name, old_md5)))
     old_sheet = json.loads(registry.show(tag, registry.datasheet_dir(name) / "datasheet.json"))
     engine = engine_for(version_engine(engine_name(spec=loaded.spec.engine, settings=settings)), settings)
-    difference = engine.row_difference(ParquetTable(version_table(settings, md5, name)),
-                                       ParquetTable(version_table(settings, old_md5, name)))
+    from datavet.engines.parts import row_difference
+
+    difference = row_difference(engine, version_table(settings, md5, name), version_table(settings, old_md5, name),
+                                registry.cache_dir)  # a partitioned version: only the parts that changed
     return compute_changes(new_report=report, old_report=old_report, previous_tag=tag,
                            rows_added_removed=difference,
                            new_answers=answers_of(sheet_json), old_answers=answers_of(old_sheet),

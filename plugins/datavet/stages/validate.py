@@ -7,7 +7,15 @@ from datavet.fsutil import atomic_write_text
 from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
-from datavet.stages.common import EXACT_REPORT_FILE, REPORT_FILE, log, registry_for, version_stage, version_table
+from datavet.stages.common import (
+    EXACT_REPORT_FILE,
+    REPORT_FILE,
+    files_tree,
+    log,
+    registry_for,
+    version_stage,
+    version_table,
+)
 
 
 def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
@@ -29,7 +37,7 @@ def validate(loaded: LoadedSpec, settings: Settings, md5: str) -> CheckReport:
         log.info("%s: checking version %s against the spec's checks", spec.name, md5)
         staging = registry.staging_dir(spec.name, md5)
         report = run_checks(loaded, version_table(settings, md5, spec.name), data_hash=md5, settings=settings)
-        if md5.endswith(".dir"):  # a tree of files: the checks on its integrity (checks computed outside GX)
+        if files_tree(settings, md5):  # a tree of files: the checks on its integrity (checks computed outside GX)
             from datavet.checks.registry import with_version_checks
             from datavet.registry.tree_version import tree_integrity
 

@@ -52,12 +52,20 @@ def version(loaded: LoadedSpec, settings: Settings) -> VersionInfo:
             tag = certified_tag_for(registry, spec.name, made.md5, rules, loaded.path)
             if tag:
                 if not registry.cache_path(made.md5).is_file():  # the cache was emptied: these bytes, just
-                    registry.cache_version(made.path, made.md5)  # hashed, restore it (certify heals the remote)
+                    _cache(registry, made)  # hashed, restore it (certify heals the remote)
                 log.info("%s: version %s is already certified as %s; nothing to do", spec.name, made.md5, tag)
                 return VersionInfo(spec.name, made.md5, made.rows, tag)
-            registry.cache_version(made.path, made.md5)
+            _cache(registry, made)
     log.info("%s: version %s (%d rows) added to the DVC cache", spec.name, made.md5, made.rows)
     return VersionInfo(spec.name, made.md5, made.rows, None)
+
+
+def _cache(registry: Registry, made) -> None:
+    """A version into the DVC cache: one file, or a partitioned version's parts and ``.dir`` listing."""
+    if made.is_tree:
+        registry.cache_tree(made.path, made.entries, made.staged)
+    else:
+        registry.cache_version(made.path, made.md5)
 
 
 @contextlib.contextmanager

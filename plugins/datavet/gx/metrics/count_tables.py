@@ -48,12 +48,14 @@ class CountTables(TableMetricProvider):
     @metric_value(engine=PandasExecutionEngine)
     def _pandas(cls, execution_engine: PandasExecutionEngine, metric_domain_kwargs: dict,
                 metric_value_kwargs: dict, metrics: dict[str, Any], runtime_configuration: dict):
-        return tables_on(execution_engine, metric_domain_kwargs, CountPlan.from_kwargs(metric_value_kwargs))
+        return per_part(execution_engine, metric_domain_kwargs, metric_value_kwargs) or \
+            tables_on(execution_engine, metric_domain_kwargs, CountPlan.from_kwargs(metric_value_kwargs))
 
     @metric_value(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, execution_engine: SqlAlchemyExecutionEngine, metric_domain_kwargs: dict,
                     metric_value_kwargs: dict, metrics: dict[str, Any], runtime_configuration: dict):
-        return tables_on(execution_engine, metric_domain_kwargs, CountPlan.from_kwargs(metric_value_kwargs))
+        return per_part(execution_engine, metric_domain_kwargs, metric_value_kwargs) or \
+            tables_on(execution_engine, metric_domain_kwargs, CountPlan.from_kwargs(metric_value_kwargs))
 
     @metric_value(engine=SparkDFExecutionEngine)
     def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict,
@@ -70,6 +72,35 @@ def tables_on(execution_engine: Any, metric_domain_kwargs: dict, plan: CountPlan
     if isinstance(execution_engine, SparkDFExecutionEngine):
         return spark_tables(domain, plan)
     return pandas_tables(domain, plan)
+
+
+def per_part(execution_engine: Any, metric_domain_kwargs: dict, metric_value_kwargs: dict) -> Tables | None:
+    """The plan's tables of a partitioned version, part by part, each part's read from the cache when
+    counted before (datavet.engines.parts); None when the batch is not a partitioned version's whole
+    table (a row condition or filter would not apply to the parts)."""
+    from datavet.engines.parts import active_parts, merge_tables, merged
+
+    parts = active_parts()
+    if parts is None or any(v is not None for k, v in metric_domain_kwargs.items() if k != "batch_id"):
+        return None
+    plan = CountPlan.from_kwargs(metric_value_kwargs)
+    if isinstance(execution_engine, SqlAlchemyExecutionEngine):
+        if execution_engine.engine.dialect.name != "duckdb":
+            return None
+        import sqlalchemy as sa
+
+        from datavet.sources.table import literal
+
+        def count(path):
+            scan = sa.text(f"SELECT * FROM read_parquet({literal(str(path))})").columns().subquery("datavet_part")
+            return sql_tables(execution_engine, scan, plan)
+    else:
+        from datavet.ingest import read_parquet
+
+        def count(path):
+            return pandas_tables(read_parquet(path), plan)
+
+    return merged(parts, "count_tables", metric_value_kwargs, count, merge_tables)
 
 
 def _tables(groups: dict[frozenset[str], tuple[list[str], list[tuple], list[int], list[list[int]] | None]],

@@ -1,0 +1,150 @@
+"""A Hive-style Parquet directory versioned as one Parquet part per partition folder (``partitioned: true``).
+
+The version is a DVC directory output whose files are the parts, ``part-<folder>.parquet`` with the
+folder URL-quoted (``country=FR/day=2`` becomes ``part-country%3DFR%2Fday%3D2.parquet``): a flat
+listing, so no reader takes the names for Hive partitions again. Each part holds every column of
+the version, the partition columns as text exactly as the single-file reading gives them (DuckDB's
+Hive reader, URL-decoded, ``__HIVE_DEFAULT_PARTITION__`` as null), in the types the whole directory
+has (a column a partition lacks is null there), rows in the order of the partition's files. It is
+written by :func:`datavet.sources.parts.write_part`, so its bytes depend on its rows alone.
+
+A partition whose files (their paths and bytes), column types and writer are those of a part the
+DVC cache already holds is not read again: the part's md5 is remembered under the cache
+(``.dvc/cache/datavet/parts/``) keyed by that fingerprint, and its cached object is the part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote as url_quote
+from urllib.parse import unquote
+
+from datavet.registry import dvctree
+from datavet.sources.base import Materialised
+
+if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
+
+PART_PREFIX = "part-"
+PARTS_DIR = "parts"  # inside staging: every part of the version (new ones written, others linked)
+
+
+@dataclass(frozen=True)
+class PartsMaterialised(Materialised):
+    """A partitioned version: ``path``/``table`` is the folder of all its parts; ``entries`` lists
+    them; ``staged`` names the parts written now (the others' objects are in the DVC cache)."""
+
+    entries: list[dvctree.Entry] = field(default_factory=list)
+    staged: frozenset[str] = frozenset()
+
+
+def part_name(folder: str) -> str:
+    """The part's file name for a partition folder (posix, relative to the source; "" for the root)."""
+    return f"{PART_PREFIX}{url_quote(folder, safe='')}.parquet"
+
+
+def folder_of(name: str) -> str:
+    """The partition folder a part's name stands for (the inverse of :func:`part_name`)."""
+    return unquote(name.removeprefix(PART_PREFIX).removesuffix(".parquet"))
+
+
+def is_parts_listing(entries: list[dvctree.Entry]) -> bool:
+    """Whether a tree version's listing is a partitioned table (every file a part), not a tree of files."""
+    return bool(entries) and all("/" not in e.relpath and e.relpath.startswith(PART_PREFIX)
+                                 and e.relpath.endswith(".parquet") for e in entries)
+
+
+def partitions(directory: Path, files: list[Path]) -> dict[str, list[Path]]:
+    """The source's data files grouped by their folder (in the order :func:`parquet_files` gives)."""
+    out: dict[str, list[Path]] = {}
+    for path in files:
+        out.setdefault(path.parent.relative_to(directory).as_posix().removeprefix("."), []).append(path)
+    return out
+
+
+def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: list[Path],
+                      types: dict[str, str], staging: Path, cache: Path) -> PartsMaterialised:
+    """Write (or find in ``cache``, the DVC cache) one part per partition of ``directory``.
+
+    ``types``: every column of the whole directory and the type the version stores it as."""
+    from datavet.fsutil import file_md5
+    from datavet.sources.parquet import parquet_scan_of
+    from datavet.sources.parts import batches_of, write_part
+    from datavet.sources.table import quote, scratch_file
+
+    folder = staging / PARTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    remembered = cache / "datavet" / "parts"
+    entries: list[dvctree.Entry] = []
+    staged: set[str] = set()
+    rows = 0
+    for part, members in partitions(directory, files).items():
+        name = part_name(part)
+        key = _fingerprint(directory, members, types, file_md5)
+        known = _known_part(remembered, key, cache)
+        if known is not None:
+            md5, count = known
+            _link(dvctree.object_path(cache, md5), folder / name)
+        else:
+            scan = parquet_scan_of(members)
+            present = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+            cells = ", ".join((f"CAST({quote(c)} AS {t}) AS {quote(c)}" if c in present
+                               else f"CAST(NULL AS {t}) AS {quote(c)}") for c, t in types.items())
+            reader = con.sql(f"SELECT {cells} FROM {scan}").to_arrow_reader(1 << 17)
+            schema = reader.schema.remove_metadata()
+            with scratch_file(folder, name) as tmp:
+                written = write_part(batches_of(reader), schema, tmp)
+                os.replace(tmp, folder / name)
+            md5, count = written.md5, written.rows
+            staged.add(name)
+            _remember(remembered, key, md5, count)
+        entries.append(dvctree.Entry(name, md5))
+        rows += count
+    md5 = dvctree.tree_md5(entries)
+    return PartsMaterialised(path=folder, md5=md5, rows=rows, table=folder, entries=entries,
+                             staged=frozenset(staged))
+
+
+def _fingerprint(directory: Path, members: list[Path], types: dict[str, str], file_md5) -> str:
+    """What a part's bytes follow from: its files (paths and contents), the version's column types
+    and the writer's versions."""
+    import duckdb
+    import pyarrow
+
+    listing = [[p.relative_to(directory).as_posix(), file_md5(p)] for p in members]
+    text = json.dumps({"files": listing, "types": list(types.items()), "duckdb": duckdb.__version__,
+                       "pyarrow": pyarrow.__version__}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _known_part(remembered: Path, key: str, cache: Path) -> tuple[str, int] | None:
+    """The part md5 and rows remembered for ``key``, if its object is in the cache (else None)."""
+    try:
+        found = json.loads((remembered / key[:2] / key).read_text())
+        md5, rows = str(found["md5"]), int(found["rows"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return (md5, rows) if dvctree.object_path(cache, md5).is_file() else None
+
+
+def _remember(remembered: Path, key: str, md5: str, rows: int) -> None:
+    from datavet.fsutil import atomic_write_text
+
+    (remembered / key[:2]).mkdir(parents=True, exist_ok=True)
+    atomic_write_text(remembered / key[:2] / key, json.dumps({"md5": md5, "rows": rows}))
+
+
+def _link(src: Path, dst: Path) -> None:
+    """``dst`` as a hard link to a read-only cache object (a copy across file systems)."""
+    import shutil
+
+    dst.unlink(missing_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)

@@ -1,0 +1,144 @@
+"""Partitioned versions (``source.partitioned: true``) and incremental certification.
+
+Adult census rows written as a Hive directory by ``race`` (pyarrow's writer, as a lake would hold
+them). The version is one part per partition folder; a second certification after a partition is
+added writes and counts only the new part, and its report equals a cold certification of the same
+data in a fresh registry (nothing cached) and the figures of the single-file version.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from datavet.fsutil import file_md5
+from datavet.registry import dvctree
+from datavet.settings import Settings
+from datavet.sources import source_for
+from datavet.spec import LoadedSpec, parse_spec
+from tests.conftest import REPO, SHARED_DATA, adult_spec_dict, make_project
+
+ADULT_OPTIONS = adult_spec_dict()["source"]["options"]
+LATE = "race=Other"  # the partition that arrives with the second version
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Adult as a Hive directory by race, without and with the partition ``race=Other``."""
+    root = tmp_path_factory.mktemp("lake")
+    data = {"name": "people", "title": "people", "owner": "t@example.org", "license": "CC0", "columns": {},
+            "checks": {}, "source": {"path": str(SHARED_DATA / "adult.data"), "format": "csv",
+                                     "options": ADULT_OPTIONS}}
+    path = root / "datasheets" / "people" / "dataset.yaml"
+    csv = source_for(LoadedSpec(spec=parse_spec(data, path), path=path, root=root),
+                     Settings(project=root)).materialise(root / "csv")
+    full = root / "full"
+    pq.write_to_dataset(pq.read_table(csv.table), full, partition_cols=["race"])
+    early = root / "early"
+    shutil.copytree(full, early)
+    shutil.rmtree(early / LATE)
+    return {"root": root, "csv": csv.table, "full": full, "early": early}
+
+
+def _materialise(root: Path, folder: Path, staging: str, settings: Settings):
+    data = {"name": "people", "title": "people", "owner": "t@example.org", "license": "CC0", "columns": {},
+            "checks": {}, "source": {"path": str(folder), "partitioned": True}}
+    path = root / "datasheets" / "people" / "dataset.yaml"
+    return source_for(LoadedSpec(spec=parse_spec(data, path), path=path, root=root), settings).materialise(
+        root / staging)
+
+
+def test_one_deterministic_part_per_partition(tmp_path: Path, lake: dict[str, Any]) -> None:
+    settings = Settings(project=tmp_path, home=tmp_path / ".datavet")
+    made = _materialise(tmp_path, lake["full"], "a", settings)
+    again = _materialise(tmp_path, lake["full"], "b", settings)
+    folders = sorted(p.name for p in lake["full"].iterdir() if p.is_dir())
+    assert sorted(e.relpath for e in made.entries) == sorted(f"part-race%3D{f[5:]}.parquet" for f in folders)
+    assert made.md5 == again.md5 == dvctree.tree_md5(made.entries) and made.rows == 32561
+    for entry in made.entries:  # each part is its own file, hashed as written
+        assert file_md5(made.table / entry.relpath) == entry.md5
+    # read as one table (DuckDB's and pandas' readers of a folder) it is the CSV's rows
+    whole = pd.read_parquet(made.table)
+    csv = pd.read_parquet(lake["csv"])
+    assert list(whole.columns) == [c for c in csv.columns if c != "race"] + ["race"]
+    key = list(csv.columns)
+    pd.testing.assert_frame_equal(whole[key].sort_values(key).reset_index(drop=True),
+                                  csv.sort_values(key).reset_index(drop=True), check_exact=True)
+    for entry in made.entries:  # rows of a part are its partition's, in the source file's order
+        race = entry.relpath.removeprefix("part-race%3D").removesuffix(".parquet").replace("%20", " ")
+        src = pq.read_table(next((lake["full"] / f"race={race}").glob("*.parquet"))).to_pandas()
+        part = pd.read_parquet(made.table / entry.relpath)
+        assert part["race"].eq(race).all()
+        pd.testing.assert_frame_equal(part.drop(columns="race"), src, check_exact=True, check_dtype=False)
+
+
+def _certify(root: Path, folder: Path) -> tuple[Any, dict, Settings]:
+    from datavet.pipeline import registry_for, run_all
+    from datavet.spec import load_spec
+
+    spec = adult_spec_dict()
+    spec["source"] = {"path": str(folder), "partitioned": True}
+    path = make_project(root, spec, answers_from=REPO / "datasheets" / "adult" / "answers.yaml")
+    settings = Settings(project=root, home=root / ".datavet")
+    _, cert, created = run_all(load_spec(path), settings)
+    assert created
+    registry = registry_for(settings)
+    report = json.loads(registry.show(cert.tag, registry.validation_path("adult", cert.md5)))
+    report["datasheet"] = json.loads(registry.show(cert.tag, registry.datasheet_dir("adult") / "datasheet.json"))
+    return cert, report, settings
+
+
+def _figures(report: dict) -> list:
+    return sorted(json.dumps([c["check"], c.get("column"), c.get("columns"), c.get("by"), c["success"],
+                              c.get("observed"), c.get("failures")], sort_keys=True, default=str)
+                  for c in report["checks"])
+
+
+def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str, Any]) -> None:
+    work = tmp_path / "work"
+    source = tmp_path / "source"
+    shutil.copytree(lake["early"], source)
+    first, _, settings = _certify(work, source)
+    counts = settings.registry / ".dvc" / "cache" / "datavet" / "counts"
+    cached = set(counts.rglob("*.json"))
+    assert first.md5.endswith(".dir") and first.rows == 32561 - pq.read_table(lake["full"] / LATE).num_rows
+    shutil.copytree(lake["full"] / LATE, source / LATE)  # the new partition arrives
+    second, warm, _ = _certify(work, source)
+    new_tables = set(counts.rglob("*.json")) - cached
+    parts = dvctree.read_tree(settings.registry / ".dvc" / "cache", second.md5)
+    old_parts = {e.md5 for e in dvctree.read_tree(settings.registry / ".dvc" / "cache", first.md5)}
+    assert [e.relpath for e in parts if e.md5 not in old_parts] == [f"part-{LATE.replace('=', '%3D')}.parquet"]
+    assert new_tables and len(new_tables) < len(cached)  # the new part's tables only
+    assert second.rows == 32561
+    _, cold, _ = _certify(tmp_path / "cold", lake["full"])  # the same data, nothing cached: a full recount
+    assert _figures(warm) == _figures(cold)
+    for report in (warm, cold):
+        for key in ("data_hash", "validation_result_id", "suite_hash"):
+            report.pop(key, None)
+    late = pq.read_table(lake["full"] / LATE).num_rows
+    changes = warm["datasheet"]["changes"]  # only the new part compared: the old parts are the same bytes
+    assert (changes["rows_added"], changes["rows_removed"], changes["rows_before"]) == (late, 0, 32561 - late)
+    assert warm["datasheet"]["computed"] == cold["datasheet"]["computed"]
+    cold_sheet = cold.pop("datasheet")
+    warm.pop("datasheet")
+    assert warm == cold
+    spec = adult_spec_dict()  # the whole directory as one file: one scan of every row
+    spec["source"] = {"path": str(lake["full"])}
+    from datavet.pipeline import registry_for, run_all
+    from datavet.spec import load_spec
+
+    one = tmp_path / "one"
+    one_settings = Settings(project=one, home=one / ".datavet")
+    answers = REPO / "datasheets" / "adult" / "answers.yaml"
+    _, cert, _ = run_all(load_spec(make_project(one, spec, answers_from=answers)), one_settings)
+    registry = registry_for(one_settings)
+    scanned = json.loads(registry.show(cert.tag, registry.validation_path("adult", cert.md5)))
+    assert _figures(scanned) == _figures(cold) and len(cold["checks"]) > 10
+    sheet = json.loads(registry.show(cert.tag, registry.datasheet_dir("adult") / "datasheet.json"))
+    assert sheet["computed"] == cold_sheet["computed"]  # duplicates, label counts, types: as one scan gives them
