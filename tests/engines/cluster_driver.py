@@ -66,14 +66,55 @@ def write_parts(job: dict) -> dict:
     return {"written": write(settings, tasks, Path(job["folder"]), dataset="test"), "pid": os.getpid()}
 
 
-STEPS = {"checks": checks, "write_parts": write_parts}
+def certify(job: dict) -> dict:
+    """``datavet certify`` of the spec (datavet.pipeline.run_all): the certificate, the stored
+    validation report and the datasheet's computed facts, read back from the registry."""
+    from datavet.pipeline import run_all
+    from datavet.settings import Settings
+    from datavet.sources import spark_parts
+    from datavet.spec import load_spec
+
+    root = Path(job["root"])
+    settings = Settings(project=root, home=root / ".datavet")
+    loaded = load_spec(Path(job["spec"]))
+    seen: list = []
+    write = spark_parts.write_parts
+
+    def recorded(*args, **kwargs):  # the real writer, its result kept to show which processes wrote
+        seen.append(write(*args, **kwargs))
+        return seen[-1]
+
+    spark_parts.write_parts = recorded
+    try:
+        _, cert, _ = run_all(loaded, settings)
+    finally:
+        spark_parts.write_parts = write
+    return {"md5": cert.md5, "rows": cert.rows, "written": seen[0], "pid": os.getpid(),
+            **certified(settings, loaded.spec.name, cert)}
+
+
+def certified(settings, name: str, cert) -> dict:
+    """The validation report and the datasheet JSON of a certification, as the registry holds them."""
+    from datavet.pipeline import registry_for
+
+    registry = registry_for(settings)
+    return {"report": json.loads(registry.show(cert.tag, registry.validation_path(name, cert.md5))),
+            "datasheet": json.loads(registry.show(cert.tag, registry.datasheet_dir(name) / "datasheet.json"))}
+
+
+STEPS = {"checks": checks, "write_parts": write_parts, "certify": certify}
 
 
 def main(job_path: str, out_path: str) -> None:
     """Run each step of the job in order (one driver, one SparkSession) and pickle what they return."""
-    steps = json.loads(Path(job_path).read_text())["steps"]
-    result = {"steps": [STEPS[step["kind"]](step) for step in steps], "master": master_of_session(),
-              "peak_rss": peak_rss()}
+    import time
+
+    steps, seconds = [], []
+    for step in json.loads(Path(job_path).read_text())["steps"]:
+        start = time.perf_counter()
+        steps.append(STEPS[step["kind"]](step))
+        seconds.append(round(time.perf_counter() - start, 1))
+    result = {"steps": steps, "seconds": seconds, "master": master_of_session(), "peak_rss": peak_rss()}
     Path(out_path).write_bytes(pickle.dumps(result))
 
 

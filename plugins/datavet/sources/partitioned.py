@@ -28,7 +28,15 @@ from datavet.registry import dvctree
 from datavet.sources.base import Materialised
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable, Sequence
+
     import duckdb
+
+    from datavet.sources.parts import Part
+    from datavet.sources.spark_parts import PartTask
+
+    # writes the parts of the tasks into the folder elsewhere (Spark's executors): part name -> Part
+    WriteParts = Callable[[Sequence[PartTask], Path], dict[str, Part]]
 
 PART_PREFIX = "part-"
 PARTS_DIR = "parts"  # inside staging: every part of the version (new ones written, others linked)
@@ -68,46 +76,61 @@ def partitions(directory: Path, files: list[Path]) -> dict[str, list[Path]]:
 
 
 def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: list[Path],
-                      types: dict[str, str], staging: Path, cache: Path) -> PartsMaterialised:
+                      types: dict[str, str], staging: Path, cache: Path, *,
+                      write_elsewhere: WriteParts | None = None) -> PartsMaterialised:
     """Write (or find in ``cache``, the DVC cache) one part per partition of ``directory``.
 
-    ``types``: every column of the whole directory and the type the version stores it as."""
+    ``types``: every column of the whole directory and the type the version stores it as. The parts
+    to write are written here through ``con``, or by ``write_elsewhere`` (Spark's executors,
+    datavet.sources.spark_parts) from the same statements, so the bytes are the same."""
     from datavet.fsutil import file_md5
     from datavet.sources.parquet import parquet_scan_of
-    from datavet.sources.parts import batches_of, write_part
-    from datavet.sources.table import quote, scratch_file
+    from datavet.sources.spark_parts import PartTask
+    from datavet.sources.table import quote
 
     folder = staging / PARTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     remembered = cache / "datavet" / "parts"
-    entries: list[dvctree.Entry] = []
-    staged: set[str] = set()
-    rows = 0
+    found: dict[str, tuple[str, int]] = {}  # part name -> (md5, rows), in partition order
+    pending: list[tuple[PartTask, str]] = []  # parts to write, with their fingerprints
     for part, members in partitions(directory, files).items():
         name = part_name(part)
         key = _fingerprint(directory, members, types, file_md5)
         known = _known_part(remembered, key, cache)
+        found[name] = known or ("", 0)
         if known is not None:
-            md5, count = known
-            _link(dvctree.object_path(cache, md5), folder / name)
+            _link(dvctree.object_path(cache, known[0]), folder / name)
         else:
             scan = parquet_scan_of(members)
             present = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
             cells = ", ".join((f"CAST({quote(c)} AS {t}) AS {quote(c)}" if c in present
                                else f"CAST(NULL AS {t}) AS {quote(c)}") for c, t in types.items())
-            reader = con.sql(f"SELECT {cells} FROM {scan}").to_arrow_reader(1 << 17)
-            schema = reader.schema.remove_metadata()
-            with scratch_file(folder, name) as tmp:
-                written = write_part(batches_of(reader), schema, tmp)
-                os.replace(tmp, folder / name)
-            md5, count = written.md5, written.rows
-            staged.add(name)
-            _remember(remembered, key, md5, count)
-        entries.append(dvctree.Entry(name, md5))
-        rows += count
-    md5 = dvctree.tree_md5(entries)
-    return PartsMaterialised(path=folder, md5=md5, rows=rows, table=folder, entries=entries,
-                             staged=frozenset(staged))
+            pending.append((PartTask(name, f"SELECT {cells} FROM {scan}"), key))
+    tasks = [task for task, _ in pending]
+    if write_elsewhere is not None:
+        written = write_elsewhere(tasks, folder)
+    else:
+        written = {task.name: _write_here(con, task, folder) for task in tasks}
+    for task, key in pending:
+        part = written[task.name]
+        found[task.name] = (part.md5, part.rows)
+        _remember(remembered, key, part.md5, part.rows)
+    entries = [dvctree.Entry(name, md5) for name, (md5, _) in found.items()]
+    return PartsMaterialised(path=folder, md5=dvctree.tree_md5(entries), rows=sum(n for _, n in found.values()),
+                             table=folder, entries=entries, staged=frozenset(t.name for t in tasks))
+
+
+def _write_here(con: duckdb.DuckDBPyConnection, task: PartTask, folder: Path) -> Part:
+    """One part written in this process through ``con`` (the version stage's DuckDB and its limits)."""
+    from datavet.sources.parts import batches_of, write_part
+    from datavet.sources.table import scratch_file
+
+    reader = con.sql(task.select).to_arrow_reader(1 << 17)
+    schema = reader.schema.remove_metadata()
+    with scratch_file(folder, task.name) as tmp:
+        written = write_part(batches_of(reader), schema, tmp)
+        os.replace(tmp, folder / task.name)
+    return written
 
 
 def _fingerprint(directory: Path, members: list[Path], types: dict[str, str], file_md5) -> str:

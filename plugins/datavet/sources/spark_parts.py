@@ -138,3 +138,11 @@ def write_parts(settings: Settings, tasks: Sequence[PartTask], folder: Path, *, 
     return Written(parts={r["name"]: Part(md5=r["md5"], rows=int(r["rows"]), nulls=json.loads(r["nulls"]))
                           for r in rows},
                    writers={r["name"]: r["host"] for r in rows})
+
+
+def writer(settings: Settings, dataset: str):
+    """``write_elsewhere`` for :func:`datavet.sources.partitioned.materialise_parts`: the executors write."""
+    def write(tasks: Sequence[PartTask], folder: Path) -> dict[str, Part]:
+        return write_parts(settings, tasks, folder, dataset=dataset).parts
+
+    return write
