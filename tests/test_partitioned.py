@@ -116,6 +116,7 @@ def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str
     assert [e.relpath for e in parts if e.md5 not in old_parts] == [f"part-{LATE.replace('=', '%3D')}.parquet"]
     assert new_tables and len(new_tables) < len(cached)  # the new part's tables only
     assert second.rows == 32561
+    _load_certified_reads_every_part(settings, lake, parts)
     _, cold, _ = _certify(tmp_path / "cold", lake["full"])  # the same data, nothing cached: a full recount
     assert _figures(warm) == _figures(cold)
     for report in (warm, cold):
@@ -142,3 +143,65 @@ def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str
     assert _figures(scanned) == _figures(cold) and len(cold["checks"]) > 10
     sheet = json.loads(registry.show(cert.tag, registry.datasheet_dir("adult") / "datasheet.json"))
     assert sheet["computed"] == cold_sheet["computed"]  # duplicates, label counts, types: as one scan gives them
+
+
+def test_drift_counts_of_a_partitioned_version_sum_its_parts(tmp_path: Path, lake: dict[str, Any]) -> None:
+    """The drift check's value counts of a previous version, summed over cached parts, are a scan's."""
+    from datavet.engines import ParquetTable, engine_for
+    from datavet.engines.parts import value_counts_by_parts
+
+    settings = Settings(project=tmp_path, home=tmp_path / ".datavet")
+    made = _materialise(tmp_path, lake["full"], "a", settings)
+    engine = engine_for("duckdb", settings)
+    cache = tmp_path / "cache"
+    columns = ["sex", "race", "workclass"]
+    cold = value_counts_by_parts(engine, ParquetTable(made.table), columns, cache)
+    warm = value_counts_by_parts(engine, ParquetTable(made.table), columns, cache)  # read back from the cache
+    assert len(list(cache.rglob("*.json"))) == len(made.entries)
+    expected = pd.read_parquet(lake["csv"]).groupby(columns, dropna=False).size()
+    for found in (cold, warm):
+        assert sorted(found) == sorted((tuple(k), int(n)) for k, n in expected.items())
+
+
+def _load_certified_reads_every_part(settings: Settings, lake: dict[str, Any], parts: list) -> None:
+    """``load_certified`` gives the partitioned version as one table, and refuses it if a part changed."""
+    from datavet import load_certified
+    from datavet.errors import NotCertifiedError
+
+    df = load_certified("adult", settings=settings, missing_as_null=False)
+    csv = pd.read_parquet(lake["csv"])
+    key = list(csv.columns)
+    assert list(df.columns) == [c for c in key if c != "race"] + ["race"]
+    pd.testing.assert_frame_equal(df[key].sort_values(key, ignore_index=True),
+                                  csv.sort_values(key, ignore_index=True), check_exact=True)
+    damaged = dvctree.object_path(settings.registry / ".dvc" / "cache", parts[0].md5)
+    original = damaged.read_bytes()
+    damaged.chmod(0o644)
+    damaged.write_bytes(original[:-9] + bytes([original[-9] ^ 1]) + original[-8:])
+    try:
+        with pytest.raises(NotCertifiedError, match="refusing altered data"):
+            load_certified("adult", settings=settings)
+    finally:
+        damaged.write_bytes(original)
+
+
+def test_a_rewritten_source_file_is_hashed_again(tmp_path: Path) -> None:
+    """The remembered md5 of a source file is keyed by its inode, size and times: new bytes of the same
+    size are seen (a partition rewritten in place is read again, never taken for its old part)."""
+    import os
+    import time
+
+    from datavet.sources.partitioned import content_md5
+
+    path = tmp_path / "part.parquet"
+    path.write_bytes(b"a" * 4096)
+    old = time.time_ns() - 10**10
+    os.utime(path, ns=(old, old))
+    time.sleep(0.05)
+    first = content_md5(path, tmp_path / "cache", file_md5)
+    assert first == file_md5(path) == content_md5(path, tmp_path / "cache", file_md5)
+    assert len(list((tmp_path / "cache").rglob("*"))) > 0  # remembered
+    with open(path, "r+b") as fh:  # same size, same mtime put back: only the ctime tells
+        fh.write(b"b")
+    os.utime(path, ns=(old, old))
+    assert content_md5(path, tmp_path / "cache", file_md5) == file_md5(path) != first

@@ -33,17 +33,26 @@ def load_certified(name: str, version: str | int | None = None, *, settings: Set
     registry = Registry.of(settings)
     tag = resolve_tag(registry, name, version)
     cert = committed_certificate(registry, name, tag)
-    md5 = cert.md5
-    if dvctree.is_tree(md5):  # a tree of files: its label table (open_certified gives the files)
+    md5s = [cert.md5]
+    if dvctree.is_tree(cert.md5):  # a tree of files: its label table (open_certified gives the files)
         from datavet.consume_files import certified_tree
+        from datavet.sources.partitioned import folder_of, is_parts_listing
 
-        md5 = next(e.md5 for e in certified_tree(registry, name, tag)[2] if e.relpath == TABLE_FILE)
-    path = registry.bytes_path(md5)
-    actual = file_md5(path)
-    if actual != md5:
-        raise NotCertifiedError(
-            f"the bytes of {tag} hash to {actual} but were certified as {md5}; refusing altered data",
-            dataset=name, fix="restore the data with `dvc pull` in the registry, or certify the new version")
+        entries = certified_tree(registry, name, tag)[2]
+        if is_parts_listing(entries):  # a partitioned table: every part, in the order of its partition
+            md5s = [e.md5 for e in sorted(entries, key=lambda e: folder_of(e.relpath))]
+        else:
+            md5s = [next(e.md5 for e in entries if e.relpath == TABLE_FILE)]
+    paths = []
+    for md5 in md5s:
+        path = registry.bytes_path(md5)
+        actual = file_md5(path)
+        if actual != md5:
+            raise NotCertifiedError(
+                f"the bytes of {tag} hash to {actual} but were certified as {md5}; refusing altered data",
+                dataset=name, fix="restore the data with `dvc pull` in the registry, or certify the new version")
+        paths.append(path)
+    path = paths[0] if len(paths) == 1 else paths
     from datavet.splits import select_split
 
     wanted = None if columns is None or split is None else list(dict.fromkeys([*columns, split_column]))

@@ -69,11 +69,15 @@ NULLABLE_INTEGERS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.
                      pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
 
 
-def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+def read_parquet(path: str | Path | list[Path], columns: list[str] | None = None) -> pd.DataFrame:
     """A version as a DataFrame, integers exact: an integer column holding a null comes back as pandas'
     nullable integer (``Int64``), not as float64, which rounds integers above 2**53 (a 17-digit date
-    stamp). Columns without a null keep numpy's types, as ``pandas.read_parquet`` gives them."""
-    table = pq.read_table(path, columns=columns)
+    stamp). Columns without a null keep numpy's types, as ``pandas.read_parquet`` gives them. A list
+    of files (the parts of a partitioned version, one schema) is read as one table, in that order."""
+    if isinstance(path, list):
+        table = pa.concat_tables([pq.read_table(p, columns=columns) for p in path])
+    else:
+        table = pq.read_table(path, columns=columns)
     df = table.to_pandas()
     for name, column in zip(table.column_names, table.columns, strict=True):
         if column.null_count and column.type in NULLABLE_INTEGERS:

@@ -70,6 +70,10 @@ class SqlSourceSpec(Strict):
     query: str | None = Field(default=None, description="A SELECT statement instead of a table.")
     order_by: list[str] = Field(default_factory=list, description="Columns giving the rows a deterministic "
                                                                   "order (default: every column).")
+    partition_by: list[str] = Field(
+        default_factory=list, description="Columns whose values cut the table into partitions: the version is "
+                                          "one Parquet part per partition, and (on PostgreSQL) only partitions "
+                                          "whose row count or checksum changed are read again.")
 
     @model_validator(mode="after")
     def _one_of_each(self) -> SqlSourceSpec:

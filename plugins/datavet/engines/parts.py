@@ -138,6 +138,19 @@ def merge_value_counts(counts: list[list[tuple[tuple, int]]]) -> list[tuple[tupl
     return list(total.values())
 
 
+def value_counts_by_parts(engine: Any, table: Any, columns: list[str], cache: Path) -> list[tuple[tuple, int]]:
+    """``engine.value_counts`` of a version; a partitioned one's summed over its parts, each part's
+    read from the cache when counted before (the drift check's previous version is mostly the same parts)."""
+    from datavet.engines.base import ParquetTable
+
+    parts = parts_of(table.path, cache) if isinstance(table, ParquetTable) else None
+    if parts is None:
+        return engine.value_counts(table, columns)
+    return merged(parts, "value_counts", [engine.name, columns],
+                  lambda path: [list(k) for k in engine.value_counts(ParquetTable(path), columns)],
+                  lambda found: merge_value_counts([[(tuple(k[0]), k[1]) for k in rows] for rows in found]))
+
+
 def _hashable(key: list) -> tuple:
     """A key as a dict key: 1 and True and 1.0 are different values here (pandas keeps them apart too)."""
     return tuple((type(v).__name__, v) for v in key)
@@ -305,7 +318,8 @@ def _distinct(engine: Any, parts: Parts, partials: list[dict], hashes_dir: Path,
     from datavet.sources.table import quote as ident
 
     per_part = [np.load(hashes_dir / p["hashes"][name], allow_pickle=False) for p in partials]
-    every = np.sort(np.concatenate(per_part)) if per_part else np.empty(0, dtype=np.uint64)
+    # each part's hashes are sorted already: the stable sort (timsort) merges the runs, ~3x a quicksort
+    every = np.sort(np.concatenate(per_part), kind="stable") if per_part else np.empty(0, dtype=np.uint64)
     repeated = every[1:][every[1:] == every[:-1]]
     if not len(repeated):
         return rows

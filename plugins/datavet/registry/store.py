@@ -47,6 +47,7 @@ def previous_version(loaded: LoadedSpec, settings: Settings, md5: str | None) ->
     the published figures, small cells withheld)."""
     from datavet.checks.base import PreviousVersion
     from datavet.engines import ParquetTable, engine_for, engine_name, version_engine
+    from datavet.engines.parts import value_counts_by_parts
     from datavet.recode import recode_value_counts, rules_of
     from datavet.stages.common import version_table
 
@@ -68,7 +69,7 @@ def previous_version(loaded: LoadedSpec, settings: Settings, md5: str | None) ->
                                     "check from the spec") from exc
         engine = engine_for(version_engine(engine_name(spec=loaded.spec.engine, settings=settings)), settings)
         try:
-            rows = engine.value_counts(table, list(columns))
+            rows = value_counts_by_parts(engine, table, list(columns), Registry.of(settings).cache_dir)
         finally:
             engine.close()
         # grouped as this version's tables are: the spec's values and bins (datavet.recode) apply to both

@@ -95,11 +95,11 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
     pending: list[tuple[PartTask, str]] = []  # parts to write, with their fingerprints
     for part, members in partitions(directory, files).items():
         name = part_name(part)
-        key = _fingerprint(directory, members, types, file_md5)
-        known = _known_part(remembered, key, cache)
+        key = _fingerprint(directory, members, types, lambda path: content_md5(path, cache, file_md5))
+        known = known_part(remembered, key, cache)
         found[name] = known or ("", 0)
         if known is not None:
-            _link(dvctree.object_path(cache, known[0]), folder / name)
+            link_part(dvctree.object_path(cache, known[0]), folder / name)
         else:
             scan = parquet_scan_of(members)
             present = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
@@ -114,7 +114,7 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
     for task, key in pending:
         part = written[task.name]
         found[task.name] = (part.md5, part.rows)
-        _remember(remembered, key, part.md5, part.rows)
+        remember(remembered, key, part.md5, part.rows)
     entries = [dvctree.Entry(name, md5) for name, (md5, _) in found.items()]
     return PartsMaterialised(path=folder, md5=dvctree.tree_md5(entries), rows=sum(n for _, n in found.values()),
                              table=folder, entries=entries, staged=frozenset(t.name for t in tasks))
@@ -145,7 +145,31 @@ def _fingerprint(directory: Path, members: list[Path], types: dict[str, str], fi
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _known_part(remembered: Path, key: str, cache: Path) -> tuple[str, int] | None:
+def content_md5(path: Path, cache: Path, file_md5) -> str:
+    """A source file's md5, remembered under the cache by its inode, size and times, as DVC's own state
+    database remembers a workspace file's: a rewritten file changes its ctime, so it is hashed again."""
+    info = os.stat(path)
+    stamp = f"{os.path.realpath(path)}|{info.st_dev}|{info.st_ino}|{info.st_size}|{info.st_mtime_ns}|{info.st_ctime_ns}"
+    key = hashlib.sha256(stamp.encode()).hexdigest()
+    memo = cache / "datavet" / "stat" / key[:2] / key
+    try:
+        md5 = memo.read_text()
+        if len(md5) == 32 and all(c in "0123456789abcdef" for c in md5):
+            return md5
+    except OSError:
+        pass
+    md5 = file_md5(path)
+    import time
+
+    from datavet.fsutil import atomic_write_text, settle_margin
+
+    if max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - settle_margin(info.st_mtime_ns):
+        memo.parent.mkdir(parents=True, exist_ok=True)  # a file still being written is never remembered
+        atomic_write_text(memo, md5)
+    return md5
+
+
+def known_part(remembered: Path, key: str, cache: Path) -> tuple[str, int] | None:
     """The part md5 and rows remembered for ``key``, if its object is in the cache (else None)."""
     try:
         found = json.loads((remembered / key[:2] / key).read_text())
@@ -155,14 +179,14 @@ def _known_part(remembered: Path, key: str, cache: Path) -> tuple[str, int] | No
     return (md5, rows) if dvctree.object_path(cache, md5).is_file() else None
 
 
-def _remember(remembered: Path, key: str, md5: str, rows: int) -> None:
+def remember(remembered: Path, key: str, md5: str, rows: int) -> None:
     from datavet.fsutil import atomic_write_text
 
     (remembered / key[:2]).mkdir(parents=True, exist_ok=True)
     atomic_write_text(remembered / key[:2] / key, json.dumps({"md5": md5, "rows": rows}))
 
 
-def _link(src: Path, dst: Path) -> None:
+def link_part(src: Path, dst: Path) -> None:
     """``dst`` as a hard link to a read-only cache object (a copy across file systems)."""
     import shutil
 

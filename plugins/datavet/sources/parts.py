@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from datavet.errors import DatavetError
 from datavet.sources.follow import HashBehind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,6 +91,8 @@ def row_groups(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator
             batch = next(stream)
         except StopIteration:
             break
+        except DatavetError:  # the source's own clear error (a value it cannot store)
+            raise
         except Exception as exc:  # the reader's error (DuckDB's, raised through the Arrow stream)
             raise ReadError(str(exc)) from exc
         if batch.num_rows == 0:

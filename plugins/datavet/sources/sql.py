@@ -88,6 +88,11 @@ class SqlSource:
 
         from datavet.fsutil import file_md5
 
+        if self.loaded.spec.source.sql.partition_by:  # type: ignore[union-attr]
+            from datavet.registry import Registry
+            from datavet.sources.sql_parts import materialise_sql_parts
+
+            return materialise_sql_parts(self, staging, Registry.of(self.settings).cache_dir)
         table = sql_table(self.loaded)
         engine = self._sql_engine()
         order = list(self.loaded.spec.source.sql.order_by)  # type: ignore[union-attr]
