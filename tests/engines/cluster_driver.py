@@ -58,7 +58,7 @@ def peak_rss() -> dict[str, int]:
 def write_parts(job: dict) -> dict:
     """The parts of ``job["tasks"]`` written on the executors into ``job["folder"]``."""
     from datavet.settings import Settings
-    from datavet.sources.spark_parts import PartTask
+    from datavet.sources.partitioned import PartTask
     from datavet.sources.spark_parts import write_parts as write
 
     settings = Settings(project=Path(job["folder"]))

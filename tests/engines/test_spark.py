@@ -145,7 +145,8 @@ def test_a_part_an_executor_cannot_read_is_a_data_error(spark_session, datasets,
     from datavet.errors import DataError
     from datavet.fsutil import file_md5
     from datavet.settings import Settings
-    from datavet.sources.spark_parts import PartTask, write_parts
+    from datavet.sources.partitioned import PartTask
+    from datavet.sources.spark_parts import write_parts
     from datavet.sources.table import literal
 
     bank = datasets["bank"]

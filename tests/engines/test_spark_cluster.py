@@ -116,13 +116,14 @@ def test_the_executors_write_the_duckdb_paths_parts(on_cluster, partitioned):
     path writes in process; the md5 the executor computed while writing is the file's."""
     from datavet.fsutil import file_md5
     from datavet.registry.dvctree import Entry, entries_of, tree_md5
-    from datavet.sources.spark_parts import PartTask, write_task
+    from datavet.sources.partitioned import PartTask
+    from datavet.sources.spark_parts import write_on_executor
 
     step = on_cluster["steps"][len(NAMES)]
     written = step["written"]
     here = partitioned["here"]
     here.mkdir()
-    expected = {name: write_task(PartTask(name, select), here, memory_limit="256MB", threads=1)
+    expected = {name: write_on_executor(PartTask(name, select), here, memory_limit="256MB", threads=1)
                 for name, select in partitioned["tasks"]}
     assert sorted(written.parts) == sorted(expected) == sorted(p.name for p in partitioned["on_cluster"].iterdir())
     for name, part in written.parts.items():

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,15 +29,9 @@ from datavet.registry import dvctree
 from datavet.sources.base import Materialised
 
 if TYPE_CHECKING:  # pragma: no cover
-    from collections.abc import Callable, Sequence
-
     import duckdb
 
     from datavet.sources.parts import Part
-    from datavet.sources.spark_parts import PartTask
-
-    # writes the parts of the tasks into the folder elsewhere (Spark's executors): part name -> Part
-    WriteParts = Callable[[Sequence[PartTask], Path], dict[str, Part]]
 
 PART_PREFIX = "part-"
 PARTS_DIR = "parts"  # inside staging: every part of the version (new ones written, others linked)
@@ -85,7 +80,6 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
     datavet.sources.spark_parts) from the same statements, so the bytes are the same."""
     from datavet.fsutil import file_md5
     from datavet.sources.parquet import parquet_scan_of
-    from datavet.sources.spark_parts import PartTask
     from datavet.sources.table import quote
 
     folder = staging / PARTS_DIR
@@ -110,7 +104,7 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
     if write_elsewhere is not None:
         written = write_elsewhere(tasks, folder)
     else:
-        written = {task.name: _write_here(con, task, folder) for task in tasks}
+        written = {task.name: write_task(con, task, folder) for task in tasks}
     for task, key in pending:
         part = written[task.name]
         found[task.name] = (part.md5, part.rows)
@@ -120,15 +114,28 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
                              table=folder, entries=entries, staged=frozenset(t.name for t in tasks))
 
 
-def _write_here(con: duckdb.DuckDBPyConnection, task: PartTask, folder: Path) -> Part:
-    """One part written in this process through ``con`` (the version stage's DuckDB and its limits)."""
-    from datavet.sources.parts import batches_of, write_part
+@dataclass(frozen=True)
+class PartTask:
+    """One part to write: its file name in the parts folder and the DuckDB statement giving its rows
+    in order (the paths in it must be valid wherever the part is written)."""
+
+    name: str
+    select: str
+
+
+# writes the parts of the tasks into the folder elsewhere (Spark's executors): part name -> Part
+WriteParts = Callable[[Sequence[PartTask], Path], "dict[str, Part]"]
+
+
+def write_task(con: duckdb.DuckDBPyConnection, task: PartTask, folder: Path) -> Part:
+    """Write ``task``'s part into ``folder`` through ``con``, under a temporary name renamed into
+    place (a failed or retried writer leaves no half-written part)."""
+    from datavet.sources.parts import ROW_GROUP_ROWS, batches_of, write_part
     from datavet.sources.table import scratch_file
 
-    reader = con.sql(task.select).to_arrow_reader(1 << 17)
-    schema = reader.schema.remove_metadata()
+    reader = con.sql(task.select).to_arrow_reader(ROW_GROUP_ROWS)
     with scratch_file(folder, task.name) as tmp:
-        written = write_part(batches_of(reader), schema, tmp)
+        written = write_part(batches_of(reader), reader.schema, tmp)
         os.replace(tmp, folder / task.name)
     return written
 

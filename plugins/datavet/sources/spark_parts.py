@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from datavet.errors import DataError
+from datavet.sources.partitioned import PartTask, write_task
 from datavet.sources.parts import Part
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,38 +36,24 @@ if TYPE_CHECKING:  # pragma: no cover
     from datavet.settings import Settings
 
 
-@dataclass(frozen=True)
-class PartTask:
-    """One part to write: its file name in the parts folder and the DuckDB statement giving its rows
-    in order (paths in it must be valid on the executors)."""
-
-    name: str
-    select: str
-
-
-def write_task(task: PartTask, folder: Path, *, memory_limit: str | None, threads: int) -> Part:
-    """Write ``task``'s part into ``folder`` (a temporary name renamed into place: a retried or
-    speculative task leaves no half-written part). Runs on an executor, or in the driver's process."""
+def write_on_executor(task: PartTask, folder: Path, *, memory_limit: str | None, threads: int) -> Part:
+    """Write ``task``'s part into ``folder`` from an executor: its own DuckDB, spilling to the
+    executor's local disk (not the shared folder), with the driver's memory limit."""
     import shutil
     import tempfile
 
-    from datavet.sources.parts import ROW_GROUP_ROWS, batches_of, write_part
-    from datavet.sources.table import connect, literal, scratch_file
+    from datavet.sources.table import connect, literal
 
-    spill = Path(tempfile.mkdtemp(prefix="datavet-part-"))  # the executor's local disk, not the shared folder
+    spill = Path(tempfile.mkdtemp(prefix="datavet-part-"))
     con = connect(None, spill)
     try:
         con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
             con.execute(f"SET memory_limit = {literal(memory_limit)}")
-        reader = con.sql(task.select).to_arrow_reader(ROW_GROUP_ROWS)
-        with scratch_file(folder, task.name) as tmp:
-            part = write_part(batches_of(reader), reader.schema, tmp)
-            os.replace(tmp, folder / task.name)
+        return write_task(con, task, folder)
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
-    return part
 
 
 RESULT = "name string, md5 string, rows bigint, nulls string, error string, host string"  # one row per part
@@ -97,7 +84,7 @@ def _run_tasks(batches: Iterator[pa.RecordBatch], *, tasks: Sequence[PartTask], 
             row = {"name": task.name, "md5": None, "rows": None, "nulls": None, "error": None,
                    "host": f"{socket.gethostname()}:{os.getpid()}"}
             try:
-                part = write_task(task, Path(folder), memory_limit=memory_limit, threads=threads)
+                part = write_on_executor(task, Path(folder), memory_limit=memory_limit, threads=threads)
                 row |= {"md5": part.md5, "rows": part.rows, "nulls": json.dumps(part.nulls)}
             except Exception as exc:  # reported to the driver (see above)
                 row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:500] if str(exc) else ''}"
