@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,9 +123,17 @@ def write_parts(settings: Settings, tasks: Sequence[PartTask], folder: Path, *, 
         raise DataError(f"part {failed[0]['name']} could not be written on an executor: {failed[0]['error']}",
                         dataset=dataset, fix="check that the executors reach the source at the driver's path and "
                                              "that its files are readable Parquet")
+    names = sorted(r["name"] for r in rows)
+    if names != sorted(t.name for t in tasks) or not all(_MD5.fullmatch(r["md5"] or "") for r in rows):
+        raise DataError(f"Spark returned {len(rows)} part results for {len(tasks)} parts, or a malformed md5",
+                        dataset=dataset, fix="re-run the version stage (a speculative or lost task); if it "
+                                             "persists, use engine: duckdb and report it")
     return Written(parts={r["name"]: Part(md5=r["md5"], rows=int(r["rows"]), nulls=json.loads(r["nulls"]))
                           for r in rows},
                    writers={r["name"]: r["host"] for r in rows})
+
+
+_MD5 = re.compile(r"[0-9a-f]{32}")
 
 
 def writer(settings: Settings, dataset: str):
