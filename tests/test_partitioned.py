@@ -70,6 +70,13 @@ def test_one_deterministic_part_per_partition(tmp_path: Path, lake: dict[str, An
     key = list(csv.columns)
     pd.testing.assert_frame_equal(whole[key].sort_values(key).reset_index(drop=True),
                                   csv.sort_values(key).reset_index(drop=True), check_exact=True)
+    from datavet.column_stats import column_stats  # the OpenLineage metrics facet reads the folder too
+
+    rows, stats = column_stats(made.table, ["?"], 1)
+    assert rows == 32561
+    assert {c: (s.missing, s.distinct) for c, s in stats.items()} == {
+        c: (int((csv[c].isna() | csv[c].astype(str).str.strip().eq("?")).sum()),
+            int(csv[c][~(csv[c].isna() | csv[c].astype(str).str.strip().eq("?"))].nunique())) for c in csv.columns}
     for entry in made.entries:  # rows of a part are its partition's, in the source file's order
         race = entry.relpath.removeprefix("part-race%3D").removesuffix(".parquet").replace("%20", " ")
         src = pq.read_table(next((lake["full"] / f"race={race}").glob("*.parquet"))).to_pandas()
@@ -205,3 +212,48 @@ def test_a_rewritten_source_file_is_hashed_again(tmp_path: Path) -> None:
         fh.write(b"b")
     os.utime(path, ns=(old, old))
     assert content_md5(path, tmp_path / "cache", file_md5) == file_md5(path) != first
+
+
+def test_csv_glob_is_one_part_per_file(tmp_path: Path, lake: dict[str, Any]) -> None:
+    """``path: data/*.csv`` with ``partitioned``: each file's part is the one-file version of that file;
+    a file added later is the only one parsed; a column typed differently across files is refused."""
+    from datavet.errors import DataError, SpecError
+    from datavet.registry import Registry
+
+    lines = (SHARED_DATA / "adult.data").read_bytes().splitlines(keepends=True)
+    data = tmp_path / "data"
+    data.mkdir()
+    for i, start in enumerate((0, 12_000, 24_000)):
+        (data / f"month-{i}.csv").write_bytes(b"".join(lines[start:start + 12_000]))
+    settings = Settings(project=tmp_path, home=tmp_path / ".datavet")
+
+    def version(staging: str, path: str = str(data / "*.csv"), **extra: Any):
+        spec = {"name": "people", "title": "people", "owner": "t@example.org", "license": "CC0", "columns": {},
+                "checks": {}, "source": {"path": path, "options": ADULT_OPTIONS, **extra}}
+        where = tmp_path / "datasheets" / "people" / "dataset.yaml"
+        made = source_for(LoadedSpec(spec=parse_spec(spec, where), path=where, root=tmp_path),
+                          settings).materialise(tmp_path / staging)
+        if extra.get("partitioned"):
+            Registry.of(settings).cache_tree(made.path, made.entries, made.staged)
+        return made
+
+    made = version("a", partitioned=True)
+    assert [e.relpath for e in made.entries] == [f"part-month-{i}.csv.parquet" for i in range(3)]
+    for i, entry in enumerate(made.entries):  # byte for byte the one-file version of the file
+        assert entry.md5 == version(f"one-{i}", str(data / f"month-{i}.csv")).md5
+    csv = pd.read_parquet(lake["csv"])
+    whole = pd.read_parquet(made.table)
+    pd.testing.assert_frame_equal(whole.sort_values(list(csv.columns), ignore_index=True),
+                                  csv.sort_values(list(csv.columns), ignore_index=True), check_exact=True)
+
+    (data / "month-3.csv").write_bytes(b"".join(lines[:50]))
+    grown = version("b", partitioned=True)
+    assert grown.staged == {"part-month-3.csv.parquet"} and grown.rows == 32561 + 50
+    (data / "month-4.csv").write_bytes(lines[0].replace(b"39,", b"?,", 1))  # age: text in this file
+    with pytest.raises(DataError, match="column 'age' is read as") as info:
+        version("c", partitioned=True)
+    assert info.value.column == "age" and info.value.dataset == "people"
+    with pytest.raises(SpecError, match="needs partitioned: true"):
+        version("d")
+    with pytest.raises(DataError, match="needs a glob in source.path"):
+        version("e", str(data / "month-0.csv"), partitioned=True)

@@ -14,6 +14,7 @@ import duckdb
 
 from datavet.engines.duckdb import ident, literal
 from datavet.privacy.rule import is_small
+from datavet.sources.parquet import parquet_scan
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ def column_stats(parquet: Path, missing_tokens: list[str], small_cell_threshold:
                  ) -> tuple[int, dict[str, ColumnStats]]:
     """(rows, {column: ColumnStats}) of the Parquet version, missing counts published."""
     with duckdb.connect() as con:
-        src = f"read_parquet({literal(str(parquet))})"
+        src = parquet_scan(Path(parquet))  # a file, or a partitioned version's folder of parts
         types = {str(r[0]): str(r[1]).upper() for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
         parts = ["count(*)"]
         for col, typ in types.items():

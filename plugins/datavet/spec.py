@@ -102,9 +102,10 @@ class SourceSpec(TableSourceOptions):
                                   "relative to root; the groups become columns.")
     sql: SqlSourceSpec | None = None
     partitioned: bool = Field(
-        default=False, description="With a Hive-style directory of Parquet files: version it as one Parquet part "
-                                   "per partition folder (a DVC directory output), so a new partition is the only "
-                                   "part read, written and counted again.")
+        default=False, description="With a Hive-style directory of Parquet files, or a glob of CSV files in path "
+                                   "(data/*.csv): version it as one Parquet part per partition folder or file (a "
+                                   "DVC directory output), so a new partition is the only part read, written and "
+                                   "counted again.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> SourceSpec:
@@ -116,8 +117,12 @@ class SourceSpec(TableSourceOptions):
             raise ValueError("manifest and labels_from_path describe source.files; add files: {root, include}")
         if self.files is None and self.format is None and self.path is None and self.options:
             raise ValueError("options are reader options of source.path")
-        if self.partitioned and (self.path is None or self.format == "csv"):
-            raise ValueError("partitioned: true versions a directory of Parquet files (source.path); remove it")
+        glob = self.path is not None and any(c in self.path for c in "*?[")
+        if self.partitioned and self.path is None:
+            raise ValueError("partitioned: true versions a Hive directory of Parquet files or a glob of CSV files "
+                             "(source.path: data/*.csv); remove it")
+        if glob and not self.partitioned:
+            raise ValueError("a glob in source.path (one part per file) needs partitioned: true")
         return self
 
     @property

@@ -4,6 +4,7 @@ whose rows changed are streamed again (row count and a server-side checksum per 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -66,3 +67,45 @@ def test_partition_by_names_a_column(pg_env, datasets, tmp_path):
         source_for(loaded, settings).materialise(tmp_path / "v")
     assert info.value.dataset == "adult_db" and info.value.column == "nation"
     assert not (tmp_path / "v" / "parts").exists() or not any((tmp_path / "v" / "parts").iterdir())
+
+
+def _certify_sql(root: Path, **sql) -> tuple[Any, list]:
+    import json
+
+    import yaml
+
+    from datavet.pipeline import registry_for, run_all
+    from datavet.settings import Settings
+    from datavet.spec import load_spec
+    from tests.conftest import ADULT_SPEC, adult_spec_dict
+
+    spec = adult_spec_dict()
+    spec["source"] = {"sql": {"url_env": URL_ENV, "table": "public.adult", **sql}}
+    spec["engine"] = "sql"
+    folder = root / "datasheets" / "adult"
+    folder.mkdir(parents=True)
+    (folder / "answers.yaml").write_text((ADULT_SPEC.parent / "answers.yaml").read_text())
+    spec["datasheet"] = "datasheets/adult/answers.yaml"
+    (root / "expectations").mkdir()
+    (folder / "dataset.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    settings = Settings(project=root, home=root / ".datavet")
+    _, cert, created = run_all(load_spec(folder / "dataset.yaml"), settings)
+    assert created
+    registry = registry_for(settings)
+    report = json.loads(registry.show(cert.tag, registry.validation_path("adult", cert.md5)))
+    figures = sorted(json.dumps([c["check"], c.get("column"), c.get("columns"), c.get("by"), c["success"],
+                                 c.get("observed"), c.get("failures")], sort_keys=True) for c in report["checks"])
+    return cert, figures
+
+
+def test_a_partitioned_table_certifies_with_the_figures_of_one_file(pg_env, tmp_path):
+    """Versioned by partition, validated by DuckDB on the folder of parts: the figures of the
+    one-file version of the same table; the password is nowhere in the registry."""
+    from tests.pg import PASSWORD
+
+    parts, by_parts = _certify_sql(tmp_path / "parts", partition_by=["sex"])
+    one, whole = _certify_sql(tmp_path / "one")
+    assert parts.md5.endswith(".dir") and not one.md5.endswith(".dir")
+    assert parts.rows == one.rows == 32561 and by_parts == whole and len(whole) > 10
+    texts = [p.read_bytes() for p in (tmp_path / "parts").rglob("*") if p.is_file() and ".git" not in p.parts]
+    assert texts and not [t for t in texts if PASSWORD.encode() in t]

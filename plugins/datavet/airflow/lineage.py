@@ -76,10 +76,10 @@ def metrics_facet(outcome: StageOutcome) -> Any:
         DataQualityMetricsDatasetFacet,
     )
 
-    from datavet.stages import version_bytes
+    from datavet.stages.common import version_table
 
     spec = outcome.loaded.spec
-    data = version_bytes(outcome.settings, outcome.md5, spec.name)
+    data = version_table(outcome.settings, outcome.md5, spec.name)  # a partitioned version: its parts' folder
     from datavet.checks.missingness import NAME as MISSINGNESS
     from datavet.column_stats import column_stats  # DuckDB: at run time, never at DAG parse time
 
@@ -96,7 +96,7 @@ def metrics_facet(outcome: StageOutcome) -> Any:
         return n if isinstance(n, int) and not isinstance(n, bool) else None
 
     return DataQualityMetricsDatasetFacet(
-        rowCount=rows, bytes=data.stat().st_size,
+        rowCount=rows, bytes=sum(p.stat().st_size for p in data.iterdir()) if data.is_dir() else data.stat().st_size,
         columnMetrics={col: ColumnMetrics(nullCount=null_count(col, s), distinctCount=s.distinct)
                        for col, s in stats.items()})
 

@@ -109,7 +109,10 @@ def parts_folder(settings: Settings, md5: str, dataset: str | None = None) -> Pa
         for entry in entries:
             os.link(registry.bytes_path(entry.md5), tmp / entry.relpath)
         shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process placed it meanwhile (same md5: the same parts)
+            shutil.rmtree(tmp, ignore_errors=True)
         paths = [folder / e.relpath for e in entries]
     for entry, path in zip(entries, paths, strict=True):
         actual = settled_md5(path)

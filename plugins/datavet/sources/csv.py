@@ -58,9 +58,18 @@ class CsvSource:
 
     # ---- the protocol ---------------------------------------------------------------------------
     def columns(self) -> list[str]:
+        if self.loaded.spec.source.partitioned:  # a glob: one part per file (datavet.sources.csv_glob)
+            from datavet.sources.csv_glob import glob_columns
+
+            return glob_columns(self.loaded, self.settings)
         return self._long_lines(self._columns)
 
     def materialise(self, staging: Path) -> Materialised:
+        if self.loaded.spec.source.partitioned:
+            from datavet.registry import Registry
+            from datavet.sources.csv_glob import materialise_glob
+
+            return materialise_glob(self.loaded, self.settings, staging, Registry.of(self.settings).cache_dir)
         return self._long_lines(lambda: self._materialise(staging))
 
     def _long_lines(self, read: Callable[[], T]) -> T:

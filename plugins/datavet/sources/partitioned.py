@@ -46,9 +46,16 @@ class PartsMaterialised(Materialised):
     staged: frozenset[str] = frozenset()
 
 
+MAX_NAME = 200  # bytes of a part's file name (file systems allow 255)
+
+
 def part_name(folder: str) -> str:
-    """The part's file name for a partition folder (posix, relative to the source; "" for the root)."""
-    return f"{PART_PREFIX}{url_quote(folder, safe='')}.parquet"
+    """The part's file name for a partition folder (posix, relative to the source; "" for the root).
+    A name too long for a file system keeps its first characters and a hash of the whole."""
+    quoted = url_quote(folder, safe="")
+    if len(quoted) + len(PART_PREFIX) + 8 > MAX_NAME:
+        quoted = f"{quoted[:MAX_NAME - 64]}~{hashlib.sha256(folder.encode()).hexdigest()[:32]}"
+    return f"{PART_PREFIX}{quoted}.parquet"
 
 
 def folder_of(name: str) -> str:

@@ -100,7 +100,7 @@ def per_part(execution_engine: Any, metric_domain_kwargs: dict, metric_value_kwa
         def count(path):
             return pandas_tables(read_parquet(path), plan)
 
-    return merged(parts, "count_tables", metric_value_kwargs, count, merge_tables)
+    return merged(parts, f"count_tables:{type(execution_engine).__name__}", metric_value_kwargs, count, merge_tables)
 
 
 def _tables(groups: dict[frozenset[str], tuple[list[str], list[tuple], list[int], list[list[int]] | None]],
