@@ -135,8 +135,6 @@ def test_the_executors_write_the_duckdb_paths_parts(on_cluster, partitioned):
     # the driver wrote none of them, and both workers' executors took part
     pids = {writer.rsplit(":", 1)[1] for writer in written.writers.values()}
     assert str(step["pid"]) not in pids and len(pids) >= 2, written.writers
-    print("driver steps (s):", on_cluster["seconds"], "peak RSS (MB):",
-          {k: v >> 20 for k, v in on_cluster["peak_rss"].items()})
 
 
 def figures(report: dict) -> list:
