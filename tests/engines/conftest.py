@@ -26,4 +26,19 @@ def datasets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Dataset]:
     return {name: Dataset(root / name, name) for name in DATASETS}
 
 
+@pytest.fixture(scope="session")
+def spark_cluster():
+    """A Spark standalone master and two workers on 127.0.0.1 (tests/spark_cluster.py), stopped after."""
+    from datavet.engines.spark import missing_requirement
+    from tests.conftest import require
+    from tests.spark_cluster import start_cluster
+
+    require(missing_requirement())
+    cluster = start_cluster(workers=2)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 __all__ = ["Dataset", "read_source", "write_parquet"]

@@ -137,3 +137,28 @@ def test_count_tables_in_one_job_per_aggregation(spark_session, datasets, tmp_pa
                   | missing_plan([], ["?"]) | missing_plan(["sex"], ["?"]) | missing_plan(["race"], ["?"]))
     on_spark = spark_tables(spark_session.read.parquet(str(adult.parquet)), adult_plan)
     assert _canonical(on_spark) == _canonical(pandas_tables(pd.read_parquet(adult.parquet), adult_plan))
+
+
+def test_a_part_an_executor_cannot_read_is_a_data_error(spark_session, datasets, tmp_path):
+    """spark_parts: a part whose files an executor cannot read (here: gone; on a cluster: not on a
+    shared path) stops the version with a DataError naming the part, and leaves no partial file."""
+    from datavet.errors import DataError
+    from datavet.fsutil import file_md5
+    from datavet.settings import Settings
+    from datavet.sources.partitioned import PartTask
+    from datavet.sources.spark_parts import write_parts
+    from datavet.sources.table import literal
+
+    bank = datasets["bank"]
+    good = PartTask("part-good.parquet", f"SELECT * FROM read_parquet({literal(str(bank.parquet))})")
+    gone = PartTask("part-gone.parquet", f"SELECT * FROM read_parquet({literal(str(tmp_path / 'gone.parquet'))})")
+    folder = tmp_path / "parts"
+    settings = Settings(project=tmp_path)
+    written = write_parts(settings, [good], folder, dataset="bank")
+    assert written.parts["part-good.parquet"].rows == len(bank.df)
+    assert written.parts["part-good.parquet"].md5 == file_md5(folder / "part-good.parquet")
+    with pytest.raises(DataError) as caught:
+        write_parts(settings, [gone, good], folder, dataset="bank")
+    message = str(caught.value)
+    assert "part-gone.parquet" in message and "bank" in message and "executor" in message
+    assert sorted(p.name for p in folder.iterdir()) == ["part-good.parquet"]  # no temp file, no partial part

@@ -29,9 +29,14 @@ def profile_version(table_path: Path, loaded: LoadedSpec, engine: Engine) -> Dat
                                   identifying_columns=spec.columns_with_role("identifying"))
             if found is not None:
                 return found
-        return engine.profile(ParquetTable(path), time_columns=spec.columns_with_role("time"),
-                              label_columns=spec.columns_with_role("label"), missing_tokens=spec.missing_tokens,
-                              identifying_columns=spec.columns_with_role("identifying"))
+        found = engine.profile(ParquetTable(path), time_columns=spec.columns_with_role("time"),
+                               label_columns=spec.columns_with_role("label"), missing_tokens=spec.missing_tokens,
+                               identifying_columns=spec.columns_with_role("identifying"))
+        if engine.name != "duckdb":  # the datasheet names the version's types, not the engine's (Spark: bigint)
+            from dataclasses import replace
+
+            found = replace(found, column_types=engine_for("duckdb", engine.settings).column_types(ParquetTable(path)))
+        return found
     except DataError:
         raise
     except Exception as exc:  # each engine's driver has its own error types

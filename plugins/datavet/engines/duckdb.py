@@ -51,8 +51,12 @@ class DuckDBEngine(Engine):
             yield con, self._from(table)
 
     def columns(self, table: Table) -> list[str]:
+        return list(self.column_types(table))
+
+    def column_types(self, table: Table) -> dict[str, str]:
+        """{column: DuckDB type name} from the schema alone (no row is read)."""
         with self._query(table) as (con, src):
-            return [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+            return {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
 
     def gx_batch(self, table: Table) -> tuple[Any, dict[str, Any]]:
         """Every metric is one aggregate query over ``read_parquet`` (no temp table)."""

@@ -99,7 +99,17 @@ class ParquetSource:
             raise DataError(f"source.partitioned is set but {self.path} is one file, not a directory of partitions",
                             dataset=self.dataset, fix="remove partitioned: true, or point source.path at the directory")
         return materialise_parts(con, self.path, parquet_files(self.path), types, staging,
-                                 Registry.of(self.settings).cache_dir)
+                                 Registry.of(self.settings).cache_dir, write_elsewhere=self._writer())
+
+    def _writer(self):
+        """With ``engine: spark`` (spec, else DATAVET_ENGINE) Spark's executors write the new parts."""
+        from datavet.engines import engine_name
+
+        if engine_name(spec=self.loaded.spec.engine, settings=self.settings) != "spark":
+            return None
+        from datavet.sources.spark_parts import writer
+
+        return writer(self.settings, self.dataset)
 
     def in_place(self) -> Materialised:
         """The source file itself as the version to audit (``datavet check``: no copy, out of core),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ from datavet.sources.base import Materialised
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
+
+    from datavet.sources.parts import Part
 
 PART_PREFIX = "part-"
 PARTS_DIR = "parts"  # inside staging: every part of the version (new ones written, others linked)
@@ -75,46 +78,73 @@ def partitions(directory: Path, files: list[Path]) -> dict[str, list[Path]]:
 
 
 def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: list[Path],
-                      types: dict[str, str], staging: Path, cache: Path) -> PartsMaterialised:
+                      types: dict[str, str], staging: Path, cache: Path, *,
+                      write_elsewhere: WriteParts | None = None) -> PartsMaterialised:
     """Write (or find in ``cache``, the DVC cache) one part per partition of ``directory``.
 
-    ``types``: every column of the whole directory and the type the version stores it as."""
+    ``types``: every column of the whole directory and the type the version stores it as. The parts
+    to write are written here through ``con``, or by ``write_elsewhere`` (Spark's executors,
+    datavet.sources.spark_parts) from the same statements, so the bytes are the same."""
     from datavet.fsutil import file_md5
     from datavet.sources.parquet import parquet_scan_of
-    from datavet.sources.parts import batches_of, write_part
-    from datavet.sources.table import quote, scratch_file
+    from datavet.sources.table import quote
 
     folder = staging / PARTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     remembered = cache / "datavet" / "parts"
-    entries: list[dvctree.Entry] = []
-    staged: set[str] = set()
-    rows = 0
+    found: dict[str, tuple[str, int]] = {}  # part name -> (md5, rows), in partition order
+    pending: list[tuple[PartTask, str]] = []  # parts to write, with their fingerprints
     for part, members in partitions(directory, files).items():
         name = part_name(part)
         key = _fingerprint(directory, members, types, lambda path: content_md5(path, cache, file_md5))
         known = known_part(remembered, key, cache)
+        found[name] = known or ("", 0)
         if known is not None:
-            md5, count = known
-            link_part(dvctree.object_path(cache, md5), folder / name)
+            link_part(dvctree.object_path(cache, known[0]), folder / name)
         else:
             scan = parquet_scan_of(members)
             present = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
             cells = ", ".join((f"CAST({quote(c)} AS {t}) AS {quote(c)}" if c in present
                                else f"CAST(NULL AS {t}) AS {quote(c)}") for c, t in types.items())
-            reader = con.sql(f"SELECT {cells} FROM {scan}").to_arrow_reader(1 << 17)
-            schema = reader.schema.remove_metadata()
-            with scratch_file(folder, name) as tmp:
-                written = write_part(batches_of(reader), schema, tmp)
-                os.replace(tmp, folder / name)
-            md5, count = written.md5, written.rows
-            staged.add(name)
-            remember(remembered, key, md5, count)
-        entries.append(dvctree.Entry(name, md5))
-        rows += count
-    md5 = dvctree.tree_md5(entries)
-    return PartsMaterialised(path=folder, md5=md5, rows=rows, table=folder, entries=entries,
-                             staged=frozenset(staged))
+            pending.append((PartTask(name, f"SELECT {cells} FROM {scan}"), key))
+    tasks = [task for task, _ in pending]
+    if write_elsewhere is not None:
+        written = write_elsewhere(tasks, folder)
+    else:
+        written = {task.name: write_task(con, task, folder) for task in tasks}
+    for task, key in pending:
+        part = written[task.name]
+        found[task.name] = (part.md5, part.rows)
+        remember(remembered, key, part.md5, part.rows)
+    entries = [dvctree.Entry(name, md5) for name, (md5, _) in found.items()]
+    return PartsMaterialised(path=folder, md5=dvctree.tree_md5(entries), rows=sum(n for _, n in found.values()),
+                             table=folder, entries=entries, staged=frozenset(t.name for t in tasks))
+
+
+@dataclass(frozen=True)
+class PartTask:
+    """One part to write: its file name in the parts folder and the DuckDB statement giving its rows
+    in order (the paths in it must be valid wherever the part is written)."""
+
+    name: str
+    select: str
+
+
+# writes the parts of the tasks into the folder elsewhere (Spark's executors): part name -> Part
+WriteParts = Callable[[Sequence[PartTask], Path], "dict[str, Part]"]
+
+
+def write_task(con: duckdb.DuckDBPyConnection, task: PartTask, folder: Path) -> Part:
+    """Write ``task``'s part into ``folder`` through ``con``, under a temporary name renamed into
+    place (a failed or retried writer leaves no half-written part)."""
+    from datavet.sources.parts import ROW_GROUP_ROWS, batches_of, write_part
+    from datavet.sources.table import scratch_file
+
+    reader = con.sql(task.select).to_arrow_reader(ROW_GROUP_ROWS)
+    with scratch_file(folder, task.name) as tmp:
+        written = write_part(batches_of(reader), reader.schema, tmp)
+        os.replace(tmp, folder / task.name)
+    return written
 
 
 def _fingerprint(directory: Path, members: list[Path], types: dict[str, str], file_md5) -> str:

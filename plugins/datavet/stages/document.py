@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from datavet.changes import Changes, answers_of, compute_changes
-from datavet.engines import engine_for, engine_name, version_engine
+from datavet.engines import Engine, engine_for, engine_name, version_engine
 from datavet.registry.certificate import Recertification
 from datavet.registry.store import previous_certified
 from datavet.report import CheckReport
@@ -55,7 +55,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str, reason: str | No
 
         files = tree_integrity(settings, md5, spec.name)
     sheet = build_datasheet(loaded, report, version_table(settings, md5, spec.name), data_md5=md5,
-                            answers_path=loaded.answers_path, files=files)
+                            answers_path=loaded.answers_path, files=files, engine=profile_engine(loaded, settings))
     require_complete(sheet, spec.name)
     changes = changes_since_previous(loaded, settings, md5, report, json.loads(sheet.model_dump_json()))
     if changes is not None:
@@ -71,6 +71,13 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str, reason: str | No
     # the Croissant file points at the data where the registry keeps it, relative to itself
     url = os.path.relpath(registry.data_path(spec.name), registry.datasheet_dir(spec.name))
     return render_all(sheet, out, Distribution(version_table(settings, md5, spec.name), url))
+
+
+def profile_engine(loaded: LoadedSpec, settings: Settings) -> Engine | None:
+    """Spark profiles the version where it counted it (the driver holds no row); with any other
+    engine the profile is DuckDB's (None: build_datasheet's default, per part for a partitioned version)."""
+    name = version_engine(engine_name(spec=loaded.spec.engine, settings=settings))
+    return engine_for(name, settings) if name == "spark" else None
 
 
 def signer_of(settings: Settings) -> str:
