@@ -156,7 +156,7 @@ class Registry:
         """Run git or dvc in the registry; failures become RegistryError with the tool's message."""
         cmd = [sys.executable, "-m", "dvc", *args[1:]] if args[0] == "dvc" else list(args)
         env = {**os.environ, "DVC_NO_ANALYTICS": "1", "GIT_TERMINAL_PROMPT": "0"}
-        proc = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, env=env)
+        proc = run_to_completion(cmd, cwd=self.root, env=env)
         if check and proc.returncode != 0:
             lines = (proc.stderr or proc.stdout).strip().splitlines()
             detail = [line for line in lines if line.strip() and "Having any troubles?" not in line][-5:]
@@ -461,3 +461,22 @@ class Registry:
             raise RegistryError(f"{rel} is not in registry revision {rev}",
                                 fix="check the tag with `datavet history`")
         return proc.stdout
+
+
+def run_to_completion(cmd: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run git or DVC so that an interrupt of datavet never cuts one of their commands short.
+
+    ``subprocess.run`` kills its child when Ctrl-C or SIGTERM unwinds the caller, and a killed
+    ``git commit`` leaves ``.git/index.lock`` behind: every later certification of every dataset then
+    fails until someone deletes it. The child runs in a session of its own (a terminal's Ctrl-C or a
+    scheduler's signal to the process group does not reach it), and an interrupt waits for it to
+    finish before it unwinds datavet, which then rolls back what the command did (datavet.stages.certify);
+    a second interrupt leaves the command to finish on its own."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate()
+    except BaseException:
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
