@@ -9,7 +9,12 @@ in a pool of ``--workers`` processes (default: every core), and the image facts
 of facts to decode, process for process. The issue's target is 1.5x of one decode on the same cores.
 On a shared machine the seconds swing with the others' load: the four runs are interleaved
 ``--rounds`` times and the fastest of each kept, and the one-process runs also give CPU seconds
-(``time.process_time``).
+(``time.process_time``); on a machine that busy the per-round minimum still swings by tens of
+percent, so compare two versions of the code interleaved in one process (per 50 images) rather than
+across runs. Measured that way on 1,500 faces (6 Dec 2026, load 4-6 on 2 cores, CPU seconds): 2.12-2.32x
+one decode, against 2.51-3.39x before the pHash's resize became a matrix product and the Laplacian a
+few contiguous passes in kept arrays (README, "Speed of the image facts"); this script's own ratio
+swung from 2.7x to 3.5x between runs of the same code. The 1.5x target is not met.
 """
 
 from __future__ import annotations

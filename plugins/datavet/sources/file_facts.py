@@ -191,8 +191,9 @@ class FactsCache:
             "CREATE TABLE IF NOT EXISTS facts (md5 TEXT, suffix TEXT, format TEXT, readable INTEGER,"
             " problem TEXT, width INTEGER, height INTEGER, PRIMARY KEY (md5, suffix));"
             # added later, so a table of its own: a cache from before has file facts without these; _v2
-            # since the pHash reduces first (datavet.sources.image_facts): hashes of v1 are not compared
-            "CREATE TABLE IF NOT EXISTS images_v2 (md5 TEXT, suffix TEXT, aspect REAL, luma_mean REAL, contrast REAL,"
+            # since the pHash reduces first, _v3 since its resize is not rounded to 8 bits
+            # (datavet.sources.image_facts): hashes of an older table are not compared
+            "CREATE TABLE IF NOT EXISTS images_v3 (md5 TEXT, suffix TEXT, aspect REAL, luma_mean REAL, contrast REAL,"
             " sharpness REAL, grayscale INTEGER, exif_gps INTEGER, phash TEXT, PRIMARY KEY (md5, suffix));"
             "CREATE TABLE IF NOT EXISTS audio (md5 TEXT, suffix TEXT, duration REAL, sample_rate INTEGER,"
             " channels INTEGER, loudness_dbfs REAL, PRIMARY KEY (md5, suffix));"
@@ -223,7 +224,7 @@ class FactsCache:
             " sharpness, grayscale, exif_gps, phash, a.md5, duration, sample_rate, channels, loudness_dbfs,"
             " t.md5, chars, scripts"
             " FROM facts f JOIN wanted w ON f.md5 = w.md5 AND f.suffix = w.suffix"
-            " LEFT JOIN images_v2 i ON i.md5 = f.md5 AND i.suffix = f.suffix"
+            " LEFT JOIN images_v3 i ON i.md5 = f.md5 AND i.suffix = f.suffix"
             " LEFT JOIN audio a ON a.md5 = f.md5 AND a.suffix = f.suffix"
             " LEFT JOIN texts t ON t.md5 = f.md5 AND t.suffix = f.suffix")
         out = {}
@@ -247,7 +248,7 @@ class FactsCache:
                           (md5, suffix.lower(), facts.file_format, int(facts.readable), facts.problem,
                            facts.image_width, facts.image_height))
         if facts.image is not None:
-            self.conn.execute("INSERT OR REPLACE INTO images_v2 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.conn.execute("INSERT OR REPLACE INTO images_v3 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               (md5, suffix.lower(), *facts.image.row()))
         if facts.audio is not None:
             self.conn.execute("INSERT OR REPLACE INTO audio VALUES (?, ?, ?, ?, ?, ?)",

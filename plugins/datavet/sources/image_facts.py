@@ -16,26 +16,30 @@ image's content costs no second read. Definitions (docs/checks.md, ``image_quali
 - ``phash``: the 64-bit perceptual hash of the ``imagehash`` library (the signs against their median
   of the 8x8 lowest frequencies of the DCT of a 32x32 LANCZOS resize of luma), 16 hex digits, of the
   luma image first reduced by Pillow's ``reduce`` (a box average) by the largest integer factor per
-  axis that keeps at least ``PHASH_KEEP`` pixels: ``imagehash.phash(gray.reduce(f))``. The LANCZOS
-  resize of a whole 224x224 face costs more than its decode; reducing first makes it a fraction of
-  that. On the 5,000 FairFace faces 93 % of the hashes equal ``imagehash.phash(gray)`` and the rest
-  differ in 2 (rarely 4) bits, the same near copies are found (resized to 90 %: at most 2 bits from
-  the original with either hash) and no distinct pair comes closer (docs/checks.md, `image_quality`).
+  axis that keeps at least ``PHASH_KEEP`` pixels, and with the LANCZOS resize not rounded to 8 bits:
+  imagehash's algorithm on ``gray.reduce(f).convert("F").resize((32, 32), LANCZOS)``. Reducing first
+  and resizing by a matrix product make the hash a fraction of a decode (Pillow's resize of the whole
+  face alone cost more than the decode). On the 5,000 FairFace faces the same near copies are found
+  as with ``imagehash.phash(gray)`` (resized to 90 % or re-encoded at JPEG quality 70: at most 2 bits
+  from the original) and no distinct pair comes closer (docs/checks.md, `image_quality`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 GRAY_TOLERANCE = 3
 PHASH_KEEP = 96  # pixels per axis left by the box reduce before the pHash's LANCZOS resize to 32
-STRIP = 60_000  # pixels per strip of the Laplacian: its int16 temporaries stay under 128 KiB
+STRIP = 1 << 18  # pixels per strip of the Laplacian: its work arrays are kept, about 2.5 MiB
 PROBE = 16  # pixels per axis of the nearest-neighbour sample that usually proves an image in colour
 GPS_IFD = 0x8825
 SINGLE_CHANNEL = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "La"}
+POWERS = np.stack([np.arange(256), np.arange(256) ** 2]).astype(np.int64)  # luma and luma squared, per bin
 IMAGE_COLUMNS = ["image_aspect", "image_luma_mean", "image_contrast", "image_sharpness", "image_grayscale",
                  "image_exif_gps", "image_phash"]
 
@@ -59,33 +63,66 @@ class ImageFacts:
 def luma_moments(gray) -> tuple[float, float]:
     """(mean, population standard deviation) of an "L" image, from its 256-bin histogram: exact
     integer sums, so the figures do not depend on summation order."""
-    h = np.asarray(gray.histogram(), dtype=np.int64)
-    v = np.arange(256, dtype=np.int64)
-    n, s1, s2 = int(h.sum()), int(h @ v), int(h @ (v * v))
+    h = np.array(gray.histogram(), dtype=np.int64)
+    n = int(h.sum())
+    s1, s2 = (int(s) for s in POWERS @ h)  # integer matmul: no BLAS, exact
     return s1 / n, math.sqrt(max(0, s2 * n - s1 * s1)) / n
 
 
 def laplacian_variance(y: np.ndarray) -> float | None:
     """Population variance of the 4-neighbour Laplacian over the interior pixels (no padding), from
-    exact integer sums (not a BLAS dot product: its threads crawl on a busy machine). ``y``: luma as
-    integers 0..255, so |Laplacian| <= 1020 fits int16 and the sums are exact in int64. Done in
-    strips of rows whose temporaries stay under glibc's mmap threshold (128 KiB): a larger one is
-    mapped and unmapped at every call, and its page faults cost more than the arithmetic."""
+    exact integer sums: ``y`` is luma as integers 0..255, so |Laplacian| <= 1020 fits int16 and its
+    square int32. Few numpy calls (each costs more than the arithmetic of a small image): the sum of
+    the Laplacian telescopes to the image's outer rings (``_laplacian_sum``); its sum of squares needs
+    the Laplacian itself, computed on the flattened rows (one contiguous pass per term, not one per
+    row), whose first and last columns wrap around and are zeroed. In strips of ``STRIP`` pixels, in
+    buffers this thread keeps (``_buffers``): allocating them per image, the page faults of freshly
+    mapped memory cost more than the arithmetic."""
     height, width = y.shape
     if height < 3 or width < 3:
         return None
+    y = np.ascontiguousarray(y)
     step = max(1, STRIP // width)
-    s1 = s2 = 0
+    s2 = 0
     for top in range(1, height - 1, step):
-        block = y[top - 1:min(height, top + step + 1)].astype(np.int16)
-        lap = block[:-2, 1:-1] + block[2:, 1:-1]
-        lap += block[1:-1, :-2]
-        lap += block[1:-1, 2:]
-        lap -= 4 * block[1:-1, 1:-1]
-        s1 += int(lap.sum(dtype=np.int64))
-        s2 += int(np.einsum("ij,ij->", lap, lap, dtype=np.int64))  # no int32 temporary of squares
+        rows = y[top - 1:min(height, top + step + 1)]
+        size = (rows.shape[0] - 2) * width  # the centres: every column of the strip's inner rows
+        flat, lap, centre, squares = _buffers(rows.size, size)
+        np.copyto(flat, rows.reshape(-1))
+        np.add(flat[:size], flat[2 * width:], out=lap)
+        lap += flat[width - 1:width - 1 + size]
+        lap += flat[width + 1:width + 1 + size]
+        np.left_shift(flat[width:width + size], 2, out=centre)
+        lap -= centre
+        lap.reshape(-1, width)[:, ::width - 1] = 0  # columns 0 and width - 1: wrapped around
+        np.square(lap, out=squares, dtype=np.int32)  # in int32: an int16 square would overflow
+        s2 += int(squares.sum(dtype=np.int64))
+    s1 = _laplacian_sum(y)
     n = (height - 2) * (width - 2)
     return (s2 * n - s1 * s1) / (n * n)
+
+
+_kept = threading.local()
+
+
+def _buffers(pixels: int, centres: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Views of this thread's work arrays: the strip as int16, the Laplacian and four times the
+    centre (int16), the squares (int32). Grown when a strip needs more; at most about
+    ``STRIP + 2 * width`` pixels each."""
+    kept = getattr(_kept, "arrays", None)
+    if kept is None or kept[0].size < pixels:
+        kept = _kept.arrays = (np.empty(pixels, np.int16), np.empty(pixels, np.int16),
+                               np.empty(pixels, np.int16), np.empty(pixels, np.int32))
+    return kept[0][:pixels], kept[1][:centres], kept[2][:centres], kept[3][:centres]
+
+
+def _laplacian_sum(y: np.ndarray) -> int:
+    """The sum of the interior Laplacian without computing it: summed over the interior, each
+    neighbour term minus the centre telescopes to two rows (or columns) of the image, e.g. north
+    minus centre to row 0 minus row height - 2 (over the interior columns)."""
+    rows = y[[0, -1, 1, -2], 1:-1].sum(axis=1, dtype=np.int64)
+    cols = y[1:-1, [0, -1, 1, -2]].sum(axis=0, dtype=np.int64)
+    return int(rows[0] + rows[1] - rows[2] - rows[3] + cols[0] + cols[1] - cols[2] - cols[3])
 
 
 def is_grayscale(img) -> bool:
@@ -120,20 +157,35 @@ def _dct_rows(n: int, k: int) -> np.ndarray:
 DCT8 = _dct_rows(32, 8)
 
 
-def phash(gray) -> str:
-    """``imagehash.phash(gray.reduce(f))`` (module docstring) without its second conversion to "L",
-    its two full 32x32 DCTs (the 8x8 lowest frequencies are two small matrix products) and its
-    bit-by-bit hex formatting. The products differ from scipy's FFT in the last bits (a flat image's
-    zero coefficients come out as 1e-13, not 0): rounded to 1e-6 they are scipy's again (coefficients
-    of 8-bit pixels that differ, differ by far more); on the 5,000 FairFace faces and flat images
-    every hash equals imagehash's."""
-    from PIL import Image
+@functools.lru_cache(maxsize=256)
+def lanczos_dct(size: int) -> np.ndarray:
+    """``DCT8`` times Pillow's LANCZOS resize of ``size`` samples to 32 as a matrix (8 x size): the
+    weights of Pillow's resample (a = 3, the support widened by the scale when shrinking, each row
+    normalised to sum 1) in float64, without the 8-bit rounding of Pillow's output."""
+    scale = size / 32
+    stretch = max(scale, 1.0)
+    weights = np.zeros((32, size))
+    for out in range(32):
+        centre = (out + 0.5) * scale
+        lo, hi = max(int(centre - 3 * stretch + 0.5), 0), min(int(centre + 3 * stretch + 0.5), size)
+        x = (np.arange(lo, hi) + 0.5 - centre) / stretch
+        k = np.sinc(x) * np.sinc(x / 3) * (np.abs(x) < 3)
+        weights[out, lo:hi] = k / k.sum()
+    return DCT8 @ weights
 
+
+def phash(gray) -> str:
+    """imagehash's pHash (module docstring) of the box-reduced luma, its LANCZOS resize and its
+    two DCTs folded into two small matrix products (``lanczos_dct``): Pillow's resample of a
+    112x112 face alone cost about half a decode (a convolution per pixel in C, its weights
+    recomputed at every call). Rounded to 1e-6 the products are exact where a flat image's zero
+    coefficients would otherwise come out as 1e-13 (coefficients of 8-bit pixels that differ,
+    differ by far more)."""
     width, height = gray.size
     factor = (max(1, width // PHASH_KEEP), max(1, height // PHASH_KEEP))
     small = gray.reduce(factor) if factor != (1, 1) else gray
-    pixels = np.asarray(small.resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float64)
-    low = np.round(DCT8 @ pixels @ DCT8.T, 6)
+    pixels = np.asarray(small, dtype=np.float64)
+    low = np.round(lanczos_dct(small.size[1]) @ pixels @ lanczos_dct(small.size[0]).T, 6)
     ordered = np.sort(low, axis=None)
     bits = low > (ordered[31] + ordered[32]) / 2  # numpy's median of 64 values
     return np.packbits(bits.ravel()).tobytes().hex()
