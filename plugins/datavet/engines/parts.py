@@ -298,7 +298,8 @@ def profile(engine: Any, folder: Path, cache: Path, *, time_columns: list[str], 
                 total[value] = total.get(value, 0) + n
         label_counts[col] = dict(sorted(total.items(), key=lambda kv: -kv[1]))
     try:
-        distinct = {name: _distinct(engine, parts, partials, hashes_dir, name, cols, rows)
+        request_key = json.dumps(request, sort_keys=True)
+        distinct = {name: _distinct(engine, parts, partials, hashes_dir, name, cols, rows, request_key)
                     for name, cols in column_sets.items()}
     except (OSError, ValueError, KeyError):  # a hash file gone from the cache: profile the whole version
         return None
@@ -308,24 +309,26 @@ def profile(engine: Any, folder: Path, cache: Path, *, time_columns: list[str], 
 
 
 def _distinct(engine: Any, parts: Parts, partials: list[dict], hashes_dir: Path, name: str, cols: list[str],
-              rows: int) -> int:
+              rows: int, request: str) -> int:
     """Distinct rows over ``cols``: rows whose hash no other row shares are distinct; the rest are
-    compared whole, reading only the parts that hold a shared hash."""
+    compared whole, reading only the parts that hold a shared hash. The merged hashes come from the
+    previous version's merge when this one adds parts to it (datavet.engines.rowhashes)."""
     import numpy as np
     import pyarrow as pa
 
+    from datavet.engines.rowhashes import merged_hashes
     from datavet.sources.parquet import parquet_scan_of
     from datavet.sources.table import quote as ident
 
-    per_part = [np.load(hashes_dir / p["hashes"][name], allow_pickle=False) for p in partials]
-    # each part's hashes are sorted already: the stable sort (timsort) merges the runs, ~3x a quicksort
-    every = np.sort(np.concatenate(per_part), kind="stable") if per_part else np.empty(0, dtype=np.uint64)
+    every = merged_hashes(hashes_dir / "merged", f"{name}\n{request}",
+                          [(md5, p["rows"], hashes_dir / p["hashes"][name])
+                           for (md5, _), p in zip(parts.parts, partials, strict=True)])
     repeated = every[1:][every[1:] == every[:-1]]
     if not len(repeated):
         return rows
     shared = np.unique(repeated)
-    holding = [path for (_, path), hashes in zip(parts.parts, per_part, strict=True)
-               if np.isin(hashes, shared).any()]
+    holding = [path for (_, path), p in zip(parts.parts, partials, strict=True)
+               if np.isin(np.load(hashes_dir / p["hashes"][name], allow_pickle=False), shared).any()]
     in_shared = int(np.isin(every, shared).sum())
     keys = ", ".join(ident(c) for c in cols)
     with engine.connect(engine.settings.duckdb_profile_memory_limit) as con:
