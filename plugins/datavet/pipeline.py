@@ -26,6 +26,7 @@ from datavet.stages import (
     version,
     version_bytes,
 )
+from datavet.stages.document import profile_ahead
 
 
 def run_all(loaded: LoadedSpec, settings: Settings, *, reason: str | None = None
@@ -37,6 +38,8 @@ def run_all(loaded: LoadedSpec, settings: Settings, *, reason: str | None = None
     if info.certified_tag:
         cert, _ = certify(loaded, settings, info.md5)
         return info, cert, False
+    if gx_preload.loading():  # work the datasheet needs and GX does not, while GX imports
+        profile_ahead(loaded, settings, info.md5)
     validate(loaded, settings, info.md5)
     document(loaded, settings, info.md5, reason=reason)
     cert, created = certify(loaded, settings, info.md5, reason=reason)

@@ -259,6 +259,11 @@ def profile(engine: Any, folder: Path, cache: Path, *, time_columns: list[str], 
     request = {"times": times, "labels": labels, "tokens": missing_tokens, "sets": column_sets,
                "duckdb": _duckdb_version()}
     hashes_dir = cache / "datavet" / "rowhashes"
+    remembered = json.dumps([str(cache), [md5 for md5, _ in parts.parts], request], sort_keys=True)
+    if remembered in _PROFILES:  # profiled earlier in this process (datavet certify: while GX imported)
+        import copy
+
+        return copy.deepcopy(_PROFILES[remembered])
 
     md5_of = {path: md5 for md5, path in parts.parts}
 
@@ -303,9 +308,19 @@ def profile(engine: Any, folder: Path, cache: Path, *, time_columns: list[str], 
                     for name, cols in column_sets.items()}
     except (OSError, ValueError, KeyError):  # a hash file gone from the cache: profile the whole version
         return None
-    return DataProfile(rows=rows, duplicate_rows=rows - distinct["all"], column_types=types, time_ranges=ranges,
-                       label_counts=label_counts,
-                       duplicate_rows_without_identifying=rows - distinct["kept"] if "kept" in distinct else None)
+    found = DataProfile(rows=rows, duplicate_rows=rows - distinct["all"], column_types=types, time_ranges=ranges,
+                        label_counts=label_counts,
+                        duplicate_rows_without_identifying=rows - distinct["kept"] if "kept" in distinct else None)
+    with _LOCK:
+        if len(_PROFILES) >= 2:
+            _PROFILES.pop(next(iter(_PROFILES)))
+        _PROFILES[remembered] = found
+    return found
+
+
+# profiles of this process, by cache, parts (md5s, hashed in this process) and request: the pipeline
+# profiles a partitioned version while GX imports, and the datasheet stage takes it from here
+_PROFILES: dict[str, Any] = {}
 
 
 def _distinct(engine: Any, parts: Parts, partials: list[dict], hashes_dir: Path, name: str, cols: list[str],
