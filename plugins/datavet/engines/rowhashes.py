@@ -82,8 +82,8 @@ def _best_base(folder: Path, index: list[dict], wanted: Counter,
 def _read_index(index_file: Path) -> list[dict]:
     try:
         index = json.loads(index_file.read_text())
-        return [e for e in index if isinstance(e.get("parts"), list) and isinstance(e.get("file"), str)
-                and "/" not in e["file"] and e["file"].endswith(".npy")]
+        return [e for e in index if isinstance(e.get("parts"), list) and all(isinstance(m, str) for m in e["parts"])
+                and isinstance(e.get("file"), str) and "/" not in e["file"] and e["file"].endswith(".npy")]
     except (OSError, ValueError, AttributeError, TypeError):
         return []
 
