@@ -326,25 +326,22 @@ _PROFILES: dict[str, Any] = {}
 def _distinct(engine: Any, parts: Parts, partials: list[dict], hashes_dir: Path, name: str, cols: list[str],
               rows: int, request: str) -> int:
     """Distinct rows over ``cols``: rows whose hash no other row shares are distinct; the rest are
-    compared whole, reading only the parts that hold a shared hash. The merged hashes come from the
+    compared whole, reading only the parts that hold a shared hash. The shared hashes come from the
     previous version's merge when this one adds parts to it (datavet.engines.rowhashes)."""
     import numpy as np
     import pyarrow as pa
 
-    from datavet.engines.rowhashes import merged_hashes
+    from datavet.engines.rowhashes import shared_hashes
     from datavet.sources.parquet import parquet_scan_of
     from datavet.sources.table import quote as ident
 
-    every = merged_hashes(hashes_dir / "merged", f"{name}\n{request}",
-                          [(md5, p["rows"], hashes_dir / p["hashes"][name])
-                           for (md5, _), p in zip(parts.parts, partials, strict=True)])
-    repeated = every[1:][every[1:] == every[:-1]]
-    if not len(repeated):
+    shared, in_shared = shared_hashes(hashes_dir / "merged", f"{name}\n{request}",
+                                      [(md5, p["rows"], hashes_dir / p["hashes"][name])
+                                       for (md5, _), p in zip(parts.parts, partials, strict=True)])
+    if not len(shared):
         return rows
-    shared = np.unique(repeated)
     holding = [path for (_, path), p in zip(parts.parts, partials, strict=True)
                if np.isin(np.load(hashes_dir / p["hashes"][name], allow_pickle=False), shared).any()]
-    in_shared = int(np.isin(every, shared).sum())
     keys = ", ".join(ident(c) for c in cols)
     with engine.connect(engine.settings.duckdb_profile_memory_limit) as con:
         con.register("datavet_shared", pa.table({"h": pa.array(shared, pa.uint64())}))

@@ -1,12 +1,14 @@
-"""Every row hash of a partitioned version, sorted, from the parts' sorted hashes: merged once, then
-kept for the versions that follow.
+"""The row hashes a partitioned version's rows share, from the parts' sorted hashes: merged once,
+then kept for the versions that follow.
 
 Merging the parts' hashes costs a sort of every row's hash (10M rows: about 1.5 s). A version is
 mostly the parts of a version merged before: the merged array of those parts is kept (``.npy``,
 never unpickled) with the multiset of their md5s, and the version's other parts' hashes, sorted,
-are placed into it by binary search and one linear merge (``numpy.insert``). A version that shares
-no kept merge (a part removed or rewritten) is merged whole, and that merge is kept. The result is
-the same sorted array either way, so every figure drawn from it is the one a full merge gives.
+are looked up in it by binary search (a hash the kept array holds, or that repeats among the new
+parts or in the kept array, is shared). Once the added rows pass a quarter of the kept array's,
+the two are merged (``numpy.insert``, one linear pass) and kept as the next base. A version that
+shares no kept merge (a part removed or rewritten) is merged whole, and that merge is kept. The
+shared hashes and their rows are those of a full merge either way.
 
 The kept merges are as trusted as the per-part hash files beside them (and the DVC cache beside
 those): a kept array is used only if it has the length its parts' rows give, the right type, and
@@ -28,9 +30,10 @@ KEEP = 3  # merges kept per request: the version being certified and the ones a 
 REBASE = 0.25  # keep the new merge too once the parts added since the kept one pass this share of its rows
 
 
-def merged_hashes(folder: Path, request: str, parts: Sequence[tuple[str, int, Path]]) -> np.ndarray:
-    """The sorted hashes of every row of ``parts`` (each: the part's md5, its rows, its sorted
-    hashes' ``.npy`` file), from a kept merge of some of them when there is one."""
+def shared_hashes(folder: Path, request: str, parts: Sequence[tuple[str, int, Path]]) -> tuple[np.ndarray, int]:
+    """The hashes more than one row of ``parts`` has (sorted, once each) and how many rows have one
+    of them. ``parts``: each part's md5, its rows, and its sorted hashes' ``.npy`` file. A kept merge
+    of some of the parts is used when there is one (module docstring)."""
     index_file = folder / f"{hashlib.sha256(request.encode()).hexdigest()}.json"
     index = _read_index(index_file)
     wanted = Counter(md5 for md5, _, _ in parts)
@@ -38,7 +41,8 @@ def merged_hashes(folder: Path, request: str, parts: Sequence[tuple[str, int, Pa
     if base is None:
         every = _sorted_union([np.load(path, allow_pickle=False) for _, _, path in parts])
         _keep(folder, index_file, index, wanted, every, request)
-        return every
+        shared = np.unique(_repeated(every))
+        return shared, _rows_with(every, shared)
     rest = wanted - Counter(base_entry["parts"])
     added = []
     for md5, _, path in parts:
@@ -46,10 +50,26 @@ def merged_hashes(folder: Path, request: str, parts: Sequence[tuple[str, int, Pa
             rest[md5] -= 1
             added.append(np.load(path, allow_pickle=False))
     new = _sorted_union(added)
-    every = np.insert(base, np.searchsorted(base, new), new) if len(new) else base
+    at = np.searchsorted(base, new)
+    inside = at < len(base)
+    in_base = np.zeros(len(new), dtype=bool)
+    in_base[inside] = base[at[inside]] == new[inside]
+    shared = np.unique(np.concatenate([_repeated(base), _repeated(new), new[in_base]]))
     if len(new) > REBASE * max(len(base), 1):
-        _keep(folder, index_file, index, wanted, every, request)
-    return every
+        _keep(folder, index_file, index, wanted, np.insert(base, at, new), request)
+    return shared, _rows_with(base, shared) + _rows_with(new, shared)
+
+
+def _repeated(ordered: np.ndarray) -> np.ndarray:
+    """The values of a sorted array that occur more than once (with repeats)."""
+    return ordered[1:][ordered[1:] == ordered[:-1]]
+
+
+def _rows_with(ordered: np.ndarray, values: np.ndarray) -> int:
+    """How many entries of a sorted array are among ``values`` (sorted, unique)."""
+    if not len(values) or not len(ordered):
+        return 0
+    return int((np.searchsorted(ordered, values, "right") - np.searchsorted(ordered, values, "left")).sum())
 
 
 def _sorted_union(arrays: list[np.ndarray]) -> np.ndarray:
@@ -67,12 +87,11 @@ def _best_base(folder: Path, index: list[dict], wanted: Counter,
     for entry in sorted(fitting, key=lambda e: -sum(rows_of[m] for m in e["parts"])):
         expected = sum(rows_of[m] for m in entry["parts"])
         try:
-            found = np.load(folder / entry["file"], allow_pickle=False, mmap_mode="r")
+            found = np.load(folder / entry["file"], allow_pickle=False)  # one read: faster than mmap's faults
         except (OSError, ValueError):
             continue
         if found.dtype != np.uint64 or found.ndim != 1 or len(found) != expected:
             continue
-        found = np.asarray(found)
         if len(found) > 1 and not bool((found[1:] >= found[:-1]).all()):
             continue
         return found, entry
