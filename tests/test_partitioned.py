@@ -107,7 +107,11 @@ def _figures(report: dict) -> list:
                   for c in report["checks"])
 
 
-def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str, Any]) -> None:
+def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str, Any], monkeypatch) -> None:
+    from datavet import gx_preload
+
+    # as in a fresh `datavet certify`: the datasheet's profile is taken while GX imports (here: already imported)
+    monkeypatch.setattr(gx_preload, "loading", lambda: True)
     work = tmp_path / "work"
     source = tmp_path / "source"
     shutil.copytree(lake["early"], source)
@@ -257,3 +261,55 @@ def test_csv_glob_is_one_part_per_file(tmp_path: Path, lake: dict[str, Any]) -> 
         version("d")
     with pytest.raises(DataError, match="needs a glob in source.path"):
         version("e", str(data / "month-0.csv"), partitioned=True)
+
+
+def test_added_part_counts_duplicates_as_a_full_recount(tmp_path: Path) -> None:
+    """A version that adds a part finds its duplicate rows from the previous version's merged hashes
+    (no new merge kept): rows copied from old parts, copied with another identifying value, and
+    repeated within the new part are counted as pandas counts them, with and without identifying columns."""
+    from datavet.engines import engine_for
+    from datavet.engines.parts import profile
+    from datavet.registry import Registry
+
+    lines = (SHARED_DATA / "adult.data").read_bytes().splitlines(keepends=True)
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(3):
+        (data / f"month-{i}.csv").write_bytes(b"".join(lines[i * 8000:(i + 1) * 8000]))
+    settings = Settings(project=tmp_path, home=tmp_path / ".datavet")
+    engine = engine_for("duckdb", settings)
+    cache = tmp_path / "counts"
+
+    def version(staging: str) -> tuple[Any, Any]:
+        spec = {"name": "people", "title": "people", "owner": "t@example.org", "license": "CC0", "columns": {},
+                "checks": {}, "source": {"path": str(data / "*.csv"), "options": ADULT_OPTIONS, "partitioned": True}}
+        where = tmp_path / "datasheets" / "people" / "dataset.yaml"
+        made = source_for(LoadedSpec(spec=parse_spec(spec, where), path=where, root=tmp_path),
+                          settings).materialise(tmp_path / staging)
+        Registry.of(settings).cache_tree(made.path, made.entries, made.staged)
+        return made, profile(engine, made.table, cache, time_columns=[], label_columns=["income"],
+                             missing_tokens=["?"], identifying_columns=["fnlwgt"])
+
+    version("a")
+    merges = cache / "datavet" / "rowhashes" / "merged"
+    kept = sorted(merges.glob("*.npy"))
+    assert len(kept) == 2  # all columns, and all but the identifying one
+
+    def reweighed(line: bytes) -> bytes:  # the same person under another identifying value
+        cells = line.split(b",")
+        return b",".join([cells[0], b" 999999999", *cells[2:]])
+
+    planted = [*lines[100:150], *(reweighed(x) for x in lines[8100:8130]), *lines[24000:26000], *lines[24000:24010]]
+    (data / "month-3.csv").write_bytes(b"".join(planted))
+    made, found = version("b")
+    assert made.staged == {"part-month-3.csv.parquet"}
+    assert sorted(merges.glob("*.npy")) == kept  # placed into the kept merge, not merged again
+    whole = pd.read_parquet(made.table)
+    assert found.rows == len(whole) == 24000 + len(planted)
+    assert found.duplicate_rows == int(whole.duplicated().sum())
+    kept_columns = [c for c in whole.columns if c != "fnlwgt"]
+    assert found.duplicate_rows_without_identifying == int(whole[kept_columns].duplicated().sum())
+    assert found.duplicate_rows >= 60 and found.duplicate_rows_without_identifying >= found.duplicate_rows + 30
+    cold = profile(engine, made.table, tmp_path / "cold", time_columns=[], label_columns=["income"],
+                   missing_tokens=["?"], identifying_columns=["fnlwgt"])
+    assert cold == found

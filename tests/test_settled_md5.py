@@ -14,8 +14,8 @@ from datavet.fsutil import SETTLE_FINE_NS, SETTLE_NS, settle_margin, settled_md5
 
 def _counting(monkeypatch) -> list:
     calls: list = []
-    real = fsutil.file_md5
-    monkeypatch.setattr(fsutil, "file_md5", lambda p: calls.append(p) or real(p))
+    real = fsutil.file_digests
+    monkeypatch.setattr(fsutil, "file_digests", lambda p: calls.append(p) or real(p))
     return calls
 
 
@@ -54,3 +54,18 @@ def test_a_file_hashed_in_the_tick_it_was_written_is_not_remembered(tmp_path: Pa
 def test_whole_second_times_wait_a_second() -> None:
     assert settle_margin(1_700_000_000 * 10**9) == SETTLE_NS
     assert settle_margin(1_700_000_000 * 10**9 + 123_456_789) == SETTLE_FINE_NS
+
+
+def test_the_certify_stage_reuses_the_digests_of_an_unchanged_file(tmp_path: Path, monkeypatch) -> None:
+    """One read gives md5 and sha256: a later stage's sha256 (certify) reads nothing again, until a change."""
+    path = tmp_path / "part.parquet"
+    path.write_bytes(b"p" * 5000)
+    _settle(path)
+    calls = _counting(monkeypatch)
+    assert settled_md5(path) == hashlib.md5(b"p" * 5000).hexdigest()
+    assert fsutil.settled_digests(path) == (hashlib.md5(b"p" * 5000).hexdigest(),
+                                            hashlib.sha256(b"p" * 5000).hexdigest())
+    assert len(calls) == 1
+    os.link(path, tmp_path / "linked")  # a new link moves the ctime: hashed again
+    assert fsutil.settled_digests(path)[1] == hashlib.sha256(b"p" * 5000).hexdigest()
+    assert len(calls) == 2

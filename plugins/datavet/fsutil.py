@@ -78,7 +78,17 @@ def file_md5(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-_SETTLED: dict[tuple[int, int, int, int, int], str] = {}
+def file_digests(path: Path | str, chunk: int = 1 << 20) -> tuple[str, str]:
+    """(md5, sha256) of a file, read once: DVC's content address and the identity a signature binds."""
+    md5, sha = hashlib.md5(), hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            md5.update(block)
+            sha.update(block)
+    return md5.hexdigest(), sha.hexdigest()
+
+
+_SETTLED: dict[tuple[int, int, int, int, int], tuple[str, str]] = {}
 SETTLE_NS = 1_000_000_000  # on a file system that keeps whole seconds (ext3, HFS+), a second
 SETTLE_FINE_NS = 20_000_000  # with nanosecond times, a few kernel clock ticks (at most 10 ms each)
 
@@ -89,16 +99,23 @@ def settled_md5(path: Path) -> str:
     that would hash the same immutable cache object once per stage. Only a file whose times lie
     before the hashing began by more than the file system's time resolution is remembered: a write
     within the same tick could leave them as they were (git's "racily clean" rule)."""
+    return settled_digests(path)[0]
+
+
+def settled_digests(path: Path) -> tuple[str, str]:
+    """(md5, sha256) of a file, remembered as :func:`settled_md5` remembers the md5: the stages of one
+    ``datavet certify`` read each byte of the version once, the certify stage included (its sha256
+    is of bytes hashed in this run, unchanged since: same inode, size, mtime and ctime)."""
     began = time.time_ns()
     info = os.stat(path)
     key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
     if key in _SETTLED:
         return _SETTLED[key]
-    md5 = file_md5(path)
+    digests = file_digests(path)
     changed = max(info.st_mtime_ns, info.st_ctime_ns)
     if changed < began - settle_margin(changed) and os.stat(path).st_ctime_ns == info.st_ctime_ns:
-        _SETTLED[key] = md5
-    return md5
+        _SETTLED[key] = digests
+    return digests
 
 
 def settle_margin(changed_ns: int) -> int:

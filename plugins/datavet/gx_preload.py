@@ -48,6 +48,11 @@ def start() -> None:
     _thread.start()
 
 
+def loading() -> bool:
+    """Whether the ahead-import is still running (time the main thread can spend on work without GX)."""
+    return _thread is not None and _thread.is_alive()
+
+
 def wait() -> None:
     """Let a running ahead-import finish before this thread imports anything of GX."""
     if _thread is not None and _thread is not threading.current_thread():

@@ -259,6 +259,11 @@ def profile(engine: Any, folder: Path, cache: Path, *, time_columns: list[str], 
     request = {"times": times, "labels": labels, "tokens": missing_tokens, "sets": column_sets,
                "duckdb": _duckdb_version()}
     hashes_dir = cache / "datavet" / "rowhashes"
+    remembered = json.dumps([str(cache), [md5 for md5, _ in parts.parts], request], sort_keys=True)
+    if remembered in _PROFILES:  # profiled earlier in this process (datavet certify: while GX imported)
+        import copy
+
+        return copy.deepcopy(_PROFILES[remembered])
 
     md5_of = {path: md5 for md5, path in parts.parts}
 
@@ -298,35 +303,45 @@ def profile(engine: Any, folder: Path, cache: Path, *, time_columns: list[str], 
                 total[value] = total.get(value, 0) + n
         label_counts[col] = dict(sorted(total.items(), key=lambda kv: -kv[1]))
     try:
-        distinct = {name: _distinct(engine, parts, partials, hashes_dir, name, cols, rows)
+        request_key = json.dumps(request, sort_keys=True)
+        distinct = {name: _distinct(engine, parts, partials, hashes_dir, name, cols, rows, request_key)
                     for name, cols in column_sets.items()}
     except (OSError, ValueError, KeyError):  # a hash file gone from the cache: profile the whole version
         return None
-    return DataProfile(rows=rows, duplicate_rows=rows - distinct["all"], column_types=types, time_ranges=ranges,
-                       label_counts=label_counts,
-                       duplicate_rows_without_identifying=rows - distinct["kept"] if "kept" in distinct else None)
+    found = DataProfile(rows=rows, duplicate_rows=rows - distinct["all"], column_types=types, time_ranges=ranges,
+                        label_counts=label_counts,
+                        duplicate_rows_without_identifying=rows - distinct["kept"] if "kept" in distinct else None)
+    with _LOCK:
+        if len(_PROFILES) >= 2:
+            _PROFILES.pop(next(iter(_PROFILES)))
+        _PROFILES[remembered] = found
+    return found
+
+
+# profiles of this process, by cache, parts (md5s, hashed in this process) and request: the pipeline
+# profiles a partitioned version while GX imports, and the datasheet stage takes it from here
+_PROFILES: dict[str, Any] = {}
 
 
 def _distinct(engine: Any, parts: Parts, partials: list[dict], hashes_dir: Path, name: str, cols: list[str],
-              rows: int) -> int:
+              rows: int, request: str) -> int:
     """Distinct rows over ``cols``: rows whose hash no other row shares are distinct; the rest are
-    compared whole, reading only the parts that hold a shared hash."""
+    compared whole, reading only the parts that hold a shared hash. The shared hashes come from the
+    previous version's merge when this one adds parts to it (datavet.engines.rowhashes)."""
     import numpy as np
     import pyarrow as pa
 
+    from datavet.engines.rowhashes import shared_hashes
     from datavet.sources.parquet import parquet_scan_of
     from datavet.sources.table import quote as ident
 
-    per_part = [np.load(hashes_dir / p["hashes"][name], allow_pickle=False) for p in partials]
-    # each part's hashes are sorted already: the stable sort (timsort) merges the runs, ~3x a quicksort
-    every = np.sort(np.concatenate(per_part), kind="stable") if per_part else np.empty(0, dtype=np.uint64)
-    repeated = every[1:][every[1:] == every[:-1]]
-    if not len(repeated):
+    shared, in_shared = shared_hashes(hashes_dir / "merged", f"{name}\n{request}",
+                                      [(md5, p["rows"], hashes_dir / p["hashes"][name])
+                                       for (md5, _), p in zip(parts.parts, partials, strict=True)])
+    if not len(shared):
         return rows
-    shared = np.unique(repeated)
-    holding = [path for (_, path), hashes in zip(parts.parts, per_part, strict=True)
-               if np.isin(hashes, shared).any()]
-    in_shared = int(np.isin(every, shared).sum())
+    holding = [path for (_, path), p in zip(parts.parts, partials, strict=True)
+               if np.isin(np.load(hashes_dir / p["hashes"][name], allow_pickle=False), shared).any()]
     keys = ", ".join(ident(c) for c in cols)
     with engine.connect(engine.settings.duckdb_profile_memory_limit) as con:
         con.register("datavet_shared", pa.table({"h": pa.array(shared, pa.uint64())}))

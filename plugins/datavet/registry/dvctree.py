@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from datavet.fsutil import file_md5
+from datavet.fsutil import file_md5, settled_md5
 
 DIR_SUFFIX = ".dir"
 
@@ -126,8 +126,9 @@ def push_local(cache: Path, remote: Path, md5: str) -> int:
 
     The cache's objects were re-hashed by this certification (datavet.registry.identity) before the
     push; an object the remote holds already was not written by this push, so it is re-hashed too
-    and replaced when its bytes are not its name's (a damaged remote copy is never left to stand for
-    a new version). A tree's ``.dir`` goes last (its presence means the whole tree is there)."""
+    (in this process: fsutil.settled_md5, see :func:`hash_remote_copies`) and replaced when its bytes
+    are not its name's (a damaged remote copy is never left to stand for a new version). A tree's
+    ``.dir`` goes last (its presence means the whole tree is there)."""
     entries = read_tree(cache, md5) if is_tree(md5) else []
     if entries is None:
         raise FileNotFoundError(f"no intact listing of tree version {md5} in the DVC cache {cache}")
@@ -135,7 +136,7 @@ def push_local(cache: Path, remote: Path, md5: str) -> int:
     for name in [*(e.md5 for e in entries), md5]:
         target = object_file(remote, name)
         try:
-            if file_md5(target) == name.removesuffix(DIR_SUFFIX):
+            if settled_md5(Path(target)) == name.removesuffix(DIR_SUFFIX):
                 continue
             os.unlink(target)  # damaged: replaced by the verified cache object below
         except FileNotFoundError:
@@ -143,6 +144,16 @@ def push_local(cache: Path, remote: Path, md5: str) -> int:
         store_object(remote, name, src=object_path(cache, name), link=False)
         copied += 1
     return copied
+
+
+def hash_remote_copies(cache: Path, remote: Path, md5: str) -> None:
+    """Hash the copies a local remote already holds of version ``md5``'s files, remembered for this
+    process while each keeps its inode, size and times (fsutil.settled_md5): ``datavet certify`` does
+    it while GX imports, and the push's check of them reads nothing again unless they changed."""
+    for entry in read_tree(cache, md5) or []:
+        target = Path(object_file(remote, entry.md5))
+        if target.is_file():
+            settled_md5(target)
 
 
 def pointer(md5: str, size: int, relpath: str, nfiles: int | None = None) -> dict:

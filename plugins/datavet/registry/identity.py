@@ -13,19 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+from datavet.fsutil import file_digests
 from datavet.registry import dvctree
 
-
-def file_digests(path: Path | str, chunk: int = 1 << 20) -> tuple[str, str]:
-    """(md5, sha256) of a file, read once."""
-    md5, sha = hashlib.md5(), hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            md5.update(block)
-            sha.update(block)
-    return md5.hexdigest(), sha.hexdigest()
+__all__ = ["file_digests", "listing_sha256", "tree_sha256"]
 
 
 def listing_sha256(files: dict[str, str]) -> str:
@@ -34,15 +28,17 @@ def listing_sha256(files: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()
 
 
-def tree_sha256(store: Path, entries: list[dvctree.Entry], where: str) -> tuple[str, list[str]]:
+def tree_sha256(store: Path, entries: list[dvctree.Entry], where: str,
+                digests: Callable[[Path], tuple[str, str]] = file_digests) -> tuple[str, list[str]]:
     """The tree's sha256 identity from the objects in ``store``, and every object that is missing or
-    no longer hashes to its listed md5 (named by file, with both hashes)."""
+    no longer hashes to its listed md5 (named by file, with both hashes). ``digests``: (md5, sha256)
+    of a file (the certify stage's reuses what this process hashed of an unchanged file)."""
     files: dict[str, str] = {}
     problems: list[str] = []
     for entry in entries:
         obj = dvctree.object_file(store, entry.md5)
         try:
-            md5, sha = file_digests(obj)
+            md5, sha = digests(obj)
         except FileNotFoundError:
             problems.append(f"{entry.relpath} (md5 {entry.md5}) is missing from the {where}")
             continue

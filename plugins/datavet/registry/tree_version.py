@@ -93,8 +93,9 @@ def parts_folder(settings: Settings, md5: str, dataset: str | None = None) -> Pa
     """A folder holding every part of partitioned version ``md5`` (hard links to the cached objects,
     each checked against the listing), which the engines read as one table."""
     import os
+    import time
 
-    from datavet.fsutil import settled_md5
+    from datavet.fsutil import SETTLE_FINE_NS, settled_md5
     from datavet.stages.common import registry_for
 
     registry = registry_for(settings)
@@ -114,6 +115,9 @@ def parts_folder(settings: Settings, md5: str, dataset: str | None = None) -> Pa
         except OSError:  # another process placed it meanwhile (same md5: the same parts)
             shutil.rmtree(tmp, ignore_errors=True)
         paths = [folder / e.relpath for e in entries]
+        # a link changes the objects' ctime: hashed within the same clock tick, they would not be
+        # remembered (fsutil.settled_digests), and each later stage would read them all again
+        time.sleep(2 * SETTLE_FINE_NS / 1e9)
     for entry, path in zip(entries, paths, strict=True):
         actual = settled_md5(path)
         if actual != entry.md5:

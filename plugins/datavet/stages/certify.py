@@ -12,7 +12,7 @@ from pathlib import Path
 from datavet import __version__
 from datavet.changes import metrics_of
 from datavet.errors import ChecksFailed, DataError, StaleAttestation
-from datavet.fsutil import atomic_copy, atomic_write_bytes, atomic_write_text, sha256_file
+from datavet.fsutil import atomic_copy, atomic_write_bytes, atomic_write_text, settled_digests, sha256_file
 from datavet.registry import Registry, journal, statement
 from datavet.registry.certificate import Certificate, CheckOutcome
 from datavet.registry.identity import file_digests, tree_sha256
@@ -155,12 +155,14 @@ def _heal_remote(registry: Registry, name: str, md5: str) -> None:
 
 
 def data_sha256(registry: Registry, name: str, md5: str) -> str:
-    """The version's sha256 identity from its cached bytes, re-hashed now; every object that no longer
-    hashes to its md5 is named and certification refused (it would otherwise be pushed)."""
+    """The version's sha256 identity from its cached bytes, hashed in this run (here, or by an earlier
+    stage of the same process while the file keeps its inode, size and times: fsutil.settled_digests);
+    every object that no longer hashes to its md5 is named and certification refused (it would
+    otherwise be pushed)."""
     if md5.endswith(".dir"):
-        sha, problems = tree_sha256(registry.cache_dir, registry.tree_entries(md5), "DVC cache")
+        sha, problems = tree_sha256(registry.cache_dir, registry.tree_entries(md5), "DVC cache", settled_digests)
     else:
-        actual, sha = file_digests(registry.bytes_path(md5))
+        actual, sha = settled_digests(registry.bytes_path(md5))
         problems = [] if actual == md5 else [f"{registry.bytes_path(md5)} hashes to {actual}, versioned as {md5}"]
     if problems:
         raise DataError(f"refusing to certify version {md5}: its bytes changed in the DVC cache after the version "

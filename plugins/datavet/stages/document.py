@@ -18,6 +18,7 @@ from datavet.spec import LoadedSpec
 from datavet.stages.common import (
     datasheet_files,
     files_tree,
+    log,
     registry_for,
     staged_report,
     version_stage,
@@ -71,6 +72,24 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str, reason: str | No
     # the Croissant file points at the data where the registry keeps it, relative to itself
     url = os.path.relpath(registry.data_path(spec.name), registry.datasheet_dir(spec.name))
     return render_all(sheet, out, Distribution(version_table(settings, md5, spec.name), url))
+
+
+def profile_ahead(loaded: LoadedSpec, settings: Settings, md5: str) -> None:
+    """The datasheet's profile of a partitioned version, computed now and kept in this process
+    (datavet.engines.parts), for ``datavet certify`` to spend GX's import on: the profile needs no
+    GX. A failure is left for the datasheet stage to report, in its turn (after validate's)."""
+    from datavet.datasheet import profile_parquet
+    from datavet.errors import DatavetError
+    from datavet.registry.tree_version import is_partitioned
+
+    if not md5.endswith(".dir") or profile_engine(loaded, settings) is not None:
+        return
+    try:
+        with registry_for(settings).locked(loaded.spec.name):
+            if is_partitioned(settings, md5):
+                profile_parquet(version_table(settings, md5, loaded.spec.name), loaded)
+    except (DatavetError, OSError):
+        log.debug("profiling %s ahead failed; the datasheet stage profiles it", md5, exc_info=True)
 
 
 def profile_engine(loaded: LoadedSpec, settings: Settings) -> Engine | None:
