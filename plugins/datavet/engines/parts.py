@@ -20,6 +20,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,28 +37,24 @@ class Parts:
     cache: Path
 
 
-_ACTIVE: list[Parts] = []
-_LOCK = threading.Lock()
+# the parts of the version being validated, as datavet.gx.plan passes the suite's count plan: a context
+# variable, so a validation in another thread never counts this one's parts
+_ACTIVE: ContextVar[Parts | None] = ContextVar("datavet_parts", default=None)
+_LOCK = threading.Lock()  # guards _PROFILES
 
 
 @contextmanager
 def counting_parts(parts: Parts | None) -> Iterator[None]:
     """Within the block, count tables of ``parts.folder`` are counted per part (None: no change)."""
-    if parts is None:
-        yield
-        return
-    with _LOCK:
-        _ACTIVE.append(parts)
+    token = _ACTIVE.set(parts)
     try:
         yield
     finally:
-        with _LOCK:
-            _ACTIVE.remove(parts)
+        _ACTIVE.reset(token)
 
 
 def active_parts() -> Parts | None:
-    with _LOCK:
-        return _ACTIVE[-1] if _ACTIVE else None
+    return _ACTIVE.get()
 
 
 def parts_of(folder: Path, cache: Path) -> Parts | None:
