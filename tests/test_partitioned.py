@@ -116,9 +116,10 @@ def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str
     source = tmp_path / "source"
     shutil.copytree(lake["early"], source)
     first, _, settings = _certify(work, source)
-    counts = settings.registry / ".dvc" / "cache" / "datavet" / "counts"
+    counts = settings.memo_dir / "counts"
     cached = set(counts.rglob("*.json"))
     assert first.md5.endswith(".dir") and first.rows == 32561 - pq.read_table(lake["full"] / LATE).num_rows
+    _plant_counts_in_registry(settings.registry)  # whoever can write to the registry tries to steer the figures
     shutil.copytree(lake["full"] / LATE, source / LATE)  # the new partition arrives
     second, warm, _ = _certify(work, source)
     new_tables = set(counts.rglob("*.json")) - cached
@@ -154,6 +155,28 @@ def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str
     assert _figures(scanned) == _figures(cold) and len(cold["checks"]) > 10
     sheet = json.loads(registry.show(cert.tag, registry.datasheet_dir("adult") / "datasheet.json"))
     assert sheet["computed"] == cold_sheet["computed"]  # duplicates, label counts, types: as one scan gives them
+
+
+def _plant_counts_in_registry(registry: Path) -> None:
+    """What someone who can write to the registry (not to home, where the signing key is) can do to
+    anything kept beside the DVC objects: every count grows, every kept row hash becomes unique (no
+    duplicates). A certification must not read such files back as figures."""
+    import numpy as np
+
+    def grown(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | list | dict):
+            return value
+        if isinstance(value, int):
+            return value + 1000
+        return [grown(v) for v in value] if isinstance(value, list) else {k: grown(v) for k, v in value.items()}
+
+    kept = [p for p in (registry / ".dvc" / "cache").rglob("*") if p.is_file() and "files" not in p.parts]
+    for path in kept:
+        path.chmod(0o644)
+        if path.suffix == ".json":
+            path.write_text(json.dumps(grown(json.loads(path.read_text()))))
+        elif path.suffix == ".npy":
+            np.save(path, np.arange(len(np.load(path)), dtype=np.uint64), allow_pickle=False)
 
 
 def test_drift_counts_of_a_partitioned_version_sum_its_parts(tmp_path: Path, lake: dict[str, Any]) -> None:
@@ -291,7 +314,7 @@ def test_added_part_counts_duplicates_as_a_full_recount(tmp_path: Path) -> None:
                              missing_tokens=["?"], identifying_columns=["fnlwgt"])
 
     version("a")
-    merges = cache / "datavet" / "rowhashes" / "merged"
+    merges = cache / "rowhashes" / "merged"
     kept = sorted(merges.glob("*.npy"))
     assert len(kept) == 2  # all columns, and all but the identifying one
 

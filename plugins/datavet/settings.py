@@ -116,6 +116,14 @@ class Settings(BaseSettings):
     def expectations_dir(self) -> Path:
         return self.project / "expectations"
 
+    @property
+    def memo_dir(self) -> Path:
+        """Where facts derived from bytes are remembered between runs (count tables and sorted row
+        hashes per part, a source file's md5 by its state, a part by its source's fingerprint): they
+        are read back as figures without recounting, so they live under home, beside the signing key,
+        never in the registry, which more people can write to than the key's holder."""
+        return self.home / "cache"
+
 
 def _settings_error(exc: ValidationError) -> SettingsError:
     """Which ``DATAVET_*`` variables are wrong, what they hold (cut short) and what they should hold."""

@@ -21,9 +21,8 @@ def profile_version(table_path: Path, loaded: LoadedSpec, engine: Engine) -> Dat
     try:
         if engine.name == "duckdb":  # a partitioned version: per-part profiles, cached by part md5
             from datavet.engines import parts
-            from datavet.registry import Registry
 
-            found = parts.profile(engine, path, Registry.of(engine.settings).cache_dir,
+            found = parts.profile(engine, path, engine.settings.memo_dir,
                                   time_columns=spec.columns_with_role("time"),
                                   label_columns=spec.columns_with_role("label"), missing_tokens=spec.missing_tokens,
                                   identifying_columns=spec.columns_with_role("identifying"))

@@ -1,14 +1,16 @@
 """Count tables of a partitioned version, counted part by part and cached by each part's md5.
 
 Count tables are sums: the table of a version is the sum of its parts' tables, key by key. A part's
-tables are kept under the registry's DVC cache (``.dvc/cache/datavet/counts/``), named by the part's
+tables are kept under ``Settings.memo_dir`` (``<home>/cache/counts/``), named by the part's
 md5 and the plan that asked for them (the count tables one validation needs; a changed spec asks for
 another plan), so a version that adds one partition counts that part only and every other part's
 tables are read back. The merged tables are the same figures a scan of the whole version gives
 (tests/test_partitioned.py checks a cached certification against a cold one).
 
-The cache is as trusted as the DVC cache beside it: whoever can write there can change the bytes a
-version is read from too. Its files are plain JSON (never unpickled); an unreadable one is recounted.
+Kept tables are read back as figures, unverified, so they live under home with the signing key, not
+in the registry: whoever can write to the registry could otherwise plant the counts a certified
+version is judged by (the bytes in its DVC cache are hashed again before certification; a count table
+cannot be). Its files are plain JSON (never unpickled); an unreadable one is recounted.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class Parts:
 
     folder: Path
     parts: tuple[tuple[str, Path], ...]
-    cache: Path
+    memo: Path  # Settings.memo_dir
 
 
 # the parts of the version being validated, as datavet.gx.plan passes the suite's count plan: a context
@@ -57,7 +59,7 @@ def active_parts() -> Parts | None:
     return _ACTIVE.get()
 
 
-def parts_of(folder: Path, cache: Path) -> Parts | None:
+def parts_of(folder: Path, memo: Path) -> Parts | None:
     """The parts of a partitioned version's folder (datavet.registry.tree_version.parts_folder), or None."""
     from datavet.fsutil import settled_md5
     from datavet.sources.partitioned import PART_PREFIX
@@ -67,7 +69,7 @@ def parts_of(folder: Path, cache: Path) -> Parts | None:
     files = sorted(folder.iterdir())
     if not files or not all(p.name.startswith(PART_PREFIX) and p.suffix == ".parquet" for p in files):
         return None
-    return Parts(folder, tuple((settled_md5(p), p) for p in files), cache)
+    return Parts(folder, tuple((settled_md5(p), p) for p in files), memo)
 
 
 def merged(parts: Parts, what: str, request: Any, count: Callable[[Path], Any],
@@ -77,7 +79,7 @@ def merged(parts: Parts, what: str, request: Any, count: Callable[[Path], Any],
     found = []
     for md5, path in parts.parts:
         key = hashlib.sha256(f"{md5}\n{request_key}".encode()).hexdigest()
-        file = parts.cache / "datavet" / "counts" / key[:2] / f"{key}.json"
+        file = parts.memo / "counts" / key[:2] / f"{key}.json"
         try:
             table = _decode(json.loads(file.read_text()))
         except (OSError, ValueError, KeyError, TypeError):
@@ -135,12 +137,12 @@ def merge_value_counts(counts: list[list[tuple[tuple, int]]]) -> list[tuple[tupl
     return list(total.values())
 
 
-def value_counts_by_parts(engine: Any, table: Any, columns: list[str], cache: Path) -> list[tuple[tuple, int]]:
+def value_counts_by_parts(engine: Any, table: Any, columns: list[str], memo: Path) -> list[tuple[tuple, int]]:
     """``engine.value_counts`` of a version; a partitioned one's summed over its parts, each part's
     read from the cache when counted before (the drift check's previous version is mostly the same parts)."""
     from datavet.engines.base import ParquetTable
 
-    parts = parts_of(table.path, cache) if isinstance(table, ParquetTable) else None
+    parts = parts_of(table.path, memo) if isinstance(table, ParquetTable) else None
     if parts is None:
         return engine.value_counts(table, columns)
     return merged(parts, "value_counts", [engine.name, columns],
@@ -195,14 +197,15 @@ def _decode(obj: Any) -> Any:
 def row_difference(engine: Any, new: Path, old: Path, cache: Path) -> tuple[int, int]:
     """``engine.row_difference`` of two versions, where a part both versions hold (the same md5) adds
     and removes nothing: only the parts that differ are compared (row multisets: (A+C) - (B+C) is
-    A - B). Versions that are not both partitioned, or share no part, are compared whole."""
+    A - B). Versions that are not both partitioned, or share no part, are compared whole. ``cache``:
+    the DVC cache, where the differing parts are linked for the comparison (same file system)."""
     import tempfile
 
     import pyarrow.parquet as pq
 
     from datavet.engines.base import ParquetTable
 
-    a, b = parts_of(new, cache), parts_of(old, cache)
+    a, b = parts_of(new, cache), parts_of(old, cache)  # listings only: nothing is read back from ``cache``
     if a is None or b is None:
         return engine.row_difference(ParquetTable(new), ParquetTable(old))
     left = list(a.parts)
@@ -230,7 +233,7 @@ def row_difference(engine: Any, new: Path, old: Path, cache: Path) -> tuple[int,
 
 
 # ---- the datasheet's profile ----------------------------------------------------------------------
-def profile(engine: Any, folder: Path, cache: Path, *, time_columns: list[str], label_columns: list[str],
+def profile(engine: Any, folder: Path, memo: Path, *, time_columns: list[str], label_columns: list[str],
             missing_tokens: list[str], identifying_columns: list[str]) -> Any:
     """The DuckDB engine's profile of a partitioned version from per-part partial profiles (rows,
     time ranges, label counts, and the part's rows' 64-bit hashes, sorted, kept as ``.npy`` files):
@@ -243,7 +246,7 @@ def profile(engine: Any, folder: Path, cache: Path, *, time_columns: list[str], 
     from datavet.sources.table import literal
     from datavet.sources.table import quote as ident
 
-    parts = parts_of(folder, cache)
+    parts = parts_of(folder, memo)
     if parts is None:
         return None
     with engine.connect(engine.settings.duckdb_profile_memory_limit) as con:
@@ -255,8 +258,8 @@ def profile(engine: Any, folder: Path, cache: Path, *, time_columns: list[str], 
     column_sets = {"all": list(types)} | ({"kept": kept} if 0 < len(kept) < len(types) else {})
     request = {"times": times, "labels": labels, "tokens": missing_tokens, "sets": column_sets,
                "duckdb": _duckdb_version()}
-    hashes_dir = cache / "datavet" / "rowhashes"
-    remembered = json.dumps([str(cache), [md5 for md5, _ in parts.parts], request], sort_keys=True)
+    hashes_dir = memo / "rowhashes"
+    remembered = json.dumps([str(memo), [md5 for md5, _ in parts.parts], request], sort_keys=True)
     if remembered in _PROFILES:  # profiled earlier in this process (datavet certify: while GX imported)
         import copy
 
@@ -303,7 +306,7 @@ def profile(engine: Any, folder: Path, cache: Path, *, time_columns: list[str], 
         request_key = json.dumps(request, sort_keys=True)
         distinct = {name: _distinct(engine, parts, partials, hashes_dir, name, cols, rows, request_key)
                     for name, cols in column_sets.items()}
-    except (OSError, ValueError, KeyError):  # a hash file gone from the cache: profile the whole version
+    except (OSError, ValueError, KeyError):  # a hash file gone from the memo: profile the whole version
         return None
     found = DataProfile(rows=rows, duplicate_rows=rows - distinct["all"], column_types=types, time_ranges=ranges,
                         label_counts=label_counts,
@@ -315,7 +318,7 @@ def profile(engine: Any, folder: Path, cache: Path, *, time_columns: list[str], 
     return found
 
 
-# profiles of this process, by cache, parts (md5s, hashed in this process) and request: the pipeline
+# profiles of this process, by memo folder, parts (md5s, hashed in this process) and request: the pipeline
 # profiles a partitioned version while GX imports, and the datasheet stage takes it from here
 _PROFILES: dict[str, Any] = {}
 

@@ -10,9 +10,9 @@ the two are merged (``numpy.insert``, one linear pass) and kept as the next base
 shares no kept merge (a part removed or rewritten) is merged whole, and that merge is kept. The
 shared hashes and their rows are those of a full merge either way.
 
-The kept merges are as trusted as the per-part hash files beside them (and the DVC cache beside
-those): a kept array is used only if it has the length its parts' rows give, the right type, and
-is sorted; anything else is merged again.
+The kept merges are as trusted as the per-part hash files beside them (under home,
+``Settings.memo_dir``, never in the registry): a kept array is used only if it has the length its
+parts' rows give, the right type, and is sorted; anything else is merged again.
 """
 
 from __future__ import annotations

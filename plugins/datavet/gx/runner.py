@@ -153,11 +153,10 @@ def run_checks(loaded: LoadedSpec, data: Path | pd.DataFrame | None, *, data_has
 def _parts(table: Table, settings: Settings) -> Any:
     """A partitioned version's parts, whose count tables are counted (and cached) part by part."""
     from datavet.engines.parts import parts_of
-    from datavet.registry import Registry
 
     if not isinstance(table, ParquetTable) or not table.path.is_dir():
         return None
-    return parts_of(table.path, Registry.of(settings).cache_dir)
+    return parts_of(table.path, settings.memo_dir)
 
 
 def _rows(checks: list, results: Any) -> int:

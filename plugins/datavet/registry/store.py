@@ -69,7 +69,7 @@ def previous_version(loaded: LoadedSpec, settings: Settings, md5: str | None) ->
                                     "check from the spec") from exc
         engine = engine_for(version_engine(engine_name(spec=loaded.spec.engine, settings=settings)), settings)
         try:
-            rows = value_counts_by_parts(engine, table, list(columns), Registry.of(settings).cache_dir)
+            rows = value_counts_by_parts(engine, table, list(columns), settings.memo_dir)
         finally:
             engine.close()
         # grouped as this version's tables are: the spec's values and bins (datavet.recode) apply to both

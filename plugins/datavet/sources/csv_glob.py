@@ -72,6 +72,7 @@ def glob_columns(loaded: LoadedSpec, settings: Settings) -> list[str]:
 
 
 def materialise_glob(loaded: LoadedSpec, settings: Settings, staging: Path, cache: Path) -> PartsMaterialised:
+    """One part per CSV file (parts the DVC ``cache`` holds are linked, found by the files' fingerprints)."""
     import pyarrow.parquet as pq
 
     from datavet.fsutil import file_md5
@@ -80,11 +81,11 @@ def materialise_glob(loaded: LoadedSpec, settings: Settings, staging: Path, cach
     base, files = glob_files(loaded)
     folder = staging / PARTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    remembered = cache / "datavet" / "parts"
+    remembered = settings.memo_dir / "parts"
     read: list[tuple[str, Path, str, int, bool]] = []  # (name, path, md5, rows, written now)
     for i, path in enumerate(files):
         name = part_name(path.relative_to(base).as_posix())
-        key = _fingerprint(loaded, content_md5(path, cache, file_md5))
+        key = _fingerprint(loaded, content_md5(path, settings.memo_dir, file_md5))
         known = known_part(remembered, key, cache)
         if known is not None:
             link_part(dvctree.object_path(cache, known[0]), folder / name)

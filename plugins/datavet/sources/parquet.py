@@ -99,7 +99,8 @@ class ParquetSource:
             raise DataError(f"source.partitioned is set but {self.path} is one file, not a directory of partitions",
                             dataset=self.dataset, fix="remove partitioned: true, or point source.path at the directory")
         return materialise_parts(con, self.path, parquet_files(self.path), types, staging,
-                                 Registry.of(self.settings).cache_dir, write_elsewhere=self._writer())
+                                 Registry.of(self.settings).cache_dir, self.settings.memo_dir,
+                                 write_elsewhere=self._writer())
 
     def _writer(self):
         """With ``engine: spark`` (spec, else DATAVET_ENGINE) Spark's executors write the new parts."""

@@ -9,8 +9,9 @@ has (a column a partition lacks is null there), rows in the order of the partiti
 written by :func:`datavet.sources.parts.write_part`, so its bytes depend on its rows alone.
 
 A partition whose files (their paths and bytes), column types and writer are those of a part the
-DVC cache already holds is not read again: the part's md5 is remembered under the cache
-(``.dvc/cache/datavet/parts/``) keyed by that fingerprint, and its cached object is the part.
+DVC cache already holds is not read again: the part's md5 is remembered under home
+(``Settings.memo_dir``, ``<home>/cache/parts/``: not in the registry, which more people may write to)
+keyed by that fingerprint, and its cached object is the part.
 """
 
 from __future__ import annotations
@@ -78,9 +79,10 @@ def partitions(directory: Path, files: list[Path]) -> dict[str, list[Path]]:
 
 
 def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: list[Path],
-                      types: dict[str, str], staging: Path, cache: Path, *,
+                      types: dict[str, str], staging: Path, cache: Path, memo: Path, *,
                       write_elsewhere: WriteParts | None = None) -> PartsMaterialised:
-    """Write (or find in ``cache``, the DVC cache) one part per partition of ``directory``.
+    """Write (or find in ``cache``, the DVC cache) one part per partition of ``directory``; ``memo``:
+    where parts are remembered by their sources' fingerprints (``Settings.memo_dir``).
 
     ``types``: every column of the whole directory and the type the version stores it as. The parts
     to write are written here through ``con``, or by ``write_elsewhere`` (Spark's executors,
@@ -91,12 +93,12 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
 
     folder = staging / PARTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    remembered = cache / "datavet" / "parts"
+    remembered = memo / "parts"
     found: dict[str, tuple[str, int]] = {}  # part name -> (md5, rows), in partition order
     pending: list[tuple[PartTask, str]] = []  # parts to write, with their fingerprints
     for part, members in partitions(directory, files).items():
         name = part_name(part)
-        key = _fingerprint(directory, members, types, lambda path: content_md5(path, cache, file_md5))
+        key = _fingerprint(directory, members, types, lambda path: content_md5(path, memo, file_md5))
         known = known_part(remembered, key, cache)
         found[name] = known or ("", 0)
         if known is not None:
@@ -159,15 +161,15 @@ def _fingerprint(directory: Path, members: list[Path], types: dict[str, str], fi
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def content_md5(path: Path, cache: Path, file_md5) -> str:
-    """A source file's md5, remembered under the cache by its inode, size and times, as DVC's own state
+def content_md5(path: Path, memo: Path, file_md5) -> str:
+    """A source file's md5, remembered under ``memo`` by its inode, size and times, as DVC's own state
     database remembers a workspace file's: a rewritten file changes its ctime, so it is hashed again."""
     info = os.stat(path)
     stamp = f"{os.path.realpath(path)}|{info.st_dev}|{info.st_ino}|{info.st_size}|{info.st_mtime_ns}|{info.st_ctime_ns}"
     key = hashlib.sha256(stamp.encode()).hexdigest()
-    memo = cache / "datavet" / "stat" / key[:2] / key
+    remembered = memo / "stat" / key[:2] / key
     try:
-        md5 = memo.read_text()
+        md5 = remembered.read_text()
         if len(md5) == 32 and all(c in "0123456789abcdef" for c in md5):
             return md5
     except OSError:
@@ -178,8 +180,8 @@ def content_md5(path: Path, cache: Path, file_md5) -> str:
     from datavet.fsutil import atomic_write_text, settle_margin
 
     if max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - settle_margin(info.st_mtime_ns):
-        memo.parent.mkdir(parents=True, exist_ok=True)  # a file still being written is never remembered
-        atomic_write_text(memo, md5)
+        remembered.parent.mkdir(parents=True, exist_ok=True)  # a file still being written is never remembered
+        atomic_write_text(remembered, md5)
     return md5
 
 

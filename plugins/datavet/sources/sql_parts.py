@@ -6,7 +6,7 @@ computed where the data is: the sums of the first and of the last 64 bits of eac
 the sums need no ordered ``string_agg`` (whose text grows with the partition) and no row leaves the
 server for it. A partition whose values, count, checksum and
 column types are those of a part the DVC cache holds is not streamed again (the part's md5 is
-remembered under ``.dvc/cache/datavet/parts/``, as for Parquet partitions). On other databases every
+remembered under ``<home>/cache/parts/``, as for Parquet partitions). On other databases every
 partition is streamed (each part's bytes still follow from its rows, so unchanged parts keep their
 md5 and their cached count tables).
 
@@ -72,7 +72,7 @@ def materialise_sql_parts(source: SqlSource, staging: Path, cache: Path) -> Part
                             dataset=source.name, fix="check source.sql.table / query selects the data")
         folder = staging / PARTS_DIR
         folder.mkdir(parents=True, exist_ok=True)
-        remembered = cache / "datavet" / "parts"
+        remembered = source.settings.memo_dir / "parts"
         entries, staged, rows = [], set(), 0
         for values, count, checksum in partitions:
             name = part_name(folder_for(list(sql.partition_by), values))
