@@ -172,22 +172,24 @@ def document(settings: Settings, name: str, sequence: int, filename: str) -> byt
     return registry.show(tag, _document_path(registry, name, md5, filename))
 
 
-def verify_versions(settings: Settings, name: str) -> list[dict[str, Any]]:
+def verify_versions(settings: Settings, name: str, *, remembered: bool = False) -> list[dict[str, Any]]:
     """``verify`` of every certified version, oldest first; a version that cannot be verified at all
-    (its certificate unreadable) is a failed verification naming why."""
+    (its certificate unreadable) is a failed verification naming why. ``remembered``: see ``verify``."""
     out = []
     for tag in registry_of(settings).certified_tags(name):
         sequence = Registry.sequence_of(tag)
         try:
-            out.append(verify(settings, name, sequence))
+            out.append(verify(settings, name, sequence, remembered=remembered))
         except DatavetError as exc:
             out.append({"dataset": name, "tag": tag, "md5": None, "ok": False, "checked": [], "problems": [str(exc)]})
     return out
 
 
-def verify(settings: Settings, name: str, sequence: int | None = None) -> dict[str, Any]:
-    """Run ``datavet verify`` on a version (the latest if None): what was checked, what differs."""
-    result = verify_version(registry_of(settings), checked_name(name), sequence)
+def verify(settings: Settings, name: str, sequence: int | None = None, *, remembered: bool = False) -> dict[str, Any]:
+    """Run ``datavet verify`` on a version (the latest if None): what was checked, what differs.
+    ``remembered``: reuse this process's hashes of data files unchanged since (the lists of the
+    auditor pages; datavet.registry.verify)."""
+    result = verify_version(registry_of(settings), checked_name(name), sequence, remembered=remembered)
     return {"dataset": result.dataset, "tag": result.tag, "md5": result.md5, "ok": result.ok,
             "checked": result.checked, "problems": result.problems, "unsigned": result.unsigned,
             "signer": result.signer, "notes": result.notes}

@@ -76,3 +76,26 @@ def test_a_failed_runs_blocking_error_comes_first(project: FaultProject) -> None
     shown = failing.splitlines()
     assert shown[1].startswith("[error] label_balance on Survived by Sex"), failing
     assert sorted(shown[1:]) == sorted(lines[1:])  # the same lines, reordered
+
+
+def test_the_lists_hash_an_unchanged_data_file_once(project: FaultProject, monkeypatch) -> None:
+    """The auditor lists verify every version on each request: a data file unchanged since this process
+    hashed it (inode, size, times) is not read again, and a byte changed since is still found."""
+    from datavet import fsutil
+
+    write_titanic(project.source)  # v2
+    assert project.cli("certify", str(project.spec_path)).returncode == 0
+    hashed: list[str] = []
+    real = fsutil.file_digests
+    monkeypatch.setattr(fsutil, "file_digests", lambda path: hashed.append(str(path)) or real(path))
+    first = catalogue.verify_versions(project.settings, "titanic", remembered=True)
+    assert [v["ok"] for v in first] == [True, True] and len(hashed) >= 4  # cache and remote of both versions
+    seen = len(hashed)
+    again = catalogue.verify_versions(project.settings, "titanic", remembered=True)
+    assert len(hashed) == seen and [v["ok"] for v in again] == [True, True]
+    remote = project.registry.remote_object(project.registry.recorded_md5("titanic", rev="titanic/certified/1"))
+    remote.chmod(0o644)
+    remote.write_bytes(remote.read_bytes()[:-1] + b"\0")  # rewritten in place: its ctime moves
+    found = catalogue.verify_versions(project.settings, "titanic", remembered=True)
+    assert [v["ok"] for v in found] == [False, True] and any("DVC remote" in p for p in found[0]["problems"])
+    assert len(hashed) == seen + 1  # that file alone

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,8 +202,10 @@ def read_tree(store: Path, md5: str) -> list[Entry] | None:
 _PARSED: dict[str, list[Entry]] = {}
 
 
-def tree_problems(store: Path, md5: str, where: str, *, missing_ok: bool = False) -> list[str]:
-    """Every object of the tree re-hashed: names each file that is missing or whose bytes changed."""
+def tree_problems(store: Path, md5: str, where: str, *, missing_ok: bool = False,
+                  md5_of: Callable[[Path], str] = file_md5) -> list[str]:
+    """Every object of the tree re-hashed (``md5_of``): names each file that is missing or whose
+    bytes changed."""
     path = object_path(store, md5)
     if not path.is_file():
         return [] if missing_ok else [f"version {md5} (its .dir listing) is missing from the {where}"]
@@ -217,7 +219,7 @@ def tree_problems(store: Path, md5: str, where: str, *, missing_ok: bool = False
             if not missing_ok:
                 problems.append(f"{entry.relpath} (md5 {entry.md5}) is missing from the {where}")
             continue
-        actual = file_md5(obj)
+        actual = md5_of(obj)
         if actual != entry.md5:
             problems.append(f"{entry.relpath} in the {where} ({obj}) hashes to {actual}, certified as {entry.md5}")
     return problems

@@ -28,8 +28,11 @@ def listing_sha256(files: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()
 
 
+Digests = Callable[[Path], tuple[str, str]]  # (md5, sha256) of a file
+
+
 def tree_sha256(store: Path, entries: list[dvctree.Entry], where: str,
-                digests: Callable[[Path], tuple[str, str]] = file_digests) -> tuple[str, list[str]]:
+                digests: Digests = file_digests) -> tuple[str, list[str]]:
     """The tree's sha256 identity from the objects in ``store``, and every object that is missing or
     no longer hashes to its listed md5 (named by file, with both hashes). ``digests``: (md5, sha256)
     of a file (the certify stage's reuses what this process hashed of an unchanged file)."""

@@ -4,6 +4,12 @@ Trust anchors: the SSH signatures of the in-toto statement and of the git tag, b
 trusted allowed-signers file outside the registry (datavet.registry.provenance); the statement binds
 the certificate, every document and the data's sha256 and md5. Working-tree copies of the documents
 and the checked-out data file are compared against what was committed.
+
+``remembered``: a long-lived process (the auditor pages list every version of every dataset on each
+request) takes a data file's hashes from an earlier check of this process while the file keeps its
+inode, size, mtime and ctime (``fsutil.settled_digests``, the rule of DVC's state database and git's
+index): a rewrite changes the ctime, so it is hashed again. `datavet verify` and a version page's
+"verify now" hash every byte.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datavet.errors import RegistryError
-from datavet.fsutil import sha256_bytes, sha256_file
+from datavet.fsutil import settled_digests, sha256_bytes, sha256_file
 from datavet.registry import dvctree, identity, journal, provenance
 from datavet.registry.certificate import Certificate
 from datavet.registry.repo import Registry
@@ -54,7 +60,8 @@ class Verification:
         return "\n".join(lines)
 
 
-def verify_version(registry: Registry, name: str, version: str | int | None = None) -> Verification:
+def verify_version(registry: Registry, name: str, version: str | int | None = None, *,
+                   remembered: bool = False) -> Verification:
     tag = resolve_tag(registry, name, version)
     cert = committed_certificate(registry, name, tag)
     result = Verification(dataset=name, md5=cert.md5, tag=tag, checks=checks_tally(cert.checks))
@@ -81,7 +88,10 @@ def verify_version(registry: Registry, name: str, version: str | int | None = No
             if not result.unsigned:
                 check(f"{path.name} file", path.is_file() and path.read_bytes() == registry.show(tag, path),
                       f"{path} differs from (or is missing beside) the one committed at {tag}")
-    _check_data(registry, name, tag, cert, check, workspace)
+    _check_data(registry, name, tag, cert, check, workspace, settled_digests if remembered else identity.file_digests)
+    if remembered:
+        result.notes.append("data hashes of files unchanged (inode, size, times) since this process hashed them were "
+                            "reused; verify now hashes every byte")
     latest = registry.certified_tags(name)[-1] == tag
     for rel, digest in sorted(cert.files.items()):
         try:
@@ -102,7 +112,8 @@ def verify_version(registry: Registry, name: str, version: str | int | None = No
     return result
 
 
-def _check_data(registry: Registry, name: str, tag: str, cert: Certificate, check: _Checker, workspace: bool) -> None:
+def _check_data(registry: Registry, name: str, tag: str, cert: Certificate, check: _Checker, workspace: bool,
+                digests: identity.Digests) -> None:
     """The bytes in the DVC cache, the remote (by content) and, for the version checked out, the data
     file users open (``data/<name>/<name>.parquet``, what `datavet show` prints)."""
     for where, path in (("DVC cache", registry.cache_path(cert.md5)), ("DVC remote", registry.remote_object(cert.md5))):
@@ -112,15 +123,16 @@ def _check_data(registry: Registry, name: str, tag: str, cert: Certificate, chec
             store = registry.cache_dir if where == "DVC cache" else registry.remote_dir
             entries = dvctree.read_tree(store, cert.md5)  # type: ignore[arg-type]
             if where == "DVC remote" and cert.sha256 is not None and entries is not None:  # md5 and sha256
-                sha, problems = identity.tree_sha256(store, entries, where)  # type: ignore[arg-type]
+                sha, problems = identity.tree_sha256(store, entries, where, digests)  # type: ignore[arg-type]
                 if not problems and sha != cert.sha256:
                     problems = [f"the tree in the {where} has sha256 identity {sha}, certified as {cert.sha256}"]
             else:
-                problems = dvctree.tree_problems(store, cert.md5, where, missing_ok=where == "DVC cache")
+                problems = dvctree.tree_problems(store, cert.md5, where, missing_ok=where == "DVC cache",
+                                                 md5_of=lambda p: digests(p)[0])
             check(f"data in {where}", not problems, "; ".join(problems))
             continue
         if path.is_file():
-            md5, sha = identity.file_digests(path)
+            md5, sha = digests(path)
             check(f"data in {where}", md5 == cert.md5 and cert.sha256 in (None, sha),
                   f"data in the {where} ({path}) hashes to md5 {md5} / sha256 {sha}, certified as md5 {cert.md5} / "
                   f"sha256 {cert.sha256}")
@@ -131,7 +143,7 @@ def _check_data(registry: Registry, name: str, tag: str, cert: Certificate, chec
     working = registry.data_path(name, cert.md5)
     if registry.recorded_md5(name) != cert.md5 or not working.is_file():
         return  # the workspace holds another version of the dataset (or none checked out)
-    md5, sha = identity.file_digests(working)
+    md5, sha = digests(working)
     check("data file", md5 == cert.md5 and (cert.sha256 is None or sha == cert.sha256),
           f"the data file {working} hashes to md5 {md5} / sha256 {sha}, certified as md5 {cert.md5} / "
           f"sha256 {cert.sha256}")

@@ -35,7 +35,8 @@ def _overview(settings: Settings) -> list[dict[str, Any]]:
         if row["airflow_run"] and row["airflow_run"]["state"] == "failed" and not row["failing"]:
             row["failing"] = f"Airflow run {row['airflow_run']['run_id']} failed in " + \
                              ", ".join(row["airflow_run"]["failed_tasks"] or ["an unknown task"])
-        row["verify_versions"] = catalogue.verify_versions(settings, entry.name)  # every version, not the latest
+        # every version, not the latest; data files unchanged since this server hashed them are not read again
+        row["verify_versions"] = catalogue.verify_versions(settings, entry.name, remembered=True)
         try:  # the current version's verification, from the list (each version is verified once)
             current = catalogue.current_tag(settings, entry.name)
             row["verify"] = next((v for v in row["verify_versions"] if v["tag"] == current), None)
@@ -99,7 +100,7 @@ def create_app() -> FastAPI:
         entry = shown(catalogue.dataset(settings, name))
         changes = {v["tag"]: catalogue.version_detail(settings, name, sequence_of(v["tag"]))["changes"]
                    for v in entry.versions}
-        verified = {v["tag"]: v for v in catalogue.verify_versions(settings, name)}
+        verified = {v["tag"]: v for v in catalogue.verify_versions(settings, name, remembered=True)}
         return _html(render(request, "dataset.html.j2", title=entry.title, entry=entry, changes=changes,
                             verified=verified, airflow_run=last_dag_run(name)))
 
