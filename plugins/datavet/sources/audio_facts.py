@@ -19,7 +19,7 @@ import numpy as np
 
 AUDIO_FORMATS = {"wav", "flac"}
 AUDIO_COLUMNS = ["audio_duration", "audio_sample_rate", "audio_channels", "audio_loudness_dbfs"]
-BLOCK_FRAMES = 1 << 16
+BLOCK_SAMPLES = 1 << 17  # samples per block over all channels: 1 MiB as float64, whatever the header claims
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ def audio_facts(path: Path) -> AudioFacts:
         rate, channels = f.samplerate, f.channels
         if rate <= 0 or channels <= 0:
             raise ValueError(f"the header says {rate} Hz and {channels} channel(s)")
-        for block in f.blocks(blocksize=BLOCK_FRAMES, dtype="float64", always_2d=True):
+        # frames per block from the channels: a header claiming 1,024 channels must not cost 512 MiB a block
+        for block in f.blocks(blocksize=max(1, BLOCK_SAMPLES // channels), dtype="float64", always_2d=True):
             flat = block.ravel()
             squares += float(np.square(flat).sum())  # numpy's pairwise sum: no BLAS threads
             samples += flat.size
