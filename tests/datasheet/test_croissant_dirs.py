@@ -52,10 +52,15 @@ def loads_clean(doc: Path):
 
 
 def certified_lists_croissant(project: FilesProject, name: str, cert) -> None:
-    """The Croissant file is a certified document: the certificate holds its sha256 and verify passes."""
-    path = project.registry.datasheet_dir(name) / "datasheet.croissant.json"
-    assert cert.files[f"datasheets/{name}/datasheet.croissant.json"] == sha256_file(path)
-    assert verify_version(project.registry, name).ok
+    """The Croissant file is a certified document: the certificate and the signed statement hold its sha256,
+    and verify passes."""
+    registry = project.registry
+    path = registry.datasheet_dir(name) / "datasheet.croissant.json"
+    rel = f"datasheets/{name}/datasheet.croissant.json"
+    assert cert.files[rel] == sha256_file(path)
+    statement = json.loads(registry.statement_path(name, cert.md5).read_text())
+    assert statement["predicate"]["documents"][rel] == {"sha256": sha256_file(path)}
+    assert verify_version(registry, name).ok
 
 
 @pytest.fixture(scope="module")

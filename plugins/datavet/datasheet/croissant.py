@@ -1,10 +1,11 @@
 """The datasheet as Croissant 1.1 JSON-LD (MLCommons) with its Responsible-AI extension (``rai:``).
 
 Croissant is what dataset catalogues and ML loaders read: the dataset, its distribution (the
-version's Parquet file with its md5 and sha256), a record set with one field per column, and the
-RAI properties. Those are filled from the same Datasheet model as the other documents: human
-answers where a person answered, and the published computed figures (shares against the reference,
-disparate impact, missing rates) where datavet measured them, so the skews are stated, not implied.
+version's Parquet file with its md5 and sha256; a folder version's in ``croissant_dirs``), a record
+set with one field per column, and the RAI properties. Those are filled from the same Datasheet model
+as the other documents: human answers where a person answered, and the published computed figures
+(shares against the reference, disparate impact, missing rates) where datavet measured them, so the
+skews are stated, not implied.
 """
 
 from __future__ import annotations
