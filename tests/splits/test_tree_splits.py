@@ -183,6 +183,8 @@ def test_croissant_has_a_file_set_and_record_set_per_split(certified, tmp_path) 
     for split in SPLITS:
         assert objects[f"{split}-file-set"]["includes"] == "files/**"
         assert objects[f"{split}-file-set"]["containedIn"] == {"@id": f"{split}-folder"}
+        described = next(r["description"] for r in raw["recordSet"] if r["@id"] == split)
+        assert f"({len(manifests[split])} files)" in described  # C8's published rows of the split
         folder = (doc.parent / objects[f"{split}-folder"]["contentUrl"]).resolve()
         assert folder == (tmp_path / "data" / "facesplits" / "facesplits" / split).resolve()
     repo = tmp_path / "repo"  # the split folder's md5 is the one `dvc add` records for it

@@ -48,7 +48,6 @@ class Tree:
     table: Path  # its table.parquet (one row per file), as cached
     table_md5: str
     formats: tuple[str, ...]  # the formats its files' bytes show (its integrity.json)
-    rows: int | None = None
 
     def ids(self) -> tuple[str, str, str, str, str]:
         """(folder, table FileObject, FileSet, files record set, labelled record set) ids."""
@@ -118,7 +117,11 @@ def _tree_nodes(sheet: Datasheet, tree: Tree) -> tuple[list[dict], list[dict]]:
                          "dataType": content_type, "description": "The file's bytes.",
                          "source": {"field": {"@id": f"{files_id}/content"}}})
     labelled += [column_field(c.name, c.type, c.description, records_id, table_id) for c in label_columns(sheet)]
-    rows = f" ({tree.rows} files)" if tree.rows is not None else ""
+    if tree.split is None:
+        rows: str | None = f"{sheet.computed.rows}"
+    else:  # the split's files as C8 publishes them (withheld where small)
+        rows = next((s.rows.display for s in sheet.computed.splits if s.split == tree.split and s.rows), None)
+    rows = f" ({rows} files)" if rows else ""
     folder = _folder(folder_id, tree.content_url, tree.md5,
                      f"Split {tree.split} of the certified version" if tree.split else "The certified version")
     return [folder, table, file_set], [

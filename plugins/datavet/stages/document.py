@@ -69,7 +69,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str, reason: str | No
     if md5.endswith(".dir") and spec.source.kind == "splits" and not spec.source.has_files:
         return render_all(sheet, out, splits_distribution(settings, spec.name, md5))
     if md5.endswith(".dir"):
-        return render_all(sheet, out, folder_distribution(settings, spec, md5, sheet.computed.rows))
+        return render_all(sheet, out, folder_distribution(settings, spec, md5))
     # the Croissant file points at the data where the registry keeps it, relative to itself
     url = os.path.relpath(registry.data_path(spec.name), registry.datasheet_dir(spec.name))
     return render_all(sheet, out, Distribution(version_table(settings, md5, spec.name), url))
@@ -135,7 +135,7 @@ def splits_distribution(settings: Settings, name: str, md5: str) -> Distribution
     return Distribution(version_table(settings, md5, name), f"{folder}/{TABLE_FILE}", members)
 
 
-def folder_distribution(settings: Settings, spec: DatasetSpec, md5: str, rows: int) -> Layout:
+def folder_distribution(settings: Settings, spec: DatasetSpec, md5: str) -> Layout:
     """A tree of files (each split's, for a splits version of trees) or a partitioned table: the directory
     output where the registry's checkout puts it, relative to the Croissant file."""
     from datavet.datasheet.croissant_dirs import PartsDistribution, Tree, TreeDistribution
@@ -158,7 +158,7 @@ def folder_distribution(settings: Settings, spec: DatasetSpec, md5: str, rows: i
         trees.append(Tree(split, f"{folder}/{split}" if split else folder, dvctree.tree_md5(inside),
                           tree_member(settings, md5, prefix + TABLE_FILE, name),
                           next(e.md5 for e in inside if e.relpath == TABLE_FILE),
-                          tuple(integrity.get("formats") or {}), integrity.get("files") if split else rows))
+                          tuple(integrity.get("formats") or {})))
     return TreeDistribution(tuple(trees))
 
 
