@@ -39,9 +39,10 @@ def document(loaded: LoadedSpec, settings: Settings, md5: str, *, reason: str | 
     reason = checked_reason(reason, spec.name)
     registry = registry_for(settings)
     with version_stage(settings, loaded, md5, "document") as tag:
-        if tag:
-            return {name.removeprefix("datasheet.").split(".")[0]: registry.datasheet_dir(spec.name) / name
-                    for name in datasheet_files(md5, spec)}
+        if tag:  # what was certified (a tree certified before trees had Croissant has none)
+            folder = registry.datasheet_dir(spec.name)
+            return {name.removeprefix("datasheet.").split(".")[0]: folder / name
+                    for name in datasheet_files(md5, spec) if (folder / name).exists()}
         return _document(loaded, settings, md5, reason)
 
 
