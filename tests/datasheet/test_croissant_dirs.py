@@ -142,3 +142,12 @@ def test_a_partitioned_version_is_a_file_set_of_its_parts(lake, tmp_path) -> Non
     md5s = {e.relpath: e.md5 for e in project.registry.tree_entries(cert.md5)}
     assert md5s == {n: hashlib.md5((tmp_path / "data" / "people" / "people" / n).read_bytes()).hexdigest()
                     for n in names}
+
+
+@pytest.mark.parametrize("formats, expected", [
+    (("jpeg", "png"), "sc:ImageObject"), (("wav", "flac"), "sc:AudioObject"), (("text",), "sc:Text"),
+    (("jpeg", "text"), None), (("jpeg", "empty"), None), (("unknown",), None)])
+def test_content_is_decoded_only_when_every_file_is_of_one_kind(formats, expected) -> None:
+    from datavet.datasheet.croissant_dirs import content_type
+
+    assert content_type(formats) == expected

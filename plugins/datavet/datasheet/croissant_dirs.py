@@ -83,12 +83,25 @@ def label_columns(sheet: Datasheet) -> list:
     return [c for c in sheet.computed.columns if c.name not in {*ALL_FACT_COLUMNS, SPLIT_COLUMN}]
 
 
+def content_type(formats: tuple[str, ...]) -> str | None:
+    """The data type a loader decodes the files' content as: only when they are all of one kind (one
+    text or unreadable file among images would make an image decoder fail on it)."""
+    kinds = {MEDIA_TYPES.get(f, "application/octet-stream").split("/")[0] for f in formats}
+    return CONTENT_TYPES.get(kinds.pop()) if len(kinds) == 1 else None
+
+
+def _published_files(sheet: Datasheet, split: str | None) -> str | None:
+    """The files of the whole, or of a split as C8 publishes them (withheld where small)."""
+    if split is None:
+        return f"{sheet.computed.rows}"
+    return next((s.rows.display for s in sheet.computed.splits if s.split == split and s.rows), None)
+
+
 def _tree_nodes(sheet: Datasheet, tree: Tree) -> tuple[list[dict], list[dict]]:
     folder_id, table_id, set_id, files_id, records_id = tree.ids()
     where = f"split {tree.split} of the certified version" if tree.split else "the certified version"
     formats = sorted(tree.formats)
-    kinds = {MEDIA_TYPES.get(f, "application/octet-stream").split("/")[0] for f in formats}
-    content_type = CONTENT_TYPES.get(kinds.pop()) if len(kinds) == 1 else None
+    kind = content_type(tree.formats)
     file_set = {"@type": "cr:FileSet", "@id": set_id, "name": set_id, "containedIn": {"@id": folder_id},
                 "description": f"The files of {where}, at their paths under the tree's root.",
                 "encodingFormat": sorted({MEDIA_TYPES.get(f, "application/octet-stream") for f in formats}),
@@ -104,29 +117,27 @@ def _tree_nodes(sheet: Datasheet, tree: Tree) -> tuple[list[dict], list[dict]]:
             "source": {"fileSet": {"@id": set_id}, "extract": {"fileProperty": "fullpath"},
                        "transform": {"regex": "^files/(.*)$"}}}
     by_file = [path]
-    if content_type:
+    if kind:
         by_file.append({"@type": "cr:Field", "@id": f"{files_id}/content", "name": "content",
-                        "dataType": content_type, "description": "The file's bytes.",
+                        "dataType": kind, "description": "The file's bytes.",
                         "source": {"fileSet": {"@id": set_id}, "extract": {"fileProperty": "content"}}})
     labelled = [{"@type": "cr:Field", "@id": f"{records_id}/file", "name": "file", "dataType": "sc:Text",
                  "description": "The file's path under the tree's root.",
                  "source": {"fileObject": {"@id": table_id}, "extract": {"column": "file"}},
                  "references": {"field": {"@id": f"{files_id}/file"}}}]
-    if content_type:
+    if kind:
         labelled.append({"@type": "cr:Field", "@id": f"{records_id}/content", "name": "content",
-                         "dataType": content_type, "description": "The file's bytes.",
+                         "dataType": kind, "description": "The file's bytes.",
                          "source": {"field": {"@id": f"{files_id}/content"}}})
     labelled += [column_field(c.name, c.type, c.description, records_id, table_id) for c in label_columns(sheet)]
-    if tree.split is None:
-        rows: str | None = f"{sheet.computed.rows}"
-    else:  # the split's files as C8 publishes them (withheld where small)
-        rows = next((s.rows.display for s in sheet.computed.splits if s.split == tree.split and s.rows), None)
-    rows = f" ({rows} files)" if rows else ""
+    files = _published_files(sheet, tree.split)
+    rows = f" ({files} files)" if files else ""
     folder = _folder(folder_id, tree.content_url, tree.md5,
                      f"Split {tree.split} of the certified version" if tree.split else "The certified version")
     return [folder, table, file_set], [
         {"@type": "cr:RecordSet", "@id": files_id, "name": files_id, "key": {"@id": f"{files_id}/file"},
-         "description": f"One record per file of {where}: its path and content.", "field": by_file},
+         "description": f"One record per file of {where}: its path{' and content' if kind else ''}.",
+         "field": by_file},
         {"@type": "cr:RecordSet", "@id": records_id, "name": records_id,
          "description": f"One record per file of {where}{rows}: the file with its labels.", "field": labelled}]
 
