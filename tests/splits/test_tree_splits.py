@@ -8,10 +8,12 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 import textwrap
 
 import pandas as pd
 import pytest
+import yaml
 
 from datavet import load_certified, open_certified
 from datavet.audit import audit
@@ -168,3 +170,38 @@ def test_a_training_dag_reads_train_and_validation(certified, airflow_home, tmp_
     assert trained == {"md5": cert.md5, "train": len(manifests["train"]), "validation": len(manifests["validation"]),
                        "validation_files": len(manifests["validation"]),
                        "train_men": int((manifests["train"]["gender"] == "Male").sum())}
+
+
+def test_croissant_has_a_file_set_and_record_set_per_split(certified, tmp_path) -> None:
+    """Each split's files (a FileSet inside the directory output) read back with their labels."""
+    from tests.datasheet.test_croissant_dirs import checkout, loads_clean
+
+    project, cert, manifests, base = certified
+    doc = checkout(project, "facesplits", cert.md5, tmp_path)
+    raw = json.loads(doc.read_text())
+    objects = {d["@id"]: d for d in raw["distribution"]}
+    for split in SPLITS:
+        assert objects[f"{split}-file-set"]["includes"] == "files/**"
+        assert objects[f"{split}-file-set"]["containedIn"] == {"@id": f"{split}-folder"}
+        described = next(r["description"] for r in raw["recordSet"] if r["@id"] == split)
+        assert f"({len(manifests[split])} files)" in described  # C8's published rows of the split
+        folder = (doc.parent / objects[f"{split}-folder"]["contentUrl"]).resolve()
+        assert folder == (tmp_path / "data" / "facesplits" / "facesplits" / split).resolve()
+    repo = tmp_path / "repo"  # the split folder's md5 is the one `dvc add` records for it
+    shutil.copytree(tmp_path / "data" / "facesplits" / "facesplits" / "train", repo / "train")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=repo, check=True)
+    subprocess.run([sys.executable, "-m", "dvc", "add", "-q", "train"], cwd=repo, check=True)
+    recorded = yaml.safe_load((repo / "train.dvc").read_text())["outs"][0]["md5"]
+    assert recorded == objects["train-folder"]["md5"] + ".dir"
+    dataset = loads_clean(doc)
+    for split, manifest in manifests.items():
+        want = manifest.set_index("file")
+        records = list(dataset.records(record_set=split))
+        assert sorted(r[f"{split}/file"].decode() for r in records) == sorted(want.index)
+        for record in records:
+            rel = record[f"{split}/file"].decode()
+            assert record[f"{split}/race"].decode() == want.loc[rel, "race"]
+            assert record[f"{split}/content"].size == (224, 224)
+            assert hashlib.md5((base / "data" / split / rel).read_bytes()).hexdigest() == hashlib.md5(
+                (tmp_path / "data" / "facesplits" / "facesplits" / split / "files" / rel).read_bytes()).hexdigest()

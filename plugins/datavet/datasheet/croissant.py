@@ -1,10 +1,11 @@
 """The datasheet as Croissant 1.1 JSON-LD (MLCommons) with its Responsible-AI extension (``rai:``).
 
 Croissant is what dataset catalogues and ML loaders read: the dataset, its distribution (the
-version's Parquet file with its md5 and sha256), a record set with one field per column, and the
-RAI properties. Those are filled from the same Datasheet model as the other documents: human
-answers where a person answered, and the published computed figures (shares against the reference,
-disparate impact, missing rates) where datavet measured them, so the skews are stated, not implied.
+version's Parquet file with its md5 and sha256; a folder version's in ``croissant_dirs``), a record
+set with one field per column, and the RAI properties. Those are filled from the same Datasheet model
+as the other documents: human answers where a person answered, and the published computed figures
+(shares against the reference, disparate impact, missing rates) where datavet measured them, so the
+skews are stated, not implied.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from datavet.datasheet.models import Count, Datasheet, GroupShare
@@ -23,13 +24,14 @@ FILE_NAME = "datasheet.croissant.json"
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
 RAI_CONFORMS_TO = "http://mlcommons.org/croissant/RAI/1.0"
 FILE_ID = "parquet-file"
+PARQUET = "application/x-parquet"
 RECORDS_ID = "records"
 CONTEXT = {
     "@language": "en", "@vocab": "https://schema.org/", "sc": "https://schema.org/",
     "cr": "http://mlcommons.org/croissant/", "rai": "http://mlcommons.org/croissant/RAI/",
     "dct": "http://purl.org/dc/terms/", "conformsTo": "dct:conformsTo", "citeAs": "cr:citeAs",
     "equivalentProperty": "cr:equivalentProperty", "fileProperty": "cr:fileProperty", "samplingRate": "cr:samplingRate",
-    "column": "cr:column", "data": {"@id": "cr:data", "@type": "@json"},
+    "column": "cr:column", "containedIn": "cr:containedIn", "data": {"@id": "cr:data", "@type": "@json"},
     "dataType": {"@id": "cr:dataType", "@type": "@vocab"}, "examples": {"@id": "cr:examples", "@type": "@json"},
     "extract": "cr:extract", "field": "cr:field", "fileObject": "cr:fileObject", "fileSet": "cr:fileSet",
     "format": "cr:format", "includes": "cr:includes", "isLiveDataset": "cr:isLiveDataset",
@@ -45,6 +47,15 @@ _TYPES = {"BIGINT": "sc:Integer", "INTEGER": "sc:Integer", "SMALLINT": "sc:Integ
           "BOOLEAN": "sc:Boolean", "DATE": "sc:Date", "VARCHAR": "sc:Text"}
 
 
+class Layout(Protocol):
+    """Where a version's bytes are and how they read as records: a table (:class:`Distribution`), a tree
+    of files or a partitioned table (``datavet.datasheet.croissant_dirs``)."""
+
+    def nodes(self, sheet: Datasheet) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The ``distribution`` (FileObjects, FileSets) and the ``recordSet`` entries."""
+        ...
+
+
 @dataclass(frozen=True)
 class Distribution:
     """The version's bytes and where they are, relative to the Croissant file (as a loader resolves it)."""
@@ -52,6 +63,20 @@ class Distribution:
     path: Path
     content_url: str
     members: tuple[Member, ...] = ()  # a source.splits version: each split's own Parquet file
+
+    def nodes(self, sheet: Datasheet) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        files = [{
+            "@type": "cr:FileObject", "@id": FILE_ID, "name": FILE_ID,
+            "description": f"The certified version (Parquet), md5 {sheet.data_md5}.",
+            "contentUrl": self.content_url, "encodingFormat": PARQUET,
+            "contentSize": f"{self.path.stat().st_size} B", "md5": sheet.data_md5, "sha256": sha256_file(self.path),
+        }, *(_member_file(m) for m in self.members)]
+        records = [{
+            "@type": "cr:RecordSet", "@id": RECORDS_ID, "name": RECORDS_ID,
+            "description": f"One record per row ({sheet.computed.rows} rows).",
+            "field": [column_field(c.name, c.type, c.description) for c in sheet.computed.columns],
+        }, *(_member_records(sheet, m) for m in self.members)]
+        return files, records
 
 
 @dataclass(frozen=True)
@@ -201,19 +226,21 @@ def _one(parts: list[str]) -> str:
     return " ".join(parts)
 
 
-def _field(name: str, duckdb_type: str, description: str | None, records: str = RECORDS_ID,
-           file: str = FILE_ID) -> dict[str, Any]:
-    field: dict[str, Any] = {"@type": "cr:Field", "@id": f"{records}/{quote(name, safe='')}", "name": name,
-                             "dataType": data_type(duckdb_type),
-                             "source": {"fileObject": {"@id": file}, "extract": {"column": name}}}
+def column_field(name: str, duckdb_type: str, description: str | None, records: str = RECORDS_ID,
+          file: str = FILE_ID, source: str = "fileObject") -> dict[str, Any]:
+    """A column as a Field of record set ``records``, read from ``file`` (a FileObject, or a FileSet
+    with ``source="fileSet"``)."""
+    out: dict[str, Any] = {"@type": "cr:Field", "@id": f"{records}/{quote(name, safe='')}", "name": name,
+                           "dataType": data_type(duckdb_type),
+                           "source": {source: {"@id": file}, "extract": {"column": name}}}
     if description:
-        field["description"] = description
-    return field
+        out["description"] = description
+    return out
 
 
-def croissant(sheet: Datasheet, distribution: Distribution) -> dict[str, Any]:
+def croissant(sheet: Datasheet, distribution: Layout) -> dict[str, Any]:
     """The Croissant 1.1 + RAI document for one dataset version."""
-    size = distribution.path.stat().st_size
+    files, records = distribution.nodes(sheet)
     description = _answer(sheet, "M1") or sheet.title
     rai = {
         "rai:dataCollection": _one(_answers(sheet, "K1", "K2", "K4", "K5", prefix={"K5": "Collection period: "})),
@@ -245,17 +272,8 @@ def croissant(sheet: Datasheet, distribution: Distribution) -> dict[str, Any]:
                   f"documented {sheet.generated_at:%Y-%m-%d}.",
         "version": semver(sheet),
         "identifier": sheet.data_md5,
-        "distribution": [{
-            "@type": "cr:FileObject", "@id": FILE_ID, "name": FILE_ID,
-            "description": f"The certified version (Parquet), md5 {sheet.data_md5}.",
-            "contentUrl": distribution.content_url, "encodingFormat": "application/x-parquet",
-            "contentSize": f"{size} B", "md5": sheet.data_md5, "sha256": sha256_file(distribution.path),
-        }, *(_member_file(m) for m in distribution.members)],
-        "recordSet": [{
-            "@type": "cr:RecordSet", "@id": RECORDS_ID, "name": RECORDS_ID,
-            "description": f"One record per row ({sheet.computed.rows} rows).",
-            "field": [_field(c.name, c.type, c.description) for c in sheet.computed.columns],
-        }, *(_member_records(sheet, m) for m in distribution.members)],
+        "distribution": files,
+        "recordSet": records,
         **{key: value for key, value in rai.items() if value},
     }
 
@@ -263,7 +281,7 @@ def croissant(sheet: Datasheet, distribution: Distribution) -> dict[str, Any]:
 def _member_file(member: Member) -> dict[str, Any]:
     return {"@type": "cr:FileObject", "@id": f"{member.split}-parquet-file", "name": f"{member.split}-parquet-file",
             "description": f"Split {member.split} of the certified version (Parquet), md5 {member.md5}.",
-            "contentUrl": member.content_url, "encodingFormat": "application/x-parquet",
+            "contentUrl": member.content_url, "encodingFormat": PARQUET,
             "contentSize": f"{member.path.stat().st_size} B", "md5": member.md5, "sha256": sha256_file(member.path)}
 
 
@@ -274,9 +292,9 @@ def _member_records(sheet: Datasheet, member: Member) -> dict[str, Any]:
     rows = next((s.rows.display for s in sheet.computed.splits if s.split == member.split and s.rows), None)
     return {"@type": "cr:RecordSet", "@id": member.split, "name": member.split,
             "description": f"The split {member.split}: one record per row" + (f" ({rows} rows)." if rows else "."),
-            "field": [_field(c.name, c.type, c.description, member.split, f"{member.split}-parquet-file")
+            "field": [column_field(c.name, c.type, c.description, member.split, f"{member.split}-parquet-file")
                       for c in sheet.computed.columns if c.name != SPLIT_COLUMN]}
 
 
-def render_croissant(sheet: Datasheet, distribution: Distribution) -> str:
+def render_croissant(sheet: Datasheet, distribution: Layout) -> str:
     return json.dumps(croissant(sheet, distribution), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from datavet.datasheet.croissant import FILE_NAME as CROISSANT_FILE
-from datavet.datasheet.croissant import Distribution, render_croissant
+from datavet.datasheet.croissant import Layout, render_croissant
 from datavet.datasheet.models import Datasheet
 from datavet.datasheet.views import blocks, build_view, front_matter, limits_text, num, pct, pvalue, shown_digits
 from datavet.fsutil import new_temp_file
@@ -98,7 +98,7 @@ def render_html(sheet: Datasheet) -> str:
         sheet=sheet, view=build_view(sheet), md5_meta=MD5_META)
 
 
-def render_all(datasheet: Datasheet, out_dir: Path, distribution: Distribution | None = None) -> dict[str, Path]:
+def render_all(datasheet: Datasheet, out_dir: Path, distribution: Layout | None = None) -> dict[str, Path]:
     """Write datasheet.md/.html/.json (and, given the version's file, the Croissant document) into
     ``out_dir``, all or nothing.
 

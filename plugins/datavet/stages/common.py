@@ -32,11 +32,9 @@ CROISSANT_FILE = "datasheet.croissant.json"
 
 
 def datasheet_files(md5: str, spec: Any = None) -> tuple[str, ...]:
-    """The documents of a version: a single-file version also gets its Croissant description (its
-    distribution is that file), and so does a splits version of tables (``spec``: its spec); a tree of
-    files (md5 ``*.dir``) has none yet."""
-    tables = spec is not None and spec.source.kind == "splits" and not spec.source.has_files
-    return DATASHEET_FILES if md5.endswith(".dir") and not tables else (*DATASHEET_FILES, CROISSANT_FILE)
+    """The documents of a version: the datasheet and its Croissant description, whatever the version is
+    (a file, splits, a tree of files, a partitioned table; ``md5`` and ``spec`` no longer change the list)."""
+    return (*DATASHEET_FILES, CROISSANT_FILE)
 
 
 def registry_for(settings: Settings) -> Registry:

@@ -26,7 +26,8 @@ from datavet.stages.common import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from datavet.datasheet.croissant import Distribution
+    from datavet.datasheet.croissant import Distribution, Layout
+    from datavet.spec import DatasetSpec
 
 
 def document(loaded: LoadedSpec, settings: Settings, md5: str, *, reason: str | None = None) -> dict[str, Path]:
@@ -38,9 +39,10 @@ def document(loaded: LoadedSpec, settings: Settings, md5: str, *, reason: str | 
     reason = checked_reason(reason, spec.name)
     registry = registry_for(settings)
     with version_stage(settings, loaded, md5, "document") as tag:
-        if tag:
-            return {name.removeprefix("datasheet.").split(".")[0]: registry.datasheet_dir(spec.name) / name
-                    for name in datasheet_files(md5, spec)}
+        if tag:  # what was certified (a tree certified before trees had Croissant has none)
+            folder = registry.datasheet_dir(spec.name)
+            return {name.removeprefix("datasheet.").split(".")[0]: folder / name
+                    for name in datasheet_files(md5, spec) if (folder / name).exists()}
         return _document(loaded, settings, md5, reason)
 
 
@@ -68,7 +70,7 @@ def _document(loaded: LoadedSpec, settings: Settings, md5: str, reason: str | No
     if md5.endswith(".dir") and spec.source.kind == "splits" and not spec.source.has_files:
         return render_all(sheet, out, splits_distribution(settings, spec.name, md5))
     if md5.endswith(".dir"):
-        return render_all(sheet, out)
+        return render_all(sheet, out, folder_distribution(settings, spec, md5))
     # the Croissant file points at the data where the registry keeps it, relative to itself
     url = os.path.relpath(registry.data_path(spec.name), registry.datasheet_dir(spec.name))
     return render_all(sheet, out, Distribution(version_table(settings, md5, spec.name), url))
@@ -132,6 +134,33 @@ def splits_distribution(settings: Settings, name: str, md5: str) -> Distribution
                            content_url=f"{folder}/{e.relpath}", md5=e.md5)
                     for e in registry.tree_entries(md5) if e.relpath.endswith(".parquet") and e.relpath != TABLE_FILE)
     return Distribution(version_table(settings, md5, name), f"{folder}/{TABLE_FILE}", members)
+
+
+def folder_distribution(settings: Settings, spec: DatasetSpec, md5: str) -> Layout:
+    """A tree of files (each split's, for a splits version of trees) or a partitioned table: the directory
+    output where the registry's checkout puts it, relative to the Croissant file."""
+    from datavet.datasheet.croissant_dirs import PartsDistribution, Tree, TreeDistribution
+    from datavet.registry import dvctree
+    from datavet.registry.tree_version import is_partitioned, tree_member
+    from datavet.sources.base import TABLE_FILE
+    from datavet.sources.files import INTEGRITY_FILE
+
+    registry = registry_for(settings)
+    name = spec.name
+    folder = os.path.relpath(registry.data_path(name, md5), registry.datasheet_dir(name))
+    entries = registry.tree_entries(md5)
+    if is_partitioned(settings, md5):
+        return PartsDistribution(folder, md5, len(entries))
+    trees = []
+    for split in spec.source.splits or [None]:
+        prefix = f"{split}/" if split else ""
+        inside = [dvctree.Entry(e.relpath.removeprefix(prefix), e.md5) for e in entries if e.relpath.startswith(prefix)]
+        integrity = json.loads(tree_member(settings, md5, prefix + INTEGRITY_FILE, name).read_bytes())
+        trees.append(Tree(split, f"{folder}/{split}" if split else folder, dvctree.tree_md5(inside),
+                          tree_member(settings, md5, prefix + TABLE_FILE, name),
+                          next(e.md5 for e in inside if e.relpath == TABLE_FILE),
+                          tuple(integrity.get("formats") or {})))
+    return TreeDistribution(tuple(trees))
 
 
 def changes_since_previous(loaded: LoadedSpec, settings: Settings, md5: str, report: CheckReport,
