@@ -227,7 +227,7 @@ def _one(parts: list[str]) -> str:
 
 
 def column_field(name: str, duckdb_type: str, description: str | None, records: str = RECORDS_ID,
-          file: str = FILE_ID, source: str = "fileObject") -> dict[str, Any]:
+                 file: str = FILE_ID, source: str = "fileObject") -> dict[str, Any]:
     """A column as a Field of record set ``records``, read from ``file`` (a FileObject, or a FileSet
     with ``source="fileSet"``)."""
     out: dict[str, Any] = {"@type": "cr:Field", "@id": f"{records}/{quote(name, safe='')}", "name": name,
