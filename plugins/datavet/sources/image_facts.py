@@ -38,7 +38,7 @@ import numpy as np
 
 GRAY_TOLERANCE = 3
 PHASH_KEEP = 96  # pixels per axis left by the box reduce before the pHash's LANCZOS resize to 32
-STRIP = 1 << 18  # pixels per strip of the Laplacian: its work arrays are kept, about 2.5 MiB
+STRIP = 1 << 18  # pixels per strip of the Laplacian: an int16 array of about 0.5 MiB at a time
 PROBE = 16  # pixels per axis of the nearest-neighbour sample that usually proves an image in colour
 GPS_IFD = 0x8825
 SINGLE_CHANNEL = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "La"}
@@ -72,7 +72,7 @@ def _cv2():
 
 def integer_sums(cv2, a: np.ndarray) -> tuple[int, int]:
     """(sum, sum of squares) of an 8- or 16-bit integer array, exactly. OpenCV's own code sums
-    integers in integer blocks (8-bit) or squares each in double (16-bit): exact below 2**53, far
+    8-bit squares in integer blocks and 16-bit ones as integers added in double: exact below 2**53, far
     above any image Pillow opens (an 8000x8000 white image's sum of squares is 4.2e12). Its Intel
     IPP branch (on in the x86 wheels) takes the square root of the norm and squares it again (off
     in the 8th digit), so IPP is switched off around the two calls, for this thread only (OpenCV
