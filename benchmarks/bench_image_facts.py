@@ -5,16 +5,20 @@
 Cycles through the FairFace validation JPEGs in ../shared/data (224x224 faces) until ``--images``
 files were processed, and times four runs: decoding each image once with Pillow, in one process and
 in a pool of ``--workers`` processes (default: every core), and the image facts
-(``datavet.sources.file_facts.compute_many``, which decodes too) the same two ways; then the ratios
+(``datavet.sources.file_facts.compute_many``, which decodes too; in the pool, its per-file
+``_compute`` in the same pool, ``facts_pool`` with ``CHUNK``) the same two ways; then the ratios
 of facts to decode, process for process. The issue's target is 1.5x of one decode on the same cores.
-On a shared machine the seconds swing with the others' load: the four runs are interleaved
-``--rounds`` times and the fastest of each kept, and the one-process runs also give CPU seconds
-(``time.process_time``); on a machine that busy the per-round minimum still swings by tens of
-percent, so compare two versions of the code interleaved in one process (per 50 images) rather than
-across runs. Measured that way on 1,500 faces (6 Dec 2026, load 4-6 on 2 cores, CPU seconds): 2.12-2.32x
-one decode, against 2.51-3.39x before the pHash's resize became a matrix product and the Laplacian a
-few contiguous passes in kept arrays (README, "Speed of the image facts"); this script's own ratio
-swung from 2.7x to 3.5x between runs of the same code. The 1.5x target is not met.
+CPU seconds are ``time.process_time`` in this process for the one-process runs and, for the pools,
+the sum over files of each file's CPU seconds in the worker that did it (so pool start-up is not
+counted for either; OpenCV's import, about 0.12 s per worker, is, in the facts). On a shared
+machine the seconds swing with the others' load: the four runs are interleaved ``--rounds`` times
+and the fastest of each kept, and a fifth measurement decodes and computes facts of the same 50
+files back to back, keeping each chunk's fastest round, which swings least. The load average is
+printed before and after. Measured on 5,000 faces (6 Dec 2026, load 5-6 on 2 cores, two runs, each
+alternated with a run of the previous code), in CPU seconds: one process 1.78-2.07x one decode
+(before: 2.95-3.44x), the pool's workers 1.85-1.86x (before: 2.61-3.11x), interleaved per 50
+files 1.83-2.25x (before: 2.79-3.01x); wall-clock ratios swing more. The 1.5x target is not met
+(README, "Speed of the image facts", says what remains).
 """
 
 from __future__ import annotations
@@ -26,14 +30,29 @@ from pathlib import Path
 
 from PIL import Image
 
-from datavet.sources.file_facts import CHUNK, compute_many, facts_pool
+from datavet.sources.file_facts import CHUNK, _compute, compute_many, facts_pool
 
 FAIRFACE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fairface" / "val"
+INTERLEAVE = 50  # files per chunk of the interleaved one-process measurement
 
 
 def decode(path: str) -> None:
     with Image.open(path) as img:
         img.load()
+
+
+def decode_cpu(path: str) -> float:
+    """CPU seconds of one decode, in the worker that did it."""
+    start = time.process_time()
+    decode(path)
+    return time.process_time() - start
+
+
+def facts_cpu(job: tuple[str, str]) -> float:
+    """CPU seconds of one file's facts, as compute_many's workers compute them (its ``_compute``)."""
+    start = time.process_time()
+    _compute((*job, True, False, False))
+    return time.process_time() - start
 
 
 def main() -> None:
@@ -46,6 +65,7 @@ def main() -> None:
     files = sorted(args.root.glob("*.jpg"))
     paths = [str(files[i % len(files)]) for i in range(args.images)]
     jobs = [(p, ".jpg") for p in paths]
+    pool_cpu: dict[str, float] = {}
 
     def serial_decode() -> None:
         for path in paths:
@@ -55,32 +75,46 @@ def main() -> None:
         for _ in compute_many(jobs, workers=1):
             pass
 
-    def pooled_decode() -> None:  # in the same kind of pool as the facts (memory tuned alike)
+    def pooled(name: str, task, items) -> None:  # the same pool as compute_many's (facts_pool, CHUNK)
         with facts_pool(args.workers) as pool:
-            for _ in pool.map(decode, paths, chunksize=CHUNK):
-                pass
+            pool_cpu[name] = sum(pool.map(task, items, chunksize=CHUNK))
 
-    def pooled_facts() -> None:
-        for _ in compute_many(jobs, workers=args.workers):
-            pass
-
+    n = args.workers
     runs = {"decode, 1 process": serial_decode, "facts, 1 process": serial_facts,
-            f"decode, {args.workers} processes": pooled_decode, f"facts, {args.workers} processes": pooled_facts}
+            f"decode, {n} processes": lambda: pooled(f"decode, {n} processes", decode_cpu, paths),
+            f"facts, {n} processes": lambda: pooled(f"facts, {n} processes", facts_cpu, jobs)}
     wall = dict.fromkeys(runs, float("inf"))
     cpu = dict.fromkeys(runs, float("inf"))
+    chunks = [slice(i, i + INTERLEAVE) for i in range(0, len(paths), INTERLEAVE)]
+    chunk_cpu = {kind: [float("inf")] * len(chunks) for kind in ("decode", "facts")}
+    load = os.getloadavg()[0]
     for _ in range(args.rounds):
         for name, run in runs.items():
             start, start_cpu = time.perf_counter(), time.process_time()
             run()
             wall[name] = min(wall[name], time.perf_counter() - start)
-            cpu[name] = min(cpu[name], time.process_time() - start_cpu)
+            cpu[name] = min(cpu[name], pool_cpu.get(name, time.process_time() - start_cpu))
+        for i, chunk in enumerate(chunks):  # decode and facts of the same few files, back to back
+            start = time.process_time()
+            for path in paths[chunk]:
+                decode(path)
+            middle = time.process_time()
+            for _ in compute_many(jobs[chunk], workers=1):
+                pass
+            end = time.process_time()
+            chunk_cpu["decode"][i] = min(chunk_cpu["decode"][i], middle - start)
+            chunk_cpu["facts"][i] = min(chunk_cpu["facts"][i], end - middle)
     for name in runs:
-        print(f"{args.images} images: {name}: {wall[name]:.2f} s" + (f" ({cpu[name]:.2f} CPU s)" if "1 process" in name
-                                                                       else ""))
+        where = " in the workers" if name in pool_cpu else ""
+        print(f"{args.images} images: {name}: {wall[name]:.2f} s ({cpu[name]:.2f} CPU s{where})")
     d1, f1, dn, fn = (wall[name] for name in runs)
-    c1, cf = list(cpu.values())[:2]
-    print(f"ratio facts / decode: 1 process {f1 / d1:.2f}x ({cf / c1:.2f}x in CPU seconds), {args.workers} processes "
-          f"{fn / dn:.2f}x; facts on {args.workers} processes / decode on 1: {fn / d1:.2f}x")
+    c1, cf, cdn, cfn = (cpu[name] for name in runs)
+    print(f"ratio facts / decode: 1 process {f1 / d1:.2f}x ({cf / c1:.2f}x in CPU seconds), {n} processes "
+          f"{fn / dn:.2f}x ({cfn / cdn:.2f}x in CPU seconds); facts on {n} processes / decode on 1: {fn / d1:.2f}x; "
+          f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
+    cd, cf = sum(chunk_cpu["decode"]), sum(chunk_cpu["facts"])
+    print(f"1 process, interleaved per {INTERLEAVE} images (fastest round of each): decode {cd:.2f} CPU s, "
+          f"facts {cf:.2f} CPU s: {cf / cd:.2f}x")
 
 
 if __name__ == "__main__":

@@ -175,3 +175,93 @@ def test_a_script_without_a_main_guard_still_gets_every_fact(tmp_path: Path) -> 
     n = POOL_MIN + 10
     assert proc.stdout.split() == [str(n), str(n), str(len({compute_facts(FAIRFACE / f"{k}.jpg", ".jpg").image.phash
                                                              for k in range(1, n + 1)}))]
+
+
+def _exact_sums(a) -> tuple[int, int]:
+    """Sum and sum of squares in Python integers (by numpy in int64, rows at a time: no overflow)."""
+    import numpy as np
+
+    s1 = s2 = 0
+    for rows in np.array_split(a, max(1, a.size // 1_000_000)):
+        wide = rows.astype(np.int64)
+        s1, s2 = s1 + int(wide.sum()), s2 + int((wide * wide).sum())
+    return s1, s2
+
+
+def _laplacian_variance_by_hand(y) -> float | None:
+    """The interior 4-neighbour Laplacian by numpy slicing in int64, its variance from exact sums."""
+    import numpy as np
+
+    if y.shape[0] < 3 or y.shape[1] < 3:
+        return None
+    w = y.astype(np.int64)
+    lap = w[:-2, 1:-1] + w[2:, 1:-1] + w[1:-1, :-2] + w[1:-1, 2:] - 4 * w[1:-1, 1:-1]
+    s1, s2 = _exact_sums(lap)
+    return (s2 * lap.size - s1 * s1) / (lap.size * lap.size)
+
+
+def test_opencv_sums_are_exact_integers_on_every_face_and_on_large_and_odd_images() -> None:
+    """OpenCV's sums (IPP off for the call: its square-rooted norm is off in the 8th digit) equal
+    Python-integer sums on all 5,000 faces' luma and Laplacian; so do the figures, bit for bit, on
+    odd shapes and on a 3000x3000 checkerboard (|Laplacian| = 1020 everywhere: sums far past 2**31).
+    IPP is left on for the caller; the pHash's OpenCV halving equals Pillow's reduce(2) everywhere."""
+    import cv2
+    import numpy as np
+
+    from datavet.sources.image_facts import integer_sums, laplacian_variance, luma_moments
+
+    assert cv2.ipp.useIPP()
+    for n in range(1, 5001):
+        with Image.open(FAIRFACE / f"{n}.jpg") as img:
+            gray = img.convert("L")
+        y = np.asarray(gray)
+        lap = cv2.Laplacian(y, cv2.CV_16S, ksize=1)[1:-1, 1:-1]
+        assert integer_sums(cv2, y) == _exact_sums(y), n
+        assert integer_sums(cv2, lap) == _exact_sums(lap), n
+        if n <= 500:
+            assert laplacian_variance(y) == _laplacian_variance_by_hand(y), n
+            assert np.array_equal(cv2.resize(y, (112, 112), interpolation=cv2.INTER_AREA), np.asarray(gray.reduce(2)))
+    assert cv2.ipp.useIPP()
+    rng = np.random.default_rng(11)
+    for shape in ((1, 1), (2, 9), (9, 2), (3, 3), (3, 700), (700, 3), (4, 5), (1001, 257), (2, 2)):
+        y = rng.integers(0, 256, shape, dtype=np.uint8)
+        assert laplacian_variance(y) == _laplacian_variance_by_hand(y), shape
+        s1, s2 = _exact_sums(y)
+        assert luma_moments(y) == (s1 / y.size, (s2 * y.size - s1 * s1) ** 0.5 / y.size), shape
+    board = ((np.indices((3000, 3000)).sum(axis=0) % 2) * 255).astype(np.uint8)
+    assert integer_sums(cv2, board) == _exact_sums(board)
+    assert laplacian_variance(board) == _laplacian_variance_by_hand(board)
+    assert np.array_equal(cv2.resize(board[:3000, :2998], (1499, 1500), interpolation=cv2.INTER_AREA),
+                          np.asarray(Image.fromarray(board[:3000, :2998]).reduce(2)))
+
+
+def test_exif_gps_is_found_in_jpeg_png_webp_and_tiff_and_a_colour_pixel_outside_the_probe(tmp_path: Path) -> None:
+    """Where Pillow keeps EXIF (the info of JPEG, PNG and WebP, a TIFF's own tags; written as bytes,
+    the one form Pillow writes into all four) a GPS IFD is seen, and its absence too; one pixel off
+    gray by more than the tolerance, which the 16x16 probe does not sample, makes an image colour,
+    and one exactly at the tolerance does not."""
+    import numpy as np
+
+    from datavet.sources.image_facts import GRAY_TOLERANCE, PROBE, is_grayscale
+
+    with Image.open(FAIRFACE / "4.jpg") as img:
+        rgb = img.convert("RGB")
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 22.0, 0.0)})
+    other = Image.Exif()
+    other[0x010F] = "camera maker"  # EXIF without GPS
+    for fmt, suffix in (("PNG", ".png"), ("WEBP", ".webp"), ("TIFF", ".tif"), ("JPEG", ".jpg")):
+        rgb.save(tmp_path / f"gps{suffix}", format=fmt, exif=exif.tobytes())
+        rgb.save(tmp_path / f"other{suffix}", format=fmt, exif=other.tobytes())
+        rgb.save(tmp_path / f"none{suffix}", format=fmt)
+        assert compute_facts(tmp_path / f"gps{suffix}", suffix).image.exif_gps is True, fmt
+        assert compute_facts(tmp_path / f"other{suffix}", suffix).image.exif_gps is False, fmt
+        assert compute_facts(tmp_path / f"none{suffix}", suffix).image.exif_gps is False, fmt
+    pixels = np.full((64, 64, 3), 120, np.uint8)
+    step = 64 // PROBE
+    assert 1 % step != 0  # row and column 1 are not sampled by the nearest-neighbour probe
+    for spread, gray in ((GRAY_TOLERANCE, True), (GRAY_TOLERANCE + 1, False)):
+        pixels[1, 1] = (120, 120, 120 + spread)
+        img = Image.fromarray(pixels, "RGB")
+        want = int((pixels.max(axis=2).astype(int) - pixels.min(axis=2)).max()) <= GRAY_TOLERANCE
+        assert is_grayscale(img) is gray is want

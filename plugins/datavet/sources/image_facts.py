@@ -22,24 +22,26 @@ image's content costs no second read. Definitions (docs/checks.md, ``image_quali
   face alone cost more than the decode). On the 5,000 FairFace faces the same near copies are found
   as with ``imagehash.phash(gray)`` (resized to 90 % or re-encoded at JPEG quality 70: at most 2 bits
   from the original) and no distinct pair comes closer (docs/checks.md, `image_quality`).
+
+Luma stays Pillow's (OpenCV's RGB-to-gray rounds differently); its sums, the Laplacian and the
+pHash's halving are OpenCV's (imported on first use), each equal to the integer arithmetic it
+replaces (tests/images/test_image_facts.py, on all 5,000 faces).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 GRAY_TOLERANCE = 3
 PHASH_KEEP = 96  # pixels per axis left by the box reduce before the pHash's LANCZOS resize to 32
-STRIP = 1 << 18  # pixels per strip of the Laplacian: its work arrays are kept, about 2.5 MiB
+STRIP = 1 << 18  # pixels per strip of the Laplacian: an int16 array of about 0.5 MiB at a time
 PROBE = 16  # pixels per axis of the nearest-neighbour sample that usually proves an image in colour
 GPS_IFD = 0x8825
 SINGLE_CHANNEL = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "La"}
-POWERS = np.stack([np.arange(256), np.arange(256) ** 2]).astype(np.int64)  # luma and luma squared, per bin
 IMAGE_COLUMNS = ["image_aspect", "image_luma_mean", "image_contrast", "image_sharpness", "image_grayscale",
                  "image_exif_gps", "image_phash"]
 
@@ -60,69 +62,57 @@ class ImageFacts:
                 self.phash)
 
 
-def luma_moments(gray) -> tuple[float, float]:
-    """(mean, population standard deviation) of an "L" image, from its 256-bin histogram: exact
-    integer sums, so the figures do not depend on summation order."""
-    h = np.array(gray.histogram(), dtype=np.int64)
-    n = int(h.sum())
-    s1, s2 = (int(s) for s in POWERS @ h)  # integer matmul: no BLAS, exact
+def _cv2():
+    """OpenCV, imported on first use: ``datavet.sources.file_facts`` (and through it this module) is
+    imported by every files source and by the fork server's preload, which need none of it."""
+    import cv2
+
+    return cv2
+
+
+def integer_sums(cv2, a: np.ndarray) -> tuple[int, int]:
+    """(sum, sum of squares) of an 8- or 16-bit integer array, exactly. OpenCV's own code sums
+    8-bit squares in integer blocks and 16-bit ones as integers added in double: exact below 2**53, far
+    above any image Pillow opens (an 8000x8000 white image's sum of squares is 4.2e12). Its Intel
+    IPP branch (on in the x86 wheels) takes the square root of the norm and squares it again (off
+    in the 8th digit), so IPP is switched off around the two calls, for this thread only (OpenCV
+    keeps the switch per thread) and back as it was."""
+    was = cv2.ipp.useIPP()
+    cv2.ipp.setUseIPP(False)
+    try:
+        return int(cv2.sumElems(a)[0]), int(cv2.norm(a, cv2.NORM_L2SQR))
+    finally:
+        cv2.ipp.setUseIPP(was)
+
+
+def luma_moments(y: np.ndarray) -> tuple[float, float]:
+    """(mean, population standard deviation) of luma ``y`` (uint8) from exact integer sums
+    (``integer_sums``), so the figures do not depend on summation order."""
+    n = y.size
+    s1, s2 = integer_sums(_cv2(), y)
     return s1 / n, math.sqrt(max(0, s2 * n - s1 * s1)) / n
 
 
 def laplacian_variance(y: np.ndarray) -> float | None:
     """Population variance of the 4-neighbour Laplacian over the interior pixels (no padding), from
-    exact integer sums: ``y`` is luma as integers 0..255, so |Laplacian| <= 1020 fits int16 and its
-    square int32. Few numpy calls (each costs more than the arithmetic of a small image): the sum of
-    the Laplacian telescopes to the image's outer rings (``_laplacian_sum``); its sum of squares needs
-    the Laplacian itself, computed on the flattened rows (one contiguous pass per term, not one per
-    row), whose first and last columns wrap around and are zeroed. In strips of ``STRIP`` pixels, in
-    buffers this thread keeps (``_buffers``): allocating them per image, the page faults of freshly
-    mapped memory cost more than the arithmetic."""
+    exact integer sums: ``y`` is luma as uint8, so OpenCV's Laplacian (``ksize=1`` is this kernel)
+    fits int16 (|L| <= 1020) and its sums are exact (``integer_sums``). In strips of ``STRIP``
+    pixels, each with a row above and below, whose own border (OpenCV's reflection) is zeroed: a
+    huge image needs no Laplacian of its full size."""
     height, width = y.shape
     if height < 3 or width < 3:
         return None
-    y = np.ascontiguousarray(y)
+    cv2 = _cv2()
     step = max(1, STRIP // width)
-    s2 = 0
+    s1 = s2 = 0
     for top in range(1, height - 1, step):
-        rows = y[top - 1:min(height, top + step + 1)]
-        size = (rows.shape[0] - 2) * width  # the centres: every column of the strip's inner rows
-        flat, lap, centre, squares = _buffers(rows.size, size)
-        np.copyto(flat, rows.reshape(-1))
-        np.add(flat[:size], flat[2 * width:], out=lap)
-        lap += flat[width - 1:width - 1 + size]
-        lap += flat[width + 1:width + 1 + size]
-        np.left_shift(flat[width:width + size], 2, out=centre)
-        lap -= centre
-        lap.reshape(-1, width)[:, ::width - 1] = 0  # columns 0 and width - 1: wrapped around
-        np.square(lap, out=squares, dtype=np.int32)  # in int32: an int16 square would overflow
-        s2 += int(squares.sum(dtype=np.int64))
-    s1 = _laplacian_sum(y)
+        lap = cv2.Laplacian(y[top - 1:min(height, top + step + 1)], cv2.CV_16S, ksize=1)
+        lap[::lap.shape[0] - 1] = 0  # the strip's first and last rows and columns, zeroed: the sums
+        lap[:, ::width - 1] = 0  # then run over one contiguous array (a view without them, row by row)
+        strip1, strip2 = integer_sums(cv2, lap)
+        s1, s2 = s1 + strip1, s2 + strip2
     n = (height - 2) * (width - 2)
     return (s2 * n - s1 * s1) / (n * n)
-
-
-_kept = threading.local()
-
-
-def _buffers(pixels: int, centres: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Views of this thread's work arrays: the strip as int16, the Laplacian and four times the
-    centre (int16), the squares (int32). Grown when a strip needs more; at most about
-    ``STRIP + 2 * width`` pixels each."""
-    kept = getattr(_kept, "arrays", None)
-    if kept is None or kept[0].size < pixels:
-        kept = _kept.arrays = (np.empty(pixels, np.int16), np.empty(pixels, np.int16),
-                               np.empty(pixels, np.int16), np.empty(pixels, np.int32))
-    return kept[0][:pixels], kept[1][:centres], kept[2][:centres], kept[3][:centres]
-
-
-def _laplacian_sum(y: np.ndarray) -> int:
-    """The sum of the interior Laplacian without computing it: summed over the interior, each
-    neighbour term minus the centre telescopes to two rows (or columns) of the image, e.g. north
-    minus centre to row 0 minus row height - 2 (over the interior columns)."""
-    rows = y[[0, -1, 1, -2], 1:-1].sum(axis=1, dtype=np.int64)
-    cols = y[1:-1, [0, -1, 1, -2]].sum(axis=0, dtype=np.int64)
-    return int(rows[0] + rows[1] - rows[2] - rows[3] + cols[0] + cols[1] - cols[2] - cols[3])
 
 
 def is_grayscale(img) -> bool:
@@ -140,7 +130,8 @@ def is_grayscale(img) -> bool:
 
 
 def _rgb_within_tolerance(rgb) -> bool:
-    """max - min of three values is their largest pairwise difference: three differences, by Pillow."""
+    """max - min of three values is their largest pairwise difference: three differences, by Pillow
+    (on the 16x16 probe, right after a decode, quicker than OpenCV's or numpy's calls)."""
     from PIL import ImageChops
 
     r, g, b = rgb.split()
@@ -174,24 +165,39 @@ def lanczos_dct(size: int) -> np.ndarray:
     return DCT8 @ weights
 
 
-def phash(gray) -> str:
+def phash(gray, y: np.ndarray | None = None) -> str:
     """imagehash's pHash (module docstring) of the box-reduced luma, its LANCZOS resize and its
     two DCTs folded into two small matrix products (``lanczos_dct``): Pillow's resample of a
     112x112 face alone cost about half a decode (a convolution per pixel in C, its weights
     recomputed at every call). Rounded to 1e-6 the products are exact where a flat image's zero
     coefficients would otherwise come out as 1e-13 (coefficients of 8-bit pixels that differ,
-    differ by far more)."""
+    differ by far more). ``y``: the luma as an array, if at hand; halving it, OpenCV's area resize
+    computes Pillow's ``reduce(2)`` exactly ((sum of 4 + 2) >> 2) in a fraction of its time; other
+    factors (and odd sizes, whose last box Pillow averages over fewer pixels) round differently
+    in OpenCV, so Pillow reduces them."""
     width, height = gray.size
     factor = (max(1, width // PHASH_KEEP), max(1, height // PHASH_KEEP))
-    small = gray.reduce(factor) if factor != (1, 1) else gray
-    pixels = np.asarray(small, dtype=np.float64)
-    low = np.round(lanczos_dct(small.size[1]) @ pixels @ lanczos_dct(small.size[0]).T, 6)
+    if factor == (2, 2) and y is not None and width % 2 == 0 and height % 2 == 0:
+        cv2 = _cv2()
+        small = cv2.resize(y, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    elif factor != (1, 1):
+        small = np.asarray(gray.reduce(factor))
+    else:
+        small = np.asarray(gray) if y is None else y
+    pixels = small.astype(np.float64)
+    rows, cols = pixels.shape
+    low = np.round(lanczos_dct(rows) @ pixels @ lanczos_dct(cols).T, 6)
     ordered = np.sort(low, axis=None)
     bits = low > (ordered[31] + ordered[32]) / 2  # numpy's median of 64 values
     return np.packbits(bits.ravel()).tobytes().hex()
 
 
 def has_gps(img) -> bool:
+    """Pillow's ``getexif`` finds EXIF in the ``exif`` info (JPEG, PNG's eXIf, WebP), in a PNG's
+    "Raw profile type exif" text, or in a TIFF's own tags (``tag_v2``); without any of them there is
+    none to parse (parsing costs more than some of the figures)."""
+    if "exif" not in img.info and "Raw profile type exif" not in img.info and not hasattr(img, "tag_v2"):
+        return False
     try:
         return bool(img.getexif().get_ifd(GPS_IFD))
     except Exception:  # a malformed EXIF block says nothing about the pixels: no GPS we can read
@@ -201,8 +207,8 @@ def has_gps(img) -> bool:
 def image_facts(img) -> ImageFacts:
     """The facts of a decoded (``load()``-ed) Pillow image: one conversion to luma serves every figure."""
     gray = img if img.mode == "L" else img.convert("L")
+    y = np.asarray(gray)
     width, height = img.size
-    mean, std = luma_moments(gray)
-    return ImageFacts(aspect=width / height, luma_mean=mean, contrast=std,
-                      sharpness=laplacian_variance(np.asarray(gray)), grayscale=is_grayscale(img),
-                      exif_gps=has_gps(img), phash=phash(gray))
+    mean, std = luma_moments(y)
+    return ImageFacts(aspect=width / height, luma_mean=mean, contrast=std, sharpness=laplacian_variance(y),
+                      grayscale=is_grayscale(img), exif_gps=has_gps(img), phash=phash(gray, y))
