@@ -112,10 +112,8 @@ def _fingerprint(loaded: LoadedSpec, md5: str) -> str:
     import duckdb
     import pyarrow
 
-    from datavet.sources.table import CSV_WRITER
-
     text = json.dumps({"csv": md5, "options": loaded.spec.source.options, "duckdb": duckdb.__version__,
-                       "pyarrow": pyarrow.__version__, "writer": CSV_WRITER}, sort_keys=True, default=str)
+                       "pyarrow": pyarrow.__version__}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

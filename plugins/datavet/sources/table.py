@@ -151,11 +151,6 @@ def scratch_file(staging: Path, name: str) -> Iterator[Path]:
         Path(tmp).unlink(missing_ok=True)
 
 
-# Who writes a CSV source's version (part of the key a CSV part is remembered by, so a part written
-# by pyarrow before is not reused beside parts DuckDB writes now): the bytes differ, the rows do not.
-CSV_WRITER = "duckdb-copy"
-
-
 def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, empty_text_as_float: bool = False,
                   copy: bool = False) -> Materialised:
     """Write the rows of ``select`` to ``out`` as one zstd Parquet file, atomically, and describe it.
