@@ -102,13 +102,13 @@ class CsvSource:
                 check_columns_exist(self.loaded, names)
                 try:
                     return write_version(con, self._select(con, text, names, full_sample=False),
-                                         staging / TABLE_FILE, empty_text_as_float=True, copy=True)
+                                         staging / TABLE_FILE, empty_text_as_float=True)
                 except read_errors() as exc:
                     if not _is_conversion(exc):
                         raise
                     # a value past the sample does not fit the sniffed type: type on every row instead
                     return write_version(con, self._select(con, text, names, full_sample=True),
-                                         staging / TABLE_FILE, empty_text_as_float=True, copy=True)
+                                         staging / TABLE_FILE, empty_text_as_float=True)
             except read_errors() as exc:
                 raise self._error(exc) from None
             finally:

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from datavet.errors import ColumnNotFoundError, DataError
 from datavet.fsutil import new_temp_file
 from datavet.sources.base import Materialised
-from datavet.sources.follow import HashBehind
 from datavet.sources.parts import ROW_GROUP_ROWS, ReadError, batches_of, write_part
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,21 +150,18 @@ def scratch_file(staging: Path, name: str) -> Iterator[Path]:
         Path(tmp).unlink(missing_ok=True)
 
 
-def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, empty_text_as_float: bool = False,
-                  copy: bool = False) -> Materialised:
+def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, empty_text_as_float: bool = False
+                  ) -> Materialised:
     """Write the rows of ``select`` to ``out`` as one zstd Parquet file, atomically, and describe it.
 
-    By default DuckDB reads in parallel but hands the rows over in order, and pyarrow writes them in
-    row groups of exactly ``ROW_GROUP_ROWS`` rows (:func:`datavet.sources.parts.write_part`). With
-    ``copy`` DuckDB's own Parquet writer writes them (:func:`_copy`): parsing and encoding then run on
-    every thread, for a CSV source about a third less CPU, and the bytes still follow from the
-    source's bytes alone. An integer column with a missing value stays an integer column with nulls:
-    exact, where float64 (what pandas stored) rounds integers above 2**53. A text column with no value
-    at all is stored as float64 when ``empty_text_as_float`` (what ``pandas.read_csv`` did): a second
-    pass, only when that happens."""
-    write = _copy if copy else _write
+    DuckDB reads in parallel but hands the rows over in order; pyarrow writes them in row groups of
+    exactly ``ROW_GROUP_ROWS`` rows (DuckDB's own parallel writer cuts row groups where its threads
+    happen to, so its bytes differ run to run). An integer column with a missing value stays an
+    integer column with nulls: exact, where float64 (what pandas stored) rounds integers above 2**53.
+    A text column with no value at all is stored as float64 when ``empty_text_as_float`` (what
+    ``pandas.read_csv`` did): a second pass, only when that happens."""
     with scratch_file(out.parent, out.name) as first, scratch_file(out.parent, out.name) as second:
-        rows, nulls, schema, md5 = write(con, select, first)
+        rows, nulls, schema, md5 = _write(con, select, first)
         nullable: set[str] = set()
         if empty_text_as_float and rows:
             nullable |= {name for name, count in nulls.items()
@@ -175,7 +171,7 @@ def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, emp
             columns = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
             casts = ", ".join(f"CAST({quote(c)} AS DOUBLE) AS {quote(c)}" if c in nullable else quote(c)
                               for c in columns)
-            md5 = write(con, f"SELECT {casts} FROM {scan}", second)[3]
+            md5 = _write(con, f"SELECT {casts} FROM {scan}", second)[3]
             os.replace(second, first)
         os.replace(first, out)
     import pyarrow.parquet as pq
@@ -193,55 +189,6 @@ def _write(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> tuple[int,
     with Progress("reading rows", unit="rows") as progress:
         part = write_part(batches_of(reader), schema, out, on_rows=progress.advance)
     return part.rows, part.nulls, schema, part.md5
-
-
-def _copy(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> tuple[int, dict[str, int], pa.Schema, str]:
-    """``COPY (select) TO out`` with DuckDB's Parquet writer; the same four things as :func:`_write`.
-
-    Why the bytes are deterministic: with ``preserve_insertion_order`` DuckDB's order-preserving
-    writer regroups the scan's batches, in order, into row groups of ``ROW_GROUP_SIZE`` rows give or
-    take one vector, and a scan's batches are cut by the source's bytes (a CSV's fixed-size buffer
-    ranges, a Parquet file's row groups), never by its threads or its memory: measured the same md5
-    with 1, 2 and 4 threads, 150 MB to 2 GB of memory, at 2M and 10M rows
-    (``tests/test_version_threads.py``). The file is written in place (``USE_TMP_FILE false``), front
-    to back, so its md5 is computed behind the writer."""
-    import pyarrow.parquet as pq
-
-    from datavet.progress import Progress
-
-    hasher = HashBehind(out)
-    hasher.start()
-    try:
-        with Progress("reading rows", unit="rows") as progress:
-            con.execute(f"COPY ({select}) TO {literal(str(out))} (FORMAT parquet, COMPRESSION zstd, "
-                        f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}, USE_TMP_FILE false)")
-            meta = pq.ParquetFile(out).metadata
-            progress.advance(meta.num_rows)
-    finally:
-        hasher.stop()
-    schema = pq.read_schema(out).remove_metadata()
-    return meta.num_rows, _nulls(con, out, meta, schema.names), schema, hasher.finish()
-
-
-def _nulls(con: duckdb.DuckDBPyConnection, out: Path, meta, names: list[str]) -> dict[str, int]:
-    """The nulls per column from the file's footer statistics (no pass over the data); counted by a
-    query for a column whose statistics do not say."""
-    nulls = dict.fromkeys(names, 0)
-    unknown: set[str] = set()
-    for g in range(meta.num_row_groups):
-        group = meta.row_group(g)
-        for i, name in enumerate(names):
-            stats = group.column(i).statistics
-            if stats is None or not stats.has_null_count:
-                unknown.add(name)
-            else:
-                nulls[name] += stats.null_count
-    if unknown:
-        ordered = sorted(unknown)
-        counts = con.sql(f"SELECT {', '.join(f'count(*) - count({quote(c)})' for c in ordered)} "
-                         f"FROM read_parquet({literal(str(out))})").fetchone()
-        nulls |= dict(zip(ordered, counts, strict=True))
-    return nulls
 
 
 def pa_is_string(typ: pa.DataType) -> bool:
