@@ -239,14 +239,20 @@ class _Tables:
     CAP = 128
 
     def __init__(self, n: int) -> None:
-        self._points = np.full((0, n), np.nan)
+        self._store = np.full((self.CAP, n), np.nan)
+        self._added = 0
         self._n = n
+
+    @property
+    def _points(self) -> np.ndarray:
+        return self._store[:min(self._added, self.CAP)]
 
     def add(self, cells: np.ndarray, values: np.ndarray, fixed: np.ndarray) -> None:
         """A solution on ``cells``, the other cells at their ``fixed`` values (NaN: not fixed then)."""
-        point = fixed.copy()
-        point[cells] = values
-        self._points = np.vstack([self._points[-(self.CAP - 1):], point[None, :]])
+        row = self._store[self._added % self.CAP]
+        row[:] = fixed
+        row[cells] = values
+        self._added += 1
 
     def reach(self, at: int, enough: tuple[float, float], cells: np.ndarray, part, lower: np.ndarray,
               upper: np.ndarray, b_eq: np.ndarray | None) -> tuple[bool, bool]:
