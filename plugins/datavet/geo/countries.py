@@ -81,14 +81,13 @@ def resolve(values: Iterable[str], *, aliases: Mapping[str, str] | None = None,
     _, exact, _ = _table()
     valid = iso3_codes()
     alias = {k.strip().upper(): v for k, v in (aliases or {}).items()}
-    places = subdivision_names()
     codes = postal() if us_postal_codes else frozenset()
     out: dict[str, str | None] = {}
     pending: list[str] = []
     for value in dict.fromkeys(values):
         key = value.strip().upper()
-        hit = (alias.get(key) or ("USA" if key in codes else None) or exact.get(key)
-               or places.get(" ".join(key.replace("-", " ").replace("_", " ").split())))  # New-Mexico too
+        hit = (alias.get(key) or ("USA" if key in codes else None) or exact.get(key)  # ISO 3166-2 read if needed
+               or subdivision_names().get(" ".join(key.replace("-", " ").replace("_", " ").split())))  # New-Mexico
         if hit is None and key:
             present = _PRESENT_DAY.match(value.strip())
             if present and any(ch.islower() for ch in present.group(1)):
