@@ -6,7 +6,6 @@ Embedded defaults live under ``<project>/.datavet``. Settings are read when a co
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from pathlib import Path
@@ -29,19 +28,6 @@ def find_project_root(start: Path | None = None) -> Path:
         if (candidate / "datasheets").is_dir() or (candidate / "pyproject.toml").is_file():
             return candidate
     return here
-
-
-@functools.cache
-def _duckdb_reads_size(value: str) -> bool:
-    """Whether DuckDB takes ``value`` as a memory limit. Asked once per value and process: each
-    question opens a database (about 8 ms), and a command reads its settings several times."""
-    import duckdb
-
-    try:
-        duckdb.connect(config={"memory_limit": value}).close()
-    except duckdb.Error:
-        return False
-    return True
 
 
 class Settings(BaseSettings):
@@ -89,8 +75,12 @@ class Settings(BaseSettings):
     @classmethod
     def _duckdb_size(cls, value: str) -> str:
         """A size DuckDB accepts, asked of DuckDB itself (so a typo fails here, with the setting's name)."""
-        if not _duckdb_reads_size(value):
-            raise ValueError(f"{value!r} is not a size DuckDB reads; write e.g. 1GB or 512MB")
+        import duckdb
+
+        try:
+            duckdb.connect(config={"memory_limit": value}).close()
+        except duckdb.Error:
+            raise ValueError(f"{value!r} is not a size DuckDB reads; write e.g. 1GB or 512MB") from None
         return value
 
     @model_validator(mode="after")
