@@ -28,7 +28,7 @@ class Decision:
     threshold: int
     withheld: dict[Key, str] = field(default_factory=dict)
     left_out: set[int] = field(default_factory=set)  # results withheld whole (default breakdowns, see publish)
-    cost: int = 0  # linear programs the audit solved
+    cost: int = 0  # linear programs the audit answered (solved, or settled by a table found before)
 
     def hides(self, figure: Figure) -> str | None:
         """Why ``figure`` is withheld (primary wins over complementary), None when it is published."""
