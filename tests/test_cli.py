@@ -104,3 +104,28 @@ def test_verify_without_certification_exits_2(tmp_path):
     spec = make_project(tmp_path, adult_spec_dict())
     proc = run(tmp_path, "verify", str(spec))
     assert proc.returncode == 2 and "has no certified version" in proc.stderr
+
+
+def test_a_command_runs_with_fewer_collections_and_gives_the_caller_its_setting_back(tmp_path, monkeypatch):
+    """The CLI raises the collector's young threshold while a command runs (GX's import makes about a
+    million objects) and restores the caller's, also when the command fails."""
+    import gc
+
+    from datavet import cli
+    from datavet.errors import SpecError
+
+    during = []
+
+    def refuse(path):
+        during.append(gc.get_threshold())
+        raise SpecError(str(path), ["refused on purpose"])
+
+    monkeypatch.setattr(cli, "load_spec", refuse)
+    before = gc.get_threshold()
+    gc.set_threshold(777, *before[1:])
+    try:
+        assert cli.main(["check", str(tmp_path / "dataset.yaml")]) == 2
+        assert during == [(cli.GC_YOUNG, *before[1:])]
+        assert gc.get_threshold() == (777, *before[1:])
+    finally:
+        gc.set_threshold(*before)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import gc
 import logging
 import os
 import signal
@@ -420,7 +421,25 @@ def _interrupted(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED
 
 
+# Allocations between two young collections of Python's garbage collector while a command runs (the
+# default is 700). Importing GX makes about a million long-lived objects, and with the default the
+# collector ran some 870 times in a 1,000-row `datavet check`, six of them full passes over all of
+# them (0.65-0.9 s of CPU, for almost nothing to free). With 50,000 it runs about ten times and never
+# a full pass: the whole check 0.3-0.4 s less CPU (interleaved runs against 700 and 10,000), peak RSS
+# no higher. Reset when the command returns, so a program that calls main() keeps its own setting.
+GC_YOUNG = 50_000
+
+
 def main(argv: list[str] | None = None) -> int:
+    gc_before = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG, *gc_before[1:])
+    try:
+        return _main(argv)
+    finally:
+        gc.set_threshold(*gc_before)
+
+
+def _main(argv: list[str] | None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is printed escaped, never a crash
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]

@@ -23,7 +23,18 @@ from typing import Any
 
 @functools.cache
 def _converter() -> tuple[Any, dict[str, str], dict[str, str]]:
-    """(CountryConverter, {exact code or name (upper case): ISO3}, {ISO3: continent}), built once."""
+    """(CountryConverter, {exact code or name (upper case): ISO3}, {ISO3: continent}), built once.
+    Building the converter compiles its regular expressions (about 0.1 s): only values no exact
+    code or name matches need it."""
+    import country_converter as coco
+
+    table, exact, continent = _table()
+    return coco.CountryConverter(country_data=table), exact, continent
+
+
+@functools.cache
+def _table() -> tuple[Any, dict[str, str], dict[str, str]]:
+    """(country_converter's table, {exact code or name (upper case): ISO3}, {ISO3: continent})."""
     import country_converter as coco
     import pandas as pd
     import pycountry
@@ -32,7 +43,6 @@ def _converter() -> tuple[Any, dict[str, str], dict[str, str]]:
     logging.getLogger("country_converter.country_converter").setLevel(logging.CRITICAL)
     table = pd.read_csv(Path(coco.__file__).with_name("country_data.tsv"), sep="\t", dtype=str,
                         keep_default_na=False, na_values=[""])
-    converter = coco.CountryConverter(country_data=table)
     iso3 = {c.alpha_3 for c in pycountry.countries}
     exact: dict[str, str] = {}
     continent: dict[str, str] = {}
@@ -45,7 +55,7 @@ def _converter() -> tuple[Any, dict[str, str], dict[str, str]]:
                 exact.setdefault(name.upper(), code)
         if isinstance(row.continent, str):
             continent[code] = row.continent
-    return converter, exact, continent
+    return table, exact, continent
 
 
 def iso3_codes() -> set[str]:
@@ -68,22 +78,21 @@ def resolve(values: Iterable[str], *, aliases: Mapping[str, str] | None = None,
     from datavet.geo.places import subdivision_names
     from datavet.geo.places import us_postal_codes as postal
 
-    converter, exact, _ = _converter()
+    _, exact, _ = _table()
     valid = iso3_codes()
     alias = {k.strip().upper(): v for k, v in (aliases or {}).items()}
-    places = subdivision_names()
     codes = postal() if us_postal_codes else frozenset()
     out: dict[str, str | None] = {}
     pending: list[str] = []
     for value in dict.fromkeys(values):
         key = value.strip().upper()
-        hit = (alias.get(key) or ("USA" if key in codes else None) or exact.get(key)
-               or places.get(" ".join(key.replace("-", " ").replace("_", " ").split())))  # New-Mexico too
+        hit = (alias.get(key) or ("USA" if key in codes else None) or exact.get(key)  # ISO 3166-2 read if needed
+               or subdivision_names().get(" ".join(key.replace("-", " ").replace("_", " ").split())))  # New-Mexico
         if hit is None and key:
             present = _PRESENT_DAY.match(value.strip())
             if present and any(ch.islower() for ch in present.group(1)):
                 inner = present.group(1).strip()
-                hit = exact.get(inner.upper()) or _regex(converter, [inner], valid)[0]
+                hit = exact.get(inner.upper()) or _regex([inner], valid)[0]
         if hit is not None:
             out[value] = hit
         elif key:
@@ -91,7 +100,7 @@ def resolve(values: Iterable[str], *, aliases: Mapping[str, str] | None = None,
         else:
             out[value] = None
     if pending:
-        out.update(zip(pending, _regex(converter, [v.strip() for v in pending], valid), strict=True))
+        out.update(zip(pending, _regex([v.strip() for v in pending], valid), strict=True))
     return out
 
 
@@ -101,8 +110,8 @@ def resolve(values: Iterable[str], *, aliases: Mapping[str, str] | None = None,
 _PRESENT_DAY = re.compile(r"^[^()]*[^\s()]\s+\(([^()]+)\)$")
 
 
-def _regex(converter: Any, names: list[str], valid: set[str]) -> list[str | None]:
-    found = converter.convert(names, to="ISO3", not_found=None)
+def _regex(names: list[str], valid: set[str]) -> list[str | None]:
+    found = _converter()[0].convert(names, to="ISO3", not_found=None)
     if isinstance(found, str) or found is None:
         found = [found]
     return [code if isinstance(code, str) and code in valid else None for code in found]
@@ -110,4 +119,4 @@ def _regex(converter: Any, names: list[str], valid: set[str]) -> list[str | None
 
 def continent_of(iso3: str) -> str | None:
     """The continent country_converter assigns to a country (its ``continent`` classification)."""
-    return _converter()[2].get(iso3)
+    return _table()[2].get(iso3)

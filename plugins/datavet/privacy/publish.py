@@ -13,6 +13,7 @@ becomes null. Publishing is idempotent: a published report published again is un
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -22,7 +23,7 @@ from datavet.privacy.audit import COMPLEMENTARY, PRIMARY, Audit
 from datavet.privacy.rule import COMPLEMENTARY as WITHHELD_TEXT
 from datavet.privacy.rule import is_small, small_note
 from datavet.privacy.suppress import Decision, decide, published_cells
-from datavet.privacy.tables import Path, Tables, describe
+from datavet.privacy.tables import Key, Path, Tables, describe
 from datavet.report import CheckReport, CheckResult
 
 # a violation's figure -> the observed figure it reads (when the names differ)
@@ -179,11 +180,11 @@ def decided(report: CheckReport, threshold: int) -> tuple[Tables, Decision]:
     return _DECIDED[key]
 
 
-def _decide(report: CheckReport, threshold: int, left_out: set[int],
-            budget: int | None = None) -> tuple[Tables, Decision]:
+def _decide(report: CheckReport, threshold: int, left_out: set[int], budget: int | None = None,
+            stop: Callable[[list[Key]], bool] | None = None) -> tuple[Tables, Decision]:
     tables = declare(report.checks, report.positives, left_out)
     tables.always[()] = report.rows  # the report says how many rows it checked
-    return tables, decide(tables, threshold, report.dataset, budget)
+    return tables, decide(tables, threshold, report.dataset, budget, stop)
 
 
 def _cost(decision: Decision, own: set) -> dict:
@@ -194,8 +195,11 @@ def _cost(decision: Decision, own: set) -> dict:
 def _try(report: CheckReport, threshold: int, own: set, cost: dict, budget: int) -> tuple[Tables, Decision] | None:
     """The decision with every breakdown published, when it withholds no more of the named checks'
     cells than ``cost``; None otherwise (or when it cannot be protected within ``budget``)."""
+    def costs_more(added: list[Key]) -> bool:  # a named check's cell withheld that the first decision published
+        return any(k in own and cost.get(k) != COMPLEMENTARY for k in added)
+
     try:
-        tables, decision = _decide(report, threshold, set(), budget)
+        tables, decision = _decide(report, threshold, set(), budget, costs_more)
     except PrivacyError:
         return None
     return (tables, decision) if _cost(decision, own) == cost else None

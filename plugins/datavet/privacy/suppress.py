@@ -9,6 +9,7 @@ reader can conclude, so each cell's repair stays repaired.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from datavet.errors import PrivacyError
@@ -27,7 +28,7 @@ class Decision:
     threshold: int
     withheld: dict[Key, str] = field(default_factory=dict)
     left_out: set[int] = field(default_factory=set)  # results withheld whole (default breakdowns, see publish)
-    cost: int = 0  # linear programs the audit solved
+    cost: int = 0  # linear programs the audit answered (solved, or settled by a table found before)
 
     def hides(self, figure: Figure) -> str | None:
         """Why ``figure`` is withheld (primary wins over complementary), None when it is published."""
@@ -80,9 +81,12 @@ def _where(tables: Tables, key: Key) -> str:
     return f"{name}, {'.'.join(map(str, figure.path[:1])) if figure else 'a figure'} (cell {describe(key)})"
 
 
-def decide(tables: Tables, threshold: int, dataset: str = "", budget: int | None = None) -> Decision:
+def decide(tables: Tables, threshold: int, dataset: str = "", budget: int | None = None,
+           stop: Callable[[list[Key]], bool] | None = None) -> Decision:
     """Primary and complementary suppression, audited; raises PrivacyError naming the dataset, the
-    table and the cell when a small cell cannot be protected."""
+    table and the cell when a small cell cannot be protected. ``stop``: the caller's test of each
+    batch of complementary cells; when it says the decision is of no use to it any more (cells are
+    only ever added), the decision ends there with PrivacyError."""
     withheld: dict[Key, str] = dict((k, PRIMARY if v.startswith("<") else COMPLEMENTARY)
                                     for k, v in tables.withheld_before.items())
     in_figures = {k for f in tables.figures for k in f.cells}
@@ -108,8 +112,11 @@ def decide(tables: Tables, threshold: int, dataset: str = "", budget: int | None
                                f"({_where(tables, key)}) and no other cell can be withheld to prevent it; nothing "
                                "was published", dataset)
             levels = [sorted(level, key=lambda c: (published[c], c)) for level in candidates]
-            withheld.update(dict.fromkeys(_choose(audit, tables, key, levels, withheld, eligible), COMPLEMENTARY))
+            chosen = _choose(audit, tables, key, levels, withheld, eligible)
+            withheld.update(dict.fromkeys(chosen, COMPLEMENTARY))
             added += 1
+            if stop is not None and stop(chosen):
+                raise _refused("the decision was abandoned by its caller", dataset)
     # No second pass: each small cell left the loop unpinned while more was published than in the end
     # (cells are only ever withheld, never published again), and a reader who knows less can narrow
     # nothing more. tests/privacy attacks the final publication independently.

@@ -49,6 +49,15 @@ class DatavetExpectation(BatchExpectation):
         "contributors": ["datavet"], "requirements": ["country_converter", "scipy"],
     }
 
+    def _get_success_kwargs(self) -> dict[str, Any]:
+        """GX's success kwargs, with the expectation's configuration built once: GX's own method
+        builds it (a pydantic copy of every field) once per success key, about 1,600 times for a
+        38-check suite's validation, 0.1 s of a 1,000-row check."""
+        kwargs = self.configuration.kwargs
+        success = {key: kwargs.get(key, self._get_default_value(key)) for key in self.success_keys}
+        success.update(self._get_domain_kwargs())
+        return success
+
     def _table(self) -> tuple[str, dict[str, Any]]:  # pragma: no cover - abstract
         raise NotImplementedError
 
