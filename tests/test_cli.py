@@ -129,3 +129,30 @@ def test_a_command_runs_with_fewer_collections_and_gives_the_caller_its_setting_
         assert gc.get_threshold() == (777, *before[1:])
     finally:
         gc.set_threshold(*before)
+
+
+def test_the_command_ends_without_teardown_but_after_exit_handlers_and_output(tmp_path: Path) -> None:
+    """`datavet` (datavet.cli.run) skips the interpreter's teardown, not what anyone sees of an exit:
+    the exit handlers run (logging's flush, temporary folders), piped output arrives whole, the exit
+    code is the command's; a non-daemon thread still running is joined as Python would."""
+    script = f"""
+import atexit, sys, tempfile, threading, time
+from pathlib import Path
+kept = tempfile.TemporaryDirectory(dir={str(tmp_path)!r})
+atexit.register(lambda: Path({str(tmp_path / 'handler-ran')!r}).write_text("yes"))
+print("x" * 100_000, end="")  # more than a pipe's buffer, still in sys.stdout's when run() ends
+done = Path({str(tmp_path / 'thread-done')!r})
+if sys.argv[1] == "thread":
+    threading.Thread(target=lambda: (time.sleep(0.5), done.write_text("yes"))).start()
+sys.argv = ["datavet", "check", {str(tmp_path / 'missing.yaml')!r}]
+from datavet.cli import run
+run()
+"""
+    for mode in ("plain", "thread"):
+        proc = subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stderr  # the command's own code: a spec that does not exist
+        assert proc.stdout == "x" * 100_000 and "missing.yaml" in proc.stderr
+        assert (tmp_path / "handler-ran").read_text() == "yes"
+        assert not [p for p in tmp_path.iterdir() if p.is_dir()]  # the temporary folder's finalizer ran
+        (tmp_path / "handler-ran").unlink()
+    assert (tmp_path / "thread-done").read_text() == "yes"
