@@ -30,7 +30,7 @@ from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 from datavet.stages.common import (
     REPORT_FILE,
-    datasheet_files,
+    VERSION_DOCUMENTS,
     dump,
     log,
     registry_for,
@@ -77,7 +77,7 @@ def certify(loaded: LoadedSpec, settings: Settings, md5: str, *, certified_by: s
         report = staged_report(settings, spec.name, md5)
         if not report.success:
             raise ChecksFailed(spec.name, report.summary())
-        sheet_files = [staging / "datasheet" / f for f in datasheet_files(md5, spec)]
+        sheet_files = [staging / "datasheet" / f for f in VERSION_DOCUMENTS]
         if not all(p.exists() for p in sheet_files):
             raise DataError(f"no datasheet was written for version {md5}", dataset=spec.name,
                             fix="run the datasheet stage first (the certify DAG does)")
@@ -193,7 +193,7 @@ def _commit_and_tag(loaded: LoadedSpec, registry: Registry, report: CheckReport,
     else:
         registry.add_version(spec.name, data, md5)  # .dvc points at md5 (workspace only until the commit)
     placed: dict[Path, Path] = {staging / REPORT_FILE: registry.validation_path(spec.name, md5)}
-    for name in datasheet_files(md5, spec):
+    for name in VERSION_DOCUMENTS:
         placed[staging / "datasheet" / name] = registry.datasheet_dir(spec.name) / name
     written: list[Path] = []
     for src, dst in placed.items():

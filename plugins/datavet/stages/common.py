@@ -13,7 +13,6 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from datavet.errors import DataError, RegistryError
 from datavet.fsutil import settled_md5
@@ -29,12 +28,9 @@ REPORT_FILE = "report.json"  # the published form (small cells suppressed): what
 EXACT_REPORT_FILE = "report.exact.json"  # exact counts, for the datasheet stage only: never committed
 DATASHEET_FILES = ("datasheet.md", "datasheet.html", "datasheet.json")
 CROISSANT_FILE = "datasheet.croissant.json"
-
-
-def datasheet_files(md5: str, spec: Any = None) -> tuple[str, ...]:
-    """The documents of a version: the datasheet and its Croissant description, whatever the version is
-    (a file, splits, a tree of files, a partitioned table; ``md5`` and ``spec`` no longer change the list)."""
-    return (*DATASHEET_FILES, CROISSANT_FILE)
+# the documents of every version (a file, splits, a tree of files, a partitioned table): the datasheet
+# and its Croissant description
+VERSION_DOCUMENTS = (*DATASHEET_FILES, CROISSANT_FILE)
 
 
 def registry_for(settings: Settings) -> Registry:

@@ -16,7 +16,7 @@ from datavet.report import CheckReport
 from datavet.settings import Settings
 from datavet.spec import LoadedSpec
 from datavet.stages.common import (
-    datasheet_files,
+    VERSION_DOCUMENTS,
     files_tree,
     log,
     registry_for,
@@ -42,7 +42,7 @@ def document(loaded: LoadedSpec, settings: Settings, md5: str, *, reason: str | 
         if tag:  # what was certified (a tree certified before trees had Croissant has none)
             folder = registry.datasheet_dir(spec.name)
             return {name.removeprefix("datasheet.").split(".")[0]: folder / name
-                    for name in datasheet_files(md5, spec) if (folder / name).exists()}
+                    for name in VERSION_DOCUMENTS if (folder / name).exists()}
         return _document(loaded, settings, md5, reason)
 
 
