@@ -176,7 +176,7 @@ def _write_whole(tables: dict[str, Path], schema: pa.Schema, out: Path) -> dict[
             rows[name] = 0
             for batch in pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP):
                 batch = pa.RecordBatch.from_arrays(
-                    [*batch.columns, pa.array([name] * batch.num_rows, pa.string())], schema=whole)
+                    [*batch.columns, pa.repeat(pa.scalar(name, pa.string()), batch.num_rows)], schema=whole)
                 writer.write_batch(batch, row_group_size=ROW_GROUP)
                 rows[name] += batch.num_rows
     tmp.replace(out)
