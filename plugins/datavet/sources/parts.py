@@ -13,7 +13,9 @@ Byte-determinism contract of :func:`write_part`: given
 it writes the same bytes, so the same md5: zstd, statistics on, no schema metadata, and row
 groups of exactly ``ROW_GROUP_ROWS`` rows (the last one shorter), cut here and not by the caller.
 Batches are cast to ``schema`` (safe casts only), so a Spark batch with the same values gives the
-bytes DuckDB's would. The file is hashed while it is written (no second pass).
+bytes DuckDB's would. Row groups are encoded on every core and joined in order; the bytes are
+the same whatever the number of threads (:mod:`datavet.sources.footer`). The file is hashed while
+it is written (no second pass).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from datavet.errors import DatavetError
 from datavet.sources.follow import HashBehind
+from datavet.sources.footer import Joiner
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -49,33 +52,87 @@ class Part:
 
 
 def write_part(batches: Iterable[pa.RecordBatch], schema: pa.Schema, out: Path, *,
-               on_rows: Callable[[int], None] | None = None, read_ahead: bool = True) -> Part:
+               on_rows: Callable[[int], None] | None = None, read_ahead: bool = True,
+               threads: int | None = None) -> Part:
     """Write ``batches`` (rows of ``schema``, in order) to ``out`` as one deterministic Parquet file.
 
     ``out`` is written in place (the caller renames it into its final place). ``on_rows`` is told
     each row group's rows as it is written. With ``read_ahead`` the batches are produced on a second
-    thread while this one compresses (both release the GIL); the bytes do not depend on it. An error
-    raised by the batch iterator is raised here as :class:`ReadError`."""
-    import pyarrow.parquet as pq
-
+    thread. Row groups are encoded on ``threads`` threads (default: every core), each as a file of
+    its own in memory, and joined in order (:mod:`datavet.sources.footer`): the bytes are those one
+    ``ParquetWriter`` writes, whatever the number of threads. An error raised by the batch iterator
+    is raised here as :class:`ReadError`."""
     schema = schema.remove_metadata()
     nulls = dict.fromkeys(schema.names, 0)
     rows = 0
-    hasher = HashBehind(out)
     groups = row_groups(batches, schema)
+    hasher = HashBehind(out)
     try:
-        with pq.ParquetWriter(out, schema, compression="zstd", write_statistics=True) as writer:
+        with open(out, "wb") as fh:
+            joiner = Joiner(fh.write)
             hasher.start()
-            for table in (_read_ahead(groups) if read_ahead else groups):
+            written = 0
+            for table, encoded in _encoded(_read_ahead(groups) if read_ahead else groups, schema,
+                                           threads or cores()):
                 rows += table.num_rows
                 if on_rows is not None:
                     on_rows(table.num_rows)
                 for name, column in zip(schema.names, table.columns, strict=True):
                     nulls[name] += column.null_count
-                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+                joiner.add(encoded)
+                written += 1
+            if not written:  # no rows: the file a writer given none writes
+                joiner.add(_encode(None, schema))
+            joiner.finish()
     finally:
         hasher.stop()
     return Part(md5=hasher.finish(), rows=rows, nulls=nulls)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _encode(table: pa.Table | None, schema: pa.Schema):
+    """``table`` (one row group, or no rows at all) as a whole Parquet file in memory, with the
+    settings of every version: zstd, statistics, no page index or bloom filter."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    with pq.ParquetWriter(sink, schema, compression="zstd", write_statistics=True) as writer:
+        if table is not None:
+            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)  # releases the GIL
+    return memoryview(sink.getvalue())
+
+
+def _encoded(groups: Iterable[pa.Table], schema: pa.Schema, threads: int) -> Iterator[tuple]:
+    """``(table, its Parquet file)`` for each of ``groups``, in order, encoded on ``threads``
+    threads; at most ``threads + 1`` row groups are being encoded or waiting at once."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    if threads <= 1:
+        for table in groups:
+            yield table, _encode(table, schema)
+        return
+    pending: deque = deque()
+    with ThreadPoolExecutor(threads, thread_name_prefix="datavet-encode") as pool:
+        try:
+            for table in groups:
+                pending.append((table, pool.submit(_encode, table, schema)))
+                if len(pending) > threads:
+                    table, future = pending.popleft()
+                    yield table, future.result()
+            while pending:
+                table, future = pending.popleft()
+                yield table, future.result()
+        finally:
+            for _, future in pending:
+                future.cancel()
 
 
 def row_groups(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[pa.Table]:
@@ -120,9 +177,8 @@ def batches_of(reader) -> Iterator[pa.RecordBatch]:
 
 
 def _read_ahead(groups: Iterator, depth: int = 2) -> Iterator:
-    """``groups`` produced by a second thread while this one compresses and writes the previous
-    ones: DuckDB's reading and pyarrow's zstd both release the GIL, so on two cores a part is
-    written in about the time of the slower of the two. At most ``depth`` row groups wait in memory;
+    """``groups`` produced by a second thread while the encoders compress the previous ones:
+    DuckDB's reading and pyarrow's zstd both release the GIL. At most ``depth`` row groups wait in memory;
     the order, and so the bytes, are unchanged. An error in the reader is raised here."""
     import queue
     import threading
