@@ -225,20 +225,34 @@ def test_a_rewritten_source_file_is_hashed_again(tmp_path: Path) -> None:
     import os
     import time
 
-    from datavet.sources.partitioned import content_md5
+    from datavet.sources.file_state import STATE_DB, file_states
 
     path = tmp_path / "part.parquet"
     path.write_bytes(b"a" * 4096)
     old = time.time_ns() - 10**10
     os.utime(path, ns=(old, old))
     time.sleep(0.05)
-    first = content_md5(path, tmp_path / "cache", file_md5)
-    assert first == file_md5(path) == content_md5(path, tmp_path / "cache", file_md5)
-    assert len(list((tmp_path / "cache").rglob("*"))) > 0  # remembered
+    read: list[Path] = []
+
+    def md5(p: Path) -> str:
+        read.append(p)
+        return file_md5(p)
+
+    with file_states(tmp_path / "cache") as states:
+        first = states.md5_of(path, md5)
+    with file_states(tmp_path / "cache") as states:
+        assert first == file_md5(path) == states.md5_of(path, md5) and len(read) == 1  # remembered
+    assert (tmp_path / "cache" / STATE_DB).is_file()
     with open(path, "r+b") as fh:  # same size, same mtime put back: only the ctime tells
         fh.write(b"b")
     os.utime(path, ns=(old, old))
-    assert content_md5(path, tmp_path / "cache", file_md5) == file_md5(path) != first
+    with file_states(tmp_path / "cache") as states:
+        assert states.md5_of(path, md5) == file_md5(path) != first and len(read) == 2
+    with file_states(tmp_path / "cache") as states:  # a file changed just now is not remembered (racy)
+        path.write_bytes(b"c" * 4096)
+        states.md5_of(path, md5)
+        states.md5_of(path, md5)
+    assert len(read) == 4
 
 
 def test_csv_glob_is_one_part_per_file(tmp_path: Path, lake: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -104,6 +105,32 @@ def test_same_tree_same_md5_and_facts_are_computed_once_per_content(tmp_path: Pa
     second = source.materialise(tmp_path / "second")
     assert second.md5 != first.md5 and second.rows == first.rows + 1
     assert (source.counts.hashed, source.counts.decoded) == (1, 1)
+
+
+def test_a_file_rewritten_in_place_with_its_size_and_mtime_put_back_is_read_again(tmp_path: Path) -> None:
+    """Remembered by device, inode, size, mtime and ctime: ``touch -d`` restores the mtime, never the
+    ctime, so new bytes behind an old state are read, and the version names them."""
+    import time
+
+    from datavet.pipeline import version
+
+    project, tree = new_files_project(tmp_path)
+    time.sleep(0.05)  # files written just now are not remembered (datavet.sources.file_state)
+    first = version(project.loaded(), project.settings)
+    rel = sorted(tree.files)[0]
+    path = tree.root / rel
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF
+    with open(path, "r+b") as fh:  # in place: same inode and size
+        fh.write(data)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    source = source_for(project.loaded(), project.settings)
+    again = source.materialise(tmp_path / "again")
+    assert source.counts.hashed == 1 and again.md5 != first.md5
+    assert dict((e.relpath, e.md5) for e in again.entries)[f"files/{rel}"] == hashlib.md5(bytes(data)).hexdigest()
 
 
 def test_make_tree_is_deterministic(tmp_path: Path) -> None:

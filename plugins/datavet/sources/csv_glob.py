@@ -25,7 +25,6 @@ from datavet.registry import dvctree
 from datavet.sources.partitioned import (
     PARTS_DIR,
     PartsMaterialised,
-    content_md5,
     known_part,
     link_part,
     part_name,
@@ -77,15 +76,17 @@ def materialise_glob(loaded: LoadedSpec, settings: Settings, staging: Path, cach
 
     from datavet.fsutil import file_md5
     from datavet.sources.csv import CsvSource
+    from datavet.sources.file_state import file_states
 
     base, files = glob_files(loaded)
     folder = staging / PARTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     remembered = settings.memo_dir / "parts"
     read: list[tuple[str, Path, str, int, bool]] = []  # (name, path, md5, rows, written now)
-    for i, path in enumerate(files):
+    with file_states(settings.memo_dir) as states:
+        keys = [_fingerprint(loaded, states.md5_of(path, file_md5)) for path in files]
+    for i, (path, key) in enumerate(zip(files, keys, strict=True)):
         name = part_name(path.relative_to(base).as_posix())
-        key = _fingerprint(loaded, content_md5(path, settings.memo_dir, file_md5))
         known = known_part(remembered, key, cache)
         if known is not None:
             link_part(dvctree.object_path(cache, known[0]), folder / name)

@@ -179,15 +179,17 @@ def compute_many(jobs: Sequence[tuple[str, str]], inside: bool = True, workers: 
         yield _compute(task)
 
 
+FACTS_DB = "file-facts.sqlite"  # under Settings.memo_dir
+
+
 class FactsCache:
-    """SQLite: md5 by file state, facts by content. Safe to delete (it is only a cache)."""
+    """SQLite: facts by content. Safe to delete (it is only a cache)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(path, timeout=60)
         self.conn.executescript(
-            "CREATE TABLE IF NOT EXISTS state (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
-            " inode INTEGER, md5 TEXT);"
+            "DROP TABLE IF EXISTS state;"  # md5s by file state: datavet.sources.file_state now
             "CREATE TABLE IF NOT EXISTS facts (md5 TEXT, suffix TEXT, format TEXT, readable INTEGER,"
             " problem TEXT, width INTEGER, height INTEGER, PRIMARY KEY (md5, suffix));"
             # added later, so a table of its own: a cache from before has file facts without these; _v2
@@ -199,17 +201,6 @@ class FactsCache:
             " channels INTEGER, loudness_dbfs REAL, PRIMARY KEY (md5, suffix));"
             "CREATE TABLE IF NOT EXISTS texts (md5 TEXT, suffix TEXT, chars INTEGER, scripts TEXT,"
             " PRIMARY KEY (md5, suffix));")
-
-    def states_under(self, root: Path) -> dict[str, tuple[int, int, int, str]]:
-        """(size, mtime_ns, inode, md5) of every file remembered under ``root``, in one range query
-        (a query per file would cost more than the stat it saves)."""
-        rows = self.conn.execute("SELECT path, size, mtime_ns, inode, md5 FROM state WHERE path >= ? AND path < ?",
-                                 (f"{root}/", f"{root}0"))  # '0' sorts right after '/'
-        return {row[0]: tuple(row[1:]) for row in rows}
-
-    def remember_md5(self, path: str | Path, size: int, mtime_ns: int, inode: int, md5: str) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?)",
-                          (str(path), size, mtime_ns, inode, md5))
 
     def facts_of(self, keys: set[tuple[str, str]], inside: bool = True, audio: bool = False, text: bool = False
                  ) -> dict[tuple[str, str], FileFacts]:

@@ -20,6 +20,7 @@ import posixpath
 import re
 import shutil
 import stat
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +33,10 @@ from datavet.progress import Progress
 from datavet.registry import Registry, dvctree
 from datavet.sources.audio_facts import AUDIO_COLUMNS
 from datavet.sources.base import TABLE_FILE, Materialised
-from datavet.sources.file_facts import FileFacts, facts_cache
+from datavet.sources.file_facts import FACTS_DB, FileFacts, facts_cache
 from datavet.sources.file_facts import compute_many as compute_facts_many
 from datavet.sources.file_labels import cast_labels, label_conflicts
+from datavet.sources.file_state import FileStates, Stamp, file_states, stamp
 from datavet.sources.image_facts import IMAGE_COLUMNS
 from datavet.sources.manifest import read_manifest
 from datavet.sources.text_facts import TEXT_COLUMNS
@@ -266,12 +268,12 @@ class FilesSource:
 
         staging.mkdir(parents=True, exist_ok=True)
         facts: dict[str, tuple[str, int, FileFacts]] = {}
-        with facts_cache(self.settings.home / "cache" / "file-facts.sqlite") as cache:
-            states = cache.states_under(root)
+        with facts_cache(self.settings.memo_dir / FACTS_DB) as cache, file_states(self.settings.memo_dir) as memo:
+            states = memo.under(root)
             with Progress("hashing files", total=len(present), unit="files", dataset=self.spec.name) as progress:
                 md5s = {}
                 for rel in present:
-                    md5s[rel] = self._stage_file(root, rel, staging / FILES_DIR / rel, cache, states)
+                    md5s[rel] = self._stage_file(root, rel, staging / FILES_DIR / rel, memo, states)
                     progress.advance()
             suffixes = {rel: os.path.splitext(rel)[1].lower() for rel in present}
             known = cache.facts_of({(md5, suffixes[rel]) for rel, md5 in md5s.items()}, self.inside, self.audio,
@@ -329,17 +331,18 @@ class FilesSource:
     def _cached(self, md5: str) -> str:
         return dvctree.object_file(self._cache_dir, md5)
 
-    def _stage_file(self, root: Path, rel: str, dst: Path, cache, states: dict[str, tuple[int, int, int, str]]
-                    ) -> str:
-        """The file's md5: known by its state when the DVC cache already holds that content (then
-        nothing is read or written), else read once while it is copied into staging, for caching."""
+    def _stage_file(self, root: Path, rel: str, dst: Path, memo: FileStates,
+                    states: dict[str, tuple[Stamp, str]]) -> str:
+        """The file's md5: known by its state (datavet.sources.file_state) when the DVC cache already
+        holds that content (then nothing is read or written), else read once while it is copied into
+        staging, for caching."""
         src = f"{root}/{rel}"  # string paths here: this runs once per file (100,000s)
         st = self._stats[rel]
         known = states.get(src)
-        if known is not None and known[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
+        if known is not None and known[0] == stamp(st):
             try:
-                if os.stat(self._cached(known[3])).st_size == st.st_size:
-                    return known[3]
+                if os.stat(self._cached(known[1])).st_size == st.st_size:
+                    return known[1]
             except OSError:  # not cached (any more): stage it again
                 pass
         parent = os.path.dirname(dst)
@@ -347,6 +350,7 @@ class FilesSource:
             os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
         digest = hashlib.md5()
+        began = time.time_ns()
         try:
             fin = open(src, "rb")  # noqa: SIM115 - closed below, with the staged copy
         except PermissionError:
@@ -360,7 +364,7 @@ class FilesSource:
         self.counts.hashed += 1
         self._staged.add(rel)
         md5 = digest.hexdigest()
-        cache.remember_md5(src, st.st_size, st.st_mtime_ns, st.st_ino, md5)
+        memo.remember(src, st, md5, began)
         return md5
 
     def _integrity(self, present: list[str], facts: dict[str, tuple[str, int, FileFacts]],

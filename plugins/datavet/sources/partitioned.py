@@ -88,6 +88,7 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
     to write are written here through ``con``, or by ``write_elsewhere`` (Spark's executors,
     datavet.sources.spark_parts) from the same statements, so the bytes are the same."""
     from datavet.fsutil import file_md5
+    from datavet.sources.file_state import file_states
     from datavet.sources.parquet import parquet_scan_of
     from datavet.sources.table import quote
 
@@ -96,19 +97,20 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
     remembered = memo / "parts"
     found: dict[str, tuple[str, int]] = {}  # part name -> (md5, rows), in partition order
     pending: list[tuple[PartTask, str]] = []  # parts to write, with their fingerprints
-    for part, members in partitions(directory, files).items():
-        name = part_name(part)
-        key = _fingerprint(directory, members, types, lambda path: content_md5(path, memo, file_md5))
-        known = known_part(remembered, key, cache)
-        found[name] = known or ("", 0)
-        if known is not None:
-            link_part(dvctree.object_path(cache, known[0]), folder / name)
-        else:
-            scan = parquet_scan_of(members)
-            present = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
-            cells = ", ".join((f"CAST({quote(c)} AS {t}) AS {quote(c)}" if c in present
-                               else f"CAST(NULL AS {t}) AS {quote(c)}") for c, t in types.items())
-            pending.append((PartTask(name, f"SELECT {cells} FROM {scan}"), key))
+    with file_states(memo) as states:
+        for part, members in partitions(directory, files).items():
+            name = part_name(part)
+            key = _fingerprint(directory, members, types, lambda path: states.md5_of(path, file_md5))
+            known = known_part(remembered, key, cache)
+            found[name] = known or ("", 0)
+            if known is not None:
+                link_part(dvctree.object_path(cache, known[0]), folder / name)
+            else:
+                scan = parquet_scan_of(members)
+                present = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+                cells = ", ".join((f"CAST({quote(c)} AS {t}) AS {quote(c)}" if c in present
+                                   else f"CAST(NULL AS {t}) AS {quote(c)}") for c, t in types.items())
+                pending.append((PartTask(name, f"SELECT {cells} FROM {scan}"), key))
     tasks = [task for task, _ in pending]
     if write_elsewhere is not None:
         written = write_elsewhere(tasks, folder)
@@ -159,30 +161,6 @@ def _fingerprint(directory: Path, members: list[Path], types: dict[str, str], fi
     text = json.dumps({"files": listing, "types": list(types.items()), "duckdb": duckdb.__version__,
                        "pyarrow": pyarrow.__version__}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def content_md5(path: Path, memo: Path, file_md5) -> str:
-    """A source file's md5, remembered under ``memo`` by its inode, size and times, as DVC's own state
-    database remembers a workspace file's: a rewritten file changes its ctime, so it is hashed again."""
-    info = os.stat(path)
-    stamp = f"{os.path.realpath(path)}|{info.st_dev}|{info.st_ino}|{info.st_size}|{info.st_mtime_ns}|{info.st_ctime_ns}"
-    key = hashlib.sha256(stamp.encode()).hexdigest()
-    remembered = memo / "stat" / key[:2] / key
-    try:
-        md5 = remembered.read_text()
-        if len(md5) == 32 and all(c in "0123456789abcdef" for c in md5):
-            return md5
-    except OSError:
-        pass
-    md5 = file_md5(path)
-    import time
-
-    from datavet.fsutil import atomic_write_text, settle_margin
-
-    if max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - settle_margin(info.st_mtime_ns):
-        remembered.parent.mkdir(parents=True, exist_ok=True)  # a file still being written is never remembered
-        atomic_write_text(remembered, md5)
-    return md5
 
 
 def known_part(remembered: Path, key: str, cache: Path) -> tuple[str, int] | None:
