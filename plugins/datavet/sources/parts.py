@@ -63,9 +63,20 @@ def write_part(batches: Iterable[pa.RecordBatch], schema: pa.Schema, out: Path, 
     ``ParquetWriter`` writes, whatever the number of threads. An error raised by the batch iterator
     is raised here as :class:`ReadError`."""
     schema = schema.remove_metadata()
+    return write_groups(row_groups(batches, schema), schema, out, on_rows=on_rows, read_ahead=read_ahead,
+                        threads=threads)
+
+
+def write_groups(groups: Iterable[pa.Table], schema: pa.Schema, out: Path, *,
+                 on_rows: Callable[[int], None] | None = None, read_ahead: bool = False,
+                 threads: int | None = None) -> Part:
+    """Write each of ``groups`` (tables of ``schema``, each of at most ``ROW_GROUP_ROWS`` rows) as one
+    row group of ``out``, in order: :func:`write_part` once its rows are cut into row groups, and
+    any writer whose row groups are cut elsewhere (a splits version's whole table: one split's rows
+    never share a row group with the next split's)."""
+    schema = schema.remove_metadata()
     nulls = dict.fromkeys(schema.names, 0)
     rows = 0
-    groups = row_groups(batches, schema)
     hasher = HashBehind(out)
     try:
         with open(out, "wb") as fh:

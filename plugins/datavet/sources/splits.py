@@ -32,7 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from datavet.spec import LoadedSpec
 
 SPLITS_FILE = "splits.json"
-ROW_GROUP = 131_072
 
 
 def split_loaded(loaded: LoadedSpec, name: str) -> LoadedSpec:
@@ -166,20 +165,28 @@ class SplitsSource:
 
 
 def _write_whole(tables: dict[str, Path], schema: pa.Schema, out: Path) -> dict[str, int]:
-    """Every split's rows with a ``split`` column, streamed batch by batch (memory stays bounded);
-    returns the rows per split. The same members always give the same bytes."""
+    """Every split's rows with a ``split`` column, streamed batch by batch (memory stays bounded),
+    each batch one row group (datavet.sources.parts.write_groups); returns the rows per split. The
+    same members always give the same bytes."""
+    from datavet.sources.parts import ROW_GROUP_ROWS, write_groups
+
     whole = schema.append(pa.field(SPLIT_COLUMN, pa.string()))
     rows: dict[str, int] = {}
-    tmp = out.with_name(f".{out.name}.tmp")
-    with pq.ParquetWriter(tmp, whole, compression="zstd", write_statistics=True) as writer:
+
+    def groups():
         for name, path in tables.items():
             rows[name] = 0
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP):
-                batch = pa.RecordBatch.from_arrays(
-                    [*batch.columns, pa.repeat(pa.scalar(name, pa.string()), batch.num_rows)], schema=whole)
-                writer.write_batch(batch, row_group_size=ROW_GROUP)
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP_ROWS):
                 rows[name] += batch.num_rows
-    tmp.replace(out)
+                yield pa.Table.from_batches([pa.RecordBatch.from_arrays(
+                    [*batch.columns, pa.repeat(pa.scalar(name, pa.string()), batch.num_rows)], schema=whole)])
+
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        write_groups(groups(), whole, tmp)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return rows
 
 
