@@ -154,11 +154,12 @@ def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, emp
                   ) -> Materialised:
     """Write the rows of ``select`` to ``out`` as one zstd Parquet file, atomically, and describe it.
 
-    DuckDB reads in parallel but hands the rows over in order; pyarrow writes them in row groups of
-    exactly ``ROW_GROUP_ROWS`` rows. DuckDB's own writer (``COPY ... TO`` with ``ROW_GROUP_SIZE``) is
-    not an option: its order-preserving path cuts row groups to within one vector of the size asked,
-    where its threads' batches happen to end. On a quiet machine it gave the same md5 with 1, 2 and 4
-    threads; under load, three certifications of one 10M-row CSV gave three (README, issue 24).
+    DuckDB reads in parallel but hands the rows over in order; pyarrow encodes them in row groups of
+    exactly ``ROW_GROUP_ROWS`` rows on every core, joined in order (datavet.sources.parts). DuckDB's
+    own writer (``COPY ... TO`` with ``ROW_GROUP_SIZE``) is not an option: its order-preserving path
+    cuts row groups to within one vector of the size asked, where its threads' batches happen to end.
+    On a quiet machine it gave the same md5 with 1, 2 and 4 threads; under load, three
+    certifications of one 10M-row CSV gave three (README, issue 24).
 
     An integer column with a missing value stays an integer column with nulls: exact, where float64
     (what pandas stored) rounds integers above 2**53.
