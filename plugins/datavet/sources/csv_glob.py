@@ -21,14 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from datavet.errors import DataError
-from datavet.registry import dvctree
 from datavet.sources.partitioned import (
-    PARTS_DIR,
+    PartsFolder,
     PartsMaterialised,
-    known_part,
-    link_part,
     part_name,
-    remember,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,35 +75,21 @@ def materialise_glob(loaded: LoadedSpec, settings: Settings, staging: Path, cach
     from datavet.sources.file_state import file_states
 
     base, files = glob_files(loaded)
-    folder = staging / PARTS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    remembered = settings.memo_dir / "parts"
-    read: list[tuple[str, Path, str, int, bool]] = []  # (name, path, md5, rows, written now)
+    parts = PartsFolder(staging, cache, settings.memo_dir)
     with file_states(settings.memo_dir) as states:
         keys = [_fingerprint(loaded, states.md5_of(path, file_md5)) for path in files]
     for i, (path, key) in enumerate(zip(files, keys, strict=True)):
         name = part_name(path.relative_to(base).as_posix())
-        known = known_part(remembered, key, cache)
-        if known is not None:
-            link_part(dvctree.object_path(cache, known[0]), folder / name)
-            read.append((name, folder / name, known[0], known[1], False))
-            continue
-        made = CsvSource(one_file(loaded, path), settings).materialise(staging / f"file-{i}")
-        os.replace(made.path, folder / name)
-        remember(remembered, key, made.md5, made.rows)
-        read.append((name, folder / name, made.md5, made.rows, True))
-    schemas = [pq.read_schema(p).remove_metadata() for _, p, *_ in read]
-    target = _common_schema(loaded.spec.name, files, schemas, [_all_null(p) for _, p, *_ in read])
-    entries, staged = [], set()
-    for (name, path, md5, _, written), schema in zip(read, schemas, strict=True):
+        if not parts.reuse(name, key):
+            made = CsvSource(one_file(loaded, path), settings).materialise(staging / f"file-{i}")
+            os.replace(made.path, parts.path / name)
+            parts.written(name, key, made.md5, made.rows)
+    schemas = [pq.read_schema(parts.path / name).remove_metadata() for name in parts.parts]
+    target = _common_schema(loaded.spec.name, files, schemas, [_all_null(parts.path / name) for name in parts.parts])
+    for name, schema in zip(list(parts.parts), schemas, strict=True):
         if not schema.equals(target):  # another type in this file: the part is cast to the common one
-            md5 = _cast(path, target, settings)
-            written = True
-        entries.append(dvctree.Entry(name, md5))
-        if written:
-            staged.add(name)
-    return PartsMaterialised(path=folder, md5=dvctree.tree_md5(entries), rows=sum(r[3] for r in read),
-                             table=folder, entries=entries, staged=frozenset(staged))
+            parts.rewritten(name, _cast(parts.path / name, target, settings))
+    return parts.done()
 
 
 def _fingerprint(loaded: LoadedSpec, md5: str) -> str:

@@ -92,20 +92,13 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
     from datavet.sources.parquet import parquet_scan_of
     from datavet.sources.table import quote
 
-    folder = staging / PARTS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    remembered = memo / "parts"
-    found: dict[str, tuple[str, int]] = {}  # part name -> (md5, rows), in partition order
+    parts = PartsFolder(staging, cache, memo)
     pending: list[tuple[PartTask, str]] = []  # parts to write, with their fingerprints
     with file_states(memo) as states:
         for part, members in partitions(directory, files).items():
             name = part_name(part)
             key = _fingerprint(directory, members, types, lambda path: states.md5_of(path, file_md5))
-            known = known_part(remembered, key, cache)
-            found[name] = known or ("", 0)
-            if known is not None:
-                link_part(dvctree.object_path(cache, known[0]), folder / name)
-            else:
+            if not parts.reuse(name, key):
                 scan = parquet_scan_of(members)
                 present = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
                 cells = ", ".join((f"CAST({quote(c)} AS {t}) AS {quote(c)}" if c in present
@@ -113,16 +106,12 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
                 pending.append((PartTask(name, f"SELECT {cells} FROM {scan}"), key))
     tasks = [task for task, _ in pending]
     if write_elsewhere is not None:
-        written = write_elsewhere(tasks, folder)
+        written = write_elsewhere(tasks, parts.path)
     else:
-        written = {task.name: write_task(con, task, folder) for task in tasks}
+        written = {task.name: write_task(con, task, parts.path) for task in tasks}
     for task, key in pending:
-        part = written[task.name]
-        found[task.name] = (part.md5, part.rows)
-        remember(remembered, key, part.md5, part.rows)
-    entries = [dvctree.Entry(name, md5) for name, (md5, _) in found.items()]
-    return PartsMaterialised(path=folder, md5=dvctree.tree_md5(entries), rows=sum(n for _, n in found.values()),
-                             table=folder, entries=entries, staged=frozenset(t.name for t in tasks))
+        parts.written(task.name, key, written[task.name].md5, written[task.name].rows)
+    return parts.done()
 
 
 @dataclass(frozen=True)
@@ -161,6 +150,49 @@ def _fingerprint(directory: Path, members: list[Path], types: dict[str, str], fi
     text = json.dumps({"files": listing, "types": list(types.items()), "duckdb": duckdb.__version__,
                        "pyarrow": pyarrow.__version__}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+class PartsFolder:
+    """The parts folder of a partitioned version being made, in partition order: a part whose source
+    fingerprint is remembered (under ``Settings.memo_dir``) and whose object the DVC ``cache`` holds is
+    linked, not written; a part written now is remembered by its fingerprint for the next version."""
+
+    def __init__(self, staging: Path, cache: Path, memo: Path) -> None:
+        self.path = staging / PARTS_DIR
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.cache = cache
+        self.remembered = memo / "parts"
+        self.parts: dict[str, tuple[str, int]] = {}  # name -> (md5, rows), in partition order
+        self.staged: set[str] = set()
+
+    def reuse(self, name: str, key: str | None, rows: int | None = None) -> bool:
+        """Link the part remembered for ``key`` (of ``rows`` rows, when the source says how many) as
+        ``name``; False when there is none, and the part must be written (its place is kept)."""
+        known = None if key is None else known_part(self.remembered, key, self.cache)
+        if known is None or (rows is not None and known[1] != rows):
+            self.parts[name] = ("", 0)
+            return False
+        link_part(dvctree.object_path(self.cache, known[0]), self.path / name)
+        self.parts[name] = known
+        return True
+
+    def written(self, name: str, key: str | None, md5: str, rows: int) -> None:
+        """Part ``name`` was written now (``md5``, ``rows``); remembered by ``key`` unless None."""
+        self.parts[name] = (md5, rows)
+        self.staged.add(name)
+        if key is not None:
+            remember(self.remembered, key, md5, rows)
+
+    def rewritten(self, name: str, md5: str) -> None:
+        """Part ``name`` was rewritten after it was placed (cast to another schema): new bytes, not
+        remembered (the fingerprint stands for the part as first written)."""
+        self.parts[name] = (md5, self.parts[name][1])
+        self.staged.add(name)
+
+    def done(self) -> PartsMaterialised:
+        entries = [dvctree.Entry(name, md5) for name, (md5, _) in self.parts.items()]
+        return PartsMaterialised(path=self.path, md5=dvctree.tree_md5(entries), table=self.path, entries=entries,
+                                 rows=sum(rows for _, rows in self.parts.values()), staged=frozenset(self.staged))
 
 
 def known_part(remembered: Path, key: str, cache: Path) -> tuple[str, int] | None:

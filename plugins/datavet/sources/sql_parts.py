@@ -27,8 +27,7 @@ from urllib.parse import quote as url_quote
 
 from datavet.database import driver_errors
 from datavet.errors import DataError
-from datavet.registry import dvctree
-from datavet.sources.partitioned import PARTS_DIR, PartsMaterialised, known_part, link_part, part_name, remember
+from datavet.sources.partitioned import PartsFolder, PartsMaterialised, part_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from datavet.sources.sql import SqlSource
@@ -70,43 +69,30 @@ def materialise_sql_parts(source: SqlSource, staging: Path, cache: Path) -> Part
         if not partitions:
             raise DataError(f"the {engine.describe(table)} has no rows; an empty version is never certified",
                             dataset=source.name, fix="check source.sql.table / query selects the data")
-        folder = staging / PARTS_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        remembered = source.settings.memo_dir / "parts"
-        entries, staged, rows = [], set(), 0
+        parts = PartsFolder(staging, cache, source.settings.memo_dir)
         for values, count, checksum in partitions:
             name = part_name(folder_for(list(sql.partition_by), values))
             key = None if checksum is None else _fingerprint(values, count, checksum, schema, order)
-            known = None if key is None else known_part(remembered, key, cache)
-            if known is not None and known[1] == count:
-                md5 = known[0]
-                link_part(dvctree.object_path(cache, md5), folder / name)
-            else:
+            if not parts.reuse(name, key, count):
                 where = [sa.column(c).is_(None) if v is None else sa.column(c) == sa.bindparam(f"p{i}", v)
                          for i, (c, v) in enumerate(zip(sql.partition_by, values, strict=True))]
                 query = engine.select(table, sa.text("*")).where(*where).order_by(*(sa.column(c) for c in order))
                 with driver_errors(table.url, source.name, what), sa_engine.connect() as conn, \
-                        scratch_file(folder, name) as tmp:
+                        scratch_file(parts.path, name) as tmp:
                     result = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(query)
                     batches = (batch for chunk in result.partitions(CHUNK_ROWS)
                                for batch in source._arrow(chunk, schema).to_batches())
                     written = write_part(batches, schema, tmp, read_ahead=False)
-                    os.replace(tmp, folder / name)
-                md5 = written.md5
+                    os.replace(tmp, parts.path / name)
                 if written.rows != count:
                     raise DataError(f"partition {folder_for(list(sql.partition_by), values)} of the "
                                     f"{engine.describe(table)} changed while it was read ({count} rows counted, "
                                     f"{written.rows} read)", dataset=source.name,
                                     fix="re-run when the table is not being written to")
-                staged.add(name)
-                if key is not None:
-                    remember(remembered, key, md5, count)
-            entries.append(dvctree.Entry(name, md5))
-            rows += count
+                parts.written(name, key, written.md5, count)
     finally:
         engine.close()
-    return PartsMaterialised(path=folder, md5=dvctree.tree_md5(entries), rows=rows, table=folder,
-                             entries=entries, staged=frozenset(staged))
+    return parts.done()
 
 
 def _partitions(sa_engine: Any, engine: Any, table: Any, by: list[str], what: str,
