@@ -30,6 +30,7 @@ from datavet.sources.follow import HashBehind
 from datavet.sources.footer import Joiner
 
 if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
     import pyarrow as pa
 
 # Rows per row group: with fewer rows a version is one row group, byte for byte what the pandas
@@ -105,6 +106,11 @@ def cores() -> int:
     import os
 
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def threads_of(con: duckdb.DuckDBPyConnection) -> int:
+    """The threads DuckDB may use on ``con`` (``Settings.duckdb_threads``): as many encode its rows."""
+    return int(con.sql("SELECT current_setting('threads')").fetchone()[0])
 
 
 def _encode(table: pa.Table | None, schema: pa.Schema):
