@@ -30,7 +30,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from datavet.sources.file_facts import CHUNK, _compute, compute_many, facts_pool
+from datavet.sources.file_facts import CHUNK, compute_batch, compute_many, facts_pool
 
 FAIRFACE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fairface" / "val"
 INTERLEAVE = 50  # files per chunk of the interleaved one-process measurement
@@ -41,17 +41,18 @@ def decode(path: str) -> None:
         img.load()
 
 
-def decode_cpu(path: str) -> float:
-    """CPU seconds of one decode, in the worker that did it."""
+def decode_cpu(paths: list[str]) -> float:
+    """CPU seconds of decoding a chunk of files, in the worker that did it."""
     start = time.process_time()
-    decode(path)
+    for path in paths:
+        decode(path)
     return time.process_time() - start
 
 
-def facts_cpu(job: tuple[str, str]) -> float:
-    """CPU seconds of one file's facts, as compute_many's workers compute them (its ``_compute``)."""
+def facts_cpu(jobs: list[tuple[str, str]]) -> float:
+    """CPU seconds of a chunk's facts, as compute_many's workers compute them (``compute_batch``)."""
     start = time.process_time()
-    _compute((*job, True, False, False))
+    compute_batch([(*job, True, False, False) for job in jobs])
     return time.process_time() - start
 
 
@@ -75,9 +76,9 @@ def main() -> None:
         for _ in compute_many(jobs, workers=1):
             pass
 
-    def pooled(name: str, task, items) -> None:  # the same pool as compute_many's (facts_pool, CHUNK)
+    def pooled(name: str, task, items) -> None:  # the same pool and chunks as compute_many's (facts_pool, CHUNK)
         with facts_pool(args.workers) as pool:
-            pool_cpu[name] = sum(pool.map(task, items, chunksize=CHUNK))
+            pool_cpu[name] = sum(pool.map(task, [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]))
 
     n = args.workers
     runs = {"decode, 1 process": serial_decode, "facts, 1 process": serial_facts,
