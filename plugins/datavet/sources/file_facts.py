@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from datavet.sources.audio_facts import AUDIO_FORMATS, AudioFacts, audio_facts
 from datavet.sources.image_facts import Decoded, ImageFacts, decoded, finish
@@ -90,11 +91,11 @@ def compute_batch(tasks: Sequence[tuple[str, str, bool, bool, bool]]) -> list[Fi
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Pillow warns on odd EXIF; decoding decides
         for path, suffix, inside, audio, text in tasks:
-            found = _first_pass(Path(path), suffix, inside, audio, text)
+            found = _first_pass(path, suffix, inside, audio, text)
             out.append(found)
             if isinstance(found, _Decoded):
                 waiting.append(len(out) - 1)
-                pixels += found.image.y.size
+                pixels += found.width * found.height
                 if pixels >= LUMA_BATCH:
                     _finish(out, waiting)
                     pixels = 0
@@ -102,8 +103,7 @@ def compute_batch(tasks: Sequence[tuple[str, str, bool, bool, bool]]) -> list[Fi
     return out
 
 
-@dataclass(frozen=True)
-class _Decoded:
+class _Decoded(NamedTuple):
     file_format: str
     width: int
     height: int
@@ -117,8 +117,9 @@ def _finish(out: list, waiting: list[int]) -> None:
     waiting.clear()
 
 
-def _first_pass(path: Path, suffix: str, inside: bool, audio: bool, text: bool) -> FileFacts | _Decoded:
-    """A file's facts, or for an image with ``inside``, what needs its decode (``_Decoded``)."""
+def _first_pass(path: str, suffix: str, inside: bool, audio: bool, text: bool) -> FileFacts | _Decoded:
+    """A file's facts, or for an image with ``inside``, what needs its decode (``_Decoded``). The path
+    is a string: a ``Path`` made per file costs more than a tenth of a small JPEG's decode."""
     with open(path, "rb") as fh:  # one open: the signature, then the image decoded from it
         fmt = sniff(fh.read(SIGNATURE_BYTES))
         claimed = CLAIMED.get(suffix.lower())
@@ -131,13 +132,13 @@ def _first_pass(path: Path, suffix: str, inside: bool, audio: bool, text: bool) 
             return _decode_image(fh, fmt, inside)
     if audio and fmt in AUDIO_FORMATS:
         try:
-            return FileFacts(fmt, True, None, audio=audio_facts(path))
+            return FileFacts(fmt, True, None, audio=audio_facts(Path(path)))
         except (RuntimeError, OSError, ValueError) as exc:  # soundfile.LibsndfileError is a RuntimeError
-            why = getattr(exc, "error_string", None) or str(exc).replace(str(path), "the file")  # no paths
+            why = getattr(exc, "error_string", None) or str(exc).replace(path, "the file")  # no paths
             return FileFacts(fmt, False, f"does not decode as {fmt}: {why}")
     if text and fmt == "text":
         try:
-            return FileFacts(fmt, True, None, text=file_text_facts(path))
+            return FileFacts(fmt, True, None, text=file_text_facts(Path(path)))
         except UnicodeDecodeError as exc:
             return FileFacts(fmt, False, f"is not UTF-8 text: {exc.reason} in a block of the file")
     return FileFacts(fmt, True, None)

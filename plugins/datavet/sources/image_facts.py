@@ -33,8 +33,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -119,15 +121,31 @@ def _laplacian(cv2, y: np.ndarray) -> float | None:
     if height < 3 or width < 3:
         return None
     step = max(1, STRIP // width)
+    kept = _kept("laplacian", (min(height, step + 2), width), np.int16)
     s1 = s2 = 0
     for top in range(1, height - 1, step):
-        lap = cv2.Laplacian(y[top - 1:min(height, top + step + 1)], cv2.CV_16S, ksize=1)
+        strip = y[top - 1:min(height, top + step + 1)]
+        lap = kept[:strip.shape[0]]
+        cv2.Laplacian(strip, cv2.CV_16S, dst=lap, ksize=1)
         lap[::lap.shape[0] - 1] = 0  # the strip's first and last rows and columns, zeroed: the sums
         lap[:, ::width - 1] = 0  # then run over one contiguous array (a view without them, row by row)
         strip1, strip2 = _sums(cv2, lap)
         s1, s2 = s1 + strip1, s2 + strip2
     n = (height - 2) * (width - 2)
     return (s2 * n - s1 * s1) / (n * n)
+
+
+_KEPT = threading.local()
+
+
+def _kept(name: str, shape: tuple[int, int], dtype) -> np.ndarray:
+    """A scratch array of this thread, kept while the images keep its shape: a new one for every
+    image costs page faults (expensive on a VM) and an allocator call."""
+    found = getattr(_KEPT, name, None)
+    if found is None or found.shape != shape:
+        found = np.empty(shape, dtype)
+        setattr(_KEPT, name, found)
+    return found
 
 
 def laplacian_variance(y: np.ndarray) -> float | None:
@@ -216,12 +234,14 @@ def phash(gray, y: np.ndarray | None = None) -> str:
     factor = (max(1, width // PHASH_KEEP), max(1, height // PHASH_KEEP))
     if factor == (2, 2) and y is not None and width % 2 == 0 and height % 2 == 0:
         cv2 = _cv2()
-        small = cv2.resize(y, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+        small = _kept("halved", (height // 2, width // 2), np.uint8)
+        cv2.resize(y, (width // 2, height // 2), dst=small, interpolation=cv2.INTER_AREA)
     elif factor != (1, 1):
         small = np.asarray(gray.reduce(factor))
     else:
         small = np.asarray(gray) if y is None else y
-    pixels = small.astype(np.float64)
+    pixels = _kept("phash", small.shape, np.float64)
+    np.copyto(pixels, small)
     rows, cols = pixels.shape
     low = np.round(lanczos_dct(rows) @ pixels @ lanczos_dct(cols).T, 6)
     ordered = np.sort(low, axis=None)
@@ -241,12 +261,10 @@ def has_gps(img) -> bool:
         return False
 
 
-@dataclass(slots=True)
-class Decoded:
+class Decoded(NamedTuple):
     """What of an image's facts needs the decoded image, taken right after the decode; the rest
     (``finish``) needs only its luma."""
     gray: object  # the luma as a Pillow "L" image
-    y: np.ndarray  # the same, as an array
     aspect: float
     grayscale: bool
     exif_gps: bool
@@ -255,20 +273,21 @@ class Decoded:
 def decoded(img) -> Decoded:
     """The luma (one conversion serves every figure), the colour and the EXIF of a decoded
     (``load()``-ed) Pillow image."""
-    gray = img if img.mode == "L" else img.convert("L")
+    gray = img.convert("L")  # a copy for an "L" image: the caller may close the decoded one
     width, height = img.size
-    return Decoded(gray, np.asarray(gray), width / height, is_grayscale(img), has_gps(img))
+    return Decoded(gray, width / height, is_grayscale(img), has_gps(img))
 
 
 def finish(images: list[Decoded]) -> list[ImageFacts]:
     """The facts of several decoded images, their sums, Laplacians and pHashes one image after the
-    other: right after a decode each of these calls cost about twice as much (the decoder had
-    pushed their code and data out of the CPU's caches)."""
+    other: right after a decode each of these calls (and the luma's copy into an array) cost about
+    twice as much, the decoder having pushed their code and data out of the CPU's caches."""
     cv2 = _cv2()
+    lumas = [np.asarray(d.gray) for d in images]
     with ipp_off(cv2):
-        sums = [(_moments(cv2, d.y), _laplacian(cv2, d.y)) for d in images]
-    return [ImageFacts(d.aspect, mean, std, sharpness, d.grayscale, d.exif_gps, phash(d.gray, d.y))
-            for d, ((mean, std), sharpness) in zip(images, sums, strict=True)]
+        sums = [(_moments(cv2, y), _laplacian(cv2, y)) for y in lumas]
+    return [ImageFacts(d.aspect, mean, std, sharpness, d.grayscale, d.exif_gps, phash(d.gray, y))
+            for d, y, ((mean, std), sharpness) in zip(images, lumas, sums, strict=True)]
 
 
 def image_facts(img) -> ImageFacts:
