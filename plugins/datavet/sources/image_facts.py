@@ -167,9 +167,9 @@ def is_grayscale(img) -> bool:
     if img.mode in SINGLE_CHANNEL:
         return True
     rgb = img if img.mode == "RGB" else img.convert("RGB")
-    pixel = rgb.getpixel
+    pixels = rgb.load()
     for xy in probe_points(*rgb.size):
-        r, g, b = pixel(xy)
+        r, g, b = pixels[xy]
         if max(r, g, b) - min(r, g, b) > GRAY_TOLERANCE:
             return False
     return _rgb_within_tolerance(rgb)
