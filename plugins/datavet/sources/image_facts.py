@@ -116,19 +116,27 @@ def luma_moments(y: np.ndarray) -> tuple[float, float]:
 
 
 def _laplacian(cv2, y: np.ndarray) -> float | None:
-    """``laplacian_variance`` with IPP already off."""
+    """``laplacian_variance`` with IPP already off. The interior Laplacian of each strip as sums of
+    shifted views, in int16 into kept arrays: up + down + left + right - 2 centre - 2 centre (a
+    face about 25 us against 30 for OpenCV's 3x3 filter, which multiplies in float)."""
     height, width = y.shape
     if height < 3 or width < 3:
         return None
     step = max(1, STRIP // width)
-    kept = _kept("laplacian", (min(height, step + 2), width), np.int16)
+    shape = (min(height - 2, step), width - 2)
+    acc, other, twice = (_kept(name, shape, np.int16) for name in ("lap", "lap_other", "lap_centre"))
     s1 = s2 = 0
     for top in range(1, height - 1, step):
-        strip = y[top - 1:min(height, top + step + 1)]
-        lap = kept[:strip.shape[0]]
-        cv2.Laplacian(strip, cv2.CV_16S, dst=lap, ksize=1)
-        lap[::lap.shape[0] - 1] = 0  # the strip's first and last rows and columns, zeroed: the sums
-        lap[:, ::width - 1] = 0  # then run over one contiguous array (a view without them, row by row)
+        bottom = min(height - 1, top + step)  # interior rows top .. bottom - 1
+        rows = bottom - top
+        lap, tmp, centre2 = acc[:rows], other[:rows], twice[:rows]
+        centre = y[top:bottom, 1:-1]
+        cv2.add(y[top - 1:bottom - 1, 1:-1], y[top + 1:bottom + 1, 1:-1], dst=lap, dtype=cv2.CV_16S)
+        cv2.add(y[top:bottom, :-2], y[top:bottom, 2:], dst=tmp, dtype=cv2.CV_16S)
+        cv2.add(lap, tmp, dst=lap)
+        cv2.add(centre, centre, dst=centre2, dtype=cv2.CV_16S)
+        cv2.subtract(lap, centre2, dst=lap)
+        cv2.subtract(lap, centre2, dst=lap)
         strip1, strip2 = _sums(cv2, lap)
         s1, s2 = s1 + strip1, s2 + strip2
     n = (height - 2) * (width - 2)
@@ -150,10 +158,9 @@ def _kept(name: str, shape: tuple[int, int], dtype) -> np.ndarray:
 
 def laplacian_variance(y: np.ndarray) -> float | None:
     """Population variance of the 4-neighbour Laplacian over the interior pixels (no padding), from
-    exact integer sums: ``y`` is luma as uint8, so OpenCV's Laplacian (``ksize=1`` is this kernel)
-    fits int16 (|L| <= 1020) and its sums are exact (``integer_sums``). In strips of ``STRIP``
-    pixels, each with a row above and below, whose own border (OpenCV's reflection) is zeroed: a
-    huge image needs no Laplacian of its full size."""
+    exact integer sums: ``y`` is luma as uint8, so the Laplacian fits int16 (|L| <= 1020), OpenCV's
+    integer additions of it are exact and so are its sums (``integer_sums``). In strips of ``STRIP``
+    pixels: a huge image needs no Laplacian of its full size."""
     cv2 = _cv2()
     with ipp_off(cv2):
         return _laplacian(cv2, y)
