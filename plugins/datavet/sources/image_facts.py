@@ -148,7 +148,7 @@ _KEPT = threading.local()
 
 def _kept(name: str, shape: tuple[int, int], dtype) -> np.ndarray:
     """A scratch array of this thread, kept while the images keep its shape: a new one for every
-    image costs page faults (expensive on a VM) and an allocator call."""
+    image costs an allocator call and, where its memory is fresh, page faults (expensive on a VM)."""
     found = getattr(_KEPT, name, None)
     if found is None or found.shape != shape:
         found = np.empty(shape, dtype)
