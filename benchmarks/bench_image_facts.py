@@ -5,20 +5,22 @@
 Cycles through the FairFace validation JPEGs in ../shared/data (224x224 faces) until ``--images``
 files were processed, and times four runs: decoding each image once with Pillow, in one process and
 in a pool of ``--workers`` processes (default: every core), and the image facts
-(``datavet.sources.file_facts.compute_many``, which decodes too; in the pool, its per-file
-``_compute`` in the same pool, ``facts_pool`` with ``CHUNK``) the same two ways; then the ratios
-of facts to decode, process for process. The issue's target is 1.5x of one decode on the same cores.
-CPU seconds are ``time.process_time`` in this process for the one-process runs and, for the pools,
-the sum over files of each file's CPU seconds in the worker that did it (so pool start-up is not
-counted for either; OpenCV's import, about 0.12 s per worker, is, in the facts). On a shared
-machine the seconds swing with the others' load: the four runs are interleaved ``--rounds`` times
+(``datavet.sources.file_facts.compute_many``, which decodes too; in the pool, ``compute_batch`` on
+chunks of ``CHUNK`` files, as compute_many's workers do, in the same pool, ``facts_pool``) the same
+two ways; then the ratios of facts to decode, process for process. The issue's target is 1.5x of
+one decode on the same cores. CPU seconds are ``time.process_time`` in this process for the
+one-process runs and, for the pools, the sum over chunks of each chunk's CPU seconds in the worker
+that did it (so pool start-up is not counted for either; OpenCV's import, about 0.12 s per worker,
+is, in the facts). On a shared machine the seconds swing with the others' load (on this VM, CPU
+seconds also count time its other guests take): the four runs are interleaved ``--rounds`` times
 and the fastest of each kept, and a fifth measurement decodes and computes facts of the same 50
-files back to back, keeping each chunk's fastest round, which swings least. The load average is
-printed before and after. Measured on 5,000 faces (6 Dec 2026, load 5-6 on 2 cores, two runs, each
-alternated with a run of the previous code), in CPU seconds: one process 1.78-2.07x one decode
-(before: 2.95-3.44x), the pool's workers 1.85-1.86x (before: 2.61-3.11x), interleaved per 50
-files 1.83-2.25x (before: 2.79-3.01x); wall-clock ratios swing more. The 1.5x target is not met
-(README, "Speed of the image facts", says what remains).
+files back to back, keeping each chunk's fastest round. The load average is printed before and
+after. Measured at 100,000 faces (6 Dec 2026, ``--rounds 1``, alternated with the previous code):
+this code twice, one process 1.28x and 1.85x one decode (the previous code 1.85x), the pool's
+workers 1.87x and 1.74x (1.54x), interleaved per 50 files 1.77x and 1.86x (1.78x), load 2.3-4.6;
+the facts' own CPU seconds fell, most in one process, but a decode took 185-306 us a face by run
+and phase, so the ratio swings between about 1.3x and 1.9x: the 1.5x target is not reliably met
+(README, "Speed of the image facts").
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from datavet.sources.file_facts import CHUNK, _compute, compute_many, facts_pool
+from datavet.sources.file_facts import CHUNK, compute_batch, compute_many, facts_pool
 
 FAIRFACE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fairface" / "val"
 INTERLEAVE = 50  # files per chunk of the interleaved one-process measurement
@@ -41,17 +43,18 @@ def decode(path: str) -> None:
         img.load()
 
 
-def decode_cpu(path: str) -> float:
-    """CPU seconds of one decode, in the worker that did it."""
+def decode_cpu(paths: list[str]) -> float:
+    """CPU seconds of decoding a chunk of files, in the worker that did it."""
     start = time.process_time()
-    decode(path)
+    for path in paths:
+        decode(path)
     return time.process_time() - start
 
 
-def facts_cpu(job: tuple[str, str]) -> float:
-    """CPU seconds of one file's facts, as compute_many's workers compute them (its ``_compute``)."""
+def facts_cpu(jobs: list[tuple[str, str]]) -> float:
+    """CPU seconds of a chunk's facts, as compute_many's workers compute them (``compute_batch``)."""
     start = time.process_time()
-    _compute((*job, True, False, False))
+    compute_batch([(*job, True, False, False) for job in jobs])
     return time.process_time() - start
 
 
@@ -75,9 +78,9 @@ def main() -> None:
         for _ in compute_many(jobs, workers=1):
             pass
 
-    def pooled(name: str, task, items) -> None:  # the same pool as compute_many's (facts_pool, CHUNK)
+    def pooled(name: str, task, items) -> None:  # the same pool and chunks as compute_many's (facts_pool, CHUNK)
         with facts_pool(args.workers) as pool:
-            pool_cpu[name] = sum(pool.map(task, items, chunksize=CHUNK))
+            pool_cpu[name] = sum(pool.map(task, [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]))
 
     n = args.workers
     runs = {"decode, 1 process": serial_decode, "facts, 1 process": serial_facts,

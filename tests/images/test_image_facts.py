@@ -265,3 +265,32 @@ def test_exif_gps_is_found_in_jpeg_png_webp_and_tiff_and_a_colour_pixel_outside_
         img = Image.fromarray(pixels, "RGB")
         want = int((pixels.max(axis=2).astype(int) - pixels.min(axis=2)).max()) <= GRAY_TOLERANCE
         assert is_grayscale(img) is gray is want
+
+
+def test_a_batch_of_mixed_files_gets_each_files_own_facts(tmp_path: Path) -> None:
+    """``compute_batch`` keeps decoded images' luma and finishes them together (a few at a time, and
+    at once past ``LUMA_BATCH`` pixels): with unreadable files, text, an "L" image and a large image
+    among the faces, every file gets the facts it gets alone, in order, and the luma figures of the
+    odd ones equal the independent computation."""
+    import numpy as np
+
+    from datavet.sources.file_facts import LUMA_BATCH, compute_batch
+
+    rng = np.random.default_rng(5)
+    big = rng.integers(0, 256, (520, 700, 3), dtype=np.uint8)
+    assert big.shape[0] * big.shape[1] > LUMA_BATCH
+    Image.fromarray(big, "RGB").save(tmp_path / "big.png")
+    Image.fromarray(big[:77, :91, 0], "L").save(tmp_path / "gray.png")
+    (tmp_path / "cut.jpg").write_bytes((FAIRFACE / "9.jpg").read_bytes()[:3000])
+    (tmp_path / "note.txt").write_text("not an image")
+    files = [FAIRFACE / f"{n}.jpg" for n in (1, 2, 3)] + [tmp_path / "gray.png", tmp_path / "cut.jpg"]
+    files += [FAIRFACE / "4.jpg", tmp_path / "big.png", tmp_path / "note.txt"]
+    files += [FAIRFACE / f"{n}.jpg" for n in range(5, 12)]
+    batch = compute_batch([(str(p), p.suffix, True, False, False) for p in files])
+    assert batch == [compute_facts(p, p.suffix) for p in files]
+    assert not batch[4].readable and batch[7].image is None and batch[6].image_width == 700
+    for i in (3, 5, 6, 8):  # the "L" image, a face, the large image, the face after it (other scratch shapes)
+        path, facts = files[i], batch[i]
+        want = independent(path)
+        for key in ("luma_mean", "contrast", "sharpness"):
+            assert abs(getattr(facts.image, key) - want[key]) <= 1e-9 * max(1.0, abs(want[key])), (path, key)

@@ -18,9 +18,10 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from datavet.sources.audio_facts import AUDIO_FORMATS, AudioFacts, audio_facts
-from datavet.sources.image_facts import ImageFacts, image_facts
+from datavet.sources.image_facts import Decoded, ImageFacts, decoded, finish
 from datavet.sources.text_facts import TextFacts, file_text_facts, parse_scripts
 
 # extension -> the format it claims; kinds: image (decoded with Pillow), audio/other (signature only)
@@ -33,6 +34,7 @@ IMAGE_FORMATS = {"jpeg", "png", "gif", "bmp", "webp", "tiff"}
 SIGNATURE_BYTES = 16
 POOL_MIN = 256  # fewer new files than this: a pool's start-up (a fresh interpreter) costs more than it saves
 CHUNK = 64  # files per task sent to a worker: few messages, and the order kept cheaply
+LUMA_BATCH = 1 << 18  # luma pixels (bytes) of decoded images whose sums are computed together: a few faces
 log = logging.getLogger(__name__)
 
 
@@ -76,6 +78,48 @@ def compute_facts(path: Path, suffix: str, inside: bool = True, audio: bool = Fa
     content facts, from the same decode), which only the checks that read them ask for; ``audio``:
     decode audio too (then audio that does not decode is unreadable) for its content facts; ``text``:
     read a text file whole as UTF-8 for its text facts (then one that is not UTF-8 is unreadable)."""
+    return compute_batch([(str(path), suffix, inside, audio, text)])[0]
+
+
+def compute_batch(tasks: Sequence[tuple[str, str, bool, bool, bool]]) -> list[FileFacts]:
+    """``compute_facts`` of each (path, suffix, inside, audio, text), in order. An image's luma is
+    kept from its decode (``image_facts.decoded``) and its sums, Laplacian and pHash are computed
+    together with the next images' (``image_facts.finish``), up to ``LUMA_BATCH`` pixels at a time."""
+    out: list = []
+    waiting: list[int] = []  # positions in ``out`` of decoded images not finished yet
+    pixels = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow warns on odd EXIF; decoding decides
+        for path, suffix, inside, audio, text in tasks:
+            found = _first_pass(path, suffix, inside, audio, text)
+            out.append(found)
+            if isinstance(found, _Decoded):
+                waiting.append(len(out) - 1)
+                pixels += found.width * found.height
+                if pixels >= LUMA_BATCH:
+                    _finish(out, waiting)
+                    pixels = 0
+    _finish(out, waiting)
+    return out
+
+
+class _Decoded(NamedTuple):
+    file_format: str
+    width: int
+    height: int
+    image: Decoded
+
+
+def _finish(out: list, waiting: list[int]) -> None:
+    """Replace the decoded images at ``waiting`` in ``out`` by their facts; empty ``waiting``."""
+    for i, content in zip(waiting, finish([out[i].image for i in waiting]), strict=True):
+        out[i] = FileFacts(out[i].file_format, True, None, out[i].width, out[i].height, content)
+    waiting.clear()
+
+
+def _first_pass(path: str, suffix: str, inside: bool, audio: bool, text: bool) -> FileFacts | _Decoded:
+    """A file's facts, or for an image with ``inside``, what needs its decode (``_Decoded``). The path
+    is a string: a ``Path`` made per file costs more than a tenth of a small JPEG's decode."""
     with open(path, "rb") as fh:  # one open: the signature, then the image decoded from it
         fmt = sniff(fh.read(SIGNATURE_BYTES))
         claimed = CLAIMED.get(suffix.lower())
@@ -85,40 +129,36 @@ def compute_facts(path: Path, suffix: str, inside: bool = True, audio: bool = Fa
             return FileFacts(fmt, False, f"named {suffix} but its bytes are {fmt}")
         if fmt in IMAGE_FORMATS:
             fh.seek(0)
-            return _image_facts(fh, fmt, inside)
+            return _decode_image(fh, fmt, inside)
     if audio and fmt in AUDIO_FORMATS:
         try:
-            return FileFacts(fmt, True, None, audio=audio_facts(path))
+            return FileFacts(fmt, True, None, audio=audio_facts(Path(path)))
         except (RuntimeError, OSError, ValueError) as exc:  # soundfile.LibsndfileError is a RuntimeError
-            why = getattr(exc, "error_string", None) or str(exc).replace(str(path), "the file")  # no paths
+            why = getattr(exc, "error_string", None) or str(exc).replace(path, "the file")  # no paths
             return FileFacts(fmt, False, f"does not decode as {fmt}: {why}")
     if text and fmt == "text":
         try:
-            return FileFacts(fmt, True, None, text=file_text_facts(path))
+            return FileFacts(fmt, True, None, text=file_text_facts(Path(path)))
         except UnicodeDecodeError as exc:
             return FileFacts(fmt, False, f"is not UTF-8 text: {exc.reason} in a block of the file")
     return FileFacts(fmt, True, None)
 
 
-def _image_facts(fh, fmt: str, inside: bool) -> FileFacts:
+def _decode_image(fh, fmt: str, inside: bool) -> FileFacts | _Decoded:
     """Decode an image whole from its open file (a truncated one fails in ``load``)."""
     from PIL import Image
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Pillow warns on odd EXIF; decoding decides
-            with Image.open(fh) as img:
-                width, height = img.size
-                img.load()  # decodes every pixel: a truncated file fails here
-                content = image_facts(img) if inside else None  # from this one decode
+        with Image.open(fh) as img:
+            width, height = img.size
+            img.load()  # decodes every pixel: a truncated file fails here
+            content = decoded(img) if inside else None  # from this one decode
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         why = str(exc).replace(repr(fh), "the file").replace(repr(fh.name), "the file")  # no staging/cache path
         return FileFacts(fmt, False, f"does not decode as {fmt}: {why}")
-    return FileFacts(fmt, True, None, width, height, content)
-
-
-def _compute(job: tuple[str, str, bool, bool, bool]) -> FileFacts:
-    return compute_facts(Path(job[0]), job[1], *job[2:])
+    if content is None:
+        return FileFacts(fmt, True, None, width, height)
+    return _Decoded(fmt, width, height, content)
 
 
 def tune_memory() -> None:
@@ -138,7 +178,7 @@ def tune_memory() -> None:
 
 
 def facts_pool(workers: int):
-    """A pool of ``workers`` processes for ``_compute``: from a fork server (a process forked from a
+    """A pool of ``workers`` processes for ``compute_batch``: from a fork server (a process forked from a
     threaded Airflow task or DVC could inherit a held lock), their memory tuned (``tune_memory``)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -162,21 +202,25 @@ def compute_many(jobs: Sequence[tuple[str, str]], inside: bool = True, workers: 
 
         try:
             pool = facts_pool(min(workers, -(-len(tasks) // CHUNK)))
-            results = pool.map(_compute, tasks, chunksize=CHUNK)
+            results = pool.map(compute_batch, _chunks(tasks))
         except (AssertionError, OSError, ValueError) as exc:  # AssertionError: a daemonic process
             log.info("file facts in this process (no worker processes: %s)", exc)
         else:
             try:
-                for found in results:
-                    yield found
-                    done += 1
+                for chunk in results:
+                    yield from chunk
+                    done += len(chunk)
             except BrokenProcessPool:  # killed, out of memory, or a main module that starts work on import
                 log.warning("file facts: the worker processes died after %d of %d files; the rest in this process",
                             done, len(tasks))
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
-    for task in tasks[done:]:
-        yield _compute(task)
+    for chunk in _chunks(tasks[done:]):
+        yield from compute_batch(chunk)
+
+
+def _chunks(tasks: list) -> list[list]:
+    return [tasks[i:i + CHUNK] for i in range(0, len(tasks), CHUNK)]
 
 
 FACTS_DB = "file-facts.sqlite"  # under Settings.memo_dir
