@@ -97,7 +97,7 @@ class DuckDBEngine(Engine):
             rows = int(row[0] or 0)
             kept = [c for c in types if c not in set(identifying_columns)]
             sets = [list(types), kept] if 0 < len(kept) < len(types) else [list(types)]
-            distinct, without = [*_distinct_rows_of(con, src, sets, rows), None][:2]
+            distinct, without = [*_distinct_rows(con, src, sets, 1, rows), None][:2]
         ranges = {}
         for i, col in enumerate(times):
             lo, hi = row[1 + 2 * i], row[2 + 2 * i]
@@ -120,53 +120,26 @@ class DuckDBEngine(Engine):
             return count(a, b), count(b, a)
 
 
-def _distinct_rows_of(con: Any, src: str, column_sets: list[list[str]], rows: int) -> list[int]:
-    """Distinct rows over each list of columns, the hashes of every list grouped in one scan of the
-    rows (the scan reads every column: doing it once per list doubled the datasheet's time); when
-    that scan runs out of memory, each list on its own, by :func:`_distinct_rows`."""
+def _distinct_rows(con: Any, src: str, column_sets: list[list[str]], partitions: int, rows: int) -> list[int]:
+    """Distinct rows among ``rows`` over each list of columns (every list holds the last, narrowest
+    one: the whole row, then the row without its identifying columns), exactly, comparing rows only
+    where it must. One scan groups the 64-bit hashes of the narrowest list: a row whose hash no other
+    row shares has values there no other row has, so it is distinct over every list; only the rows
+    sharing a hash (the duplicates, and the rare collision) are compared column by column, per list.
+    (Grouping each list's hashes cost a hash table of every row per list: at 100M rows the second
+    list doubled the datasheet's duplicate count.) DuckDB spills the hashes' aggregate past its memory
+    limit (100M rows: one pass, 10 s, 630 MB under 512MB; ten hash partitions took 46 s); if it still
+    runs out, the rows are counted per hash partition (equal rows share one), doubling the partitions
+    until they fit."""
     import duckdb
 
-    hashes = [f"hash({', '.join(ident(c) for c in cols)}) AS h{i}" for i, cols in enumerate(column_sets)]
-    sets = ", ".join(f"(h{i})" for i in range(len(column_sets)))
-    which = f"GROUPING({', '.join(f'h{i}' for i in range(len(column_sets)))})"
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE datavet_shared_all AS SELECT {which} AS g, "
-                    f"{', '.join(f'h{i}' for i in range(len(column_sets)))}, count(*) AS n "
-                    f"FROM (SELECT {', '.join(hashes)} FROM {src}) GROUP BY GROUPING SETS ({sets}) "
-                    "HAVING count(*) > 1")
-        out = []
-        for i, cols in enumerate(column_sets):
-            mine = f"g = {(1 << len(column_sets)) - 1 - (1 << (len(column_sets) - 1 - i))}"
-            found, in_shared = con.execute(
-                f"SELECT count(*), coalesce(sum(n), 0) FROM datavet_shared_all WHERE {mine}").fetchone()
-            distinct_shared = 0
-            if found:
-                keys = ", ".join(ident(c) for c in cols)
-                distinct_shared = int(con.execute(
-                    f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {src} WHERE hash({keys}) IN "
-                    f"(SELECT h{i} FROM datavet_shared_all WHERE {mine}))").fetchone()[0])
-            out.append(rows - int(in_shared) + distinct_shared)
-        return out
-    except duckdb.OutOfMemoryException:
-        return [_distinct_rows(con, src, cols, 2, rows) for cols in column_sets]
-    finally:
-        con.execute("DROP TABLE IF EXISTS datavet_shared_all")
-
-
-def _distinct_rows(con: Any, src: str, columns: list[str], partitions: int, rows: int) -> int:
-    """Distinct rows among ``rows``, exactly, comparing whole rows only where it must: a row whose
-    64-bit hash no other row shares is distinct, so only rows that share a hash (the duplicates, and
-    the rare collision) are compared column by column. DuckDB spills the hashes' aggregate past its
-    memory limit (100M rows: one pass, 10 s, 630 MB under 512MB; ten hash partitions took 46 s); if
-    it still runs out, the rows are counted per hash partition (equal rows share one), doubling the
-    partitions until they fit."""
-    import duckdb
-
-    keys = ", ".join(ident(c) for c in columns)
-    hashed = f"hash({keys})"
+    narrowest = column_sets[-1]
+    if any(not set(narrowest) <= set(cols) for cols in column_sets):
+        raise ValueError("every column list must hold the last one")
+    hashed = f"hash({', '.join(ident(c) for c in narrowest)})"
     while True:
         try:
-            shared_rows = distinct_shared = 0
+            shared_rows, distinct_shared = 0, [0] * len(column_sets)
             for p in range(partitions):
                 where = "" if partitions == 1 else f" WHERE {hashed} % {partitions} = {p}"
                 con.execute(f"CREATE OR REPLACE TEMP TABLE datavet_shared AS SELECT {hashed} AS h, count(*) AS n "
@@ -174,10 +147,11 @@ def _distinct_rows(con: Any, src: str, columns: list[str], partitions: int, rows
                 hashes, in_shared = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM datavet_shared").fetchone()
                 if hashes:
                     shared_rows += int(in_shared)
-                    distinct_shared += int(con.execute(
-                        f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {src} "
-                        f"WHERE {hashed} IN (SELECT h FROM datavet_shared))").fetchone()[0])
-            return rows - shared_rows + distinct_shared
+                    for i, cols in enumerate(column_sets):
+                        distinct_shared[i] += int(con.execute(
+                            f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(ident(c) for c in cols)} FROM {src} "
+                            f"WHERE {hashed} IN (SELECT h FROM datavet_shared))").fetchone()[0])
+            return [rows - shared_rows + d for d in distinct_shared]
         except duckdb.OutOfMemoryException:
             if partitions >= MAX_PARTITIONS:
                 raise

@@ -75,6 +75,15 @@ def token_condition(column: sa.ColumnElement, kind: str, token: str, dialect: st
     return column == literals[0] if literals else None
 
 
+def no_token_inside(column: sa.ColumnElement, tokens: list[str]) -> sa.ColumnElement | None:
+    """The text cells that contain no token at all, so none can be a token once stripped: a CASE
+    that answers them first strips only the few cells left (stripping every cell of every text
+    column was most of the count query's time). None when a token is empty (every cell contains it)."""
+    if not tokens or "" in tokens:
+        return None
+    return sa.not_(sa.or_(*[sa.func.strpos(column, t) > 0 for t in tokens]))
+
+
 def one_scan(selectable: Any, sets: dict[frozenset[str], tuple[str, ...]], missing: set[frozenset[str]],
              kinds: dict[str, str], tokens: list[str], dialect: str) -> sa.Select:
     """One query for every column set of ``sets``: rows of the sets' keys (in the order of their
@@ -123,10 +132,12 @@ def _patterns(layout: CodeLayout, kinds: dict[str, str], tokens: list[str], dial
         col = sa.column(name)
         null = col.is_(None)
         nan = is_nan(col, dialect) if kind == "float" else None
-        whens = [(null if nan is None else sa.or_(null, nan), 0)]
-        whens += [(cond, 1 + i) for i, t in enumerate(tokens)
+        whens = [(null if nan is None else sa.or_(null, nan), layout.code_value(index, 0)[1])]
+        if kind == "str" and (unlike := no_token_inside(col, tokens)) is not None:
+            whens.append((unlike, 0))  # most cells: no strip
+        whens += [(cond, layout.code_value(index, 1 + i)[1]) for i, t in enumerate(tokens)
                   if (cond := token_condition(col, kind, t, dialect)) is not None]
         k = layout.place(index)[0]
-        parts[k].append(sa.cast(sa.case(*[(cond, sa.literal_column(str(layout.code_value(index, slot)[1])))
-                                         for cond, slot in whens], else_=0), sa.BigInteger))
+        parts[k].append(sa.cast(sa.case(*[(cond, sa.literal_column(str(code))) for cond, code in whens], else_=0),
+                                sa.BigInteger))
     return [functools.reduce(operator.add, terms) for terms in parts]
