@@ -107,6 +107,30 @@ def _figures(report: dict) -> list:
                   for c in report["checks"])
 
 
+def test_a_part_short_of_its_footers_rows_is_refused(tmp_path: Path, lake: dict[str, Any]) -> None:
+    """A writer whose stream ended early (here one that stops at 100 rows, as a reader cut off by
+    another query on its connection does, silently) is caught: each part must hold the rows its
+    files' footers count, or the version is refused, naming the partition."""
+    from datavet.errors import DataError
+    from datavet.sources.partitioned import PartTask, materialise_parts, write_task
+    from datavet.sources.table import connect
+
+    def short(tasks, folder):
+        return {t.name: write_task(con, PartTask(t.name, f"{t.select} LIMIT 100"), folder) for t in tasks}
+
+    settings = Settings(project=tmp_path, home=tmp_path / ".datavet")
+    files = sorted(lake["full"].rglob("*.parquet"))
+    con = connect(None)
+    try:
+        types = {r[0]: r[1] for r in con.sql(f"DESCRIBE SELECT * FROM read_parquet('{lake['full']}/**/*.parquet', "
+                                             "hive_partitioning = true)").fetchall()}
+        with pytest.raises(DataError, match=r"partition race=.* gave 100 rows where its files' footers count"):
+            materialise_parts(con, lake["full"], files, types, tmp_path / "s", tmp_path / "cache",
+                              settings.memo_dir, write_elsewhere=short, dataset="people")
+    finally:
+        con.close()
+
+
 def test_added_partition_is_the_only_part_counted(tmp_path: Path, lake: dict[str, Any], monkeypatch) -> None:
     from datavet import gx_preload
 

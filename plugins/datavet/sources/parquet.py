@@ -100,7 +100,7 @@ class ParquetSource:
                             dataset=self.dataset, fix="remove partitioned: true, or point source.path at the directory")
         return materialise_parts(con, self.path, parquet_files(self.path), types, staging,
                                  Registry.of(self.settings).cache_dir, self.settings.memo_dir,
-                                 write_elsewhere=self._writer())
+                                 write_elsewhere=self._writer(), dataset=self.dataset)
 
     def _writer(self):
         """With ``engine: spark`` (spec, else DATAVET_ENGINE) Spark's executors write the new parts."""

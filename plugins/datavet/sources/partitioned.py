@@ -80,20 +80,25 @@ def partitions(directory: Path, files: list[Path]) -> dict[str, list[Path]]:
 
 def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: list[Path],
                       types: dict[str, str], staging: Path, cache: Path, memo: Path, *,
-                      write_elsewhere: WriteParts | None = None) -> PartsMaterialised:
+                      write_elsewhere: WriteParts | None = None, dataset: str | None = None) -> PartsMaterialised:
     """Write (or find in ``cache``, the DVC cache) one part per partition of ``directory``; ``memo``:
     where parts are remembered by their sources' fingerprints (``Settings.memo_dir``).
 
     ``types``: every column of the whole directory and the type the version stores it as. The parts
     to write are written here through ``con``, or by ``write_elsewhere`` (Spark's executors,
-    datavet.sources.spark_parts) from the same statements, so the bytes are the same."""
+    datavet.sources.spark_parts) from the same statements, so the bytes are the same. Each part
+    written must hold the rows its files' footers count: a stream cut short (a file rewritten while
+    read, a reader ended early) is refused, never certified as a smaller partition."""
+    import pyarrow.parquet as pq
+
+    from datavet.errors import DataError
     from datavet.fsutil import file_md5
     from datavet.sources.file_state import file_states
     from datavet.sources.parquet import parquet_scan_of
     from datavet.sources.table import quote
 
     parts = PartsFolder(staging, cache, memo)
-    pending: list[tuple[PartTask, str]] = []  # parts to write, with their fingerprints
+    pending: list[tuple[PartTask, str, str, int]] = []  # to write: task, fingerprint, folder, rows in footers
     with file_states(memo) as states:
         for part, members in partitions(directory, files).items():
             name = part_name(part)
@@ -103,14 +108,20 @@ def materialise_parts(con: duckdb.DuckDBPyConnection, directory: Path, files: li
                 present = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
                 cells = ", ".join((f"CAST({quote(c)} AS {t}) AS {quote(c)}" if c in present
                                    else f"CAST(NULL AS {t}) AS {quote(c)}") for c, t in types.items())
-                pending.append((PartTask(name, f"SELECT {cells} FROM {scan}"), key))
-    tasks = [task for task, _ in pending]
+                footers = sum(pq.ParquetFile(m).metadata.num_rows for m in members)
+                pending.append((PartTask(name, f"SELECT {cells} FROM {scan}"), key, part, footers))
+    tasks = [task for task, *_ in pending]
     if write_elsewhere is not None:
         written = write_elsewhere(tasks, parts.path)
     else:
         written = {task.name: write_task(con, task, parts.path) for task in tasks}
-    for task, key in pending:
-        parts.written(task.name, key, written[task.name].md5, written[task.name].rows)
+    for task, key, part, footers in pending:
+        got = written[task.name]
+        if got.rows != footers:
+            raise DataError(f"partition {part or '(the root)'} of {directory} gave {got.rows:,} rows where its files' "
+                            f"footers count {footers:,}: it changed while it was read", dataset=dataset,
+                            fix="re-run when nothing writes to the source directory")
+        parts.written(task.name, key, got.md5, got.rows)
     return parts.done()
 
 
