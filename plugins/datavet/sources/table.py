@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from datavet.errors import ColumnNotFoundError, DataError
 from datavet.fsutil import new_temp_file
 from datavet.sources.base import Materialised
-from datavet.sources.parts import ROW_GROUP_ROWS, ReadError, batches_of, threads_of, write_part
+from datavet.sources.parts import ROW_GROUP_ROWS, ReadError, batches_of, encoders_for, write_part
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -189,7 +189,7 @@ def _write(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> tuple[int,
     per column, the schema and the md5 of the file."""
     from datavet.progress import Progress
 
-    threads = threads_of(con)  # before the reader: another query on ``con`` would end its stream
+    threads = encoders_for(con)  # before the reader: another query on ``con`` would end its stream
     reader = con.sql(select).to_arrow_reader(ROW_GROUP_ROWS)
     schema = reader.schema.remove_metadata()
     with Progress("reading rows", unit="rows") as progress:
