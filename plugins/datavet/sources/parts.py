@@ -13,9 +13,9 @@ Byte-determinism contract of :func:`write_part`: given
 it writes the same bytes, so the same md5: zstd, statistics on, no schema metadata, and row
 groups of exactly ``ROW_GROUP_ROWS`` rows (the last one shorter), cut here and not by the caller.
 Batches are cast to ``schema`` (safe casts only), so a Spark batch with the same values gives the
-bytes DuckDB's would. Row groups are encoded on every core and joined in order; the bytes are
-the same whatever the number of threads (:mod:`datavet.sources.footer`). The file is hashed while
-it is written (no second pass).
+bytes DuckDB's would. With several threads row groups are encoded apart and joined in order; the
+bytes are the same whatever the number of threads (:mod:`datavet.sources.footer`). The file is
+hashed while it is written (no second pass).
 """
 
 from __future__ import annotations
@@ -54,15 +54,15 @@ class Part:
 
 def write_part(batches: Iterable[pa.RecordBatch], schema: pa.Schema, out: Path, *,
                on_rows: Callable[[int], None] | None = None, read_ahead: bool = True,
-               threads: int | None = None) -> Part:
+               threads: int = 1) -> Part:
     """Write ``batches`` (rows of ``schema``, in order) to ``out`` as one deterministic Parquet file.
 
     ``out`` is written in place (the caller renames it into its final place). ``on_rows`` is told
     each row group's rows as it is written. With ``read_ahead`` the batches are produced on a second
-    thread. Row groups are encoded on ``threads`` threads (default: every core), each as a file of
-    its own in memory, and joined in order (:mod:`datavet.sources.footer`): the bytes are those one
-    ``ParquetWriter`` writes, whatever the number of threads. An error raised by the batch iterator
-    is raised here as :class:`ReadError`."""
+    thread. Row groups are encoded on ``threads`` threads (:func:`write_groups`; a caller with cores
+    to spare says how many, :func:`encoders_for`): the bytes are those one ``ParquetWriter`` writes,
+    whatever the number of threads. An error raised by the batch iterator is raised here as
+    :class:`ReadError`."""
     schema = schema.remove_metadata()
     return write_groups(row_groups(batches, schema), schema, out, on_rows=on_rows, read_ahead=read_ahead,
                         threads=threads)
@@ -70,42 +70,68 @@ def write_part(batches: Iterable[pa.RecordBatch], schema: pa.Schema, out: Path, 
 
 def write_groups(groups: Iterable[pa.Table], schema: pa.Schema, out: Path, *,
                  on_rows: Callable[[int], None] | None = None, read_ahead: bool = False,
-                 threads: int | None = None) -> Part:
+                 threads: int = 1) -> Part:
     """Write each of ``groups`` (tables of ``schema``, each of at most ``ROW_GROUP_ROWS`` rows) as one
     row group of ``out``, in order: :func:`write_part` once its rows are cut into row groups, and
     any writer whose row groups are cut elsewhere (a splits version's whole table: one split's rows
-    never share a row group with the next split's)."""
+    never share a row group with the next split's). With one thread a ``ParquetWriter`` streams them
+    into ``out``; with more, each is encoded apart and they are joined (the same bytes)."""
     schema = schema.remove_metadata()
     nulls = dict.fromkeys(schema.names, 0)
     rows = 0
+
+    def counted(tables: Iterable[pa.Table]) -> Iterator[pa.Table]:
+        nonlocal rows
+        for table in tables:
+            rows += table.num_rows
+            if on_rows is not None:
+                on_rows(table.num_rows)
+            for name, column in zip(schema.names, table.columns, strict=True):
+                nulls[name] += column.null_count
+            yield table
+
+    tables = counted(_read_ahead(groups) if read_ahead else groups)
     hasher = HashBehind(out)
     try:
-        with open(out, "wb") as fh:
-            joiner = Joiner(fh.write)
-            hasher.start()
-            written = 0
-            for table, encoded in _encoded(_read_ahead(groups) if read_ahead else groups, schema,
-                                           threads or cores()):
-                rows += table.num_rows
-                if on_rows is not None:
-                    on_rows(table.num_rows)
-                for name, column in zip(schema.names, table.columns, strict=True):
-                    nulls[name] += column.null_count
-                joiner.add(encoded)
-                written += 1
-            if not written:  # no rows: the file a writer given none writes
-                joiner.add(_encode(None, schema))
-            joiner.finish()
+        if threads <= 1:
+            _write_streamed(tables, schema, out, hasher)
+        else:
+            _write_joined(tables, schema, out, hasher, threads)
     finally:
         hasher.stop()
     return Part(md5=hasher.finish(), rows=rows, nulls=nulls)
 
 
-def cores() -> int:
-    """The cores this process may run on."""
-    import os
+# every version's writer settings: zstd, statistics, no page index or bloom filter (footer.py joins
+# row groups only without them)
+WRITER = {"compression": "zstd", "write_statistics": True}
 
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+def _write_streamed(tables: Iterable[pa.Table], schema: pa.Schema, out: Path, hasher: HashBehind) -> None:
+    """One ``ParquetWriter`` on this thread: on 2 cores, where DuckDB's parse and conversion keep the
+    other core busy, cheaper than encoding apart and joining (README, issue 24)."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetWriter(out, schema, **WRITER) as writer:
+        hasher.start()
+        for table in tables:
+            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)  # releases the GIL
+
+
+def _write_joined(tables: Iterable[pa.Table], schema: pa.Schema, out: Path, hasher: HashBehind,
+                  threads: int) -> None:
+    """Each row group encoded on one of ``threads`` threads as a file of its own in memory, the files
+    joined in order (datavet.sources.footer) into the bytes one writer writes."""
+    with open(out, "wb") as fh:
+        joiner = Joiner(fh.write)
+        hasher.start()
+        written = 0
+        for encoded in _encoded(tables, schema, threads):
+            joiner.add(encoded)
+            written += 1
+        if not written:  # no rows: the file a writer given none writes
+            joiner.add(_encode(None, schema))
+        joiner.finish()
 
 
 def encoders_for(con: duckdb.DuckDBPyConnection) -> int:
@@ -116,41 +142,34 @@ def encoders_for(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _encode(table: pa.Table | None, schema: pa.Schema):
-    """``table`` (one row group, or no rows at all) as a whole Parquet file in memory, with the
-    settings of every version: zstd, statistics, no page index or bloom filter."""
+    """``table`` (one row group, or no rows at all) as a whole Parquet file in memory."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     sink = pa.BufferOutputStream()
-    with pq.ParquetWriter(sink, schema, compression="zstd", write_statistics=True) as writer:
+    with pq.ParquetWriter(sink, schema, **WRITER) as writer:
         if table is not None:
             writer.write_table(table, row_group_size=ROW_GROUP_ROWS)  # releases the GIL
     return memoryview(sink.getvalue())
 
 
-def _encoded(groups: Iterable[pa.Table], schema: pa.Schema, threads: int) -> Iterator[tuple]:
-    """``(table, its Parquet file)`` for each of ``groups``, in order, encoded on ``threads``
-    threads; at most ``threads + 1`` row groups are being encoded or waiting at once."""
+def _encoded(tables: Iterable[pa.Table], schema: pa.Schema, threads: int) -> Iterator:
+    """The Parquet file of each of ``tables``, in order, encoded on ``threads`` threads; at most
+    ``threads + 1`` row groups are being encoded or waiting at once."""
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
-    if threads <= 1:
-        for table in groups:
-            yield table, _encode(table, schema)
-        return
     pending: deque = deque()
     with ThreadPoolExecutor(threads, thread_name_prefix="datavet-encode") as pool:
         try:
-            for table in groups:
-                pending.append((table, pool.submit(_encode, table, schema)))
+            for table in tables:
+                pending.append(pool.submit(_encode, table, schema))
                 if len(pending) > threads:
-                    table, future = pending.popleft()
-                    yield table, future.result()
+                    yield pending.popleft().result()
             while pending:
-                table, future = pending.popleft()
-                yield table, future.result()
+                yield pending.popleft().result()
         finally:
-            for _, future in pending:
+            for future in pending:
                 future.cancel()
 
 
