@@ -279,6 +279,33 @@ def test_a_rewritten_source_file_is_hashed_again(tmp_path: Path) -> None:
     assert len(read) == 4
 
 
+def test_the_md5_memo_is_committed_as_it_goes(tmp_path: Path, monkeypatch) -> None:
+    """A tree of 100,000s of files is hashed for minutes: the memo commits every ``COMMIT_EVERY``
+    files, so another dataset's run can write to it meanwhile instead of waiting for the lock."""
+    import os
+    import sqlite3
+    import time
+
+    from datavet.sources import file_state
+
+    monkeypatch.setattr(file_state, "COMMIT_EVERY", 3)
+    old = time.time_ns() - 10**10
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"f{i}")
+        paths[-1].write_bytes(b"x" * i)
+        os.utime(paths[-1], ns=(old, old))
+    time.sleep(0.05)  # their ctime settled: remembered
+    with file_state.file_states(tmp_path / "cache") as states:
+        for path in paths:
+            states.md5_of(path, file_md5)
+        assert states.conn.execute("SELECT count(*) FROM states").fetchone()[0] == 3
+        other = sqlite3.connect(tmp_path / "cache" / file_state.STATE_DB, timeout=0.2)
+        with other:  # would raise "database is locked" were the three still uncommitted
+            other.execute("INSERT INTO states VALUES ('elsewhere', 0, 0, 0, 0, 0, '')")
+        other.close()
+
+
 def test_csv_glob_is_one_part_per_file(tmp_path: Path, lake: dict[str, Any]) -> None:
     """``path: data/*.csv`` with ``partitioned``: each file's part is the one-file version of that file;
     a file added later is the only one parsed; a column typed differently across files is refused."""

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 STATE_DB = "file-state.sqlite"
+COMMIT_EVERY = 1000  # remembered files per transaction: a writer holds the database's lock until it commits
 
 Stamp = tuple[int, int, int, int, int]
 
@@ -35,6 +36,8 @@ class FileStates:
         self.conn = sqlite3.connect(memo / STATE_DB, timeout=60)
         self.conn.execute("CREATE TABLE IF NOT EXISTS states (path TEXT PRIMARY KEY, dev INTEGER, inode INTEGER,"
                           " size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, md5 TEXT)")
+        self.conn.commit()
+        self._unsaved = 0
 
     def under(self, root: Path | str) -> dict[str, tuple[Stamp, str]]:
         """(stamp, md5) of every file remembered under ``root``, in one range query (a query per file
@@ -52,6 +55,10 @@ class FileStates:
         if changed < hashed_from_ns - settle_margin(changed):
             self.conn.execute("INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?, ?, ?, ?)",
                               (str(path), *stamp(info), md5))
+            self._unsaved += 1
+            if self._unsaved >= COMMIT_EVERY:  # short transactions: other datasets' runs write here too
+                self.conn.commit()
+                self._unsaved = 0
 
     def md5_of(self, path: Path, file_md5: Callable[[Path], str]) -> str:
         """The md5 of the file at ``path``: remembered while its state is unchanged, else ``file_md5``'s."""
