@@ -302,8 +302,3 @@ def luma_array(gray) -> np.ndarray:
     array interface's dictionary to build and parse: a third of its cost on a face)."""
     width, height = gray.size
     return np.frombuffer(gray.tobytes(), np.uint8).reshape(height, width)
-
-
-def image_facts(img) -> ImageFacts:
-    """The facts of a decoded (``load()``-ed) Pillow image."""
-    return finish([decoded(img)])[0]
