@@ -155,7 +155,7 @@ def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, emp
     """Write the rows of ``select`` to ``out`` as one zstd Parquet file, atomically, and describe it.
 
     DuckDB reads in parallel but hands the rows over in order; pyarrow encodes them in row groups of
-    exactly ``ROW_GROUP_ROWS`` rows on every core, joined in order (datavet.sources.parts). DuckDB's
+    exactly ``ROW_GROUP_ROWS`` rows (on one thread fewer than DuckDB's, datavet.sources.parts). DuckDB's
     own writer (``COPY ... TO`` with ``ROW_GROUP_SIZE``) is not an option: its order-preserving path
     cuts row groups to within one vector of the size asked, where its threads' batches happen to end.
     On a quiet machine it gave the same md5 with 1, 2 and 4 threads; under load, three
