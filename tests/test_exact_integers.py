@@ -107,7 +107,7 @@ def test_tree_label_table_keeps_17_digit_integers_from_the_manifest(tmp_path: Pa
 @pytest.mark.parametrize("name, options", [("adult.data", {"header": None, "skipinitialspace": True}),
                                            ("german.data", {"sep": " ", "header": None})])
 def test_no_null_no_change(tmp_path: Path, name: str, options: dict) -> None:
-    """Integer columns without a null are written exactly as before (pandas' int64 bytes)."""
+    """Integer columns without a null are written as pandas' int64 columns are (the pandas path's bytes)."""
     from datavet.ingest import write_parquet
 
     expected = pd.read_csv(SHARED_DATA / name, keep_default_na=False, na_values=[""], **options)

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from datavet.fsutil import file_md5
-from datavet.sources.parts import ROW_GROUP_ROWS, ReadError, write_part
+from datavet.sources.parts import ROW_GROUP_ROWS, ReadError, write_part, writer_options
 from datavet.sources.table import connect, literal, write_version
 from tests.conftest import SHARED_DATA
 
@@ -71,7 +71,8 @@ def test_reader_error_is_read_error(tmp_path: Path, adult: pa.Table) -> None:
 
 def _one_writer(table: pa.Table, path: Path) -> None:
     """The reference: one pyarrow ParquetWriter writing the row groups in turn, on one thread."""
-    with pq.ParquetWriter(path, table.schema, compression="zstd", write_statistics=True) as writer:
+    first = table.slice(0, ROW_GROUP_ROWS).combine_chunks() if table.num_rows else None
+    with pq.ParquetWriter(path, table.schema, **writer_options(first)) as writer:
         for start in range(0, table.num_rows, ROW_GROUP_ROWS):
             writer.write_table(table.slice(start, ROW_GROUP_ROWS).combine_chunks(), row_group_size=ROW_GROUP_ROWS)
 
@@ -119,3 +120,40 @@ def test_footer_codec_gives_back_its_bytes(adult: pa.Table) -> None:
     pq.write_table(_many_types(adult), sink, compression="zstd", row_group_size=ROW_GROUP_ROWS)
     footer = split(sink.getvalue().to_pybytes())[1]
     assert encode(decode(footer)) == footer
+
+
+def _dictionary_columns(path: Path) -> set[str]:
+    """The columns of ``path`` whose first row group is dictionary-encoded, read from its footer."""
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    return {group.column(i).path_in_schema for i in range(group.num_columns)
+            if "RLE_DICTIONARY" in group.column(i).encodings}
+
+
+def test_a_dictionary_only_where_values_repeat(tmp_path: Path, adult: pa.Table) -> None:
+    """Unique doubles, int64 ids and strings are written plainly (pyarrow's default would keep a
+    dictionary as large as each double and id column); repeating columns keep their dictionary, and
+    a table whose every column repeats is written exactly as pyarrow's default writes it."""
+    import random
+
+    rng = random.Random(7)
+    rows = 2 * ROW_GROUP_ROWS + 5
+    table = pa.table({
+        "measure": pa.array([rng.random() for _ in range(rows)]),
+        "id": pa.array(range(10**12, 10**12 + rows), pa.int64()),
+        "name": pa.array([f"person {i}" for i in range(rows)]),
+        "score": pa.array([round(rng.random() * 4) / 4 for _ in range(rows)]),  # 5 values
+        "group": pa.array([["a", "b", None][i % 3] for i in range(rows)]),
+        "tags": pa.array([[f"t{i}"] for i in range(rows)]),  # nested: pyarrow's choice
+    })
+    path = tmp_path / "mixed.parquet"
+    write_part(table.to_batches(max_chunksize=100_000), table.schema, path)
+    assert _dictionary_columns(path) == {"score", "group", "tags.list.element"}
+    assert pq.read_table(path).equals(table)
+
+    values = {n: [v for v in adult[n].to_pylist() if v is not None] for n in adult.schema.names}
+    repeating = adult.select([n for n, vs in values.items() if 2 * len(set(vs)) <= len(vs)])
+    assert repeating.num_columns >= 8
+    ours, default = tmp_path / "ours.parquet", tmp_path / "default.parquet"
+    write_part(repeating.to_batches(), repeating.schema, ours)
+    pq.write_table(repeating, default, compression="zstd", write_statistics=True, row_group_size=ROW_GROUP_ROWS)
+    assert ours.read_bytes() == default.read_bytes()

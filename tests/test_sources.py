@@ -49,9 +49,9 @@ def materialise(root: Path, source: dict[str, Any], staging: str = "v", **spec: 
 @pytest.mark.parametrize("name", list(DATASETS))
 def test_version_holds_what_pandas_read(tmp_path: Path, name: str) -> None:
     """Values, nulls and types as pandas.read_csv (no default NA list) gives them, and the very bytes
-    the pandas path wrote: versions certified before this reader keep their md5, except where an
-    integer column has an empty cell (the ISO country codes): that column stays integer (exact), where
-    pandas made it float64."""
+    the pandas path writes (``ingest.write_parquet``, with a version's writer choices), except where
+    an integer column has an empty cell (the ISO country codes): that column stays integer (exact),
+    where pandas made it float64."""
     file, options = DATASETS[name]
     expected = pd.read_csv(SHARED_DATA / file, keep_default_na=False, na_values=[""], **options)
     made = materialise(tmp_path, {"path": str(SHARED_DATA / file), "format": "csv", "options": options})

@@ -3,9 +3,9 @@
 DuckDB parses a CSV on every thread it has and its parse threads run ahead of the conversion to
 Arrow (``datavet.sources.table.STREAM_BUFFER``); the rows must still arrive in the file's order and be
 cut into the same row groups. A source of several row groups is read with 1, 2 and 4 threads: the
-md5 is the same each time, and equal to the md5 of the bytes the pandas path wrote before the
-streaming reader (``datavet.ingest.write_parquet`` of ``pandas.read_csv``), so versions certified
-earlier keep their identity.
+md5 is the same each time, and equal to the md5 of the bytes pyarrow writes from ``pandas.read_csv``
+of the same file (the pandas path before the streaming reader, ``datavet.ingest``) with the same
+writer choices (``datavet.sources.parts.writer_options``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from datavet.fsutil import file_md5
 from datavet.ingest import arrow_schema
 from datavet.settings import Settings
 from datavet.sources import source_for
+from datavet.sources.parts import writer_options
 from datavet.sources.table import ROW_GROUP_ROWS
 from datavet.spec import LoadedSpec, parse_spec
 from tests.conftest import SHARED_DATA, adult_spec_dict
@@ -68,10 +69,13 @@ def test_the_md5_is_the_same_with_one_two_and_four_threads_and_equals_the_pandas
 
 
 def _pandas_path_md5(df: pd.DataFrame, out: Path) -> str:
-    """The bytes of ``datavet.ingest.write_parquet`` (the pandas path), cut into row groups of
-    ``ROW_GROUP_ROWS`` rows as the streaming writer cuts them (pandas wrote one group per 1M rows)."""
+    """The bytes pyarrow writes from the pandas path's table (``datavet.ingest``), cut into row
+    groups of ``ROW_GROUP_ROWS`` rows and with the writer's choices for its first row group, as the
+    streaming writer cuts and chooses them."""
     table = pa.Table.from_pandas(df, schema=arrow_schema(df), preserve_index=False).replace_schema_metadata(None)
-    pq.write_table(table, out, compression="zstd", write_statistics=True, row_group_size=ROW_GROUP_ROWS)
+    options = writer_options(table.slice(0, ROW_GROUP_ROWS).combine_chunks())
+    assert options.get("use_dictionary") is not None  # the numbered "row" column is unique: written plainly
+    pq.write_table(table, out, row_group_size=ROW_GROUP_ROWS, **options)
     return file_md5(out)
 
 

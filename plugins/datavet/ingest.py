@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from datavet.errors import DataError
 from datavet.fsutil import file_md5, new_temp_file
+from datavet.sources.parts import writer_options
 from datavet.sources.roles import check_role_columns
 from datavet.sources.table import check_columns_exist
 
@@ -126,7 +127,7 @@ def write_parquet(df: pd.DataFrame, out: Path) -> str:
     fd, tmp = new_temp_file(out, suffix=".parquet")
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd", write_statistics=True)
+        pq.write_table(table, tmp, **writer_options(table))  # a version's choices (datavet.sources.parts)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):

@@ -26,6 +26,7 @@ from datavet.sources.partitioned import (
     PartsMaterialised,
     part_name,
 )
+from datavet.sources.parts import LAYOUT
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -97,7 +98,7 @@ def _fingerprint(loaded: LoadedSpec, md5: str) -> str:
     import pyarrow
 
     text = json.dumps({"csv": md5, "options": loaded.spec.source.options, "duckdb": duckdb.__version__,
-                       "pyarrow": pyarrow.__version__}, sort_keys=True, default=str)
+                       "pyarrow": pyarrow.__version__, "layout": LAYOUT}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

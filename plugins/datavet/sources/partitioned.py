@@ -28,6 +28,7 @@ from urllib.parse import unquote
 
 from datavet.registry import dvctree
 from datavet.sources.base import Materialised
+from datavet.sources.parts import LAYOUT
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -160,7 +161,7 @@ def _fingerprint(directory: Path, members: list[Path], types: dict[str, str], fi
 
     listing = [[p.relative_to(directory).as_posix(), file_md5(p)] for p in members]
     text = json.dumps({"files": listing, "types": list(types.items()), "duckdb": duckdb.__version__,
-                       "pyarrow": pyarrow.__version__}, sort_keys=True)
+                       "pyarrow": pyarrow.__version__, "layout": LAYOUT}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -10,8 +10,9 @@ Byte-determinism contract of :func:`write_part`: given
 * the same rows in the same order (however they are cut into batches),
 * the same pyarrow version (its ``created_by`` string is in the footer),
 
-it writes the same bytes, so the same md5: zstd, statistics on, no schema metadata, and row
-groups of exactly ``ROW_GROUP_ROWS`` rows (the last one shorter), cut here and not by the caller.
+it writes the same bytes, so the same md5: zstd, statistics on, no schema metadata, row groups of
+exactly ``ROW_GROUP_ROWS`` rows (the last one shorter), cut here and not by the caller, and a
+dictionary only for the columns whose values repeat in the first row group (:func:`writer_options`).
 Batches are cast to ``schema`` (safe casts only), so a Spark batch with the same values gives the
 bytes DuckDB's would. With several threads row groups are encoded apart and joined in order; the
 bytes are the same whatever the number of threads (:mod:`datavet.sources.footer`). The file is
@@ -20,6 +21,7 @@ hashed while it is written (no second pass).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,46 +93,99 @@ def write_groups(groups: Iterable[pa.Table], schema: pa.Schema, out: Path, *,
             yield table
 
     tables = counted(_read_ahead(groups) if read_ahead else groups)
+    first = next(tables, None)
+    options = writer_options(first)
+    if first is not None:
+        tables = itertools.chain([first], tables)
     hasher = HashBehind(out)
     try:
         if threads <= 1:
-            _write_streamed(tables, schema, out, hasher)
+            _write_streamed(tables, schema, out, hasher, options)
         else:
-            _write_joined(tables, schema, out, hasher, threads)
+            _write_joined(tables, schema, out, hasher, threads, options)
     finally:
         hasher.stop()
     return Part(md5=hasher.finish(), rows=rows, nulls=nulls)
 
 
 # every version's writer settings: zstd, statistics, no page index or bloom filter (footer.py joins
-# row groups only without them)
+# row groups only without them); the dictionary per column: writer_options
 WRITER = {"compression": "zstd", "write_statistics": True}
+# What a part's bytes follow from besides its rows, its schema and pyarrow's version: raised whenever
+# this writer's choices change, so that no part remembered by its source's fingerprint
+# (partitioned.py, sql_parts.py, csv_glob.py) is reused under other choices. 2: writer_options.
+LAYOUT = 2
 
 
-def _write_streamed(tables: Iterable[pa.Table], schema: pa.Schema, out: Path, hasher: HashBehind) -> None:
+def writer_options(first: pa.Table | None) -> dict:
+    """``WRITER`` and the columns to dictionary-encode, chosen on the first row group alone (the
+    first ``ROW_GROUP_ROWS`` rows of ``first``, so the bytes still follow from the rows): a column
+    whose non-null values repeat there, on average at least twice each; a nested or dictionary-typed
+    one always. pyarrow's default, a dictionary for
+    every column until it outgrows 1 MiB, keeps one as large as the column itself for unique
+    8-byte values, since 131,072 of them (``ROW_GROUP_ROWS``) are exactly that limit: doubles of
+    17 digits or int64 ids stored as a dictionary plus an index per row, 25 % more bytes and 2.7x
+    the encoding's CPU; unique strings are hashed until the limit and then written plainly. A
+    column chosen here is written as pyarrow's default writes it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if first is None or first.num_rows == 0:
+        return dict(WRITER)
+    first = first.slice(0, ROW_GROUP_ROWS)
+    plain = set()
+    for field, column in zip(first.schema, first.columns, strict=True):
+        if pa.types.is_nested(field.type) or pa.types.is_dictionary(field.type):
+            continue
+        valid = len(column) - column.null_count
+        try:
+            distinct = pc.count_distinct(column, mode="only_valid").as_py()
+        except pa.ArrowNotImplementedError:
+            continue
+        if 2 * distinct > valid:
+            plain.add(field.name)
+    if not plain:
+        return dict(WRITER)
+    return {**WRITER, "use_dictionary": [p for p in leaf_paths(first.schema) if p not in plain]}
+
+
+def leaf_paths(schema: pa.Schema) -> list[str]:
+    """The Parquet column paths of ``schema`` as pyarrow names them (``tags.list.element``), from
+    the footer of a file with no rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(schema.empty_table(), sink, **WRITER)
+    parquet = pq.read_metadata(pa.BufferReader(sink.getvalue())).schema
+    return [parquet.column(i).path for i in range(len(parquet))]
+
+
+def _write_streamed(tables: Iterable[pa.Table], schema: pa.Schema, out: Path, hasher: HashBehind,
+                    options: dict) -> None:
     """One ``ParquetWriter`` on this thread: on 2 cores, where DuckDB's parse and conversion keep the
     other core busy, cheaper than encoding apart and joining (README, issue 24)."""
     import pyarrow.parquet as pq
 
-    with pq.ParquetWriter(out, schema, **WRITER) as writer:
+    with pq.ParquetWriter(out, schema, **options) as writer:
         hasher.start()
         for table in tables:
             writer.write_table(table, row_group_size=ROW_GROUP_ROWS)  # releases the GIL
 
 
 def _write_joined(tables: Iterable[pa.Table], schema: pa.Schema, out: Path, hasher: HashBehind,
-                  threads: int) -> None:
+                  threads: int, options: dict) -> None:
     """Each row group encoded on one of ``threads`` threads as a file of its own in memory, the files
     joined in order (datavet.sources.footer) into the bytes one writer writes."""
     with open(out, "wb") as fh:
         joiner = Joiner(fh.write)
         hasher.start()
         written = 0
-        for encoded in _encoded(tables, schema, threads):
+        for encoded in _encoded(tables, schema, threads, options):
             joiner.add(encoded)
             written += 1
         if not written:  # no rows: the file a writer given none writes
-            joiner.add(_encode(None, schema))
+            joiner.add(_encode(None, schema, options))
         joiner.finish()
 
 
@@ -141,19 +196,19 @@ def encoders_for(con: duckdb.DuckDBPyConnection) -> int:
     return max(1, int(con.sql("SELECT current_setting('threads')").fetchone()[0]) - 1)
 
 
-def _encode(table: pa.Table | None, schema: pa.Schema):
+def _encode(table: pa.Table | None, schema: pa.Schema, options: dict):
     """``table`` (one row group, or no rows at all) as a whole Parquet file in memory."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     sink = pa.BufferOutputStream()
-    with pq.ParquetWriter(sink, schema, **WRITER) as writer:
+    with pq.ParquetWriter(sink, schema, **options) as writer:
         if table is not None:
             writer.write_table(table, row_group_size=ROW_GROUP_ROWS)  # releases the GIL
     return memoryview(sink.getvalue())
 
 
-def _encoded(tables: Iterable[pa.Table], schema: pa.Schema, threads: int) -> Iterator:
+def _encoded(tables: Iterable[pa.Table], schema: pa.Schema, threads: int, options: dict) -> Iterator:
     """The Parquet file of each of ``tables``, in order, encoded on ``threads`` threads; at most
     ``threads + 1`` row groups are being encoded or waiting at once."""
     from collections import deque
@@ -163,7 +218,7 @@ def _encoded(tables: Iterable[pa.Table], schema: pa.Schema, threads: int) -> Ite
     with ThreadPoolExecutor(threads, thread_name_prefix="datavet-encode") as pool:
         try:
             for table in tables:
-                pending.append(pool.submit(_encode, table, schema))
+                pending.append(pool.submit(_encode, table, schema, options))
                 if len(pending) > threads:
                     yield pending.popleft().result()
             while pending:

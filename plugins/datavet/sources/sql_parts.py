@@ -28,6 +28,7 @@ from urllib.parse import quote as url_quote
 from datavet.database import driver_errors
 from datavet.errors import DataError
 from datavet.sources.partitioned import PartsFolder, PartsMaterialised, part_name
+from datavet.sources.parts import LAYOUT
 
 if TYPE_CHECKING:  # pragma: no cover
     from datavet.sources.sql import SqlSource
@@ -123,5 +124,5 @@ def _fingerprint(values: tuple, rows: int, checksum: str, schema: Any, order: li
 
     text = json.dumps({"partition": [None if v is None else str(v) for v in values], "rows": rows,
                        "checksum": checksum, "schema": [[f.name, str(f.type)] for f in schema], "order": order,
-                       "pyarrow": pyarrow.__version__}, sort_keys=True)
+                       "pyarrow": pyarrow.__version__, "layout": LAYOUT}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
