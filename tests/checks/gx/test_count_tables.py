@@ -200,10 +200,14 @@ def test_many_tokens_pack_into_several_patterns_with_the_same_counts_as_pandas(a
     assert whole[2]["workclass"][slot] == int((adult.df["workclass"].astype(str).str.strip() == "Private").sum()) > 0
 
 
-def test_a_token_inside_other_text_or_padded_is_counted_as_python_strips_it(adult, tmp_path):
-    """The SQL answers a text cell that holds no token before stripping it (``no_token_inside``); cells
-    holding a token inside other text, padded with any stripped whitespace, or beside a letter are
-    counted as Python's ``strip`` counts them, on DuckDB as on pandas."""
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_a_token_inside_other_text_or_padded_is_counted_as_python_strips_it(adult, tmp_path, engine, request):
+    """The query answers a text cell that holds no token before stripping it (``no_token_inside``,
+    Spark's ``contains``); cells holding a token inside other text, padded with any stripped
+    whitespace, or beside a letter are counted as Python's ``strip`` counts them, on DuckDB and
+    Spark as on pandas."""
+    if engine == "spark":
+        request.getfixturevalue("spark_session")
     values = ["?", " ? ", "\t?\n", "a?b", "?x", "x?", "unknown", "\x0bunknown\x0c", "unknownx", "un known",
               None, "", " ", "x"]
     frame = pd.DataFrame({"v": values * 3, "g": ["a", "b", "c"] * len(values)})
@@ -213,12 +217,12 @@ def test_a_token_inside_other_text_or_padded_is_counted_as_python_strips_it(adul
     tokens = ["?", "unknown"]
     plan = missing_plan([], tokens) | missing_plan(["g"], tokens)
     wanted = {"all": ("datavet.count_tables", plan.kwargs())}
-    got = {e: _metrics(e, project, wanted)["all"] for e in ("pandas", "duckdb")}
-    (whole,) = got["duckdb"]["missing_counts"][((), tuple(tokens))]["groups"]
+    got = {e: _metrics(e, project, wanted)["all"] for e in ("pandas", engine)}
+    (whole,) = got[engine]["missing_counts"][((), tuple(tokens))]["groups"]
     stripped = [None if v is None else v.strip(" \t\n\r\x0b\x0c") for v in values * 3]
     assert whole[2]["v"] == [stripped.count(None), stripped.count("?"), stripped.count("unknown")] == [3, 9, 6]
     for key in got["pandas"]["missing_counts"]:
-        assert _sorted(got["duckdb"]["missing_counts"][key]) == _sorted(got["pandas"]["missing_counts"][key]), key
+        assert _sorted(got[engine]["missing_counts"][key]) == _sorted(got["pandas"]["missing_counts"][key]), key
 
 
 def test_the_query_names_its_own_columns_apart_from_the_data():

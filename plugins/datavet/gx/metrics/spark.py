@@ -50,10 +50,12 @@ def _patterns(layout: CodeLayout, kinds: dict[str, str], tokens: list[str]) -> l
     for index, (name, kind) in enumerate(kinds.items()):
         col = F.col(f"`{name}`")
         whens = [(col.isNull() | F.isnan(col) if kind == "float" else col.isNull(), 0)]
+        if kind == "str" and tokens and "" not in tokens:  # no token inside: a value, stripped never
+            whens.append((~functools.reduce(operator.or_, [col.contains(t) for t in tokens]), None))
         whens += [(cond, 1 + i) for i, t in enumerate(tokens) if (cond := _token_condition(col, kind, t)) is not None]
         code = F.when(whens[0][0], F.lit(layout.code_value(index, 0)[1]))
-        for cond, slot in whens[1:]:
-            code = code.when(cond, F.lit(layout.code_value(index, slot)[1]))
+        for cond, slot in whens[1:]:  # slot None: a cell that cannot be a token, answered before any strip
+            code = code.when(cond, F.lit(0 if slot is None else layout.code_value(index, slot)[1]))
         parts[layout.place(index)[0]].append(code.otherwise(F.lit(0)).cast("long"))
     return [functools.reduce(operator.add, terms) for terms in parts]
 
