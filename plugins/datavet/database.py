@@ -172,16 +172,23 @@ def _mysql_read_only(dbapi_connection: Any, _record: Any) -> None:
 
 @contextmanager
 def driver_errors(url: str, dataset: str, what: str) -> Iterator[None]:
-    """Turn a driver error inside the block into a DataError saying what went wrong and how to fix it."""
+    """Turn a driver error inside the block into a DataError saying what went wrong and how to fix it,
+    also one raised while the rows streamed into a version's writer (which hands the stream's error
+    on as a ``ReadError``, its cause the driver's)."""
     import sqlalchemy as sa
+
+    from datavet.sources.parts import ReadError
 
     try:
         yield
-    except sa.exc.DBAPIError as exc:
-        raise _explain(exc, url, dataset, what) from None
-    except sa.exc.SQLAlchemyError as exc:
-        raise DataError(f"{what}: {scrub(str(exc).splitlines()[0], url)}", dataset=dataset,
-                        fix="check source.sql (table or query) against the database") from None
+    except (sa.exc.SQLAlchemyError, ReadError) as exc:
+        cause = exc.__cause__ if isinstance(exc, ReadError) else exc
+        if isinstance(cause, sa.exc.DBAPIError):
+            raise _explain(cause, url, dataset, what) from None
+        if isinstance(cause, sa.exc.SQLAlchemyError):
+            raise DataError(f"{what}: {scrub(str(cause).splitlines()[0], url)}", dataset=dataset,
+                            fix="check source.sql (table or query) against the database") from None
+        raise
 
 
 def _explain(exc: Any, url: str, dataset: str, what: str) -> DataError:

@@ -109,3 +109,49 @@ def test_a_partitioned_table_certifies_with_the_figures_of_one_file(pg_env, tmp_
     assert parts.rows == one.rows == 32561 and by_parts == whole and len(whole) > 10
     texts = [p.read_bytes() for p in (tmp_path / "parts").rglob("*") if p.is_file() and ".git" not in p.parts]
     assert texts and not [t for t in texts if PASSWORD.encode() in t]
+
+
+def _terminate_when_fetching(server, stop) -> None:
+    """Terminate the backend that fetches a partition's rows through a server-side cursor once it
+    has fetched its second batch (SQLAlchemy fetches one row, then 49,999, then 50,000 at a time):
+    the database going away in the middle of a stream, as a restart or a failover does."""
+    import time
+
+    import psycopg2
+
+    conn = psycopg2.connect(server.dsn())
+    conn.autocommit = True  # each poll sees the activity as it is now, not a transaction's snapshot
+    try:
+        cur = conn.cursor()
+        while not stop.is_set():
+            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE query LIKE 'FETCH FORWARD 49999 %' AND pid <> pg_backend_pid()")
+            if cur.fetchall():
+                return
+            time.sleep(0.02)
+    finally:
+        conn.close()
+
+
+def test_a_connection_lost_while_a_partition_streams_is_explained(pg_env, tmp_path):
+    """The rows of a partition stream through the version's writer; the server ending the connection
+    midway is the driver's error explained (a DataError naming the dataset and the fix, the URL's
+    password nowhere), not the writer's stream error as a traceback."""
+    import threading
+
+    pg_env.execute("DROP TABLE IF EXISTS big_parts; CREATE TABLE big_parts AS SELECT n, n % 2 AS half, "
+                   "md5(n::text) AS t FROM generate_series(1, 1000000) AS n")
+    loaded, settings = sql_loaded(tmp_path / "p", table="public.big_parts", partition_by=["half"])
+    stop = threading.Event()
+    killer = threading.Thread(target=_terminate_when_fetching, args=(pg_env, stop), daemon=True)
+    killer.start()
+    try:
+        with pytest.raises(DataError) as info:
+            source_for(loaded, settings).materialise(tmp_path / "a")
+    finally:
+        stop.set()
+        killer.join(timeout=10)
+    text = str(info.value)
+    assert info.value.dataset == "adult_db" and "cannot read" in text and "closed the connection" in text, text
+    assert info.value.fix and pg_env.url().split("@")[0].split(":")[-1] not in text  # no password
+    assert not list((tmp_path / "a").rglob("*.parquet"))  # nothing half written left in place
