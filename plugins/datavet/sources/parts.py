@@ -1,8 +1,10 @@
 """One Parquet part of a version, written from a stream of Arrow record batches.
 
-This is the one writer every version goes through: a single-file table version
-(:func:`datavet.sources.table.write_version`) and each part of a partitioned version, whoever
-streams the rows (DuckDB in this process, a SQL cursor, or a Spark executor inside ``mapInArrow``).
+This is the one writer every table version goes through: a single-file table version
+(:func:`datavet.sources.table.write_version`, a SQL table or query's) and each part of a
+partitioned version, whoever streams the rows (DuckDB in this process, a SQL cursor, or a Spark
+executor inside ``mapInArrow``). A frame written whole (``datavet.ingest.write_parquet``: a file
+tree's own table) gets the same choices (:func:`writer_options`).
 
 Byte-determinism contract of :func:`write_part`: given
 

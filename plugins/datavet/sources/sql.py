@@ -1,10 +1,11 @@
 """A database table or query as a version: streamed, in order, into one Parquet file.
 
-Memory stays bounded: rows come through a server-side cursor ``CHUNK_ROWS`` at a time and each
-chunk becomes one Parquet row group. The bytes are deterministic, so unchanged data keeps its md5:
-the rows are ordered by the spec's ``order_by`` columns and then by every other column (ties
-between wholly identical rows cannot change the bytes), the Arrow schema comes from the database's
-column types rather than from each chunk's values, and chunks have a fixed size.
+Memory stays bounded: rows come through a server-side cursor ``CHUNK_ROWS`` at a time into the one
+writer of every version (:func:`datavet.sources.parts.write_part`, row groups of a fixed size). The
+bytes are deterministic, so unchanged data keeps its md5: the rows are ordered by the spec's
+``order_by`` columns and then by every other column (ties between wholly identical rows cannot
+change the bytes), and the Arrow schema comes from the database's column types rather than from
+each chunk's values.
 """
 
 from __future__ import annotations
@@ -83,10 +84,9 @@ class SqlSource:
 
     def materialise(self, staging: Path) -> Materialised:
         import pyarrow as pa
-        import pyarrow.parquet as pq
         import sqlalchemy as sa
 
-        from datavet.fsutil import file_md5
+        from datavet.sources.parts import write_part
 
         if self.loaded.spec.source.sql.partition_by:  # type: ignore[union-attr]
             from datavet.registry import Registry
@@ -99,7 +99,6 @@ class SqlSource:
         staging.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=staging)
         os.close(fd)
-        rows = 0
         try:
             names, codes = engine.schema(table)
             unknown = [c for c in order if c not in names]
@@ -110,12 +109,12 @@ class SqlSource:
             keys = [sa.column(c) for c in [*order, *[n for n in names if n not in order]]]
             query = engine.select(table, sa.text("*")).order_by(*keys)
             what = f"cannot read the {engine.describe(table)}"
-            with driver_errors(table.url, self.name, what), engine.sa_engine(table).connect() as conn, \
-                    pq.ParquetWriter(tmp, schema, compression="zstd", write_statistics=True) as writer:
+            with driver_errors(table.url, self.name, what), engine.sa_engine(table).connect() as conn:
                 result = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(query)
-                for chunk in result.partitions(CHUNK_ROWS):
-                    writer.write_table(self._arrow(chunk, schema), row_group_size=CHUNK_ROWS)
-                    rows += len(chunk)
+                batches = (batch for chunk in result.partitions(CHUNK_ROWS)
+                           for batch in self._arrow(chunk, schema).to_batches())
+                written = write_part(batches, schema, Path(tmp), read_ahead=False)  # the cursor stays on this thread
+            rows = written.rows
             if rows == 0:
                 raise DataError(f"the {engine.describe(table)} has no rows; an empty version is never certified",
                                 dataset=self.name, fix="check source.sql.table / query selects the data")
@@ -125,7 +124,7 @@ class SqlSource:
             engine.close()
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        return Materialised(path=out, md5=file_md5(out), rows=rows, table=out)
+        return Materialised(path=out, md5=written.md5, rows=rows, table=out)
 
     def _arrow(self, chunk: list, schema: pa.Schema) -> pa.Table:
         import pyarrow as pa
