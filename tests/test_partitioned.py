@@ -306,11 +306,13 @@ def test_the_md5_memo_is_committed_as_it_goes(tmp_path: Path, monkeypatch) -> No
         other.close()
 
 
-def test_csv_glob_is_one_part_per_file(tmp_path: Path, lake: dict[str, Any]) -> None:
+def test_csv_glob_is_one_part_per_file(tmp_path: Path, lake: dict[str, Any], monkeypatch) -> None:
     """``path: data/*.csv`` with ``partitioned``: each file's part is the one-file version of that file;
-    a file added later is the only one parsed; a column typed differently across files is refused."""
+    a file added later is the only one parsed; under another writer layout none is reused; a column
+    typed differently across files is refused."""
     from datavet.errors import DataError, SpecError
     from datavet.registry import Registry
+    from datavet.sources import csv_glob
 
     lines = (SHARED_DATA / "adult.data").read_bytes().splitlines(keepends=True)
     data = tmp_path / "data"
@@ -341,6 +343,10 @@ def test_csv_glob_is_one_part_per_file(tmp_path: Path, lake: dict[str, Any]) -> 
     (data / "month-3.csv").write_bytes(b"".join(lines[:50]))
     grown = version("b", partitioned=True)
     assert grown.staged == {"part-month-3.csv.parquet"} and grown.rows == 32561 + 50
+    monkeypatch.setattr(csv_glob, "LAYOUT", csv_glob.LAYOUT + 1)  # a release whose writer chooses otherwise
+    relaid = version("f", partitioned=True)
+    assert relaid.staged == {e.relpath for e in relaid.entries} and relaid.md5 == grown.md5  # every part written
+    monkeypatch.undo()
     (data / "month-4.csv").write_bytes(lines[0].replace(b"39,", b"?,", 1))  # age: text in this file
     with pytest.raises(DataError, match="column 'age' is read as") as info:
         version("c", partitioned=True)
