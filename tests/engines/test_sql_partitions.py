@@ -133,15 +133,16 @@ def _terminate_when_fetching(server, stop) -> None:
         conn.close()
 
 
-def test_a_connection_lost_while_a_partition_streams_is_explained(pg_env, tmp_path):
-    """The rows of a partition stream through the version's writer; the server ending the connection
-    midway is the driver's error explained (a DataError naming the dataset and the fix, the URL's
-    password nowhere), not the writer's stream error as a traceback."""
+@pytest.mark.parametrize("partition_by", [["half"], []])
+def test_a_connection_lost_while_the_rows_stream_is_explained(pg_env, tmp_path, partition_by):
+    """The rows (of a partition, or of the whole table) stream through the version's writer; the
+    server ending the connection midway is the driver's error explained (a DataError naming the
+    dataset and the fix, the URL's password nowhere), not the writer's stream error as a traceback."""
     import threading
 
     pg_env.execute("DROP TABLE IF EXISTS big_parts; CREATE TABLE big_parts AS SELECT n, n % 2 AS half, "
                    "md5(n::text) AS t FROM generate_series(1, 1000000) AS n")
-    loaded, settings = sql_loaded(tmp_path / "p", table="public.big_parts", partition_by=["half"])
+    loaded, settings = sql_loaded(tmp_path / "p", table="public.big_parts", partition_by=partition_by)
     stop = threading.Event()
     killer = threading.Thread(target=_terminate_when_fetching, args=(pg_env, stop), daemon=True)
     killer.start()

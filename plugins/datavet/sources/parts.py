@@ -123,12 +123,12 @@ def writer_options(first: pa.Table | None) -> dict:
     """``WRITER`` and the columns to dictionary-encode, chosen on the first row group alone (the
     first ``ROW_GROUP_ROWS`` rows of ``first``, so the bytes still follow from the rows): a column
     whose non-null values repeat there, on average at least twice each; a nested or dictionary-typed
-    one always. pyarrow's default, a dictionary for
-    every column until it outgrows 1 MiB, keeps one as large as the column itself for unique
+    one, or one whose values Arrow cannot count, as pyarrow chooses. pyarrow's default, a dictionary
+    for every column until it outgrows 1 MiB, keeps one as large as the column itself for unique
     8-byte values, since 131,072 of them (``ROW_GROUP_ROWS``) are exactly that limit: doubles of
     17 digits or int64 ids stored as a dictionary plus an index per row, 25 % more bytes and 2.7x
     the encoding's CPU; unique strings are hashed until the limit and then written plainly. A
-    column chosen here is written as pyarrow's default writes it."""
+    column given a dictionary here is written as pyarrow's default writes it."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -142,7 +142,7 @@ def writer_options(first: pa.Table | None) -> dict:
         valid = len(column) - column.null_count
         try:
             distinct = pc.count_distinct(column, mode="only_valid").as_py()
-        except pa.ArrowNotImplementedError:
+        except pa.ArrowException:  # a type count_distinct does not take (string views): pyarrow's choice
             continue
         if 2 * distinct > valid:
             plain.add(field.name)
