@@ -36,7 +36,7 @@ class Parts:
 
     folder: Path
     parts: tuple[tuple[str, Path], ...]
-    memo: Path  # Settings.memo_dir
+    memo: Path | None  # Settings.memo_dir, where merged() keeps each part's tables; None: the listing only
 
 
 # the parts of the version being validated, as datavet.gx.plan passes the suite's count plan: a context
@@ -59,8 +59,9 @@ def active_parts() -> Parts | None:
     return _ACTIVE.get()
 
 
-def parts_of(folder: Path, memo: Path) -> Parts | None:
-    """The parts of a partitioned version's folder (datavet.registry.tree_version.parts_folder), or None."""
+def parts_of(folder: Path, memo: Path | None = None) -> Parts | None:
+    """The parts of a partitioned version's folder (datavet.registry.tree_version.parts_folder), or None;
+    ``memo``: where their count tables are kept (``merged``), None when only the listing is wanted."""
     from datavet.fsutil import settled_md5
     from datavet.sources.partitioned import PART_PREFIX
 
@@ -75,6 +76,8 @@ def parts_of(folder: Path, memo: Path) -> Parts | None:
 def merged(parts: Parts, what: str, request: Any, count: Callable[[Path], Any],
            merge: Callable[[list[Any]], Any]) -> Any:
     """``merge`` of every part's ``count``, each read from the cache when there (else counted and kept)."""
+    if parts.memo is None:
+        raise ValueError("merged() keeps each part's tables: parts_of() needs the memo folder")
     request_key = json.dumps([CACHE_FORMAT, what, request], sort_keys=True, default=repr)
     found = []
     for md5, path in parts.parts:
@@ -205,7 +208,7 @@ def row_difference(engine: Any, new: Path, old: Path, cache: Path) -> tuple[int,
 
     from datavet.engines.base import ParquetTable
 
-    a, b = parts_of(new, cache), parts_of(old, cache)  # listings only: nothing is read back from ``cache``
+    a, b = parts_of(new), parts_of(old)  # the listings: the parts both hold are not compared
     if a is None or b is None:
         return engine.row_difference(ParquetTable(new), ParquetTable(old))
     left = list(a.parts)
