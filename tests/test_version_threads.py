@@ -22,8 +22,7 @@ from datavet.fsutil import file_md5
 from datavet.ingest import arrow_schema
 from datavet.settings import Settings
 from datavet.sources import source_for
-from datavet.sources.parts import writer_options
-from datavet.sources.table import ROW_GROUP_ROWS
+from datavet.sources.parts import ROW_GROUP_ROWS, writer_options
 from datavet.spec import LoadedSpec, parse_spec
 from tests.conftest import SHARED_DATA, adult_spec_dict
 

@@ -142,13 +142,11 @@ WriteParts = Callable[[Sequence[PartTask], Path], "dict[str, Part]"]
 def write_task(con: duckdb.DuckDBPyConnection, task: PartTask, folder: Path) -> Part:
     """Write ``task``'s part into ``folder`` through ``con``, under a temporary name renamed into
     place (a failed or retried writer leaves no half-written part)."""
-    from datavet.sources.parts import ROW_GROUP_ROWS, batches_of, encoders_for, write_part
+    from datavet.sources.parts import write_select
     from datavet.sources.table import scratch_file
 
-    threads = encoders_for(con)  # before the reader: another query on ``con`` would end its stream
-    reader = con.sql(task.select).to_arrow_reader(ROW_GROUP_ROWS)
     with scratch_file(folder, task.name) as tmp:
-        written = write_part(batches_of(reader), reader.schema, tmp, threads=threads)
+        written, _ = write_select(con, task.select, tmp)
         os.replace(tmp, folder / task.name)
     return written
 

@@ -191,6 +191,17 @@ def _write_joined(tables: Iterable[pa.Table], schema: pa.Schema, out: Path, hash
         joiner.finish()
 
 
+def write_select(con: duckdb.DuckDBPyConnection, select: str, out: Path, *,
+                 on_rows: Callable[[int], None] | None = None) -> tuple[Part, pa.Schema]:
+    """Stream the rows of DuckDB's ``select`` into ``out`` (:func:`write_part`, on the encoders
+    :func:`encoders_for` gives); returns what was written and the rows' schema. The threads are read
+    before the reader opens: a second query on ``con`` would silently end its pending stream."""
+    threads = encoders_for(con)
+    reader = con.sql(select).to_arrow_reader(ROW_GROUP_ROWS)
+    schema = reader.schema.remove_metadata()
+    return write_part(_batches_of(reader), schema, out, on_rows=on_rows, threads=threads), schema
+
+
 def encoders_for(con: duckdb.DuckDBPyConnection) -> int:
     """Threads to encode the rows DuckDB streams from ``con``: one fewer than the threads it may use
     (``Settings.duckdb_threads``), at least one. Its parse and Arrow conversion keep the others busy:
@@ -262,7 +273,7 @@ def row_groups(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator
         yield pa.Table.from_batches(pending, schema=schema).combine_chunks()
 
 
-def batches_of(reader) -> Iterator[pa.RecordBatch]:
+def _batches_of(reader) -> Iterator[pa.RecordBatch]:
     """The batches of a ``pyarrow.RecordBatchReader`` (DuckDB's ``to_arrow_reader``) as an iterator."""
     while True:
         try:

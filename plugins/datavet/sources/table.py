@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from datavet.errors import ColumnNotFoundError, DataError
 from datavet.fsutil import new_temp_file
 from datavet.sources.base import Materialised
-from datavet.sources.parts import ROW_GROUP_ROWS, ReadError, batches_of, encoders_for, write_part
+from datavet.sources.parts import ReadError, write_select
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -185,15 +185,12 @@ def write_version(con: duckdb.DuckDBPyConnection, select: str, out: Path, *, emp
 
 
 def _write(con: duckdb.DuckDBPyConnection, select: str, out: Path) -> tuple[int, dict[str, int], pa.Schema, str]:
-    """Stream ``select`` into ``out`` (datavet.sources.parts.write_part); return the rows, the nulls
+    """Stream ``select`` into ``out`` (datavet.sources.parts.write_select); return the rows, the nulls
     per column, the schema and the md5 of the file."""
     from datavet.progress import Progress
 
-    threads = encoders_for(con)  # before the reader: another query on ``con`` would end its stream
-    reader = con.sql(select).to_arrow_reader(ROW_GROUP_ROWS)
-    schema = reader.schema.remove_metadata()
     with Progress("reading rows", unit="rows") as progress:
-        part = write_part(batches_of(reader), schema, out, on_rows=progress.advance, threads=threads)
+        part, schema = write_select(con, select, out, on_rows=progress.advance)
     return part.rows, part.nulls, schema, part.md5
 
 
