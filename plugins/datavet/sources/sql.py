@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
     from datavet.settings import Settings
+    from datavet.sources.parts import Part
     from datavet.spec import LoadedSpec
 
 CHUNK_ROWS = 50_000
@@ -86,8 +87,6 @@ class SqlSource:
         import pyarrow as pa
         import sqlalchemy as sa
 
-        from datavet.sources.parts import write_part
-
         if self.loaded.spec.source.sql.partition_by:  # type: ignore[union-attr]
             from datavet.registry import Registry
             from datavet.sources.sql_parts import materialise_sql_parts
@@ -110,10 +109,7 @@ class SqlSource:
             query = engine.select(table, sa.text("*")).order_by(*keys)
             what = f"cannot read the {engine.describe(table)}"
             with driver_errors(table.url, self.name, what), engine.sa_engine(table).connect() as conn:
-                result = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(query)
-                batches = (batch for chunk in result.partitions(CHUNK_ROWS)
-                           for batch in self._arrow(chunk, schema).to_batches())
-                written = write_part(batches, schema, Path(tmp), read_ahead=False)  # the cursor stays on this thread
+                written = self.stream(conn, query, schema, Path(tmp))
             rows = written.rows
             if rows == 0:
                 raise DataError(f"the {engine.describe(table)} has no rows; an empty version is never certified",
@@ -125,6 +121,16 @@ class SqlSource:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         return Materialised(path=out, md5=written.md5, rows=rows, table=out)
+
+    def stream(self, conn: Any, query: Any, schema: pa.Schema, out: Path) -> Part:
+        """The rows of ``query`` through a server-side cursor, ``CHUNK_ROWS`` at a time, into ``out``
+        (datavet.sources.parts.write_part, on this thread: the cursor is not handed to another)."""
+        from datavet.sources.parts import write_part
+
+        result = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(query)
+        batches = (batch for chunk in result.partitions(CHUNK_ROWS)
+                   for batch in self._arrow(chunk, schema).to_batches())
+        return write_part(batches, schema, out, read_ahead=False)
 
     def _arrow(self, chunk: list, schema: pa.Schema) -> pa.Table:
         import pyarrow as pa

@@ -46,8 +46,7 @@ def materialise_sql_parts(source: SqlSource, staging: Path, cache: Path) -> Part
     import pyarrow as pa
     import sqlalchemy as sa
 
-    from datavet.sources.parts import write_part
-    from datavet.sources.sql import CHUNK_ROWS, arrow_type, sql_table
+    from datavet.sources.sql import arrow_type, sql_table
     from datavet.sources.table import scratch_file
 
     loaded = source.loaded
@@ -80,10 +79,7 @@ def materialise_sql_parts(source: SqlSource, staging: Path, cache: Path) -> Part
                 query = engine.select(table, sa.text("*")).where(*where).order_by(*(sa.column(c) for c in order))
                 with driver_errors(table.url, source.name, what), sa_engine.connect() as conn, \
                         scratch_file(parts.path, name) as tmp:
-                    result = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(query)
-                    batches = (batch for chunk in result.partitions(CHUNK_ROWS)
-                               for batch in source._arrow(chunk, schema).to_batches())
-                    written = write_part(batches, schema, tmp, read_ahead=False)
+                    written = source.stream(conn, query, schema, tmp)
                     os.replace(tmp, parts.path / name)
                 if written.rows != count:
                     raise DataError(f"partition {folder_for(list(sql.partition_by), values)} of the "
