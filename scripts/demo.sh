@@ -5,6 +5,9 @@
 set -euo pipefail  # this script stops at its first error (env.sh leaves options to its caller)
 source "$(dirname "$0")/env.sh"
 cd "$DATAVET_PROJECT"
+source "$DATAVET_PROJECT/scripts/debian.sh"
+datavet_need "the registry (git + DVC)" git git
+datavet_need "signing certifications" ssh-keygen openssh-client  # certify signs with ssh-keygen
 SPEC=datasheets/adult/dataset.yaml
 airflow db migrate >/dev/null
 certified_count() {  # tags adult/certified/N in the registry (0 before the first run)
